@@ -1,0 +1,210 @@
+//! Command-line definitions (clap derive) and nothing else: raw values as the user typed them.
+//! Each face validates its own arguments into a config before doing any work.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "nsview",
+    version,
+    about = "Find every Linux namespace, see what is inside, and step in.",
+    long_about = "Find every Linux namespace, see what is inside, and step in.\n\n\
+        With no arguments nsview starts an interactive terminal UI. `nsview --list` is a drop-in \
+        for util-linux lsns (same options, columns and JSON). `nsview enter <inode>` runs a \
+        command inside a namespace, whoever holds it.",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub list: ListArgs,
+
+    #[command(flatten)]
+    pub tui: TuiArgs,
+
+    /// Read this directory instead of /proc (for tests and post-mortem copies).
+    #[arg(
+        long,
+        global = true,
+        hide = true,
+        env = "NSVIEW_PROC_ROOT",
+        value_name = "DIR"
+    )]
+    pub proc_root: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a command (default: your shell) inside a namespace, addressed by its inode.
+    Enter(EnterArgs),
+    /// Show what is inside one namespace: hostname, interfaces, uid maps, pids, mounts.
+    Show(ShowArgs),
+}
+
+/// The lsns-compatible options. Any of them selects list mode, as does `-l/--list`.
+#[derive(Debug, Default, Args)]
+#[command(next_help_heading = "List mode (lsns-compatible)")]
+pub struct ListArgs {
+    /// Print a list of namespaces instead of starting the UI (as lsns --list).
+    #[arg(short = 'l', long = "list")]
+    pub list: bool,
+
+    /// Use JSON output format.
+    #[arg(short = 'J', long = "json")]
+    pub json: bool,
+
+    /// Don't print headings.
+    #[arg(short = 'n', long = "noheadings")]
+    pub noheadings: bool,
+
+    /// Output columns (comma-separated, case-insensitive); `+LIST` appends to the defaults.
+    #[arg(short = 'o', long = "output", value_name = "LIST")]
+    pub output: Vec<String>,
+
+    /// Output all columns.
+    #[arg(long = "output-all")]
+    pub output_all: bool,
+
+    /// Only namespaces without processes.
+    #[arg(short = 'P', long = "persistent")]
+    pub persistent: bool,
+
+    /// Print the namespaces of this process.
+    #[arg(short = 'p', long = "task", value_name = "PID")]
+    pub task: Vec<String>,
+
+    /// Use the raw output format.
+    #[arg(short = 'r', long = "raw")]
+    pub raw: bool,
+
+    /// Don't truncate text in columns.
+    #[arg(short = 'u', long = "notruncate")]
+    pub notruncate: bool,
+
+    /// Don't use multi-line representation.
+    #[arg(short = 'W', long = "nowrap")]
+    pub nowrap: bool,
+
+    /// Namespace type (mnt, net, ipc, user, pid, uts, cgroup, time); repeatable.
+    #[arg(short = 't', long = "type", value_name = "NAME")]
+    pub types: Vec<String>,
+
+    /// Use tree format (parent, owner, or process).
+    #[arg(
+        short = 'T',
+        long = "tree",
+        value_name = "REL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "process"
+    )]
+    pub tree: Option<String>,
+
+    /// Apply display filter, e.g. 'TYPE == "net" && NPROCS > 1'.
+    #[arg(short = 'Q', long = "filter", value_name = "EXPR")]
+    pub filter: Option<String>,
+
+    /// List the available columns.
+    #[arg(short = 'H', long = "list-columns")]
+    pub list_columns: bool,
+
+    /// A namespace inode: list its processes.
+    #[arg(value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+}
+
+impl ListArgs {
+    /// True when any list-mode option was given (they all imply `--list`).
+    pub fn selected(&self) -> bool {
+        self.list
+            || self.json
+            || self.noheadings
+            || !self.output.is_empty()
+            || self.output_all
+            || self.persistent
+            || !self.task.is_empty()
+            || self.raw
+            || self.notruncate
+            || self.nowrap
+            || !self.types.is_empty()
+            || self.tree.is_some()
+            || self.filter.is_some()
+            || self.list_columns
+            || self.namespace.is_some()
+    }
+}
+
+/// Options of the interactive UI.
+#[derive(Debug, Default, Args)]
+#[command(next_help_heading = "Interactive UI")]
+pub struct TuiArgs {
+    /// Seconds between automatic rescans.
+    #[arg(long = "interval", value_name = "SECONDS", default_value_t = 3.0)]
+    pub interval: f64,
+
+    /// Do not rescan automatically (press r to rescan).
+    #[arg(long = "no-refresh")]
+    pub no_refresh: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EnterArgs {
+    /// The namespace: an inode (4026532301) or a link text (net:[4026532301]).
+    #[arg(value_name = "NAMESPACE")]
+    pub namespace: String,
+
+    /// The command and its arguments (default: your shell).
+    #[arg(
+        value_name = "CMD",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub command: Vec<String>,
+
+    /// Enter every namespace of the holder process, not only the one named (as nsenter -a).
+    #[arg(short = 'a', long = "all")]
+    pub all: bool,
+
+    /// Use this process as the holder.
+    #[arg(long = "pid", value_name = "PID")]
+    pub pid: Option<String>,
+
+    /// Require the namespace to be of this type.
+    #[arg(short = 't', long = "type", value_name = "TYPE")]
+    pub kind: Option<String>,
+
+    /// Set the root directory (default: the holder's root).
+    #[arg(short = 'r', long = "root", value_name = "DIR", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    pub root: Option<PathBuf>,
+
+    /// Set the working directory (default: the holder's cwd).
+    #[arg(short = 'w', long = "wd", value_name = "DIR", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    pub wd: Option<PathBuf>,
+
+    /// Keep the current uid and gids when entering a user namespace.
+    #[arg(long = "preserve-credentials")]
+    pub preserve_credentials: bool,
+
+    /// Set the uid in the entered user namespace.
+    #[arg(short = 'S', long = "setuid", value_name = "UID")]
+    pub setuid: Option<u32>,
+
+    /// Set the gid in the entered user namespace.
+    #[arg(short = 'G', long = "setgid", value_name = "GID")]
+    pub setgid: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The namespace: an inode or a link text such as uts:[4026532301].
+    #[arg(value_name = "NAMESPACE")]
+    pub namespace: String,
+
+    /// Print JSON instead of a readable report.
+    #[arg(short = 'J', long = "json")]
+    pub json: bool,
+}

@@ -1,0 +1,75 @@
+//! The user-facing end of errors: one line on stderr, a meaningful exit code, and a quiet exit
+//! when stdout is a closed pipe (`nsview --list | head`).
+
+use std::fmt;
+
+/// An error that carries the exit code it should end the program with (lsns uses 1 for all
+/// its errors; `enter` passes 126/127 through as nsenter and shells do).
+#[derive(Debug)]
+pub struct Exit {
+    pub code: i32,
+    pub message: String,
+}
+
+impl Exit {
+    pub fn new(code: i32, message: impl Into<String>) -> Exit {
+        Exit {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// An error with lsns's exit code.
+    pub fn failure(message: impl Into<String>) -> Exit {
+        Exit::new(1, message)
+    }
+}
+
+impl fmt::Display for Exit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Exit {}
+
+/// True when the error is a write to a closed pipe, anywhere in its chain.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Prints the error as one line and returns the exit code for it.
+pub fn report(err: &anyhow::Error) -> i32 {
+    if is_broken_pipe(err) {
+        return 0;
+    }
+    let code = err.downcast_ref::<Exit>().map_or(1, |e| e.code);
+    // `{:#}` joins the context chain with ": " on one line.
+    let line = format!("{err:#}").replace('\n', " ");
+    eprintln!("nsview: {line}");
+    code
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_broken_pipe_in_a_chain() {
+        let err = anyhow::Error::from(std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+            .context("writing the table");
+        assert!(is_broken_pipe(&err));
+        assert_eq!(report(&err), 0);
+    }
+
+    #[test]
+    fn exit_code_travels_with_the_error() {
+        let err = anyhow::Error::from(Exit::new(127, "ls: command not found"));
+        assert_eq!(report(&err), 127);
+        assert_eq!(report(&anyhow::anyhow!("plain")), 1);
+    }
+}

@@ -1,0 +1,14 @@
+//! nsview: a Linux namespace inspector.
+//!
+//! The data path runs one way: `/proc` → [`scan`] → [`model::Snapshot`] → (`list` | `tui` |
+//! `enter` | `show`). The scanner knows no output format; the model does no I/O; the faces only
+//! read the snapshot.
+
+pub mod cli;
+pub mod enter;
+pub mod error;
+pub mod list;
+pub mod model;
+pub mod scan;
+pub mod show;
+pub mod tui;

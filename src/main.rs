@@ -1,0 +1,28 @@
+//! The `nsview` binary: parse arguments, dispatch to a face, map errors to exit codes.
+
+use clap::Parser;
+use nsview::cli::{Cli, Command};
+use nsview::scan::ScanOptions;
+
+fn main() {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // Help and version go to stdout with 0; usage errors to stderr with clap's 2.
+            let _ = err.print();
+            std::process::exit(err.exit_code());
+        }
+    };
+    let scan = ScanOptions::for_root(cli.proc_root.clone());
+    let result = match &cli.command {
+        Some(Command::Enter(args)) => nsview::enter::run(args, scan),
+        Some(Command::Show(args)) => nsview::show::run(args, scan),
+        None if cli.list.selected() => nsview::list::run(&cli.list, scan),
+        None => nsview::tui::run(&cli.tui, scan),
+    };
+    let code = match result {
+        Ok(code) => code,
+        Err(err) => nsview::error::report(&err),
+    };
+    std::process::exit(code);
+}

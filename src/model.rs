@@ -1,0 +1,383 @@
+//! The snapshot model: namespaces, processes, holders and what could not be read. Plain data,
+//! no I/O, no output format.
+//!
+//! The scanner (`scan`) fills a [`Snapshot`]; `list`, `tui`, `enter` and `show` only read it.
+//! Namespace inodes come from one kernel-wide allocator (nsfs `proc_inum`), so an inode alone
+//! identifies a namespace across all types; the type is kept beside it for display.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// A namespace inode number as shown in `type:[inode]`.
+pub type Inode = u64;
+/// A process or thread id as seen from the scanning process's pid namespace.
+pub type Pid = i32;
+
+/// The eight namespace types, in util-linux lsns's order (its `ns_names[]`), which is also the
+/// order lsns's `--type` help and internal tables use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NsKind {
+    Mnt,
+    Net,
+    Pid,
+    Uts,
+    Ipc,
+    User,
+    Cgroup,
+    Time,
+}
+
+impl NsKind {
+    pub const ALL: [NsKind; 8] = [
+        NsKind::Mnt,
+        NsKind::Net,
+        NsKind::Pid,
+        NsKind::Uts,
+        NsKind::Ipc,
+        NsKind::User,
+        NsKind::Cgroup,
+        NsKind::Time,
+    ];
+
+    /// The short name used by lsns, by `/proc/PID/ns/NAME` and inside the link text.
+    pub fn name(self) -> &'static str {
+        match self {
+            NsKind::Mnt => "mnt",
+            NsKind::Net => "net",
+            NsKind::Pid => "pid",
+            NsKind::Uts => "uts",
+            NsKind::Ipc => "ipc",
+            NsKind::User => "user",
+            NsKind::Cgroup => "cgroup",
+            NsKind::Time => "time",
+        }
+    }
+
+    /// Parses a type name as lsns's `--type` accepts it (exact, lowercase).
+    pub fn from_name(name: &str) -> Option<NsKind> {
+        NsKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// The `CLONE_NEW*` flag, as used by setns(2) and returned by `NS_GET_NSTYPE`.
+    pub fn clone_flag(self) -> i32 {
+        match self {
+            NsKind::Mnt => libc::CLONE_NEWNS,
+            NsKind::Net => libc::CLONE_NEWNET,
+            NsKind::Pid => libc::CLONE_NEWPID,
+            NsKind::Uts => libc::CLONE_NEWUTS,
+            NsKind::Ipc => libc::CLONE_NEWIPC,
+            NsKind::User => libc::CLONE_NEWUSER,
+            NsKind::Cgroup => libc::CLONE_NEWCGROUP,
+            // libc has it; nix 0.31's CloneFlags does not (use from_bits_retain there).
+            NsKind::Time => libc::CLONE_NEWTIME,
+        }
+    }
+
+    pub fn from_clone_flag(flag: i32) -> Option<NsKind> {
+        NsKind::ALL.into_iter().find(|k| k.clone_flag() == flag)
+    }
+
+    /// Index into per-kind arrays such as [`Process::ns`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl std::fmt::Display for NsKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why one entry (a process, a link, a task, an fd, a mount table) could not be read.
+/// These are normal on a live system and are recorded, never fatal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReadError {
+    /// EACCES/EPERM: needs a capability (ptrace access mode checks on /proc/PID/ns).
+    Denied,
+    /// ENOENT/ESRCH: the process or thread exited while we looked.
+    Vanished,
+    /// Anything else, with the errno.
+    Other(i32),
+}
+
+impl ReadError {
+    pub fn from_errno(errno: i32) -> ReadError {
+        match errno {
+            libc::EACCES | libc::EPERM => ReadError::Denied,
+            libc::ENOENT | libc::ESRCH => ReadError::Vanished,
+            other => ReadError::Other(other),
+        }
+    }
+
+    pub fn from_io(err: &std::io::Error) -> ReadError {
+        match err.raw_os_error() {
+            Some(errno) => ReadError::from_errno(errno),
+            None => match err.kind() {
+                std::io::ErrorKind::PermissionDenied => ReadError::Denied,
+                std::io::ErrorKind::NotFound => ReadError::Vanished,
+                _ => ReadError::Other(libc::EIO),
+            },
+        }
+    }
+}
+
+/// The state of one `/proc/PID/ns/NAME` link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Link {
+    Ns(Inode),
+    /// Legitimately absent: a zombie has no namespaces, `pid_for_children` is ENOENT until the
+    /// first child of a fresh pid namespace exists, a kernel may lack a type (time < 5.6).
+    Absent,
+    Unreadable(ReadError),
+}
+
+impl Link {
+    pub fn inode(self) -> Option<Inode> {
+        match self {
+            Link::Ns(inode) => Some(inode),
+            _ => None,
+        }
+    }
+}
+
+/// The ten ns links of a process or thread: one per type plus the two `*_for_children`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct NsLinks {
+    /// Indexed by [`NsKind::index`].
+    pub current: [Link; 8],
+    pub pid_for_children: Link,
+    pub time_for_children: Link,
+}
+
+impl Default for NsLinks {
+    fn default() -> Self {
+        NsLinks {
+            current: [Link::Absent; 8],
+            pid_for_children: Link::Absent,
+            time_for_children: Link::Absent,
+        }
+    }
+}
+
+impl NsLinks {
+    pub fn get(&self, kind: NsKind) -> Option<Inode> {
+        self.current[kind.index()].inode()
+    }
+}
+
+/// One process as the scanner saw it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Process {
+    pub pid: Pid,
+    pub ppid: Pid,
+    /// Owner of `/proc/PID`, which is what lsns reports as UID (the effective uid, or root for
+    /// non-dumpable processes).
+    pub uid: u32,
+    /// From stat: between the first `(` and the last `)`.
+    pub comm: String,
+    /// argv joined by spaces, decoded lossily; equal to `comm` when empty (kernel threads).
+    pub command: String,
+    /// One-letter state from stat (`R`, `S`, `Z`, ...).
+    pub state: char,
+    pub links: NsLinks,
+    /// Threads whose namespaces differ from the process's own (only these are kept).
+    pub odd_threads: Vec<Thread>,
+}
+
+impl Process {
+    pub fn ns(&self, kind: NsKind) -> Option<Inode> {
+        self.links.get(kind)
+    }
+
+    pub fn is_zombie(&self) -> bool {
+        self.state == 'Z'
+    }
+}
+
+/// A thread (task) that sits in at least one namespace its process does not.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Thread {
+    pub tid: Pid,
+    pub comm: String,
+    pub links: NsLinks,
+}
+
+/// Something that keeps a namespace alive, other than being a member process (members are
+/// listed in [`Namespace::members`]).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Holder {
+    /// A thread of `pid` that is in this namespace while its process is not.
+    Thread { pid: Pid, tid: Pid },
+    /// `/proc/PID/ns/pid_for_children` or `time_for_children` points here.
+    ForChildren { pid: Pid },
+    /// An open file descriptor of `pid` on an nsfs file.
+    Fd { pid: Pid, fd: i32 },
+    /// A socket of `pid` created in this network namespace.
+    Socket { pid: Pid, fd: i32 },
+    /// An nsfs bind mount at `path`, as seen in mount namespace `mnt_ns`.
+    BindMount {
+        mnt_ns: Option<Inode>,
+        path: String,
+        via_pid: Option<Pid>,
+    },
+    /// A child namespace (user and pid namespaces nest) whose parent this is.
+    Child { inode: Inode },
+    /// A namespace owned by this user namespace.
+    Owned { inode: Inode },
+}
+
+/// One namespace and everything known about it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Namespace {
+    pub inode: Inode,
+    pub kind: NsKind,
+    /// Member processes (their `/proc/PID/ns/TYPE` is this), ascending.
+    pub members: Vec<Pid>,
+    /// Everything else that keeps it alive; sorted, no duplicates.
+    pub holders: Vec<Holder>,
+    /// Parent namespace (user and pid only), from NS_GET_PARENT.
+    pub parent: Option<Inode>,
+    /// Owning user namespace, from NS_GET_USERNS.
+    pub owner: Option<Inode>,
+    /// For user namespaces: the creator's uid, from NS_GET_OWNER_UID.
+    pub owner_uid: Option<u32>,
+    /// The 64-bit namespace id (NS_GET_ID, Linux 6.12+), never reused.
+    pub ns_id: Option<u64>,
+    /// For net namespaces: the id the scanning netns assigned to it (`ip netns set`), if any.
+    pub netnsid: Option<i32>,
+    /// nsfs bind mount paths (lsns's NSFS column).
+    pub nsfs_paths: Vec<String>,
+}
+
+impl Namespace {
+    pub fn new(inode: Inode, kind: NsKind) -> Namespace {
+        Namespace {
+            inode,
+            kind,
+            members: Vec::new(),
+            holders: Vec::new(),
+            parent: None,
+            owner: None,
+            owner_uid: None,
+            ns_id: None,
+            netnsid: None,
+            nsfs_paths: Vec::new(),
+        }
+    }
+
+    /// The member with the lowest pid: lsns's PID column.
+    pub fn lowest_pid(&self) -> Option<Pid> {
+        self.members.first().copied()
+    }
+}
+
+/// What could not be read, by kind of entry. Counts only; the entries themselves are skipped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    pub processes: u32,
+    pub ns_links: u32,
+    pub tasks: u32,
+    pub fds: u32,
+    pub mount_tables: u32,
+}
+
+impl Tally {
+    pub fn total(&self) -> u32 {
+        self.processes + self.ns_links + self.tasks + self.fds + self.mount_tables
+    }
+}
+
+/// The honest part of a partial view: what the scan could not see, and why.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Gaps {
+    pub denied: Tally,
+    pub vanished: Tally,
+    pub other: Tally,
+}
+
+/// Which kind of entry a gap is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GapSubject {
+    Process,
+    NsLink,
+    Task,
+    Fd,
+    MountTable,
+}
+
+impl Gaps {
+    pub fn record(&mut self, subject: GapSubject, why: ReadError) {
+        let tally = match why {
+            ReadError::Denied => &mut self.denied,
+            ReadError::Vanished => &mut self.vanished,
+            ReadError::Other(_) => &mut self.other,
+        };
+        let slot = match subject {
+            GapSubject::Process => &mut tally.processes,
+            GapSubject::NsLink => &mut tally.ns_links,
+            GapSubject::Task => &mut tally.tasks,
+            GapSubject::Fd => &mut tally.fds,
+            GapSubject::MountTable => &mut tally.mount_tables,
+        };
+        *slot += 1;
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.denied.total() + self.vanished.total() + self.other.total() == 0
+    }
+}
+
+/// Everything one scan saw.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Snapshot {
+    /// Keyed and therefore sorted by inode, as lsns sorts its rows.
+    pub namespaces: BTreeMap<Inode, Namespace>,
+    pub processes: BTreeMap<Pid, Process>,
+    /// uid -> login name, for every uid that appears (processes and owner uids).
+    pub user_names: BTreeMap<u32, String>,
+    /// The namespaces of the scanning process itself (`/proc/self/ns`), where readable.
+    pub self_links: NsLinks,
+    pub gaps: Gaps,
+    /// True when the scan ran without the capabilities to read every process
+    /// (CAP_SYS_PTRACE for other users' ns links, CAP_SYS_ADMIN for the ioctls).
+    pub unprivileged: bool,
+}
+
+impl Snapshot {
+    pub fn namespace(&self, inode: Inode) -> Option<&Namespace> {
+        self.namespaces.get(&inode)
+    }
+
+    pub fn process(&self, pid: Pid) -> Option<&Process> {
+        self.processes.get(&pid)
+    }
+
+    /// The login name for a uid, or the number as text when it has none (as lsns prints it).
+    pub fn user_name(&self, uid: u32) -> String {
+        self.user_names
+            .get(&uid)
+            .cloned()
+            .unwrap_or_else(|| uid.to_string())
+    }
+
+    /// The namespaces of one kind, ascending by inode.
+    pub fn of_kind(&self, kind: NsKind) -> impl Iterator<Item = &Namespace> {
+        self.namespaces.values().filter(move |ns| ns.kind == kind)
+    }
+
+    /// The namespaces pid 1 is in: the host's, for "shared with the host" marks.
+    pub fn host_ns(&self, kind: NsKind) -> Option<Inode> {
+        self.processes.get(&1).and_then(|p| p.ns(kind))
+    }
+
+    /// The representative process of a namespace (lowest member pid), as lsns's PID column.
+    pub fn representative(&self, ns: &Namespace) -> Option<&Process> {
+        ns.lowest_pid().and_then(|pid| self.processes.get(&pid))
+    }
+}

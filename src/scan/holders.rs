@@ -1,0 +1,314 @@
+//! Holders other than member processes: nsfs fds, sockets, and nsfs bind mounts in every mount
+//! namespace. Threads and `*_for_children` links are found while reading processes.
+//!
+//! fds are classified by their readlink text before anything is opened: a link to a file on a
+//! hung network filesystem is never followed.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ffi::CString;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+
+use rustix::fs::{Mode, OFlags};
+
+use super::{add_holder, links, procs};
+use crate::model::{GapSubject, Gaps, Holder, Inode, NsKind, Pid, ReadError, Snapshot};
+
+/// nsfs fds as (fd, type, inode), and socket fds as (fd, socket inode).
+pub type FdFindings = (Vec<(i32, NsKind, Inode)>, Vec<(i32, Inode)>);
+
+/// Lists a process's fds and classifies them by link text.
+pub fn scan_fds(dir: BorrowedFd<'_>, buf: &mut Vec<u8>, gaps: &mut Gaps) -> FdFindings {
+    let mut ns_fds = Vec::new();
+    let mut sockets = Vec::new();
+    let fd_dir = match rustix::fs::openat(
+        dir,
+        c"fd",
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) {
+        Ok(fd) => fd,
+        Err(e) => {
+            // ENOENT here is a process that exited between its stat and now.
+            gaps.record(GapSubject::Fd, ReadError::from_errno(e.raw_os_error()));
+            return (ns_fds, sockets);
+        }
+    };
+    let Ok(entries) = rustix::fs::Dir::read_from(fd_dir.as_fd()) else {
+        gaps.record(GapSubject::Fd, ReadError::Other(libc::EIO));
+        return (ns_fds, sockets);
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(fd) = links::parse_decimal(name.to_bytes()).and_then(|n| i32::try_from(n).ok())
+        else {
+            continue;
+        };
+        // An fd closed between getdents and readlink is simply gone: not a gap.
+        if links::readlinkat_into(fd_dir.as_fd(), name, buf).is_err() {
+            continue;
+        }
+        if let Some((kind, inode)) = links::parse_ns_link(buf) {
+            ns_fds.push((fd, kind, inode));
+        } else if let Some(inode) = links::parse_socket_link(buf) {
+            sockets.push((fd, inode));
+        }
+    }
+    (ns_fds, sockets)
+}
+
+/// Resolves each socket's network namespace and records sockets that sit in a network
+/// namespace other than their process's own (the ones that can keep a netns alive by
+/// themselves). Each distinct socket inode is probed once.
+pub fn add_socket_holders(snapshot: &mut Snapshot, sockets: &[(Pid, i32, Inode)]) {
+    let mut by_pid: BTreeMap<Pid, Vec<(i32, Inode)>> = BTreeMap::new();
+    for &(pid, fd, inode) in sockets {
+        by_pid.entry(pid).or_default().push((fd, inode));
+    }
+    let mut probed: HashMap<Inode, Option<Inode>> = HashMap::new();
+    let mut found = Vec::new();
+    for (pid, fds) in by_pid {
+        let own_netns = snapshot.process(pid).and_then(|p| p.ns(NsKind::Net));
+        let mut pidfd = None;
+        for (fd, socket_inode) in fds {
+            let netns = *probed.entry(socket_inode).or_insert_with(|| {
+                let pidfd = pidfd.get_or_insert_with(|| open_pidfd(pid));
+                pidfd
+                    .as_ref()
+                    .ok()
+                    .and_then(|pidfd| socket_netns(pidfd.as_fd(), fd))
+            });
+            if let Some(netns) = netns
+                && Some(netns) != own_netns
+            {
+                found.push((netns, pid, fd));
+            }
+        }
+        if let Some(Err(why)) = pidfd {
+            snapshot.gaps.record(GapSubject::Fd, why);
+        }
+    }
+    for (netns, pid, fd) in found {
+        add_holder(
+            snapshot,
+            netns,
+            Some(NsKind::Net),
+            Holder::Socket { pid, fd },
+        );
+    }
+}
+
+fn open_pidfd(pid: Pid) -> Result<OwnedFd, ReadError> {
+    let pid = rustix::process::Pid::from_raw(pid).ok_or(ReadError::Vanished)?;
+    rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty())
+        .map_err(|e| ReadError::from_errno(e.raw_os_error()))
+}
+
+/// The inode of the network namespace a socket (another process's fd) was created in.
+fn socket_netns(pidfd: BorrowedFd<'_>, fd: i32) -> Option<Inode> {
+    let socket =
+        rustix::process::pidfd_getfd(pidfd, fd, rustix::process::PidfdGetfdFlags::empty()).ok()?;
+    // SAFETY: SIOCGSKNS takes no argument and returns a new fd (or -1); socket is a valid fd.
+    let netns = unsafe { libc::ioctl(socket.as_raw_fd(), libc::SIOCGSKNS as _) };
+    if netns < 0 {
+        return None;
+    }
+    // SAFETY: the ioctl returned a fresh fd that nothing else owns.
+    let netns = unsafe { OwnedFd::from_raw_fd(netns) };
+    rustix::fs::fstat(&netns).ok().map(|st| st.st_ino)
+}
+
+/// Finds nsfs bind mounts in every mount namespace that has a readable member process, by
+/// reading that member's mountinfo. Mounts in nsview's own mount namespace also fill
+/// [`crate::model::Namespace::nsfs_paths`] (lsns's NSFS column).
+pub fn add_bind_mounts(snapshot: &mut Snapshot, root: BorrowedFd<'_>, _live: bool) {
+    let own_mnt_ns = snapshot.self_links.get(NsKind::Mnt);
+    let mount_namespaces: Vec<(Inode, Vec<Pid>)> = snapshot
+        .of_kind(NsKind::Mnt)
+        .map(|ns| (ns.inode, ns.members.clone()))
+        .collect();
+    let mut buf = Vec::new();
+    let mut found = Vec::new();
+    for (mnt_ns, members) in mount_namespaces {
+        // Any member will do; try a few in case the first one just exited.
+        let mut last_error = None;
+        let mut read = false;
+        for &pid in members.iter().take(4) {
+            match read_mountinfo(root, pid, &mut buf) {
+                Ok(()) => {
+                    for (kind, inode, path) in parse_nsfs_mounts(&buf) {
+                        found.push((mnt_ns, pid, kind, inode, path));
+                    }
+                    read = true;
+                    break;
+                }
+                Err(why) => last_error = Some(why),
+            }
+        }
+        if !read && let Some(why) = last_error {
+            snapshot.gaps.record(GapSubject::MountTable, why);
+        }
+    }
+    for (mnt_ns, pid, kind, inode, path) in found {
+        let holder = Holder::BindMount {
+            mnt_ns: Some(mnt_ns),
+            path: path.clone(),
+            via_pid: Some(pid),
+        };
+        add_holder(snapshot, inode, Some(kind), holder);
+        if Some(mnt_ns) == own_mnt_ns
+            && let Some(ns) = snapshot.namespaces.get_mut(&inode)
+        {
+            ns.nsfs_paths.push(path);
+        }
+    }
+}
+
+fn read_mountinfo(root: BorrowedFd<'_>, pid: Pid, buf: &mut Vec<u8>) -> Result<(), ReadError> {
+    let name =
+        CString::new(format!("{pid}/mountinfo")).map_err(|_| ReadError::Other(libc::EINVAL))?;
+    procs::read_file_at(root, &name, buf).map_err(ReadError::from_errno)
+}
+
+/// The nsfs mounts in a mountinfo text: (type, inode, mount point).
+pub fn parse_nsfs_mounts(mountinfo: &[u8]) -> Vec<(NsKind, Inode, String)> {
+    use procfs::FromBufRead;
+    // Cheap pre-filter: most mount tables have no nsfs line at all.
+    if !mountinfo.windows(6).any(|w| w == b" nsfs ") {
+        return Vec::new();
+    }
+    let Ok(infos) = procfs::process::MountInfos::from_buf_read(mountinfo) else {
+        return parse_nsfs_lines_leniently(mountinfo);
+    };
+    infos
+        .into_iter()
+        .filter(|m| m.fs_type == "nsfs")
+        .filter_map(|m| {
+            let (kind, inode) = links::parse_ns_link(m.root.as_bytes())?;
+            Some((
+                kind,
+                inode,
+                unescape_octal(&m.mount_point.to_string_lossy()),
+            ))
+        })
+        .collect()
+}
+
+/// The kernel writes space, tab, newline and backslash in mountinfo paths as `\ooo`; procfs
+/// hands them over still escaped.
+pub fn unescape_octal(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\'
+            && let Some(code) = bytes.get(i + 1..i + 4)
+            && code.iter().all(|b| (b'0'..=b'7').contains(b))
+        {
+            let value = code
+                .iter()
+                .fold(0u32, |acc, b| acc * 8 + u32::from(b - b'0'));
+            if let Ok(byte) = u8::try_from(value) {
+                out.push(byte);
+                i += 4;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// procfs rejects the whole table on one malformed line; fall back to reading nsfs lines one by
+/// one so a single odd mount does not hide the others.
+fn parse_nsfs_lines_leniently(mountinfo: &[u8]) -> Vec<(NsKind, Inode, String)> {
+    String::from_utf8_lossy(mountinfo)
+        .lines()
+        .filter_map(|line| procfs::process::MountInfo::from_line(line).ok())
+        .filter(|m| m.fs_type == "nsfs")
+        .filter_map(|m| {
+            let (kind, inode) = links::parse_ns_link(m.root.as_bytes())?;
+            Some((
+                kind,
+                inode,
+                unescape_octal(&m.mount_point.to_string_lossy()),
+            ))
+        })
+        .collect()
+}
+
+/// True when this process may read every process's ns links and use the nsfs ioctls.
+pub fn can_read_everything() -> bool {
+    use rustix::thread::CapabilitySet;
+    rustix::thread::capabilities(None).is_ok_and(|caps| {
+        caps.effective
+            .contains(CapabilitySet::SYS_PTRACE | CapabilitySet::SYS_ADMIN)
+    })
+}
+
+/// The capabilities that would complete a partial view, for the partial-view note.
+pub fn missing_capabilities() -> Vec<&'static str> {
+    use rustix::thread::CapabilitySet;
+    let effective = rustix::thread::capabilities(None)
+        .map(|caps| caps.effective)
+        .unwrap_or(CapabilitySet::empty());
+    let mut missing = Vec::new();
+    if !effective.contains(CapabilitySet::SYS_PTRACE) {
+        missing.push("CAP_SYS_PTRACE");
+    }
+    if !effective.contains(CapabilitySet::SYS_ADMIN) {
+        missing.push("CAP_SYS_ADMIN");
+    }
+    missing
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_nsfs_mounts_in_mountinfo() {
+        let text = b"22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n\
+            600 29 0:4 net:[4026532281] /run/netns/blue rw,nosuid,nodev,noexec,relatime shared:500 - nsfs nsfs rw\n\
+            601 29 0:4 uts:[4026532300] /tmp/my\\040uts rw - nsfs nsfs rw\n\
+            602 29 0:4 / /tmp/notns rw - tmpfs tmpfs rw\n";
+        let found = parse_nsfs_mounts(text);
+        assert_eq!(
+            found,
+            vec![
+                (NsKind::Net, 4026532281, "/run/netns/blue".to_string()),
+                (NsKind::Uts, 4026532300, "/tmp/my uts".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn tolerates_a_garbled_line() {
+        let text = b"garbage line nsfs \n\
+            600 29 0:4 net:[4026532281] /run/netns/blue rw shared:500 - nsfs nsfs rw\n";
+        assert_eq!(
+            parse_nsfs_mounts(text),
+            vec![(NsKind::Net, 4026532281, "/run/netns/blue".to_string())]
+        );
+    }
+
+    #[test]
+    fn unescapes_mount_paths() {
+        for (raw, expected) in [
+            ("/a\\040b", "/a b"),
+            ("/tab\\011x", "/tab\tx"),
+            ("/back\\134slash", "/back\\slash"),
+            ("/not\\9escape", "/not\\9escape"),
+            ("/short\\04", "/short\\04"),
+            ("/plain", "/plain"),
+        ] {
+            assert_eq!(unescape_octal(raw), expected, "{raw}");
+        }
+    }
+
+    #[test]
+    fn no_nsfs_no_work() {
+        assert!(parse_nsfs_mounts(b"22 1 8:1 / / rw - ext4 /dev/sda1 rw\n").is_empty());
+        assert!(parse_nsfs_mounts(b"").is_empty());
+    }
+}

@@ -1,0 +1,189 @@
+//! Namespace link text: the pure parser for `type:[inode]`, and the readlink that feeds it.
+//!
+//! `readlink` of `/proc/PID/ns/X` is the cheapest way to learn a namespace's inode: `stat`
+//! costs twice as much, and `lstat` answers with the procfs inode of the link itself.
+
+use std::os::fd::BorrowedFd;
+
+use crate::model::{Inode, Link, NsKind, NsLinks, ReadError};
+
+/// Parses link text such as `net:[4026531840]` into its type and inode.
+/// Returns None for anything else (a socket, a file path, a truncated or garbled text).
+pub fn parse_ns_link(text: &[u8]) -> Option<(NsKind, Inode)> {
+    let colon = text.iter().position(|&b| b == b':')?;
+    let (name, rest) = text.split_at(colon);
+    let digits = rest.strip_prefix(b":[")?.strip_suffix(b"]")?;
+    let kind = NsKind::from_name(std::str::from_utf8(name).ok()?)?;
+    Some((kind, parse_decimal(digits)?))
+}
+
+/// Parses `socket:[12345]` (an fd's link text) into the socket inode.
+pub fn parse_socket_link(text: &[u8]) -> Option<Inode> {
+    parse_decimal(text.strip_prefix(b"socket:[")?.strip_suffix(b"]")?)
+}
+
+/// A strict unsigned decimal: digits only, no sign, no overflow, not empty.
+pub fn parse_decimal(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() || digits.len() > 20 {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |acc, &b| {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        acc.checked_mul(10)?.checked_add(u64::from(b - b'0'))
+    })
+}
+
+/// The link names under `/proc/PID/ns`, in the order [`read_ns_links`] fills them.
+const LINK_NAMES: [&str; 10] = [
+    "mnt",
+    "net",
+    "pid",
+    "uts",
+    "ipc",
+    "user",
+    "cgroup",
+    "time",
+    "pid_for_children",
+    "time_for_children",
+];
+
+/// Reads all ten links of one `ns` directory, relative to the pid (or task) directory `dir`.
+/// `buf` is reused across calls to avoid an allocation per link.
+///
+/// ENOENT on a single link is "absent", not an error: zombies have no namespaces, and
+/// `pid_for_children` reads ENOENT until the first process of a fresh pid namespace exists.
+pub fn read_ns_links(dir: BorrowedFd<'_>, buf: &mut Vec<u8>) -> NsLinks {
+    let mut links = NsLinks::default();
+    for (index, name) in LINK_NAMES.iter().enumerate() {
+        let link = read_one(dir, name, buf);
+        match index {
+            0..=7 => links.current[index] = link,
+            8 => links.pid_for_children = link,
+            _ => links.time_for_children = link,
+        }
+    }
+    links
+}
+
+fn read_one(dir: BorrowedFd<'_>, name: &str, buf: &mut Vec<u8>) -> Link {
+    let mut path = [0u8; 32];
+    let path = ns_path(name, &mut path);
+    match readlinkat_into(dir, path, buf) {
+        Ok(()) => match parse_ns_link(buf) {
+            Some((_, inode)) => Link::Ns(inode),
+            None => Link::Unreadable(ReadError::Other(libc::EINVAL)),
+        },
+        Err(libc::ENOENT) => Link::Absent,
+        Err(errno) => Link::Unreadable(ReadError::from_errno(errno)),
+    }
+}
+
+/// Builds the C path `ns/NAME\0` on the stack.
+fn ns_path<'a>(name: &str, out: &'a mut [u8; 32]) -> &'a std::ffi::CStr {
+    let bytes = name.as_bytes();
+    out[..3].copy_from_slice(b"ns/");
+    out[3..3 + bytes.len()].copy_from_slice(bytes);
+    out[3 + bytes.len()] = 0;
+    // The names above hold no NUL, so the first NUL is the terminator just written.
+    std::ffi::CStr::from_bytes_until_nul(&out[..]).unwrap_or_default()
+}
+
+/// readlinkat(2) into a reused buffer; Err carries the errno.
+pub fn readlinkat_into(
+    dir: BorrowedFd<'_>,
+    path: &std::ffi::CStr,
+    buf: &mut Vec<u8>,
+) -> Result<(), i32> {
+    buf.clear();
+    buf.reserve(64);
+    loop {
+        let capacity = buf.capacity();
+        // SAFETY: the pointer and capacity describe buf's spare allocation; readlinkat writes at
+        // most `capacity` bytes and returns how many, which we then declare initialised.
+        let written = unsafe {
+            libc::readlinkat(
+                std::os::fd::AsRawFd::as_raw_fd(&dir),
+                path.as_ptr(),
+                buf.as_mut_ptr().cast(),
+                capacity,
+            )
+        };
+        if written < 0 {
+            return Err(std::io::Error::last_os_error()
+                .raw_os_error()
+                .unwrap_or(libc::EIO));
+        }
+        let written = written as usize;
+        if written < capacity {
+            // SAFETY: readlinkat initialised the first `written` bytes.
+            unsafe { buf.set_len(written) };
+            return Ok(());
+        }
+        // Possibly truncated: grow and retry (readlink gives no length hint).
+        buf.reserve(capacity * 2);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_real_and_ugly_link_texts() {
+        let table: &[(&[u8], Option<(NsKind, Inode)>)] = &[
+            (b"net:[4026531840]", Some((NsKind::Net, 4026531840))),
+            (b"mnt:[4026531841]", Some((NsKind::Mnt, 4026531841))),
+            (b"cgroup:[4026531835]", Some((NsKind::Cgroup, 4026531835))),
+            (b"time:[4026531834]", Some((NsKind::Time, 4026531834))),
+            (b"user:[0]", Some((NsKind::User, 0))),
+            (
+                b"user:[18446744073709551615]",
+                Some((NsKind::User, u64::MAX)),
+            ),
+            // overflow, empty, signs, spaces, truncation, other kinds of links
+            (b"user:[18446744073709551616]", None),
+            (b"net:[]", None),
+            (b"net:[-1]", None),
+            (b"net:[+1]", None),
+            (b"net: [1]", None),
+            (b"net:[1", None),
+            (b"net:[1]\n", None),
+            (b"net:1", None),
+            (b"pid_for_children:[1]", None),
+            (b"socket:[1234]", None),
+            (b"anon_inode:[eventfd]", None),
+            (b"/dev/null", None),
+            (b"", None),
+            (b":[1]", None),
+            (b"NET:[1]", None),
+            (b"n\xffet:[1]", None),
+        ];
+        for (text, expected) in table {
+            assert_eq!(
+                parse_ns_link(text),
+                *expected,
+                "{}",
+                String::from_utf8_lossy(text)
+            );
+        }
+    }
+
+    #[test]
+    fn parses_socket_links() {
+        assert_eq!(parse_socket_link(b"socket:[98765]"), Some(98765));
+        assert_eq!(parse_socket_link(b"socket:[]"), None);
+        assert_eq!(parse_socket_link(b"net:[98765]"), None);
+        assert_eq!(parse_socket_link(b"pipe:[98765]"), None);
+    }
+
+    #[test]
+    fn builds_ns_paths() {
+        let mut buf = [0u8; 32];
+        assert_eq!(
+            ns_path("time_for_children", &mut buf).to_bytes(),
+            b"ns/time_for_children"
+        );
+    }
+}

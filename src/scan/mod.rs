@@ -1,0 +1,457 @@
+//! The scanner: everything that reads `/proc`. It turns a proc root (the real `/proc` or a fake
+//! tree under `fixtures/`) into a [`Snapshot`].
+//!
+//! Per-entry failures are data: a process that vanished or could not be read is counted in
+//! [`Gaps`] and skipped, never fatal. Only an unreadable proc root fails the scan.
+//!
+//! Work is split over a few threads by pid; each worker reuses its buffers and reads every file
+//! relative to an O_PATH fd of the pid directory, so one process costs one `openat` of its
+//! directory plus the reads themselves.
+
+pub mod holders;
+pub mod kernel;
+pub mod links;
+pub mod procs;
+pub mod users;
+
+use std::collections::BTreeMap;
+use std::ffi::CString;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use rustix::fs::{Mode, OFlags};
+
+use crate::model::{
+    GapSubject, Gaps, Holder, Inode, Link, Namespace, NsKind, NsLinks, Pid, Process, ReadError,
+    Snapshot, Thread,
+};
+
+/// What to look at. The defaults find everything; `--list` turns off what its columns don't need.
+#[derive(Clone, Debug)]
+pub struct ScanOptions {
+    /// `/proc`, or a fake tree for tests.
+    pub proc_root: PathBuf,
+    /// The passwd file for uid -> name (a fixture may bring its own).
+    pub passwd: PathBuf,
+    /// Look at threads of multi-threaded processes (`/proc/PID/task/TID/ns`).
+    pub threads: bool,
+    /// Look at open fds: nsfs files and (with `sockets`) sockets.
+    pub fds: bool,
+    /// Resolve each socket fd's network namespace (pidfd_getfd + SIOCGSKNS). Costs a few
+    /// syscalls per socket, so it can be turned off.
+    pub sockets: bool,
+    /// nsfs bind mounts, in every mount namespace.
+    pub mounts: bool,
+    /// Parent, owner, owner uid and namespace id through the nsfs ioctls; also finds namespaces
+    /// no process is in (hidden parents and owners). Needs the real /proc.
+    pub relations: bool,
+    /// Scanner threads; 0 means one per core (at most 4).
+    pub workers: usize,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            proc_root: PathBuf::from("/proc"),
+            passwd: PathBuf::from("/etc/passwd"),
+            threads: true,
+            fds: true,
+            sockets: true,
+            mounts: true,
+            relations: true,
+            workers: 0,
+        }
+    }
+}
+
+impl ScanOptions {
+    /// Options for a proc root given on the command line or in `NSVIEW_PROC_ROOT`. A fake root
+    /// gets no ioctls or sockets (there is no kernel object behind its files) and uses the
+    /// passwd file it brings, if any.
+    pub fn for_root(proc_root: Option<PathBuf>) -> ScanOptions {
+        let mut options = ScanOptions::default();
+        if let Some(root) = proc_root
+            && root != Path::new("/proc")
+        {
+            options.relations = false;
+            options.sockets = false;
+            let passwd = root.join("../etc/passwd");
+            if passwd.exists() {
+                options.passwd = passwd;
+            }
+            options.proc_root = root;
+        }
+        options
+    }
+
+    /// True when the proc root is the kernel's own, so ioctls and pidfds make sense.
+    pub fn is_live(&self) -> bool {
+        self.proc_root == Path::new("/proc")
+    }
+
+    fn worker_count(&self, pids: usize) -> usize {
+        let wanted = if self.workers == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+        } else {
+            self.workers
+        };
+        // A thread costs more than it saves on a handful of processes.
+        wanted.clamp(1, (pids / 64).max(1))
+    }
+}
+
+/// One worker's findings about one process, before namespaces are grouped.
+struct ProcessScan {
+    process: Process,
+    /// nsfs fds: (fd, type, inode).
+    ns_fds: Vec<(i32, NsKind, Inode)>,
+    /// socket fds: (fd, socket inode).
+    socket_fds: Vec<(i32, Inode)>,
+}
+
+/// Everything one worker collected.
+#[derive(Default)]
+struct WorkerOutput {
+    scans: Vec<ProcessScan>,
+    gaps: Gaps,
+}
+
+/// Scans the proc root into a snapshot.
+pub fn scan(options: &ScanOptions) -> Result<Snapshot> {
+    let root = open_proc_root(&options.proc_root)?;
+    let pids = list_pids(root.as_fd())
+        .with_context(|| format!("cannot read {}", options.proc_root.display()))?;
+
+    let workers = options.worker_count(pids.len());
+    let outputs: Vec<WorkerOutput> = if workers <= 1 {
+        vec![scan_pids(root.as_fd(), &pids, options)]
+    } else {
+        let chunk = pids.len().div_ceil(workers);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = pids
+                .chunks(chunk)
+                .map(|part| {
+                    let root = root.as_fd();
+                    scope.spawn(move || scan_pids(root, part, options))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
+        })
+    };
+
+    let mut snapshot = Snapshot::default();
+    let mut ns_fds = Vec::new();
+    let mut socket_fds = Vec::new();
+    for output in outputs {
+        merge_gaps(&mut snapshot.gaps, &output.gaps);
+        for scan in output.scans {
+            let pid = scan.process.pid;
+            ns_fds.extend(
+                scan.ns_fds
+                    .into_iter()
+                    .map(|(fd, kind, inode)| (pid, fd, kind, inode)),
+            );
+            socket_fds.extend(
+                scan.socket_fds
+                    .into_iter()
+                    .map(|(fd, inode)| (pid, fd, inode)),
+            );
+            snapshot.processes.insert(pid, scan.process);
+        }
+    }
+    snapshot.self_links = read_self_links(root.as_fd());
+
+    group_namespaces(&mut snapshot);
+    for (pid, fd, kind, inode) in ns_fds {
+        add_holder(&mut snapshot, inode, Some(kind), Holder::Fd { pid, fd });
+    }
+    if options.sockets && options.is_live() {
+        holders::add_socket_holders(&mut snapshot, &socket_fds);
+    }
+    if options.mounts {
+        holders::add_bind_mounts(&mut snapshot, root.as_fd(), options.is_live());
+    }
+    if options.relations && options.is_live() {
+        kernel::add_relations(&mut snapshot, &kernel::Nsfs, &options.proc_root);
+    }
+    for ns in snapshot.namespaces.values_mut() {
+        ns.holders.sort();
+        ns.holders.dedup();
+        ns.nsfs_paths.sort();
+        ns.nsfs_paths.dedup();
+    }
+    snapshot.user_names = users::names_for(&snapshot, &options.passwd);
+    snapshot.unprivileged = options.is_live() && !holders::can_read_everything();
+    Ok(snapshot)
+}
+
+fn open_proc_root(path: &Path) -> Result<OwnedFd> {
+    rustix::fs::openat(
+        rustix::fs::CWD,
+        path,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(std::io::Error::from)
+    .with_context(|| format!("cannot open proc root {}", path.display()))
+}
+
+/// The numeric entries of a proc root, ascending.
+fn list_pids(root: BorrowedFd<'_>) -> std::io::Result<Vec<Pid>> {
+    let dir = rustix::fs::Dir::read_from(root)?;
+    let mut pids = Vec::with_capacity(1024);
+    for entry in dir {
+        let entry = entry?;
+        if let Some(pid) = parse_pid(entry.file_name().to_bytes()) {
+            pids.push(pid);
+        }
+    }
+    pids.sort_unstable();
+    Ok(pids)
+}
+
+fn parse_pid(name: &[u8]) -> Option<Pid> {
+    let value = links::parse_decimal(name)?;
+    Pid::try_from(value).ok().filter(|&pid| pid > 0)
+}
+
+/// Buffers one worker reuses for every process.
+#[derive(Default)]
+struct Buffers {
+    file: Vec<u8>,
+    link: Vec<u8>,
+}
+
+fn scan_pids(root: BorrowedFd<'_>, pids: &[Pid], options: &ScanOptions) -> WorkerOutput {
+    let mut output = WorkerOutput::default();
+    let mut buffers = Buffers::default();
+    for &pid in pids {
+        match scan_process(root, pid, options, &mut buffers, &mut output.gaps) {
+            Ok(scan) => output.scans.push(scan),
+            Err(why) => output.gaps.record(GapSubject::Process, why),
+        }
+    }
+    output
+}
+
+fn scan_process(
+    root: BorrowedFd<'_>,
+    pid: Pid,
+    options: &ScanOptions,
+    buffers: &mut Buffers,
+    gaps: &mut Gaps,
+) -> Result<ProcessScan, ReadError> {
+    let name = CString::new(pid.to_string()).map_err(|_| ReadError::Other(libc::EINVAL))?;
+    let dir = procs::open_dir(root, &name).map_err(ReadError::from_errno)?;
+    let dir = dir.as_fd();
+    let uid = procs::owner_uid(dir).map_err(ReadError::from_errno)?;
+    procs::read_file_at(dir, c"stat", &mut buffers.file).map_err(ReadError::from_errno)?;
+    let stat = procs::parse_stat(&buffers.file).ok_or(ReadError::Other(libc::EINVAL))?;
+
+    // cmdline is readable by anyone; an error here means the process is going away.
+    let command = match procs::read_file_at(dir, c"cmdline", &mut buffers.file) {
+        Ok(()) => procs::parse_cmdline(&buffers.file),
+        Err(_) => String::new(),
+    };
+    let command = if command.is_empty() {
+        stat.comm.clone()
+    } else {
+        command
+    };
+
+    let links = links::read_ns_links(dir, &mut buffers.link);
+    for link in links
+        .current
+        .iter()
+        .chain([&links.pid_for_children, &links.time_for_children])
+    {
+        if let Link::Unreadable(why) = link {
+            gaps.record(GapSubject::NsLink, *why);
+        }
+    }
+    // A zombie has lost its namespaces; every link reads ENOENT, which is not a gap.
+
+    let odd_threads = if options.threads && stat.num_threads > 1 && stat.state != 'Z' {
+        scan_threads(dir, pid, &links, buffers, gaps)
+    } else {
+        Vec::new()
+    };
+
+    let (ns_fds, socket_fds) = if options.fds && stat.state != 'Z' {
+        holders::scan_fds(dir, &mut buffers.link, gaps)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+
+    Ok(ProcessScan {
+        process: Process {
+            pid,
+            ppid: stat.ppid,
+            uid,
+            comm: stat.comm,
+            command,
+            state: stat.state,
+            links,
+            odd_threads,
+        },
+        ns_fds,
+        socket_fds,
+    })
+}
+
+/// Threads whose links differ from the process's. The main thread (tid == pid) is the process.
+fn scan_threads(
+    dir: BorrowedFd<'_>,
+    pid: Pid,
+    process_links: &NsLinks,
+    buffers: &mut Buffers,
+    gaps: &mut Gaps,
+) -> Vec<Thread> {
+    let task_dir = match rustix::fs::openat(
+        dir,
+        c"task",
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) {
+        Ok(fd) => fd,
+        Err(e) => {
+            gaps.record(GapSubject::Task, ReadError::from_errno(e.raw_os_error()));
+            return Vec::new();
+        }
+    };
+    let tids = match list_pids(task_dir.as_fd()) {
+        Ok(tids) => tids,
+        Err(e) => {
+            gaps.record(GapSubject::Task, ReadError::from_io(&e));
+            return Vec::new();
+        }
+    };
+    let mut odd = Vec::new();
+    for tid in tids.into_iter().filter(|&tid| tid != pid) {
+        let Ok(name) = CString::new(tid.to_string()) else {
+            continue;
+        };
+        let tdir = match procs::open_dir(task_dir.as_fd(), &name) {
+            Ok(fd) => fd,
+            Err(errno) => {
+                gaps.record(GapSubject::Task, ReadError::from_errno(errno));
+                continue;
+            }
+        };
+        let links = links::read_ns_links(tdir.as_fd(), &mut buffers.link);
+        if links.current == process_links.current {
+            continue;
+        }
+        let comm = match procs::read_file_at(tdir.as_fd(), c"comm", &mut buffers.file) {
+            Ok(()) => String::from_utf8_lossy(buffers.file.trim_ascii_end()).into_owned(),
+            Err(_) => String::new(),
+        };
+        odd.push(Thread { tid, comm, links });
+    }
+    odd
+}
+
+fn read_self_links(root: BorrowedFd<'_>) -> NsLinks {
+    let mut buf = Vec::new();
+    match procs::open_dir(root, c"self") {
+        Ok(dir) => links::read_ns_links(dir.as_fd(), &mut buf),
+        Err(_) => NsLinks::default(),
+    }
+}
+
+fn merge_gaps(into: &mut Gaps, from: &Gaps) {
+    for (a, b) in [
+        (&mut into.denied, &from.denied),
+        (&mut into.vanished, &from.vanished),
+        (&mut into.other, &from.other),
+    ] {
+        a.processes += b.processes;
+        a.ns_links += b.ns_links;
+        a.tasks += b.tasks;
+        a.fds += b.fds;
+        a.mount_tables += b.mount_tables;
+    }
+}
+
+/// Groups processes into namespaces and records thread and `*_for_children` holders.
+fn group_namespaces(snapshot: &mut Snapshot) {
+    let mut namespaces: BTreeMap<Inode, Namespace> = BTreeMap::new();
+    for process in snapshot.processes.values() {
+        for kind in NsKind::ALL {
+            if let Some(inode) = process.ns(kind) {
+                namespaces
+                    .entry(inode)
+                    .or_insert_with(|| Namespace::new(inode, kind))
+                    .members
+                    .push(process.pid);
+            }
+        }
+        for (link, kind, current) in [
+            (
+                process.links.pid_for_children,
+                NsKind::Pid,
+                process.ns(NsKind::Pid),
+            ),
+            (
+                process.links.time_for_children,
+                NsKind::Time,
+                process.ns(NsKind::Time),
+            ),
+        ] {
+            if let Some(inode) = link.inode()
+                && Some(inode) != current
+            {
+                namespaces
+                    .entry(inode)
+                    .or_insert_with(|| Namespace::new(inode, kind))
+                    .holders
+                    .push(Holder::ForChildren { pid: process.pid });
+            }
+        }
+        for thread in &process.odd_threads {
+            for kind in NsKind::ALL {
+                if let Some(inode) = thread.links.get(kind)
+                    && Some(inode) != process.ns(kind)
+                {
+                    namespaces
+                        .entry(inode)
+                        .or_insert_with(|| Namespace::new(inode, kind))
+                        .holders
+                        .push(Holder::Thread {
+                            pid: process.pid,
+                            tid: thread.tid,
+                        });
+                }
+            }
+        }
+    }
+    // processes is a BTreeMap, so members were pushed in ascending pid order already.
+    snapshot.namespaces = namespaces;
+}
+
+/// Adds a holder to a namespace, creating the namespace if the kind is known.
+pub(crate) fn add_holder(
+    snapshot: &mut Snapshot,
+    inode: Inode,
+    kind: Option<NsKind>,
+    holder: Holder,
+) {
+    if let Some(ns) = snapshot.namespaces.get_mut(&inode) {
+        ns.holders.push(holder);
+    } else if let Some(kind) = kind.or_else(|| holder_kind(&holder)) {
+        let mut ns = Namespace::new(inode, kind);
+        ns.holders.push(holder);
+        snapshot.namespaces.insert(inode, ns);
+    }
+}
+
+fn holder_kind(holder: &Holder) -> Option<NsKind> {
+    match holder {
+        Holder::Socket { .. } => Some(NsKind::Net),
+        _ => None,
+    }
+}
