@@ -314,3 +314,55 @@ fn hidden_intermediate_user_namespace() {
     assert_eq!(hidden_ns.parent, Some(own_user));
     assert_eq!(hidden_ns.owner_uid, Some(0), "created by root");
 }
+
+#[test]
+fn bind_mount_inside_a_process_less_mount_namespace() {
+    if !require_root("bind_mount_inside_a_process_less_mount_namespace") {
+        return;
+    }
+    let own_mnt = open_ns(std::process::id() as i32, "mnt");
+    if nsview::scan::mounts::nsfs_mounts_everywhere(&own_mnt).is_none() {
+        eprintln!(
+            "SKIP bind_mount_inside_a_process_less_mount_namespace: no NS_MNT_GET_NEXT/listmount"
+        );
+        return;
+    }
+    let creator = Sleeper::start(&["unshare", "--net", "sleep", "60"]);
+    let net = creator.ns("net");
+    let script = format!(
+        "mount -t tmpfs nsview-test /mnt && touch /mnt/netns && \
+         mount --bind /proc/{}/ns/net /mnt/netns && exec sleep 60",
+        creator.pid
+    );
+    let mounter = Sleeper::start(&[
+        "unshare",
+        "--mount",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        &script,
+    ]);
+    let mnt = mounter.ns("mnt");
+    // Only an fd keeps the mount namespace alive; only its bind mount keeps the netns alive.
+    let mnt_fd = open_ns(mounter.pid, "mnt");
+    let fd_holder = sleeper_holding(&[&mnt_fd]);
+    drop(mnt_fd);
+    mounter.stop();
+    creator.stop();
+
+    let snapshot = live_scan();
+    assert_held(&snapshot, mnt, NsKind::Mnt, "mount ns fd", |h| {
+        *h == Holder::Fd {
+            pid: fd_holder.pid,
+            fd: 3,
+        }
+    });
+    assert_held(
+        &snapshot,
+        net,
+        NsKind::Net,
+        "bind mount in a process-less mount ns",
+        |h| matches!(h, Holder::BindMount { mnt_ns: Some(m), path, via_pid: None } if *m == mnt && path == "/mnt/netns"),
+    );
+}
