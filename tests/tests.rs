@@ -1,4 +1,5 @@
 //! The one integration-test binary: each module is a group of tests over the built `nsview`.
 
 mod holders;
+mod scan;
 mod util;
