@@ -280,7 +280,9 @@ impl Namespace {
 /// What could not be read, by kind of entry. Counts only; the entries themselves are skipped.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Tally {
+    /// Processes that could not be read at all.
     pub processes: u32,
+    /// Processes read, but with at least one ns link unreadable (counted once per process).
     pub ns_links: u32,
     pub tasks: u32,
     pub fds: u32,

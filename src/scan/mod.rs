@@ -265,14 +265,17 @@ fn scan_process(
     };
 
     let links = links::read_ns_links(dir, &mut buffers.link);
-    for link in links
+    // Counted once per process (its first unreadable link), so the note can say "N processes".
+    let first_unreadable = links
         .current
         .iter()
         .chain([&links.pid_for_children, &links.time_for_children])
-    {
-        if let Link::Unreadable(why) = link {
-            gaps.record(GapSubject::NsLink, *why);
-        }
+        .find_map(|link| match link {
+            Link::Unreadable(why) => Some(*why),
+            _ => None,
+        });
+    if let Some(why) = first_unreadable {
+        gaps.record(GapSubject::NsLink, why);
     }
     // A zombie has lost its namespaces; every link reads ENOENT, which is not a gap.
 
