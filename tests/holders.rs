@@ -46,12 +46,23 @@ fn open_ns(pid: i32, kind: &str) -> OwnedFd {
 
 /// Starts `sleep` with `fds` installed as fds 3, 4, ... (and nothing else inherited).
 fn sleeper_holding(fds: &[&OwnedFd]) -> Sleeper {
+    assert!(fds.len() <= 8, "at most 8 fds");
     let raw: Vec<i32> = fds.iter().map(|fd| fd.as_raw_fd()).collect();
     Sleeper::start_with(&["sleep", "60"], move |cmd| {
-        // SAFETY: only async-signal-safe dup2 calls between fork and exec.
+        // SAFETY: only async-signal-safe fcntl/dup2 calls between fork and exec.
         unsafe {
             cmd.pre_exec(move || {
-                for (i, fd) in raw.iter().enumerate() {
+                // First copy every fd above the targets, so that no source is clobbered and no
+                // source already sits on its target (dup2(3, 3) would keep O_CLOEXEC).
+                // A fixed array: no allocation between fork and exec.
+                let mut high = [-1i32; 8];
+                for (slot, fd) in high.iter_mut().zip(&raw) {
+                    *slot = libc::fcntl(*fd, libc::F_DUPFD_CLOEXEC, 64);
+                    if *slot < 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
+                for (i, fd) in high.iter().take(raw.len()).enumerate() {
                     if libc::dup2(*fd, 3 + i as i32) < 0 {
                         return Err(std::io::Error::last_os_error());
                     }
@@ -160,35 +171,66 @@ fn uts_held_only_by_a_non_leader_thread() {
     }
     let creator = Sleeper::start(&["unshare", "--uts", "sleep", "60"]);
     let uts = creator.ns("uts");
-    let uts_fd = open_ns(creator.pid, "uts");
-    let (tid_tx, tid_rx) = std::sync::mpsc::channel();
-    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
-    // This thread of the test process moves into the uts namespace and waits there.
-    let thread = std::thread::spawn(move || {
-        nix::sched::setns(&uts_fd, nix::sched::CloneFlags::CLONE_NEWUTS).expect("setns uts");
-        drop(uts_fd);
-        tid_tx
-            .send(nix::unistd::gettid().as_raw())
-            .expect("send tid");
-        let _ = done_rx.recv_timeout(std::time::Duration::from_secs(60));
-    });
-    let tid = tid_rx.recv().expect("tid");
+    // A separate process (this test binary, running the helper below) moves one of its threads
+    // into the uts namespace; the test process itself never leaves its own namespaces, so
+    // tests running beside it see it unchanged.
+    let mut helper = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args([
+            "--ignored",
+            "--exact",
+            "holders::thread_in_namespace_helper",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(
+            "NSVIEW_TEST_NS_PATH",
+            format!("/proc/{}/ns/uts", creator.pid),
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("helper");
+    let helper_pid = helper.id() as i32;
+    let _reap = crate::util::Forked { pid: helper_pid };
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(
+        helper.stdout.take().expect("stdout"),
+    ));
+    let tid: i32 = lines
+        .find_map(|line| line.ok()?.rsplit_once("tid=")?.1.trim().parse().ok())
+        .expect("helper reports its thread id");
     creator.stop();
 
     let snapshot = live_scan();
-    let me = std::process::id() as i32;
     assert_held(&snapshot, uts, NsKind::Uts, "thread", |h| {
-        *h == Holder::Thread { pid: me, tid }
+        *h == Holder::Thread {
+            pid: helper_pid,
+            tid,
+        }
     });
-    let process = snapshot.process(me).expect("the test process itself");
+    let process = snapshot.process(helper_pid).expect("the helper process");
     assert!(
         process
             .odd_threads
             .iter()
             .any(|t| t.tid == tid && t.links.get(NsKind::Uts) == Some(uts))
     );
-    drop(done_tx);
-    thread.join().expect("thread");
+}
+
+/// Not a test: the helper process for `uts_held_only_by_a_non_leader_thread`. One thread enters
+/// the namespace at `NSVIEW_TEST_NS_PATH`, prints its tid and waits (60 s at most).
+#[test]
+#[ignore = "helper process, run by uts_held_only_by_a_non_leader_thread"]
+fn thread_in_namespace_helper() {
+    let Some(path) = std::env::var_os("NSVIEW_TEST_NS_PATH") else {
+        return;
+    };
+    let fd = nsview::scan::kernel::open_ns_file(std::path::Path::new(&path)).expect("open ns");
+    let thread = std::thread::spawn(move || {
+        nix::sched::setns(&fd, nix::sched::CloneFlags::empty()).expect("setns");
+        println!("tid={}", nix::unistd::gettid().as_raw());
+        std::thread::sleep(std::time::Duration::from_secs(60));
+    });
+    let _ = thread.join();
 }
 
 #[test]
