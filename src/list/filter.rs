@@ -53,6 +53,9 @@
 //!   an unterminated string, a number past 2^64-1 (strtoumax saturates silently), a non-string
 //!   right side of `=~` (lsns reports "(null)"), and a left side of `=~` that is neither a column
 //!   nor a string (lsns parses it, then fails every row with "failed to apply filter").
+//! - Syntax errors keep bison's shape (`syntax error, unexpected OR`) but say "end of
+//!   expression" for bison's "end of file", "column PID" for "HOLDER", add the offending text,
+//!   and add `, expecting ')'` after an unclosed parenthesis.
 //! - Nesting is limited to [`MAX_DEPTH`] levels so no input can overflow the stack.
 //! - Unknown columns: lsns prints `unknown column: X` and `failed to initialize filter` on two
 //!   lines; here it is one message naming all of them.
