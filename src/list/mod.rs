@@ -1,5 +1,7 @@
 //! `nsview --list`: the lsns-compatible face (columns, table, raw, JSON, trees, filters).
 
+pub mod filter;
+
 use crate::cli::ListArgs;
 use crate::scan::ScanOptions;
 
