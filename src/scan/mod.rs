@@ -11,6 +11,7 @@
 pub mod holders;
 pub mod kernel;
 pub mod links;
+pub mod netnsid;
 pub mod procs;
 pub mod users;
 
