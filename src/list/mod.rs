@@ -214,7 +214,7 @@ pub fn run(args: &ListArgs, scan: ScanOptions) -> anyhow::Result<i32> {
     // Process-less rows need their owner's uid and show their hidden owners and parents (as
     // lsns 2.42 does for namespaces it finds through fds and bind mounts): fetch relations
     // now, but only when such a row exists.
-    let mut relations_done = options.relations && options.is_live();
+    let relations_done = options.relations && options.is_live();
     if !relations_done
         && relations_possible
         && config.lists_processless()
@@ -225,7 +225,6 @@ pub fn run(args: &ListArgs, scan: ScanOptions) -> anyhow::Result<i32> {
     {
         scan::kernel::add_relations(&mut snapshot, &scan::kernel::Nsfs, &options.proc_root);
         snapshot.user_names = scan::users::names_for(&snapshot, &options.passwd);
-        relations_done = true;
     }
     let show_all_hidden = config.wants_relations();
 
@@ -266,7 +265,6 @@ pub fn run(args: &ListArgs, scan: ScanOptions) -> anyhow::Result<i32> {
             rows::namespace_rows(&snapshot, &visible, &selected, config.tree, &keep)
         }
     };
-    let _ = relations_done;
 
     let cells = rows
         .iter()
