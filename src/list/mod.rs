@@ -634,7 +634,10 @@ mod tests {
         let mut gaps = Gaps::default();
         gaps.denied.ns_links = 10;
         let note = partial_view_note(&gaps, false).expect("a note");
-        assert!(note.starts_with("note: could not read 10 ns links (permission denied)"));
+        assert!(
+            note.starts_with("note: could not read 10 ns links (permission denied, as the kernel"),
+            "{note}"
+        );
         assert!(!note.contains('\n'));
         gaps.vanished.processes = 1;
         let note = partial_view_note(&gaps, true).expect("a note");
