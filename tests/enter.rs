@@ -150,6 +150,22 @@ fn enter_uts_runs_hostname_inside() {
     assert_eq!(stdout(&out), "test-xyz\n");
     let out = enter(&[&format!("uts:[{inode}]"), "hostname"]);
     assert_eq!(stdout(&out), "test-xyz\n");
+
+    // No command: the shell ($SHELL, else the passwd shell, else /bin/sh) reads stdin.
+    for shell in ["/bin/sh", "/nonexistent/shell"] {
+        let mut child = nsview()
+            .env("SHELL", shell)
+            .args(["enter", &inode.to_string()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("nsview");
+        if let Some(mut stdin) = child.stdin.take() {
+            std::io::Write::write_all(&mut stdin, b"hostname\n").expect("write");
+        }
+        let out = child.wait_with_output().expect("wait");
+        assert_eq!(stdout(&out), "test-xyz\n", "SHELL={shell}");
+    }
 }
 
 #[test]
@@ -182,17 +198,7 @@ fn enter_pid_namespace_runs_the_command_inside() {
     if !require_root("enter_pid_namespace_runs_the_command_inside") {
         return;
     }
-    // --kill-child: the sleeper (pid 1 inside) dies with unshare.
-    let unshare = Sleeper::spawn(Command::new("unshare").args([
-        "--pid",
-        "--fork",
-        "--kill-child",
-        "--mount-proc",
-        "sleep",
-        "60",
-    ]));
-    let inner = wait_for_child(unshare.pid());
-    let inode = wait_for_ns(inner, "pid");
+    let (_unshare, inode) = pid_sleeper();
     let out = enter(&[
         &inode.to_string(),
         "sh",
@@ -213,6 +219,22 @@ fn enter_pid_namespace_runs_the_command_inside() {
     assert_eq!(stdout(&out), "143\n", "{}", stderr(&out));
     let out = enter(&[&inode.to_string(), "nsview-no-such-command"]);
     assert_eq!(out.status.code(), Some(127));
+}
+
+/// A sleeper as pid 1 of a new pid namespace (with its own /proc); returns unshare, which
+/// takes the sleeper with it when killed (--kill-child), and the namespace inode.
+fn pid_sleeper() -> (Sleeper, u64) {
+    let unshare = Sleeper::spawn(Command::new("unshare").args([
+        "--pid",
+        "--fork",
+        "--kill-child",
+        "--mount-proc",
+        "sleep",
+        "60",
+    ]));
+    let inner = wait_for_child(unshare.pid());
+    let inode = wait_for_ns(inner, "pid");
+    (unshare, inode)
 }
 
 /// The first child of `pid` (unshare --fork's sleeper).
@@ -526,19 +548,12 @@ fn enter_passes_stops_through_and_leaves_no_strays() {
     if !require_root("enter_passes_stops_through_and_leaves_no_strays") {
         return;
     }
-    let unshare = Sleeper::spawn(Command::new("unshare").args([
-        "--pid",
-        "--fork",
-        "--kill-child",
-        "sleep",
-        "60",
-    ]));
-    let inner = wait_for_child(unshare.pid());
-    let inode = wait_for_ns(inner, "pid").to_string();
+    let (_unshare, inode) = pid_sleeper();
+    let inode = inode.to_string();
 
     // The command stops itself: nsview stops too (its parent sees a stopped job), and a
     // SIGCONT to nsview continues the command.
-    let mut child = nsview()
+    let child = nsview()
         .args(["enter", &inode, "sh", "-c", "kill -STOP $$; echo resumed"])
         .stdout(Stdio::piped())
         .spawn()

@@ -172,12 +172,13 @@ pub struct Dirs {
 
 /// Opens a directory for a later fchdir.
 pub fn open_dir(path: &Path, what: &str) -> Result<OwnedFd> {
-    rustix::fs::open(
-        path,
-        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
-        rustix::fs::Mode::empty(),
-    )
-    .map_err(|e| {
+    open_directory(path, rustix::fs::OFlags::RDONLY, what)
+}
+
+/// Opens a directory with extra flags; the error names `what` and the path.
+pub fn open_directory(path: &Path, flags: rustix::fs::OFlags, what: &str) -> Result<OwnedFd> {
+    let flags = flags | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC;
+    rustix::fs::open(path, flags, rustix::fs::Mode::empty()).map_err(|e| {
         Exit::failure(format!(
             "cannot open {what} {}: {}",
             path.display(),

@@ -248,19 +248,7 @@ fn holder_dir(
 }
 
 fn open_proc_self(proc_root: &Path) -> Result<OwnedFd> {
-    rustix::fs::open(
-        proc_root.join("self"),
-        rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
-        rustix::fs::Mode::empty(),
-    )
-    .map_err(|e| {
-        Exit::failure(format!(
-            "cannot open {}/self: {}",
-            proc_root.display(),
-            std::io::Error::from(e)
-        ))
-        .into()
-    })
+    join::open_directory(&proc_root.join("self"), rustix::fs::OFlags::PATH, "our own")
 }
 
 /// Test hook for the recycled-inode tests: with `NSVIEW_ENTER_TEST_FIFO` set to a fifo, wait
