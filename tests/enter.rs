@@ -381,10 +381,12 @@ fn enter_own_user_namespace_unprivileged() {
         "unshare",
         "--user",
         "--map-root-user",
+        "--net",
         "sleep",
         "60",
     ]));
     let inode = wait_for_ns(sleeper.pid(), "user");
+    let net = wait_for_ns(sleeper.pid(), "net");
     let as_nobody = |args: &[&str]| {
         Command::new("setpriv")
             .args(NOBODY)
@@ -398,6 +400,23 @@ fn enter_own_user_namespace_unprivileged() {
     assert_eq!(stdout(&out), "0\n", "{}", stderr(&out));
     let out = as_nobody(&["enter", "--all", &format!("user:[{inode}]"), "id", "-u"]);
     assert_eq!(stdout(&out), "0\n", "--all: {}", stderr(&out));
+
+    // The netns alone needs CAP_SYS_ADMIN in its owner; --all enters the owner first.
+    let out = as_nobody(&["enter", &net.to_string(), "true"]);
+    let err = one_line_error(&out);
+    assert!(
+        err.contains(&format!(
+            "permission denied entering net:[{net}]: needs CAP_SYS_ADMIN"
+        )),
+        "{err}"
+    );
+    let script = "id -u; readlink /proc/self/ns/net";
+    let expected = format!("0\nnet:[{net}]\n");
+    let out = as_nobody(&["enter", "--all", &net.to_string(), "sh", "-c", script]);
+    assert_eq!(stdout(&out), expected, "{}", stderr(&out));
+    // Root dropping into it: the two passes enter net while still privileged, then user.
+    let out = enter(&["--all", &net.to_string(), "sh", "-c", script]);
+    assert_eq!(stdout(&out), expected, "{}", stderr(&out));
 
     // nsenter fails in the same situation (setgroups denied, namespaces it is already in).
     let nsenter = Command::new("setpriv")
