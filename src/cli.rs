@@ -177,13 +177,25 @@ pub struct EnterArgs {
     #[arg(short = 't', long = "type", value_name = "TYPE")]
     pub kind: Option<String>,
 
-    /// Set the root directory (default: the holder's root).
-    #[arg(short = 'r', long = "root", value_name = "DIR", num_args = 0..=1, require_equals = true, default_missing_value = "")]
-    pub root: Option<PathBuf>,
+    /// Set the root directory (bare -r: the holder's root).
+    #[arg(
+        short = 'r',
+        long = "root",
+        value_name = "DIR",
+        num_args = 0..=1,
+        require_equals = true
+    )]
+    pub root: Option<Option<PathBuf>>,
 
-    /// Set the working directory (default: the holder's cwd).
-    #[arg(short = 'w', long = "wd", value_name = "DIR", num_args = 0..=1, require_equals = true, default_missing_value = "")]
-    pub wd: Option<PathBuf>,
+    /// Set the working directory (bare -w: the holder's cwd).
+    #[arg(
+        short = 'w',
+        long = "wd",
+        value_name = "DIR",
+        num_args = 0..=1,
+        require_equals = true
+    )]
+    pub wd: Option<Option<PathBuf>>,
 
     /// Keep the current uid and gids when entering a user namespace.
     #[arg(long = "preserve-credentials")]

@@ -106,16 +106,23 @@ fn open_pidfd(pid: Pid) -> Result<OwnedFd, ReadError> {
 
 /// The inode of the network namespace a socket (another process's fd) was created in.
 fn socket_netns(pidfd: BorrowedFd<'_>, fd: i32) -> Option<Inode> {
+    let netns = socket_netns_file(pidfd, fd).ok()?;
+    rustix::fs::fstat(&netns).ok().map(|st| st.st_ino)
+}
+
+/// Opens the network namespace a socket (fd `fd` of the process behind `pidfd`) was created
+/// in: pidfd_getfd (needs ptrace attach rights) then SIOCGSKNS. `enter` uses it to enter a
+/// netns that only a socket keeps alive.
+pub fn socket_netns_file(pidfd: BorrowedFd<'_>, fd: i32) -> std::io::Result<OwnedFd> {
     let socket =
-        rustix::process::pidfd_getfd(pidfd, fd, rustix::process::PidfdGetfdFlags::empty()).ok()?;
+        rustix::process::pidfd_getfd(pidfd, fd, rustix::process::PidfdGetfdFlags::empty())?;
     // SAFETY: SIOCGSKNS takes no argument and returns a new fd (or -1); socket is a valid fd.
     let netns = unsafe { libc::ioctl(socket.as_raw_fd(), libc::SIOCGSKNS as _) };
     if netns < 0 {
-        return None;
+        return Err(std::io::Error::last_os_error());
     }
     // SAFETY: the ioctl returned a fresh fd that nothing else owns.
-    let netns = unsafe { OwnedFd::from_raw_fd(netns) };
-    rustix::fs::fstat(&netns).ok().map(|st| st.st_ino)
+    Ok(unsafe { OwnedFd::from_raw_fd(netns) })
 }
 
 /// Finds nsfs bind mounts in every mount namespace. On a live kernel with the mount-namespace
