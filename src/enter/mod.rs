@@ -253,8 +253,10 @@ fn open_proc_self(proc_root: &Path) -> Result<OwnedFd> {
 
 /// Test hook for the recycled-inode tests: with `NSVIEW_ENTER_TEST_FIFO` set to a fifo, wait
 /// after the scan until a writer has opened and closed it, so the test can swap a holder
-/// between the scan and the open. It only waits; the checks are the normal ones.
+/// between the scan and the open. It only waits; the checks are the normal ones. Compiled into
+/// debug builds only (the ones `cargo test` runs), never into a release binary.
 fn test_pause() {
+    #[cfg(debug_assertions)]
     if let Some(fifo) = std::env::var_os("NSVIEW_ENTER_TEST_FIFO") {
         let _ = std::fs::read(fifo);
     }
