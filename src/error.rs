@@ -42,6 +42,10 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
+/// Set by the TUI when it runs `nsview enter` as a child: the number of an inherited pipe fd
+/// that also receives the error line, because the child's stderr is the terminal the UI repaints.
+pub const ERROR_FD_ENV: &str = "NSVIEW_ERROR_FD";
+
 /// Prints the error as one line and returns the exit code for it.
 pub fn report(err: &anyhow::Error) -> i32 {
     if is_broken_pipe(err) {
@@ -51,7 +55,26 @@ pub fn report(err: &anyhow::Error) -> i32 {
     // `{:#}` joins the context chain with ": " on one line.
     let line = format!("{err:#}").replace('\n', " ");
     eprintln!("nsview: {line}");
+    copy_to_parent(&line);
     code
+}
+
+/// Also sends the line to a parent nsview's status line (see [`ERROR_FD_ENV`]). Opening the fd
+/// through /proc/self/fd needs no unsafe and fails harmlessly when it is not there.
+fn copy_to_parent(line: &str) {
+    use std::io::Write;
+    let Some(fd) = std::env::var(ERROR_FD_ENV)
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+    else {
+        return;
+    };
+    if let Ok(mut pipe) = std::fs::OpenOptions::new()
+        .write(true)
+        .open(format!("/proc/self/fd/{fd}"))
+    {
+        let _ = writeln!(pipe, "{line}");
+    }
 }
 
 #[cfg(test)]
