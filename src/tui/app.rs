@@ -552,7 +552,7 @@ impl App {
             }
             ChildOutcome::Exited { code, error } => {
                 self.error = Some(match error {
-                    Some(text) => text,
+                    Some(text) => format!("{}: {text}", launch.what),
                     None => format!("{} exited with status {code}", launch.what),
                 });
             }
@@ -1011,4 +1011,446 @@ fn leads_to_match(
         }
     }
     leads
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::sample::{
+        self, BLUE_NET, CONTAINER_PID, CONTAINER_USER, CONTAINER_UTS, FD_UTS, HOST,
+    };
+
+    fn app_with(snapshot: Snapshot) -> App {
+        let mut app = App::new(false);
+        app.set_tree_area(Area {
+            x: 0,
+            y: 1,
+            width: 80,
+            height: 10,
+        });
+        app.apply_scan(snapshot, None);
+        app
+    }
+
+    fn keys(app: &App) -> Vec<NodeKey> {
+        app.rows.iter().map(|r| r.key).collect()
+    }
+
+    /// Moves the cursor onto `key` with ordinary key actions.
+    fn select(app: &mut App, key: NodeKey) {
+        app.update(Action::Home);
+        for _ in 0..app.rows.len() {
+            if app.selected() == Some(key) {
+                return;
+            }
+            app.update(Action::Down);
+        }
+        panic!("{key:?} is not visible: {:?}", keys(app));
+    }
+
+    const USER: usize = 5; // NsKind::User.index()
+
+    #[test]
+    fn type_view_starts_with_kinds_open_and_namespaces_closed() {
+        let app = app_with(sample::small());
+        let rows = keys(&app);
+        assert_eq!(rows[0], NodeKey::Kind(NsKind::Mnt));
+        assert!(
+            rows.contains(&NodeKey::Ns(BLUE_NET)),
+            "process-less netns shown"
+        );
+        assert!(rows.contains(&NodeKey::Ns(FD_UTS)), "fd-held uts shown");
+        assert!(!rows.iter().any(|k| matches!(k, NodeKey::Proc(..))));
+        // 8 kinds, 6 container + 8 host + 2 process-less namespaces.
+        assert_eq!(rows.len(), 8 + 16);
+    }
+
+    #[test]
+    fn expand_collapse_and_parent_jump() {
+        let mut app = app_with(sample::small());
+        select(&mut app, NodeKey::Ns(CONTAINER_UTS));
+        app.update(Action::Expand);
+        let rows = keys(&app);
+        let at = rows
+            .iter()
+            .position(|k| *k == NodeKey::Ns(CONTAINER_UTS))
+            .unwrap();
+        assert_eq!(rows[at + 1], NodeKey::Proc(CONTAINER_UTS, 2001));
+        assert_eq!(rows[at + 2], NodeKey::Proc(CONTAINER_UTS, 2002));
+        assert_eq!(app.selected(), Some(NodeKey::Ns(CONTAINER_UTS)));
+        // Down onto a member, ← goes to the parent, ← again closes it, Space opens it again.
+        app.update(Action::Down);
+        assert_eq!(app.selected(), Some(NodeKey::Proc(CONTAINER_UTS, 2001)));
+        app.update(Action::Collapse);
+        assert_eq!(app.selected(), Some(NodeKey::Ns(CONTAINER_UTS)));
+        app.update(Action::Collapse);
+        assert!(!keys(&app).contains(&NodeKey::Proc(CONTAINER_UTS, 2001)));
+        app.update(Action::Toggle);
+        assert!(keys(&app).contains(&NodeKey::Proc(CONTAINER_UTS, 2001)));
+        // Enter on a kind folds it.
+        select(&mut app, NodeKey::Kind(NsKind::Uts));
+        assert_eq!(app.update(Action::Activate), None);
+        assert!(!keys(&app).contains(&NodeKey::Ns(CONTAINER_UTS)));
+    }
+
+    #[test]
+    fn paging_and_ends_stay_in_bounds() {
+        let mut app = app_with(sample::small());
+        app.update(Action::End);
+        assert_eq!(app.cursor(), app.rows.len() - 1);
+        assert!(app.offset() + 10 >= app.rows.len());
+        app.update(Action::PageDown);
+        assert_eq!(app.cursor(), app.rows.len() - 1);
+        app.update(Action::PageUp);
+        assert_eq!(app.cursor(), app.rows.len() - 11);
+        app.update(Action::Home);
+        app.update(Action::Up);
+        assert_eq!((app.cursor(), app.offset()), (0, 0));
+    }
+
+    #[test]
+    fn filter_shows_matches_with_their_ancestors_and_esc_clears() {
+        let mut app = app_with(sample::small());
+        let all = app.rows.len();
+        app.update(Action::StartFilter);
+        assert_eq!(app.mode, Mode::Filter);
+        for c in "NGINX".chars() {
+            app.update(Action::FilterInput(c));
+        }
+        let rows = keys(&app);
+        // Every container namespace appears with both nginx processes under it; nothing else.
+        assert!(rows.contains(&NodeKey::Proc(CONTAINER_UTS, 2001)));
+        assert!(rows.contains(&NodeKey::Proc(CONTAINER_UTS, 2002)));
+        assert!(!rows.contains(&NodeKey::Ns(BLUE_NET)));
+        assert!(
+            !rows
+                .iter()
+                .any(|k| matches!(k, NodeKey::Proc(_, 1 | 300 | 412)))
+        );
+        // The host's uts namespace shows only for `podman run … nginx`, not for init.
+        let host_uts = HOST[NsKind::Uts.index()];
+        assert!(rows.contains(&NodeKey::Proc(host_uts, 2000)));
+        assert!(!rows.contains(&NodeKey::Proc(host_uts, 1)));
+        assert!(!rows.contains(&NodeKey::Proc(host_uts, 2001)));
+        assert_eq!(
+            app.selected(),
+            Some(NodeKey::Proc(HOST[0], 2000)),
+            "first match"
+        );
+        // Typing more narrows; backspace widens again.
+        for c in ": w".chars() {
+            app.update(Action::FilterInput(c));
+        }
+        assert!(
+            !keys(&app)
+                .iter()
+                .any(|k| matches!(k, NodeKey::Proc(_, 2001)))
+        );
+        assert!(
+            keys(&app)
+                .iter()
+                .any(|k| matches!(k, NodeKey::Proc(_, 2002)))
+        );
+        for _ in 0..3 {
+            app.update(Action::FilterBackspace);
+        }
+        assert!(
+            keys(&app)
+                .iter()
+                .any(|k| matches!(k, NodeKey::Proc(_, 2001)))
+        );
+        app.update(Action::FilterDone);
+        assert_eq!(app.mode, Mode::Normal);
+        assert!(app.filter_active());
+        app.update(Action::ClearFilter);
+        assert!(!app.filter_active());
+        assert_eq!(app.rows.len(), all);
+    }
+
+    #[test]
+    fn filter_matches_inode_pid_user_and_type() {
+        let mut app = app_with(sample::small());
+        let filter = |app: &mut App, text: &str| {
+            app.update(Action::ClearFilter);
+            app.update(Action::StartFilter);
+            for c in text.chars() {
+                app.update(Action::FilterInput(c));
+            }
+            keys(app)
+        };
+        let rows = filter(&mut app, &FD_UTS.to_string());
+        assert_eq!(rows, vec![NodeKey::Kind(NsKind::Uts), NodeKey::Ns(FD_UTS)]);
+        let rows = filter(&mut app, "412");
+        assert!(rows.contains(&NodeKey::Proc(HOST[0], 412)));
+        assert!(
+            rows.iter()
+                .all(|k| !matches!(k, NodeKey::Proc(_, p) if *p != 412))
+        );
+        let rows = filter(&mut app, "alice");
+        assert!(rows.contains(&NodeKey::Proc(HOST[0], 300)));
+        assert!(!rows.iter().any(|k| matches!(k, NodeKey::Proc(_, 1))));
+        let rows = filter(&mut app, "cgroup");
+        assert_eq!(rows[0], NodeKey::Kind(NsKind::Cgroup));
+        assert!(!rows.contains(&NodeKey::Kind(NsKind::Net)));
+        let rows = filter(&mut app, "no such thing");
+        assert!(rows.is_empty());
+        assert_eq!(app.selected(), None);
+    }
+
+    #[test]
+    fn filter_in_tree_views_opens_the_path_to_a_match() {
+        let mut app = app_with(sample::small());
+        app.update(Action::SelectView(View::PidTree));
+        app.update(Action::StartFilter);
+        for c in "worker".chars() {
+            app.update(Action::FilterInput(c));
+        }
+        assert_eq!(
+            keys(&app),
+            vec![
+                NodeKey::Ns(HOST[NsKind::Pid.index()]),
+                NodeKey::Ns(CONTAINER_PID),
+                NodeKey::Members(CONTAINER_PID),
+                NodeKey::Proc(CONTAINER_PID, 2002),
+            ]
+        );
+    }
+
+    #[test]
+    fn owner_view_nests_user_namespaces_and_what_they_own() {
+        let mut app = app_with(sample::small());
+        app.update(Action::NextView);
+        assert_eq!(app.view, View::Owner);
+        let rows = keys(&app);
+        assert_eq!(rows[0], NodeKey::Ns(HOST[USER]));
+        assert!(rows.contains(&NodeKey::Ns(BLUE_NET)));
+        assert!(rows.contains(&NodeKey::Members(HOST[USER])));
+        // The container's user namespace is closed at first; opening it shows what it owns.
+        assert!(!rows.contains(&NodeKey::Ns(CONTAINER_UTS)));
+        select(&mut app, NodeKey::Ns(CONTAINER_USER));
+        app.update(Action::Expand);
+        let rows = keys(&app);
+        let at = rows
+            .iter()
+            .position(|k| *k == NodeKey::Ns(CONTAINER_USER))
+            .unwrap();
+        let depth = app.rows[at].depth;
+        let owned: Vec<NodeKey> = app.rows[at + 1..]
+            .iter()
+            .take_while(|r| r.depth > depth)
+            .filter(|r| r.depth == depth + 1)
+            .map(|r| r.key)
+            .collect();
+        assert_eq!(
+            owned.len(),
+            6,
+            "five namespaces and the members group: {owned:?}"
+        );
+        assert!(owned.contains(&NodeKey::Ns(CONTAINER_UTS)));
+        assert_eq!(owned.last(), Some(&NodeKey::Members(CONTAINER_USER)));
+        // Views keep their own selection.
+        app.update(Action::SelectView(View::Type));
+        app.update(Action::SelectView(View::Owner));
+        assert_eq!(app.selected(), Some(NodeKey::Ns(CONTAINER_USER)));
+    }
+
+    #[test]
+    fn pid_view_nests_pid_namespaces() {
+        let mut app = app_with(sample::small());
+        app.update(Action::SelectView(View::PidTree));
+        assert_eq!(
+            keys(&app),
+            vec![
+                NodeKey::Ns(HOST[NsKind::Pid.index()]),
+                NodeKey::Ns(CONTAINER_PID),
+                NodeKey::Members(HOST[NsKind::Pid.index()]),
+            ]
+        );
+        select(&mut app, NodeKey::Ns(CONTAINER_PID));
+        app.update(Action::Activate);
+        assert!(app.error.is_none());
+    }
+
+    #[test]
+    fn selection_and_expansion_survive_a_refresh_and_marks_last_one_cycle() {
+        let mut app = app_with(sample::small());
+        select(&mut app, NodeKey::Ns(CONTAINER_UTS));
+        app.update(Action::Expand);
+        select(&mut app, NodeKey::Proc(CONTAINER_UTS, 2002));
+        let row_before = app.cursor();
+
+        // Next scan: a new host process sorts before everything, pid 2001 and FD_UTS are gone.
+        let mut next = sample::small();
+        let mut newcomer = next.processes[&300].clone();
+        newcomer.pid = 150;
+        next.processes.insert(150, newcomer);
+        next.processes.remove(&2001);
+        next.namespaces.remove(&FD_UTS);
+        for ns in next.namespaces.values_mut() {
+            ns.members.retain(|&p| p != 2001);
+            if ns.members.contains(&300) {
+                ns.members.insert(0, 150);
+            }
+        }
+        app.apply_scan(next.clone(), None);
+        assert_eq!(app.selected(), Some(NodeKey::Proc(CONTAINER_UTS, 2002)));
+        assert_eq!(
+            app.cursor(),
+            row_before,
+            "same row here; identity is what counts"
+        );
+        assert!(
+            keys(&app).contains(&NodeKey::Proc(CONTAINER_UTS, 2001)),
+            "ghost kept"
+        );
+        assert_eq!(app.mark(NodeKey::Proc(CONTAINER_UTS, 2001)), Mark::Vanished);
+        assert_eq!(app.mark(NodeKey::Ns(FD_UTS)), Mark::Vanished);
+        assert_eq!(app.mark(NodeKey::Proc(HOST[0], 150)), Mark::Appeared);
+        assert_eq!(app.mark(NodeKey::Proc(CONTAINER_UTS, 2002)), Mark::None);
+        assert_eq!(app.index.live_members[&CONTAINER_UTS], 1);
+        assert_eq!(app.scan_info.as_ref().map(|i| i.processes), Some(7));
+
+        // Select the ghost; the one after it vanishes for good and the cursor stays put.
+        app.update(Action::Up);
+        assert_eq!(app.selected(), Some(NodeKey::Proc(CONTAINER_UTS, 2001)));
+        assert!(app.update(Action::EnterProcess).is_none());
+        assert!(app.error.as_deref().unwrap_or("").contains("exited"));
+        app.apply_scan(next, None);
+        assert!(!keys(&app).contains(&NodeKey::Ns(FD_UTS)));
+        assert!(!keys(&app).contains(&NodeKey::Proc(CONTAINER_UTS, 2001)));
+        assert_eq!(app.mark(NodeKey::Proc(HOST[0], 150)), Mark::None);
+        assert_eq!(app.selected(), Some(NodeKey::Proc(CONTAINER_UTS, 2002)));
+    }
+
+    #[test]
+    fn actions_launch_nsview_enter() {
+        let mut app = app_with(sample::small());
+        select(&mut app, NodeKey::Ns(CONTAINER_UTS));
+        let Some(Command::Run(shell)) = app.update(Action::Shell) else {
+            panic!("no launch")
+        };
+        assert_eq!(shell.args, ["enter", &CONTAINER_UTS.to_string()]);
+        assert!(!shell.pause);
+        assert_eq!(
+            app.update(Action::Activate),
+            Some(Command::Run(shell.clone()))
+        );
+
+        app.update(Action::StartPrompt);
+        assert_eq!(app.mode, Mode::Prompt);
+        assert_eq!(app.prompt_label(), format!("uts:[{CONTAINER_UTS}]"));
+        for c in "hostname -f".chars() {
+            app.update(Action::PromptInput(c));
+        }
+        let Some(Command::Run(run)) = app.update(Action::PromptSubmit) else {
+            panic!("no launch")
+        };
+        let inode = CONTAINER_UTS.to_string();
+        assert_eq!(
+            run.args,
+            [
+                "enter",
+                inode.as_str(),
+                "--",
+                "/bin/sh",
+                "-c",
+                "hostname -f"
+            ]
+        );
+        assert!(run.pause);
+        assert_eq!(app.mode, Mode::Normal);
+
+        app.update(Action::Expand);
+        app.update(Action::Down);
+        let Some(Command::Run(all)) = app.update(Action::EnterProcess) else {
+            panic!("no launch")
+        };
+        assert_eq!(all.args, ["enter", "--all", "--pid", "2001", "4026532201"]);
+        assert_eq!(app.update(Action::Shell), Some(Command::Run(all)));
+
+        // On a kind node, s explains itself instead of launching.
+        select(&mut app, NodeKey::Kind(NsKind::Net));
+        assert_eq!(app.update(Action::Shell), None);
+        assert!(app.error.is_some());
+        app.update(Action::ClearFilter);
+        assert!(app.error.is_none());
+    }
+
+    #[test]
+    fn child_failure_lands_in_the_status() {
+        let mut app = app_with(sample::small());
+        let launch = Launch {
+            args: vec!["enter".into(), "1".into()],
+            what: "shell in uts:[1]".into(),
+            pause: false,
+        };
+        app.child_finished(
+            &launch,
+            ChildOutcome::Exited {
+                code: 1,
+                error: Some("enter is not built yet".into()),
+            },
+        );
+        assert_eq!(
+            app.error.as_deref(),
+            Some("shell in uts:[1]: enter is not built yet")
+        );
+        app.child_finished(
+            &launch,
+            ChildOutcome::Exited {
+                code: 0,
+                error: None,
+            },
+        );
+        assert_eq!(app.notice.as_deref(), Some("back from shell in uts:[1]"));
+        app.child_finished(&launch, ChildOutcome::SpawnFailed("ENOENT".into()));
+        assert!(app.error.as_deref().unwrap_or("").contains("cannot start"));
+    }
+
+    #[test]
+    fn click_selects_then_toggles_and_wheel_moves() {
+        let mut app = app_with(sample::small());
+        // Row 3 on screen is tree row 2 (the tree starts at y = 1).
+        app.update(Action::Click { column: 4, row: 3 });
+        assert_eq!(app.cursor(), 2);
+        let key = app.selected();
+        app.update(Action::Click { column: 4, row: 3 });
+        assert_eq!(app.selected(), key);
+        assert!(app.rows[2].expanded);
+        app.update(Action::Click { column: 4, row: 0 });
+        assert_eq!(app.cursor(), 2, "clicks outside the tree do nothing");
+        app.update(Action::ScrollDown);
+        assert_eq!(app.cursor(), 5);
+        app.update(Action::ScrollUp);
+        assert_eq!(app.cursor(), 2);
+    }
+
+    #[test]
+    fn help_toggles_and_refresh_asks_for_a_scan() {
+        let mut app = app_with(sample::small());
+        app.update(Action::ToggleHelp);
+        assert_eq!(app.mode, Mode::Help);
+        app.update(Action::ToggleHelp);
+        assert_eq!(app.mode, Mode::Normal);
+        assert_eq!(app.update(Action::Refresh), Some(Command::Rescan));
+        assert!(app.scanning);
+        assert_eq!(app.update(Action::Quit), Some(Command::Quit));
+    }
+
+    #[test]
+    fn parent_cycles_do_not_hang() {
+        let mut snapshot = sample::small();
+        let host_user = HOST[USER];
+        if let Some(ns) = snapshot.namespaces.get_mut(&host_user) {
+            ns.parent = Some(CONTAINER_USER);
+        }
+        let mut app = app_with(snapshot);
+        for view in View::ALL {
+            app.update(Action::SelectView(view));
+            app.update(Action::StartFilter);
+            app.update(Action::FilterInput('n'));
+            app.update(Action::ClearFilter);
+            assert!(!app.rows.is_empty());
+        }
+    }
 }

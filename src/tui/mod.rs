@@ -9,6 +9,8 @@
 pub mod app;
 pub mod detail;
 pub mod keys;
+#[doc(hidden)]
+pub mod sample;
 pub mod term;
 pub mod view;
 

@@ -270,7 +270,7 @@ fn row_line(app: &App, theme: Theme, row: &Row) -> Line<'static> {
             if let Some(ns) = snapshot.namespace(inode) {
                 if app.view != View::Type {
                     spans.push(Span::styled(
-                        format!("{:<6} ", ns.kind),
+                        format!("{:<6} ", ns.kind.name()),
                         theme.kind(ns.kind),
                     ));
                 }
