@@ -185,7 +185,7 @@ fn first_scan_pending_screen() {
 #[test]
 fn tiny_terminals_never_panic() {
     for view in View::ALL {
-        for (w, h) in [(10, 3), (1, 1), (0, 0), (3, 20), (200, 2), (12, 5)] {
+        for (w, h) in [(10, 3), (1, 1), (1, 4), (3, 20), (200, 2), (12, 5)] {
             let mut app = app();
             app.update(Action::SelectView(view));
             app.update(Action::ToggleHelp);
@@ -298,5 +298,211 @@ fn five_thousand_processes_timing() {
     assert!(
         rows > 5000,
         "the measurement should cover thousands of rows, got {rows}"
+    );
+}
+
+#[test]
+fn without_a_terminal_it_says_so() {
+    let output = crate::util::nsview()
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run nsview");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        crate::util::stderr(&output),
+        "nsview: no terminal; use `nsview --list` for a list\n"
+    );
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn bad_interval_is_a_usage_error() {
+    let output = crate::util::nsview()
+        .args(["--interval", "0"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run nsview");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(crate::util::stderr(&output).contains("--interval 0"));
+}
+
+/// A private tmux server (its own socket, so no other session is touched) and a sleeper in a
+/// fresh UTS namespace, both removed on drop.
+struct TmuxRig {
+    socket: String,
+    sleeper: std::process::Child,
+}
+
+impl TmuxRig {
+    fn tmux(&self, args: &[&str]) -> String {
+        let output = std::process::Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("run tmux");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", self.socket.as_str()];
+        args.extend_from_slice(keys);
+        self.tmux(&args);
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", &self.socket])
+    }
+
+    fn alternate_screen(&self) -> bool {
+        self.tmux(&[
+            "display-message",
+            "-p",
+            "-t",
+            &self.socket,
+            "#{alternate_on}",
+        ])
+        .trim()
+            == "1"
+    }
+
+    /// Polls the pane until `done` holds, or fails with the last screen after `secs`.
+    fn wait_for(&self, what: &str, secs: u64, done: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let screen = self.screen();
+            if done(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for TmuxRig {
+    fn drop(&mut self) {
+        self.tmux(&["kill-server"]);
+        let _ = self.sleeper.kill();
+        let _ = self.sleeper.wait();
+    }
+}
+
+fn uts_inode(pid: u32) -> Option<u64> {
+    let link = std::fs::read_link(format!("/proc/{pid}/ns/uts")).ok()?;
+    let text = link.to_string_lossy().into_owned();
+    text.strip_prefix("uts:[")?.strip_suffix(']')?.parse().ok()
+}
+
+/// The real terminal: nsview under tmux finds a UTS namespace with the filter, spawns a shell
+/// in it with `s`, and restores the terminal on `q`. Until `nsview enter` exists (branch
+/// `enter`), the shell cannot start: then the test checks that the error reaches the status
+/// line and the UI stays alive.
+#[test]
+fn tmux_filter_shell_and_restore() {
+    let test = "tui::tmux_filter_shell_and_restore";
+    if !crate::util::require_root(test)
+        || !crate::util::require_program(test, "tmux")
+        || !crate::util::require_program(test, "unshare")
+    {
+        return;
+    }
+    let tag = format!("nsview-tmux-{}", std::process::id());
+    let sleeper = std::process::Command::new("unshare")
+        .args(["--uts", "sh", "-c"])
+        .arg(format!("hostname {tag} && exec sleep 120"))
+        .spawn()
+        .expect("start the sleeper");
+    let rig = TmuxRig {
+        socket: tag.clone(),
+        sleeper,
+    };
+    let pid = rig.sleeper.id();
+    let own_uts = uts_inode(std::process::id()).expect("own uts");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let inode = loop {
+        // Once it is `sleep`, the hostname was set (exec follows `hostname` with &&).
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        if comm.trim() == "sleep"
+            && let Some(inode) = uts_inode(pid).filter(|&i| i != own_uts)
+        {
+            break inode;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the sleeper never got its uts ns"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+
+    rig.tmux(&[
+        "new-session",
+        "-d",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "-s",
+        &tag,
+        "/bin/sh",
+    ]);
+    let command = format!(
+        "SHELL=/bin/sh PS1='$ ' {} ; echo NSVIEW-EXIT=$?",
+        env!("CARGO_BIN_EXE_nsview")
+    );
+    rig.keys(&[&command, "Enter"]);
+    rig.wait_for("the UI", 20, |s| {
+        s.contains("1 by type") && s.contains("namespaces,")
+    });
+    assert!(rig.alternate_screen());
+
+    rig.keys(&["/"]);
+    rig.keys(&["-l", &inode.to_string()]);
+    rig.keys(&["Enter"]);
+    let screen = rig.wait_for("the filtered namespace", 10, |s| {
+        s.contains(&format!("/{inode}")) && s.contains(&format!("uts namespace {inode}"))
+    });
+    assert!(screen.contains("sleep 120"), "{screen}");
+    rig.keys(&["End"]);
+    rig.keys(&["s"]);
+
+    // Either a shell (the normal screen) or the UI with the error in its status line.
+    let screen = rig.wait_for("a shell or an error", 15, |s| {
+        s.contains("not built yet") || (!s.contains("1 by type") && !rig.alternate_screen())
+    });
+    if screen.contains("not built yet") {
+        eprintln!("NOTE {test}: `nsview enter` is not built yet; checked the error status line");
+        assert!(screen.contains("error:"), "{screen}");
+        assert!(screen.contains("1 by type"), "the UI is back: {screen}");
+        assert!(rig.alternate_screen());
+        // Still alive and responsive: the help overlay opens and closes.
+        rig.keys(&["?"]);
+        rig.wait_for("help", 5, |s| s.contains("keys (any key closes)"));
+        rig.keys(&["Escape"]);
+        rig.wait_for("help closed", 5, |s| !s.contains("keys (any key closes)"));
+    } else {
+        rig.keys(&["-l", "hostname"]);
+        rig.keys(&["Enter"]);
+        rig.wait_for("the hostname inside", 10, |s| {
+            s.lines().any(|l| l.trim() == tag)
+        });
+        rig.keys(&["-l", "exit"]);
+        rig.keys(&["Enter"]);
+        let screen = rig.wait_for("the UI again", 10, |s| s.contains("1 by type"));
+        assert!(rig.alternate_screen());
+        assert!(!screen.contains("error:"), "{screen}");
+    }
+
+    rig.keys(&["q"]);
+    let screen = rig.wait_for("the shell after quitting", 10, |s| {
+        s.contains("NSVIEW-EXIT=0")
+    });
+    assert!(!rig.alternate_screen(), "alternate screen left on");
+    assert!(
+        !screen.contains("1 by type"),
+        "UI left on the normal screen: {screen}"
     );
 }

@@ -552,7 +552,8 @@ impl App {
             }
             ChildOutcome::Exited { code, error } => {
                 self.error = Some(match error {
-                    Some(text) => format!("{}: {text}", launch.what),
+                    // The reason first: narrow status lines cut the end.
+                    Some(text) => format!("{text} ({})", launch.what),
                     None => format!("{} exited with status {code}", launch.what),
                 });
             }
@@ -1393,7 +1394,7 @@ mod tests {
         );
         assert_eq!(
             app.error.as_deref(),
-            Some("shell in uts:[1]: enter is not built yet")
+            Some("enter is not built yet (shell in uts:[1])")
         );
         app.child_finished(
             &launch,

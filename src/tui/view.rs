@@ -315,6 +315,9 @@ fn row_line(app: &App, theme: Theme, row: &Row) -> Line<'static> {
 fn held_by(snapshot: &Snapshot, holders: &[Holder]) -> String {
     match holders.first() {
         None => "(no holder seen)".into(),
+        Some(Holder::BindMount { path, .. }) if holders.len() == 1 => {
+            format!("(held by bind mount {path})")
+        }
         Some(first) => {
             let (label, text) = detail::holder_text(snapshot, first);
             let more = match holders.len() {
