@@ -1075,7 +1075,7 @@ mod tests {
         let at = rows
             .iter()
             .position(|k| *k == NodeKey::Ns(CONTAINER_UTS))
-            .unwrap();
+            .expect("visible");
         assert_eq!(rows[at + 1], NodeKey::Proc(CONTAINER_UTS, 2001));
         assert_eq!(rows[at + 2], NodeKey::Proc(CONTAINER_UTS, 2002));
         assert_eq!(app.selected(), Some(NodeKey::Ns(CONTAINER_UTS)));
@@ -1234,7 +1234,7 @@ mod tests {
         let at = rows
             .iter()
             .position(|k| *k == NodeKey::Ns(CONTAINER_USER))
-            .unwrap();
+            .expect("visible");
         let depth = app.rows[at].depth;
         let owned: Vec<NodeKey> = app.rows[at + 1..]
             .iter()
