@@ -5,6 +5,7 @@ use nsview::cli::{Cli, Command, normalize_args};
 use nsview::scan::ScanOptions;
 
 fn main() {
+    nsview::error::take_parent_error_fd();
     let cli = match Cli::try_parse_from(normalize_args(std::env::args_os())) {
         Ok(cli) => cli,
         Err(err) => {

@@ -4,4 +4,5 @@ mod enter;
 mod holders;
 mod list;
 mod scan;
+mod tui;
 mod util;
