@@ -44,17 +44,6 @@ fn heading(text: impl Into<String>, tone: Tone) -> DetailLine {
     line("", text, tone)
 }
 
-/// The host's namespace of a kind: pid 1's, or when pid 1's links are unreadable (EACCES even
-/// for root on some systems), kthreadd's: kernel threads always sit in the initial namespaces.
-pub fn host_ns(snapshot: &Snapshot, kind: NsKind) -> Option<Inode> {
-    snapshot.host_ns(kind).or_else(|| {
-        snapshot
-            .process(2)
-            .filter(|p| p.ppid == 0)
-            .and_then(|p| p.ns(kind))
-    })
-}
-
 /// How many holders or members to list before "… and N more".
 const LIST_LIMIT: usize = 40;
 
@@ -81,7 +70,7 @@ fn kind_lines(app: &App, kind: NsKind) -> Vec<DetailLine> {
         line("process-less", empty.to_string(), Tone::Normal),
         line(
             "host's",
-            host_ns(&app.snapshot, kind).map_or("unknown".into(), |i| i.to_string()),
+            app.snapshot.host_ns(kind).map_or("unknown".into(), |i| i.to_string()),
             Tone::Host,
         ),
     ]
@@ -126,7 +115,7 @@ fn namespace_lines(app: &App, inode: Inode) -> Vec<DetailLine> {
     if let Some(id) = ns.ns_id {
         out.push(line("ns id", id.to_string(), Tone::Normal));
     }
-    match host_ns(snapshot, ns.kind) {
+    match snapshot.host_ns(ns.kind) {
         Some(host) if host == inode => out.push(line("host", "yes: pid 1 is in it", Tone::Host)),
         Some(_) => out.push(line("host", "no: pid 1 is elsewhere", Tone::Normal)),
         None => {}
@@ -277,7 +266,7 @@ fn process_lines(app: &App, pid: Pid) -> Vec<DetailLine> {
     out.push(line("command", process.command.clone(), Tone::Normal));
     out.push(heading("namespaces (= shared with pid 1)", Tone::Heading));
     for kind in NsKind::ALL {
-        let host = host_ns(snapshot, kind);
+        let host = snapshot.host_ns(kind);
         let (text, tone) = match process.links.current[kind.index()] {
             crate::model::Link::Ns(inode) if Some(inode) == host => {
                 (format!("{inode} = host"), Tone::Host)
