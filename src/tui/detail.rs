@@ -70,7 +70,9 @@ fn kind_lines(app: &App, kind: NsKind) -> Vec<DetailLine> {
         line("process-less", empty.to_string(), Tone::Normal),
         line(
             "host's",
-            app.snapshot.host_ns(kind).map_or("unknown".into(), |i| i.to_string()),
+            app.snapshot
+                .host_ns(kind)
+                .map_or("unknown".into(), |i| i.to_string()),
             Tone::Host,
         ),
     ]
