@@ -219,6 +219,8 @@ fn uts_held_only_by_a_non_leader_thread() {
     creator.stop();
 
     let snapshot = live_scan();
+    let _ = helper.kill();
+    let _ = helper.wait();
     assert_held(&snapshot, uts, NsKind::Uts, "thread", |h| {
         *h == Holder::Thread {
             pid: helper_pid,
