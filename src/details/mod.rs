@@ -219,8 +219,9 @@ fn user_depth(snapshot: &Snapshot, ns: &Namespace) -> Option<u32> {
     if snapshot.host_ns(NsKind::User) == Some(ns.inode) {
         return Some(0);
     }
-    // Walk parents; a chain that ends anywhere but at a namespace without a parent that is the
-    // initial one is still a depth as far as nsview can see (NS_GET_PARENT stops at EPERM).
+    // Walk parents to a namespace without one. That is the top of what nsview may see only if
+    // the ioctls worked on it (NS_GET_OWNER_UID always answers for a user namespace), else the
+    // chain is unknown.
     let mut depth = 0;
     let mut current = ns;
     while let Some(parent) = current.parent {
@@ -230,7 +231,7 @@ fn user_depth(snapshot: &Snapshot, ns: &Namespace) -> Option<u32> {
             return None; // the kernel caps user namespace nesting at 32
         }
     }
-    (depth > 0).then_some(depth)
+    current.owner_uid.is_some().then_some(depth)
 }
 
 fn read_user(
