@@ -161,7 +161,7 @@ pub fn render(snapshot: &Snapshot, d: &NamespaceDetails, rows: &[ContainerRow]) 
             })
             .collect();
         t.row(
-            "",
+            "container ns",
             format!("{}: {}", row.container.short_id, marks.join(" ")),
         );
     }
