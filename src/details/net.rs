@@ -294,8 +294,15 @@ pub mod netlink {
                 _ => {}
             }
         }
-        // IFLA_LINK equal to the own index means "no lower device" (some drivers report it).
-        iface.peer = link.filter(|&l| l != 0 && l != index).map(|index| Peer {
+        // An IFLA_LINK equal to the device's own index (or none: older kernels leave it out
+        // then, see nla_put_iflink) means "no lower device", except for a veth: its peer may
+        // have the same index in its own namespace (two fresh namespaces both number it 2).
+        if iface.kind.as_deref() == Some("veth") {
+            link = link.filter(|&l| l != 0).or(Some(index));
+        } else {
+            link = link.filter(|&l| l != 0 && l != index);
+        }
+        iface.peer = link.map(|index| Peer {
             index,
             link_netnsid: netnsid,
             ..Peer::default()
@@ -622,6 +629,18 @@ pub mod netlink {
             assert_eq!(link.kind.as_deref(), Some("veth"));
             let peer = link.peer.expect("peer");
             assert_eq!((peer.index, peer.link_netnsid), (12, Some(0)));
+            // a veth whose peer has the same index in its namespace: no IFLA_LINK at all
+            let same = ifinfo(
+                2,
+                0,
+                &[
+                    attr(IFLA_IFNAME, b"nsv-a\0"),
+                    attr(IFLA_LINK_NETNSID, &1i32.to_ne_bytes()),
+                    attr(IFLA_LINKINFO, &info),
+                ],
+            );
+            let peer = parse_link(&same).and_then(|l| l.peer).expect("veth peer");
+            assert_eq!((peer.index, peer.link_netnsid), (2, Some(1)));
         }
 
         #[test]
