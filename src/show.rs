@@ -137,10 +137,10 @@ pub fn render(snapshot: &Snapshot, d: &NamespaceDetails, rows: &[ContainerRow]) 
             t.rows("bind mounts", ns.nsfs_paths.iter().cloned(), "");
         }
     }
-    let host = match (d.shared_with_host, snapshot.host_ns(d.kind)) {
-        (Some(true), _) => "yes (this is pid 1's namespace)".to_string(),
-        (Some(false), Some(host)) => format!("no (pid 1 is in {}:[{host}])", d.kind),
-        _ => "(unknown: pid 1 not readable)".to_string(),
+    let host = match (d.shared_with_host, details::host_ns(snapshot, d.kind)) {
+        (Some(true), _) => "yes".to_string(),
+        (Some(false), Some(host)) => format!("no (the host's is {}:[{host}])", d.kind),
+        _ => "(unknown: neither pid 1 nor kthreadd readable)".to_string(),
     };
     t.row("host's", host);
     t.rows(
@@ -156,7 +156,11 @@ pub fn render(snapshot: &Snapshot, d: &NamespaceDetails, rows: &[ContainerRow]) 
             .namespaces
             .iter()
             .map(|m| {
-                let whose = if m.shared_with_host { "host" } else { "own" };
+                let whose = match m.shared_with_host {
+                    Some(true) => "host",
+                    Some(false) => "own",
+                    None => "?",
+                };
                 format!("{}={whose}", m.kind)
             })
             .collect();

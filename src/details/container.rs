@@ -277,7 +277,7 @@ impl ContainerIndex {
     /// is the host's (a `--network host` container's processes do not make the host's netns a
     /// container's).
     pub fn of_namespace(&self, snapshot: &Snapshot, ns: &Namespace) -> Option<&Container> {
-        if snapshot.host_ns(ns.kind) == Some(ns.inode) {
+        if super::host_ns(snapshot, ns.kind) == Some(ns.inode) {
             return None;
         }
         self.of_pid(ns.lowest_pid()?)
@@ -315,7 +315,8 @@ impl ContainerIndex {
                         Some(SharedMark {
                             kind,
                             inode,
-                            shared_with_host: snapshot.host_ns(kind) == Some(inode),
+                            shared_with_host: super::host_ns(snapshot, kind)
+                                .map(|host| host == inode),
                         })
                     })
                     .collect(),
@@ -335,12 +336,13 @@ pub struct ContainerRow {
     pub namespaces: Vec<SharedMark>,
 }
 
-/// A namespace of a container and whether it is the host's (pid 1's).
+/// A namespace of a container and whether it is the host's (see [`super::host_ns`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct SharedMark {
     pub kind: NsKind,
     pub inode: Inode,
-    pub shared_with_host: bool,
+    /// None when the host's namespace of this type is unknown.
+    pub shared_with_host: Option<bool>,
 }
 
 #[cfg(test)]

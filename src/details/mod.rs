@@ -38,7 +38,7 @@ pub struct NamespaceDetails {
     pub members: usize,
     /// The task whose `/proc` entries the per-process details came from.
     pub via: Option<Via>,
-    /// Same inode as pid 1's namespace of this type; None when pid 1 could not be read.
+    /// Same inode as the host's namespace of this type ([`host_ns`]); None when unknown.
     pub shared_with_host: Option<bool>,
     /// The containers its members belong to (by cgroup path), usually zero or one.
     pub containers: Vec<Container>,
@@ -139,6 +139,19 @@ pub struct IpcDetails {
     pub message_queues: Option<usize>,
 }
 
+/// The host's namespace of a type: pid 1's ([`Snapshot::host_ns`]), or where pid 1 cannot be
+/// read (EACCES on its ns links is normal, even for root) kthreadd's: kernel threads always
+/// live in the initial namespaces (`init_nsproxy`). kthreadd is pid 2 with parent 0 only in
+/// the initial pid namespace, so inside a container this finds nothing rather than a guess.
+pub fn host_ns(snapshot: &Snapshot, kind: NsKind) -> Option<Inode> {
+    snapshot.host_ns(kind).or_else(|| {
+        let kthreadd = snapshot.process(2)?;
+        (kthreadd.ppid == 0 && kthreadd.comm == "kthreadd")
+            .then(|| kthreadd.ns(kind))
+            .flatten()
+    })
+}
+
 /// Why a namespace could not be looked at.
 #[derive(Debug)]
 pub enum DetailsError {
@@ -201,7 +214,7 @@ pub fn read(
         kind: ns.kind,
         members: ns.members.len(),
         via: task.map(|t| t.via),
-        shared_with_host: snapshot.host_ns(ns.kind).map(|host| host == inode),
+        shared_with_host: host_ns(snapshot, ns.kind).map(|host| host == inode),
         containers: index.all_in(ns),
         details,
         unavailable,
@@ -216,7 +229,7 @@ const NO_TASK: &str = "no process or thread of it could be opened";
 const FAKE_ROOT: &str = "only readable from inside the namespace (not with a fake proc root)";
 
 fn user_depth(snapshot: &Snapshot, ns: &Namespace) -> Option<u32> {
-    if snapshot.host_ns(NsKind::User) == Some(ns.inode) {
+    if host_ns(snapshot, NsKind::User) == Some(ns.inode) {
         return Some(0);
     }
     // Walk parents to a namespace without one. That is the top of what nsview may see only if
@@ -648,4 +661,76 @@ fn read_ipc(
         );
         IpcDetails::default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Link, NsLinks, Process};
+
+    fn process(pid: Pid, ppid: Pid, comm: &str, net: Option<Inode>) -> Process {
+        let mut links = NsLinks::default();
+        if let Some(net) = net {
+            links.current[NsKind::Net.index()] = Link::Ns(net);
+        }
+        Process {
+            pid,
+            ppid,
+            uid: 0,
+            comm: comm.into(),
+            command: comm.into(),
+            state: 'S',
+            links,
+            odd_threads: vec![],
+        }
+    }
+
+    #[test]
+    fn host_namespace_falls_back_to_kthreadd() {
+        let mut snapshot = Snapshot::default();
+        // pid 1 scanned but its links unreadable (EACCES), kthreadd readable
+        snapshot.processes.insert(1, process(1, 0, "init", None));
+        snapshot
+            .processes
+            .insert(2, process(2, 0, "kthreadd", Some(10)));
+        assert_eq!(host_ns(&snapshot, NsKind::Net), Some(10));
+        // pid 1 wins when readable
+        snapshot
+            .processes
+            .insert(1, process(1, 0, "init", Some(11)));
+        assert_eq!(host_ns(&snapshot, NsKind::Net), Some(11));
+        // inside a container pid 2 is an ordinary process: no guess
+        let mut container = Snapshot::default();
+        container
+            .processes
+            .insert(2, process(2, 1, "kthreadd", Some(10)));
+        assert_eq!(host_ns(&container, NsKind::Net), None);
+    }
+
+    #[test]
+    fn user_depth_needs_a_known_top() {
+        let mut snapshot = Snapshot::default();
+        let mut top = Namespace::new(1, NsKind::User);
+        top.owner_uid = Some(0);
+        let mut middle = Namespace::new(2, NsKind::User);
+        middle.parent = Some(1);
+        let mut leaf = Namespace::new(3, NsKind::User);
+        leaf.parent = Some(2);
+        let orphan = Namespace::new(4, NsKind::User);
+        for ns in [top, middle, leaf, orphan] {
+            snapshot.namespaces.insert(ns.inode, ns);
+        }
+        let depth = |inode| user_depth(&snapshot, snapshot.namespace(inode).expect("ns"));
+        assert_eq!(depth(1), Some(0));
+        assert_eq!(depth(3), Some(2));
+        // no ioctl answers at all (fake root): unknown, not 0
+        assert_eq!(depth(4), None);
+    }
+
+    #[test]
+    fn unknown_inode_is_the_only_error() {
+        let snapshot = Snapshot::default();
+        let err = read(&snapshot, 42, Path::new("/nonexistent")).expect_err("unknown");
+        assert_eq!(err.to_string(), "no namespace with inode 42");
+    }
 }
