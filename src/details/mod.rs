@@ -104,7 +104,7 @@ pub struct UtsDetails {
 pub struct NetDetails {
     /// The id nsview's own network namespace gave this one (`ip netns list-id`), if any.
     pub netnsid: Option<i32>,
-    /// `netlink` (complete) or `proc` (names, IPv6 addresses and IPv4 default routes only).
+    /// `netlink` (complete) or `proc` (names, addresses and IPv4 default routes only).
     pub source: Option<&'static str>,
     pub interfaces: Vec<Interface>,
     pub default_routes: Vec<Route>,
@@ -404,8 +404,12 @@ fn read_net(
     if dev.is_empty() {
         missing(unavailable, "interfaces", "net/dev unreadable");
     }
-    let (interfaces, default_routes) =
-        net::from_proc_files(&dev, &read(c"net/if_inet6"), &read(c"net/route"));
+    let (interfaces, default_routes) = net::from_proc_files(
+        &dev,
+        &read(c"net/if_inet6"),
+        &read(c"net/route"),
+        &read(c"net/fib_trie"),
+    );
     NetDetails {
         netnsid: ns.netnsid,
         source: Some("proc"),

@@ -99,9 +99,18 @@ pub fn parse_if_inet6_line(line: &str) -> Option<(u32, String, String)> {
     Some((index, name, format!("{}/{prefix}", Ipv6Addr::from(value))))
 }
 
-/// The IPv4 default routes of `/proc/net/route` (destination and mask 0) as (device, gateway).
-/// The addresses are hex in host byte order (the kernel prints the raw `__be32` with `%08X`).
-pub fn parse_proc_net_route(text: &str) -> Vec<(String, Option<Ipv4Addr>)> {
+/// One line of `/proc/net/route`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProcRoute {
+    pub iface: String,
+    pub destination: Ipv4Addr,
+    pub gateway: Option<Ipv4Addr>,
+    pub mask: Ipv4Addr,
+}
+
+/// Parses `/proc/net/route`. The addresses are hex of the in-memory `__be32` printed as a
+/// native integer (`%08X`), so their native bytes are the address in network order.
+pub fn parse_proc_net_route_table(text: &str) -> Vec<ProcRoute> {
     text.lines()
         .skip(1)
         .filter_map(|line| {
@@ -109,21 +118,74 @@ pub fn parse_proc_net_route(text: &str) -> Vec<(String, Option<Ipv4Addr>)> {
             let [iface, dest, gateway, _flags, _ref, _use, _metric, mask, ..] = f.as_slice() else {
                 return None;
             };
-            let hex = |s: &str| u32::from_str_radix(s, 16).ok();
-            if hex(dest)? != 0 || hex(mask)? != 0 {
-                return None;
-            }
-            let gw = hex(gateway)?;
-            // The kernel prints the in-memory __be32 as a native integer: its native bytes are
-            // the address in network order, on either endianness.
-            let gw = (gw != 0).then(|| Ipv4Addr::from(gw.to_ne_bytes()));
-            Some((iface.to_string(), gw))
+            let addr = |s: &str| {
+                u32::from_str_radix(s, 16)
+                    .ok()
+                    .map(|v| Ipv4Addr::from(v.to_ne_bytes()))
+            };
+            let gateway = addr(gateway)?;
+            Some(ProcRoute {
+                iface: iface.to_string(),
+                destination: addr(dest)?,
+                gateway: (!gateway.is_unspecified()).then_some(gateway),
+                mask: addr(mask)?,
+            })
         })
         .collect()
 }
 
-/// What `/proc/PID/net` alone tells: names, IPv6 addresses, IPv4 default routes.
-pub fn from_proc_files(dev: &str, if_inet6: &str, route: &str) -> (Vec<Interface>, Vec<Route>) {
+/// The IPv4 default routes of `/proc/net/route` (destination and mask 0) as (device, gateway).
+pub fn parse_proc_net_route(text: &str) -> Vec<(String, Option<Ipv4Addr>)> {
+    parse_proc_net_route_table(text)
+        .into_iter()
+        .filter(|r| r.destination.is_unspecified() && r.mask.is_unspecified())
+        .map(|r| (r.iface, r.gateway))
+        .collect()
+}
+
+/// The local IPv4 addresses of `/proc/net/fib_trie`: a leaf `|-- a.b.c.d` followed by a
+/// `/32 host LOCAL` line. Deduplicated, in order of appearance.
+pub fn parse_fib_trie_locals(text: &str) -> Vec<Ipv4Addr> {
+    let mut leaf: Option<Ipv4Addr> = None;
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim_start_matches([' ', '|', '+', '-']).trim();
+        if let Ok(addr) = line.parse::<Ipv4Addr>() {
+            leaf = Some(addr);
+        } else if line.starts_with("/32 host LOCAL")
+            && let Some(addr) = leaf
+            && !out.contains(&addr)
+        {
+            out.push(addr);
+        }
+    }
+    out
+}
+
+/// Which interface a local address sits on, and its prefix, from the link routes of
+/// `/proc/net/route` (the kernel adds one per address prefix): the longest matching route
+/// without a gateway. Loopback addresses are lo's (their routes are in the local table only).
+pub fn place_local_address(addr: Ipv4Addr, routes: &[ProcRoute]) -> Option<(String, u32)> {
+    if addr.is_loopback() {
+        return Some(("lo".into(), 8));
+    }
+    let value = u32::from(addr);
+    routes
+        .iter()
+        .filter(|r| r.gateway.is_none() && !r.mask.is_unspecified())
+        .filter(|r| value & u32::from(r.mask) == u32::from(r.destination))
+        .max_by_key(|r| u32::from(r.mask).count_ones())
+        .map(|r| (r.iface.clone(), u32::from(r.mask).count_ones()))
+}
+
+/// What `/proc/PID/net` alone tells: names, IPv4 addresses placed by their link routes,
+/// IPv6 addresses, IPv4 default routes. No state, MAC or peer (those live in sysfs and netlink).
+pub fn from_proc_files(
+    dev: &str,
+    if_inet6: &str,
+    route: &str,
+    fib_trie: &str,
+) -> (Vec<Interface>, Vec<Route>) {
     let mut interfaces: Vec<Interface> = parse_proc_net_dev(dev)
         .into_iter()
         .map(|name| Interface {
@@ -131,6 +193,14 @@ pub fn from_proc_files(dev: &str, if_inet6: &str, route: &str) -> (Vec<Interface
             ..Interface::default()
         })
         .collect();
+    let table = parse_proc_net_route_table(route);
+    for addr in parse_fib_trie_locals(fib_trie) {
+        if let Some((name, prefix)) = place_local_address(addr, &table)
+            && let Some(iface) = interfaces.iter_mut().find(|i| i.name == name)
+        {
+            iface.addresses.push(format!("{addr}/{prefix}"));
+        }
+    }
     for (index, name, address) in if_inet6.lines().filter_map(parse_if_inet6_line) {
         if let Some(iface) = interfaces.iter_mut().find(|i| i.name == name) {
             iface.index = Some(index);
@@ -803,6 +873,72 @@ mod tests {
                 ("eth0".to_string(), Some(Ipv4Addr::new(192, 168, 0, 1))),
                 ("tun0".to_string(), None)
             ]
+        );
+    }
+
+    #[test]
+    fn places_fib_trie_locals_on_interfaces() {
+        let trie = "\
+Main:
+  +-- 0.0.0.0/0 3 0 5
+     |-- 0.0.0.0
+        /0 universe UNICAST
+     +-- 172.17.0.0/16 2 0 2
+        |-- 172.17.0.0
+           /16 link UNICAST
+        |-- 172.17.0.2
+           /32 host LOCAL
+Local:
+  +-- 0.0.0.0/0 3 0 5
+     +-- 127.0.0.0/8 2 0 2
+        |-- 127.0.0.1
+           /32 host LOCAL
+        |-- 127.255.255.255
+           /32 link BROADCAST
+     |-- 172.17.0.2
+        /32 host LOCAL
+     |-- 10.9.9.9
+        /32 host LOCAL
+";
+        let locals = parse_fib_trie_locals(trie);
+        assert_eq!(
+            locals,
+            [
+                Ipv4Addr::new(172, 17, 0, 2),
+                Ipv4Addr::new(127, 0, 0, 1),
+                Ipv4Addr::new(10, 9, 9, 9)
+            ]
+        );
+        assert!(parse_fib_trie_locals("/32 host LOCAL\n|-- junk\n").is_empty());
+        let route = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n\
+                     eth0\t00000000\t010011AC\t0003\t0\t0\t0\t00000000\t0\t0\t0\n\
+                     eth0\t000011AC\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0\n\
+                     eth1\t000011AC\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n";
+        let table = parse_proc_net_route_table(route);
+        // the longer /24 on eth1 wins over eth0's /16
+        assert_eq!(
+            place_local_address(Ipv4Addr::new(172, 17, 0, 2), &table),
+            Some(("eth1".into(), 24))
+        );
+        assert_eq!(
+            place_local_address(Ipv4Addr::new(172, 17, 9, 2), &table),
+            Some(("eth0".into(), 16))
+        );
+        assert_eq!(
+            place_local_address(Ipv4Addr::new(10, 9, 9, 9), &table),
+            None
+        );
+        assert_eq!(
+            place_local_address(Ipv4Addr::new(127, 0, 0, 1), &table),
+            Some(("lo".into(), 8))
+        );
+        let dev = "h1\nh2\n  lo: 0\n eth0: 0\n";
+        let (ifaces, _) = from_proc_files(dev, "", route, trie);
+        assert_eq!(ifaces[0].addresses, ["127.0.0.1/8"]);
+        assert_eq!(
+            ifaces[1].addresses,
+            Vec::<String>::new(),
+            "eth0 has no /24 here"
         );
     }
 }
