@@ -219,6 +219,14 @@ mod live {
         assert_eq!(json["details"]["uts"]["hostname"], name.as_str(), "{json}");
         assert_eq!(json["unavailable"], serde_json::json!([]));
         assert!(show_text(inode).contains(&format!("hostname      {name}\n")));
+        // the HOSTNAME list column
+        let snapshot = scan(&ScanOptions::default()).expect("scan");
+        let names = details::column_values(
+            &snapshot,
+            Path::new("/proc"),
+            details::ExtraColumn::Hostname,
+        );
+        assert_eq!(names.get(&inode), Some(&name));
         // our own hostname is untouched
         assert_ne!(
             rustix::system::uname().nodename().to_string_lossy(),

@@ -10,8 +10,10 @@
 //! [`NamespaceDetails::unavailable`], never as errors.
 //!
 //! Small helpers for one value each ([`hostname_of`], [`uid_map_summary`], [`container_of`],
-//! and [`ContainerIndex`] for many namespaces at once) serve list columns.
+//! and [`ContainerIndex`] for many namespaces at once) serve list columns; [`columns`] has
+//! them as ready per-inode maps for `--list -o +HOSTNAME,CONTAINER,UIDMAP,HOSTNS`.
 
+pub mod columns;
 pub mod container;
 pub mod inside;
 pub mod net;
@@ -21,6 +23,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+pub use columns::{ExtraColumn, column_values};
 pub use container::{Container, ContainerIndex, ContainerRow, Runtime, SharedMark};
 pub use inside::Via;
 pub use net::{Interface, Peer, Route};
