@@ -68,8 +68,10 @@ pub fn run(args: &ShowArgs, scan: ScanOptions) -> anyhow::Result<i32> {
             details: &found,
             container_namespaces: rows,
         };
-        serde_json::to_writer_pretty(&mut out, &report).context("writing JSON")?;
-        writeln!(out).context("writing JSON")?;
+        // Serialise first: serde_json's writer errors hide the io::Error a closed pipe is.
+        let mut text = serde_json::to_string_pretty(&report).context("encoding JSON")?;
+        text.push('\n');
+        out.write_all(text.as_bytes()).context("writing JSON")?;
     } else {
         out.write_all(render(&snapshot, &found, &rows).as_bytes())
             .context("writing the report")?;

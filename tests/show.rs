@@ -69,6 +69,26 @@ fn show_fixture_reports_inside_only_details_as_unavailable() {
 }
 
 #[test]
+fn show_into_a_closed_pipe_exits_quietly() {
+    use std::process::Stdio;
+    for json in [false, true] {
+        let mut cmd = nsview();
+        cmd.args(["show", "4026532304"])
+            .env("NSVIEW_PROC_ROOT", show_root())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if json {
+            cmd.arg("--json");
+        }
+        let mut child = cmd.spawn().expect("spawn");
+        drop(child.stdout.take()); // the reader goes away before anything is written
+        let out = child.wait_with_output().expect("wait");
+        assert_eq!(out.status.code(), Some(0), "json={json}: {}", stderr(&out));
+        assert!(out.stderr.is_empty(), "json={json}: {}", stderr(&out));
+    }
+}
+
+#[test]
 fn show_accepts_link_text_and_rejects_bad_input() {
     let out = show(&["uts:[4026532301]"]);
     assert!(out.status.success(), "{}", stderr(&out));
