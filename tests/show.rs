@@ -126,6 +126,16 @@ mod live {
 
     use crate::util::{nsview, require_program, require_root, stderr, stdout};
 
+    /// Held by every test that reads details in this process (threads that setns), so the
+    /// test that inspects all our threads' namespaces never sees another test's reader.
+    static IN_PROCESS_DETAILS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    fn in_process_details() -> std::sync::MutexGuard<'static, ()> {
+        IN_PROCESS_DETAILS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// A sleeper (and any extra pids it spawned) killed by pid and reaped on drop.
     struct Sleeper {
         child: Child,
@@ -240,6 +250,7 @@ mod live {
         assert_eq!(json["unavailable"], serde_json::json!([]));
         assert!(show_text(inode).contains(&format!("hostname      {name}\n")));
         // the HOSTNAME list column
+        let _guard = in_process_details();
         let snapshot = scan(&ScanOptions::default()).expect("scan");
         let names = details::column_values(
             &snapshot,
@@ -558,6 +569,7 @@ mod live {
             ],
         );
         wait_for_sleep(sleeper.pid());
+        let _guard = in_process_details();
         let before = own_thread_links();
         let main_links = before
             .iter()

@@ -430,27 +430,43 @@ fn net_by_netlink(
 ) -> std::io::Result<NetDetails> {
     use std::os::fd::{AsFd, AsRawFd};
     let fd = inside::open_namespace(snapshot, ns, proc_root)?;
-    // Every other network namespace, opened now so the thread inside can ask which nsid each
-    // has there (IFLA_LINK_NETNSID is in the target's numbering).
-    let needs_peers = |links: &[Interface]| {
-        links
+    // IFLA_LINK_NETNSID is in the target's numbering: the thread inside asks, for the other
+    // network namespaces (the host's first, where most veth peers are), which nsid each has
+    // there, and stops once every wanted id is found.
+    let wanted = |links: &[Interface]| -> Vec<i32> {
+        let mut ids: Vec<i32> = links
             .iter()
-            .any(|l| l.peer.as_ref().is_some_and(|p| p.link_netnsid.is_some()))
+            .filter_map(|l| l.peer.as_ref()?.link_netnsid)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
     };
+    let host = host_ns(snapshot, NsKind::Net);
+    let mut others: Vec<&Namespace> = snapshot
+        .of_kind(NsKind::Net)
+        .filter(|other| other.inode != ns.inode)
+        .collect();
+    others.sort_by_key(|other| Some(other.inode) != host);
     let (mut interfaces, default_routes, nsids) =
         inside::run_inside(fd.as_fd(), NsKind::Net, || -> std::io::Result<_> {
             let mut socket = net::netlink::Socket::open()?;
             let links = socket.interfaces()?;
             let routes = socket.default_routes(&links)?;
+            let mut missing = wanted(&links);
             let mut nsids = Vec::new();
-            if needs_peers(&links) {
-                for other in snapshot.of_kind(NsKind::Net) {
-                    let Ok(other_fd) = inside::open_namespace(snapshot, other, proc_root) else {
-                        continue;
-                    };
-                    if let Ok(Some(id)) = socket.nsid_of(other_fd.as_raw_fd()) {
-                        nsids.push((id, other.inode));
-                    }
+            for other in &others {
+                if missing.is_empty() {
+                    break;
+                }
+                let Ok(other_fd) = inside::open_namespace(snapshot, other, proc_root) else {
+                    continue;
+                };
+                if let Ok(Some(id)) = socket.nsid_of(other_fd.as_raw_fd())
+                    && let Some(at) = missing.iter().position(|m| *m == id)
+                {
+                    missing.remove(at);
+                    nsids.push((id, other.inode));
                 }
             }
             Ok((links, routes, nsids))
