@@ -191,13 +191,19 @@ pub fn run_inside<T: Send>(
         return Err(std::io::Error::from_raw_os_error(libc::EINVAL));
     }
     let raw = ns_fd.as_raw_fd();
+    // Already there (nsview's own namespace): no setns, which would need CAP_SYS_ADMIN even
+    // for that. The reader still runs on its own thread, like every other.
+    let own = rustix::fs::stat(format!("/proc/thread-self/ns/{kind}"))
+        .ok()
+        .map(|st| st.st_ino);
+    let already_inside = own.is_some() && rustix::fs::fstat(ns_fd).ok().map(|st| st.st_ino) == own;
     std::thread::scope(|scope| {
         let thread = std::thread::Builder::new()
             .name(format!("nsview-{kind}"))
             .spawn_scoped(scope, move || {
                 // SAFETY: setns on an fd the caller keeps open for the whole scope; it only
                 // changes this thread, which ends right after `reader`.
-                if unsafe { libc::setns(raw, kind.clone_flag()) } != 0 {
+                if !already_inside && unsafe { libc::setns(raw, kind.clone_flag()) } != 0 {
                     return Err(std::io::Error::last_os_error());
                 }
                 Ok(reader())
@@ -206,4 +212,47 @@ pub fn run_inside<T: Send>(
             .join()
             .unwrap_or_else(|_| Err(std::io::Error::other("detail reader panicked")))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn own(kind: &str) -> OwnedFd {
+        kernel::open_ns_file(Path::new(&format!("/proc/thread-self/ns/{kind}"))).expect("own ns")
+    }
+
+    #[test]
+    fn runs_in_our_own_namespace_without_privilege() {
+        let fd = own("uts");
+        let inside = run_inside(fd.as_fd(), NsKind::Uts, || {
+            rustix::system::uname().nodename().to_owned()
+        })
+        .expect("own uts namespace");
+        assert_eq!(inside, rustix::system::uname().nodename());
+    }
+
+    #[test]
+    fn refuses_types_a_thread_cannot_join() {
+        for (kind, name) in [
+            (NsKind::User, "user"),
+            (NsKind::Mnt, "mnt"),
+            (NsKind::Pid, "pid"),
+            (NsKind::Time, "time"),
+        ] {
+            let Ok(fd) = kernel::open_ns_file(Path::new(&format!("/proc/thread-self/ns/{name}")))
+            else {
+                continue; // a kernel without time namespaces
+            };
+            let err = run_inside(fd.as_fd(), kind, || ()).expect_err("refused");
+            assert_eq!(err.raw_os_error(), Some(libc::EINVAL), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_panicking_reader_is_an_error_not_a_crash() {
+        let fd = own("ipc");
+        let result = run_inside(fd.as_fd(), NsKind::Ipc, || -> () { panic!("reader bug") });
+        assert!(result.is_err());
+    }
 }
