@@ -54,6 +54,9 @@ pub struct Container {
     /// True for the runtime's monitor process (`libpod-conmon-`, `crio-conmon-`,
     /// `lxc.monitor.`), which sits beside the container, not inside it.
     pub monitor: bool,
+    /// The engine's name for it (docker, podman), read from the engine's state files on the
+    /// live system when they are there and readable; None otherwise.
+    pub name: Option<String>,
 }
 
 impl Container {
@@ -65,13 +68,60 @@ impl Container {
             short_id: short_id.to_string(),
             pod_uid: None,
             monitor: false,
+            name: None,
         }
     }
 
-    /// `docker 0123456789ab`, `lxc web`, with ` (monitor)` for monitors.
+    /// `docker 0123456789ab (web)`, `lxc web`, with ` (monitor)` for monitors.
     pub fn label(&self) -> String {
+        let name = match &self.name {
+            Some(name) if *name != self.short_id => format!(" ({name})"),
+            _ => String::new(),
+        };
         let monitor = if self.monitor { " (monitor)" } else { "" };
-        format!("{} {}{monitor}", self.runtime.name(), self.short_id)
+        format!("{} {}{name}{monitor}", self.runtime.name(), self.short_id)
+    }
+}
+
+/// Docker's name for a container: `"Name":"/web"` in its `config.v2.json`.
+pub fn docker_name(config_v2: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(config_v2).ok()?;
+    let name = value.get("Name")?.as_str()?.trim_start_matches('/');
+    (!name.is_empty()).then(|| name.to_string())
+}
+
+/// Podman's name for container `id`, from its storage `containers.json`
+/// (`[{"id": ..., "names": [...]}, ...]`).
+pub fn podman_name(containers_json: &str, id: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(containers_json).ok()?;
+    value
+        .as_array()?
+        .iter()
+        .find(|c| c.get("id").and_then(|v| v.as_str()) == Some(id))?
+        .get("names")?
+        .as_array()?
+        .first()?
+        .as_str()
+        .map(str::to_string)
+}
+
+/// Looks up the engine's name in its state files under `state_root` (`/` on the live system).
+/// Only docker and root podman keep one there; nothing is asked of a running engine.
+fn engine_name(container: &Container, state_root: &Path) -> Option<String> {
+    match container.runtime {
+        Runtime::Docker => {
+            let path = state_root.join(format!(
+                "var/lib/docker/containers/{}/config.v2.json",
+                container.id
+            ));
+            docker_name(&std::fs::read_to_string(path).ok()?)
+        }
+        Runtime::Podman => {
+            let path =
+                state_root.join("var/lib/containers/storage/overlay-containers/containers.json");
+            podman_name(&std::fs::read_to_string(path).ok()?, &container.id)
+        }
+        _ => None,
     }
 }
 
@@ -266,7 +316,25 @@ impl ContainerIndex {
                 Some((pid, container_from_cgroup_file(&text)?))
             })
             .collect();
-        ContainerIndex { by_pid }
+        let index = ContainerIndex { by_pid };
+        if proc_root == Path::new("/proc") {
+            index.with_engine_names(Path::new("/"))
+        } else {
+            index
+        }
+    }
+
+    /// Fills [`Container::name`] from the engines' state files under `state_root`, once per
+    /// container.
+    pub fn with_engine_names(mut self, state_root: &Path) -> ContainerIndex {
+        let mut names: BTreeMap<(Runtime, String), Option<String>> = BTreeMap::new();
+        for container in self.by_pid.values_mut() {
+            container.name = names
+                .entry((container.runtime, container.id.clone()))
+                .or_insert_with(|| engine_name(container, state_root))
+                .clone();
+        }
+        self
     }
 
     pub fn of_pid(&self, pid: Pid) -> Option<&Container> {
@@ -558,6 +626,42 @@ mod tests {
         assert_eq!(container_from_cgroup_file("0::/init.scope\n"), None);
         assert_eq!(container_from_cgroup_file("garbage"), None);
         assert_eq!(container_from_cgroup_file(""), None);
+    }
+
+    #[test]
+    fn engine_names_from_state_files() {
+        assert_eq!(
+            docker_name(r#"{"ID":"x","Name":"/web-1","State":{}}"#).as_deref(),
+            Some("web-1")
+        );
+        assert_eq!(docker_name(r#"{"Name":"/"}"#), None);
+        assert_eq!(docker_name("not json"), None);
+        assert_eq!(docker_name(r#"{"Name":7}"#), None);
+        let podman = format!(
+            r#"[{{"id":"{ID2}","names":["other"]}},{{"id":"{ID}","names":["db","alias"]}}]"#
+        );
+        assert_eq!(podman_name(&podman, ID).as_deref(), Some("db"));
+        assert_eq!(podman_name(&podman, &ID[..12]), None);
+        assert_eq!(podman_name("{}", ID), None);
+
+        let state = tempfile::tempdir().expect("tempdir");
+        let dir = state.path().join(format!("var/lib/docker/containers/{ID}"));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(dir.join("config.v2.json"), r#"{"Name":"/web"}"#).expect("write");
+        let mut index = ContainerIndex::default();
+        index.by_pid.insert(10, expect(&format!("/docker/{ID}")));
+        index.by_pid.insert(11, expect(&format!("/docker/{ID}")));
+        index.by_pid.insert(12, expect(&format!("/docker/{ID2}")));
+        let index = index.with_engine_names(state.path());
+        assert_eq!(
+            index.of_pid(10).and_then(|c| c.name.as_deref()),
+            Some("web")
+        );
+        assert_eq!(
+            index.of_pid(11).map(|c| c.label()).as_deref(),
+            Some("docker 3f4e5d6c7b8a (web)")
+        );
+        assert_eq!(index.of_pid(12).and_then(|c| c.name.as_deref()), None);
     }
 
     #[test]
