@@ -17,6 +17,7 @@ pub mod columns;
 pub mod container;
 pub mod inside;
 pub mod net;
+pub mod netlink;
 pub mod procfs;
 
 use std::path::Path;
@@ -450,7 +451,7 @@ fn net_by_netlink(
     others.sort_by_key(|other| Some(other.inode) != host);
     let (mut interfaces, default_routes, nsids) =
         inside::run_inside(fd.as_fd(), NsKind::Net, || -> std::io::Result<_> {
-            let mut socket = net::netlink::Socket::open()?;
+            let mut socket = netlink::Socket::open()?;
             let links = socket.interfaces()?;
             let routes = socket.default_routes(&links)?;
             let mut missing = wanted(&links);
@@ -499,7 +500,7 @@ fn net_by_netlink(
             }
         }
     }
-    let netnsid = net::netlink::Socket::open()
+    let netnsid = netlink::Socket::open()
         .and_then(|mut s| s.nsid_of(fd.as_raw_fd()))
         .ok()
         .flatten();
@@ -520,7 +521,7 @@ fn interface_name(
 ) -> Option<String> {
     let fd = inside::open_namespace(snapshot, ns, proc_root).ok()?;
     let links = inside::run_inside(std::os::fd::AsFd::as_fd(&fd), NsKind::Net, || {
-        net::netlink::Socket::open().and_then(|mut s| s.interfaces())
+        netlink::Socket::open().and_then(|mut s| s.interfaces())
     })
     .ok()?
     .ok()?;
