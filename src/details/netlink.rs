@@ -262,7 +262,7 @@ impl Socket {
             tv_sec: 2,
             tv_usec: 0,
         };
-        // SAFETY: fd is a fresh socket owned only here; the option value is a timeval.
+        // SAFETY: fd is a fresh socket that nothing else owns.
         let fd = unsafe { OwnedFd::from_raw_fd(fd) };
         // SAFETY: setsockopt with a pointer to a live timeval of the stated size.
         unsafe {
