@@ -68,6 +68,69 @@ fn show_fixture_reports_inside_only_details_as_unavailable() {
     }
 }
 
+/// One process per runtime's cgroup layout, each in its own UTS namespace (4026533000 + pid).
+#[test]
+fn show_attributes_containers_by_cgroup_path() {
+    let uid = "5d7a9b1c-2e3f-4a5b-8c9d-0e1f2a3b4c5d";
+    let table: &[(u32, Option<(&str, &str, Option<&str>)>)] = &[
+        (100, Some(("docker", "a1b2c3d4e5f6", None))),
+        (101, Some(("docker", "b2b2c3d4e5f6", None))),
+        (102, Some(("podman", "c3b2c3d4e5f6", None))),
+        (103, Some(("containerd", "d4b2c3d4e5f6", Some(uid)))),
+        (104, Some(("cri-o", "e5b2c3d4e5f6", Some(uid)))),
+        (105, Some(("cri", "f6b2c3d4e5f6", Some(uid)))),
+        (106, Some(("lxc", "web01", None))),
+        (107, Some(("nspawn", "debian-bookworm", None))),
+        // a truncated docker id, a pod directory with a malformed uid: no container
+        (108, None),
+        (109, None),
+    ];
+    let root = fixtures().join("show-containers/proc");
+    for (pid, expected) in table {
+        let inode = (4026533000 + pid).to_string();
+        let out = nsview()
+            .args(["show", &inode, "--json"])
+            .env("NSVIEW_PROC_ROOT", &root)
+            .output()
+            .expect("run nsview");
+        assert!(out.status.success(), "{pid}: {}", stderr(&out));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let containers = json["containers"].as_array().expect("containers");
+        match expected {
+            None => assert!(containers.is_empty(), "{pid}: {json}"),
+            Some((runtime, short, pod)) => {
+                assert_eq!(containers.len(), 1, "{pid}: {json}");
+                let c = &containers[0];
+                assert_eq!(c["runtime"], *runtime, "{pid}");
+                assert_eq!(c["short_id"], *short, "{pid}");
+                assert_eq!(c["pod_uid"].as_str(), *pod, "{pid}");
+                // the matrix row: only UTS is the container's own
+                let row = &json["container_namespaces"][0];
+                for mark in row["namespaces"].as_array().expect("marks") {
+                    let own = mark["kind"] == "uts";
+                    assert_eq!(mark["shared_with_host"], !own, "{pid}: {mark}");
+                }
+            }
+        }
+    }
+    let text = nsview()
+        .args(["show", "4026533103"])
+        .env("NSVIEW_PROC_ROOT", &root)
+        .output()
+        .expect("run nsview");
+    let text = stdout(&text);
+    assert!(
+        text.contains(&format!(
+            "container     containerd d4b2c3d4e5f6 pod {uid}\n"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("container ns  d4b2c3d4e5f6: mnt=host net=host pid=host uts=own"),
+        "{text}"
+    );
+}
+
 #[test]
 fn show_into_a_closed_pipe_exits_quietly() {
     use std::process::Stdio;

@@ -19,6 +19,7 @@ pub enum Runtime {
     Docker,
     Podman,
     Containerd,
+    #[serde(rename = "cri-o")]
     Crio,
     /// A Kubernetes container under the cgroupfs driver (`/kubepods/.../<id>`): the path does
     /// not say which CRI runtime made it.
@@ -28,6 +29,7 @@ pub enum Runtime {
 }
 
 impl Runtime {
+    /// The name in text and JSON alike.
     pub fn name(self) -> &'static str {
         match self {
             Runtime::Docker => "docker",
@@ -662,6 +664,24 @@ mod tests {
             Some("docker 3f4e5d6c7b8a (web)")
         );
         assert_eq!(index.of_pid(12).and_then(|c| c.name.as_deref()), None);
+    }
+
+    #[test]
+    fn runtime_names_match_their_json() {
+        for runtime in [
+            Runtime::Docker,
+            Runtime::Podman,
+            Runtime::Containerd,
+            Runtime::Crio,
+            Runtime::Cri,
+            Runtime::Lxc,
+            Runtime::Nspawn,
+        ] {
+            assert_eq!(
+                serde_json::to_value(runtime).expect("json"),
+                serde_json::json!(runtime.name())
+            );
+        }
     }
 
     #[test]
