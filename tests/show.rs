@@ -68,11 +68,14 @@ fn show_fixture_reports_inside_only_details_as_unavailable() {
     }
 }
 
+/// runtime, short id, pod uid
+type Expected = Option<(&'static str, &'static str, Option<&'static str>)>;
+
 /// One process per runtime's cgroup layout, each in its own UTS namespace (4026533000 + pid).
 #[test]
 fn show_attributes_containers_by_cgroup_path() {
     let uid = "5d7a9b1c-2e3f-4a5b-8c9d-0e1f2a3b4c5d";
-    let table: &[(u32, Option<(&str, &str, Option<&str>)>)] = &[
+    let table: &[(u32, Expected)] = &[
         (100, Some(("docker", "a1b2c3d4e5f6", None))),
         (101, Some(("docker", "b2b2c3d4e5f6", None))),
         (102, Some(("podman", "c3b2c3d4e5f6", None))),
