@@ -483,7 +483,7 @@ impl Snapshot {
         self.processes.get(&1).and_then(|p| p.ns(kind)).or_else(|| {
             self.processes
                 .get(&2)
-                .filter(|p| p.ppid == 0)
+                .filter(|p| p.ppid == 0 && p.comm == "kthreadd")
                 .and_then(|p| p.ns(kind))
         })
     }

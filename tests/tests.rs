@@ -4,5 +4,6 @@ mod enter;
 mod holders;
 mod list;
 mod scan;
+mod show;
 mod tui;
 mod util;

@@ -353,10 +353,12 @@ fn live_every_type_matches_lsns() {
         .args(["--list", "-J", "-o", columns])
         .output()
         .expect("nsview");
-    let theirs = Command::new("lsns")
-        .args(["--list", "-J", "-o", columns])
-        .output()
-        .expect("lsns");
+    let Some(theirs) = crate::util::lsns(
+        "live_every_type_matches_lsns",
+        &["--list", "-J", "-o", columns],
+    ) else {
+        return;
+    };
     assert_eq!(ours.status.code(), Some(0), "{}", stderr(&ours));
     let pick = |rows: Vec<serde_json::Value>| {
         let mut mine: Vec<serde_json::Value> = rows
@@ -411,11 +413,13 @@ fn live_task_and_raw_columns_match_lsns() {
         vec!["-r", "-t", "net", "-o", "NS,TYPE,PID,NETNSID,NSFS"],
     ] {
         let ours = nsview().arg("--list").args(&args).output().expect("nsview");
-        let theirs = Command::new("lsns")
-            .arg("--list")
-            .args(&args)
-            .output()
-            .expect("lsns");
+        let lsns_args: Vec<&str> = std::iter::once("--list")
+            .chain(args.iter().copied())
+            .collect();
+        let Some(theirs) = crate::util::lsns("live_task_and_raw_columns_match_lsns", &lsns_args)
+        else {
+            continue;
+        };
         // Compare the rows of our namespaces (and the header); the rest of the machine moves.
         let keep = |text: String| -> Vec<String> {
             let uts = sleeper.ns("uts").to_string();
@@ -482,11 +486,13 @@ fn live_hidden_user_namespace_trees_and_persistent() {
     assert!(found, "{text}");
 
     // lsns 2.38 -T parent agrees that the inner namespace hangs under that parent.
-    let theirs = Command::new("lsns")
-        .args(["-J", "-t", "user", "-o", "NS,NPROCS", "--tree=parent"])
-        .output()
-        .expect("lsns");
-    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&theirs.stdout) {
+    let theirs = crate::util::lsns(
+        "live_hidden_user_namespace_trees_and_persistent",
+        &["-J", "-t", "user", "-o", "NS,NPROCS", "--tree=parent"],
+    );
+    if let Some(theirs) = theirs
+        && let Ok(value) = serde_json::from_slice::<serde_json::Value>(&theirs.stdout)
+    {
         assert!(
             find_child(&value["namespaces"], parent, inner),
             "lsns disagrees"
@@ -516,4 +522,52 @@ fn find_child(list: &serde_json::Value, parent: u64, child: u64) -> bool {
                 || find_child(kids, parent, child)
         })
     })
+}
+
+/// lsns 2.38 was seen spinning forever here when a parent chain looped (pid reuse under churn
+/// makes a non-atomic scan see A's parent B and B's parent A). nsview must draw such a chain
+/// and finish.
+#[test]
+fn process_tree_survives_a_parent_cycle() {
+    use crate::scan::{FakeProc, HOST, with};
+    let fake = FakeProc::new();
+    fake.process_full(1, 0, "init", 'S', 1, b"/sbin/init\0", &HOST);
+    let own = with(&HOST, &[("net", 4026532999), ("uts", 4026532998)]);
+    fake.process_full(10, 11, "a", 'S', 1, b"a\0", &own);
+    fake.process_full(11, 10, "b", 'S', 1, b"b\0", &own);
+    fake.process_full(
+        12,
+        12,
+        "self-parent",
+        'S',
+        1,
+        b"c\0",
+        &with(&HOST, &[("ipc", 4026532997)]),
+    );
+
+    let mut child = nsview()
+        .env("NSVIEW_PROC_ROOT", &fake.root)
+        .args(["-o", "NS,PID,PPID,COMMAND"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("nsview");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while child.try_wait().expect("wait").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("nsview did not finish on a parent cycle");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().expect("output");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    for inode in ["4026532999", "4026532998", "4026532997"] {
+        assert_eq!(
+            text.matches(inode).count(),
+            1,
+            "each namespace once: {text}"
+        );
+    }
 }
