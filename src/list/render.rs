@@ -333,20 +333,29 @@ fn json_value(out: &mut String, kind: JsonKind, cell: &Cell, level: usize) {
     }
 }
 
+/// What `--list-columns` appends to an extension's description, so nobody mistakes it for
+/// an lsns column.
+pub const EXTENSION_MARK: &str = " (nsview extension)";
+
 /// `--list-columns`: name, JSON type and description, without headings (util-linux's
-/// column-list table), or as JSON `{"lsns-columns": [...]}`.
+/// column-list table), or as JSON `{"lsns-columns": [...]}`. lsns's thirteen come first, then
+/// nsview's extensions, marked with [`EXTENSION_MARK`]; one table, aligned as a whole.
 pub fn column_list(raw_format: bool, json_format: bool) -> String {
     let type_name = |c: Column| match c.json_kind() {
         JsonKind::Number => "<integer>",
         _ => "<string>",
     };
-    let cells: Vec<[String; 3]> = Column::ALL
-        .iter()
-        .map(|&c| {
+    let cells: Vec<[String; 3]> = Column::known()
+        .map(|c| {
+            let mark = if c.extra().is_some() {
+                EXTENSION_MARK
+            } else {
+                ""
+            };
             [
                 c.name().to_string(),
                 type_name(c).to_string(),
-                c.help().to_string(),
+                format!("{}{mark}", c.help()),
             ]
         })
         .collect();
@@ -542,6 +551,87 @@ mod tests {
         let flat = json(&sample(false), "namespaces");
         let value: serde_json::Value = serde_json::from_str(&flat).expect("valid JSON");
         assert_eq!(value["namespaces"].as_array().map(Vec::len), Some(3));
+    }
+
+    #[test]
+    fn column_list_puts_marked_extensions_after_lsns_columns() {
+        let text = column_list(false, false);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 17);
+        assert!(lines[..13].iter().all(|l| !l.contains(EXTENSION_MARK)));
+        assert!(lines[12].trim_start().starts_with("ONS <integer>"));
+        let extras: Vec<&str> = lines[13..]
+            .iter()
+            .map(|l| l.split_whitespace().next().unwrap_or_default())
+            .collect();
+        assert_eq!(extras, ["HOSTNAME", "CONTAINER", "UIDMAP", "HOSTNS"]);
+        assert!(
+            lines[13..]
+                .iter()
+                .all(|l| l.ends_with(EXTENSION_MARK) && l.contains(" <string>  "))
+        );
+        // One table: names right-aligned to the widest (CONTAINER).
+        assert!(lines[0].starts_with("       NS <integer>"), "{}", lines[0]);
+
+        let raw_text = column_list(true, false);
+        assert!(
+            raw_text.ends_with(
+                "\nHOSTNS <string> yes\\x20when\\x20it\\x20is\\x20the\\x20host's\\x20namespace\\x20\
+                 (pid\\x201's)\\x20(nsview\\x20extension)\n"
+            ),
+            "{raw_text}"
+        );
+
+        let json_text = column_list(false, true);
+        let value: serde_json::Value = serde_json::from_str(&json_text).expect("valid JSON");
+        let list = value["lsns-columns"].as_array().expect("array");
+        assert_eq!(list.len(), 17);
+        assert_eq!(list[13]["holder"], "HOSTNAME");
+        assert_eq!(list[13]["type"], "<string>");
+        assert!(
+            list[16]["description"]
+                .as_str()
+                .is_some_and(|d| d.ends_with(EXTENSION_MARK))
+        );
+    }
+
+    #[test]
+    fn extension_cells_render_as_strings_or_null() {
+        let hostname = Column::Extra(crate::details::columns::ExtraColumn::Hostname);
+        let row = |ns| Row {
+            ns,
+            pid: None,
+            parent: None,
+        };
+        let table_data = Table {
+            columns: vec![Column::Ns, hostname, Column::Pid],
+            rows: vec![row(1), row(2)],
+            cells: vec![
+                vec![text("4026531838"), text("a b"), text("1")],
+                vec![text("4026532000"), text(""), text("12345")],
+            ],
+            tree_column: None,
+        };
+        let options = TableOptions {
+            noheadings: false,
+            nowrap: false,
+            width_limit: None,
+        };
+        // Left-aligned, as wide as the header, the last column as before.
+        assert_eq!(
+            table(&table_data, &options, &UTF8_SYMBOLS),
+            "        NS HOSTNAME   PID\n\
+             4026531838 a b          1\n\
+             4026532000          12345\n"
+        );
+        assert_eq!(
+            raw(&table_data, false, &UTF8_SYMBOLS),
+            "NS HOSTNAME PID\n4026531838 a\\x20b 1\n4026532000  12345\n"
+        );
+        let value: serde_json::Value =
+            serde_json::from_str(&json(&table_data, "namespaces")).expect("valid JSON");
+        assert_eq!(value["namespaces"][0]["hostname"], "a b");
+        assert_eq!(value["namespaces"][1]["hostname"], serde_json::Value::Null);
     }
 
     #[test]

@@ -10,7 +10,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use super::columns::Column;
-use crate::model::{Inode, Namespace, Pid, Process, Snapshot};
+use crate::details::columns::ExtraColumn;
+use crate::model::{Inode, Namespace, NsKind, Pid, Process, Snapshot};
 use crate::scan::kernel::holder_paths;
 use crate::scan::netnsid::NOT_ASSIGNED;
 
@@ -74,6 +75,8 @@ pub struct CellSource<'a> {
     pub snapshot: &'a Snapshot,
     /// NETNSID per net namespace inode, filled only when that column is shown.
     pub netnsids: &'a HashMap<Inode, i32>,
+    /// The values of each extension column shown or filtered on, by namespace inode.
+    pub extras: &'a HashMap<ExtraColumn, HashMap<Inode, String>>,
 }
 
 impl CellSource<'_> {
@@ -104,8 +107,23 @@ impl CellSource<'_> {
             // lsns prints 0 when the kernel names no parent or owner.
             Column::Pns => ns.parent.unwrap_or(0).to_string(),
             Column::Ons => ns.owner.unwrap_or(0).to_string(),
+            Column::Extra(extra) => self.extra(extra, ns, proc),
         };
         Cell::Text(text)
+    }
+
+    /// An extension cell. The values describe the namespace, except HOSTNAME, which follows the
+    /// row's process into its UTS namespace: the representative's for a namespace row (as the
+    /// precomputed value already does), each member's own in `<namespace>` mode.
+    fn extra(&self, extra: ExtraColumn, ns: &Namespace, proc: Option<&Process>) -> String {
+        let Some(values) = self.extras.get(&extra) else {
+            return String::new();
+        };
+        let inode = match (extra, proc) {
+            (ExtraColumn::Hostname, Some(p)) => p.ns(NsKind::Uts).unwrap_or(ns.inode),
+            _ => ns.inode,
+        };
+        values.get(&inode).cloned().unwrap_or_default()
     }
 }
 
@@ -126,7 +144,7 @@ pub fn uid_of(snapshot: &Snapshot, ns: &Namespace, proc: Option<&Process>) -> Op
     if let Some(p) = proc {
         return Some(p.uid);
     }
-    if ns.kind == crate::model::NsKind::User {
+    if ns.kind == NsKind::User {
         return ns.owner_uid;
     }
     ns.owner
