@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use crate::util::{fixtures, nsview, require_program, require_root, stderr, stdout};
 
+mod extra;
+
 /// A private copy of a fixture (so modes and owners can be set without touching the repo),
 /// with `/proc/PID` owners taken from its `uids` file when we may chown.
 struct Fixture {
