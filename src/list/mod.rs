@@ -560,6 +560,39 @@ mod tests {
     }
 
     #[test]
+    fn extension_values_are_computed_only_for_used_columns() {
+        let root =
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/show-basic/proc");
+        let snapshot =
+            scan::scan(&ScanOptions::for_root(Some(root.clone()))).expect("fixture scan");
+        let computed = |args: &[&str]| -> Vec<ExtraColumn> {
+            let mut keys: Vec<ExtraColumn> =
+                extra_values(&snapshot, &root, &config(args).expect("valid"))
+                    .into_keys()
+                    .collect();
+            keys.sort_by_key(|c| c.name());
+            keys
+        };
+        assert!(computed(&["-l", "--output-all"]).is_empty());
+        assert!(computed(&["-l", "-Q", "NPROCS > 1"]).is_empty());
+        assert_eq!(
+            computed(&["-l", "-o", "NS,uidmap", "-Q", r#"HOSTNS == "no""#]),
+            [ExtraColumn::Hostns, ExtraColumn::Uidmap]
+        );
+        let values = extra_values(
+            &snapshot,
+            &root,
+            &config(&["-l", "-o", "+CONTAINER"]).expect("valid"),
+        );
+        assert_eq!(
+            values[&ExtraColumn::Container]
+                .get(&4026532303)
+                .map(String::as_str),
+            Some("docker 3f4e5d6c7b8a")
+        );
+    }
+
+    #[test]
     fn bad_input_gives_lsns_messages() {
         let message = |args: &[&str]| config(args).err().map(|e| (e.code, e.message));
         assert_eq!(
