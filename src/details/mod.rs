@@ -690,6 +690,7 @@ mod tests {
             uid: 0,
             comm: comm.into(),
             command: comm.into(),
+            command_bytes: None,
             state: 'S',
             links,
             odd_threads: vec![],

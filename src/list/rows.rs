@@ -51,6 +51,9 @@ pub struct Row {
 pub enum Cell {
     Text(String),
     List(Vec<String>),
+    /// Text that is not valid UTF-8 (a command line): the table and raw formats escape its
+    /// invalid bytes as lsns does; JSON and the filter see it decoded lossily.
+    Bytes(Vec<u8>),
 }
 
 impl Cell {
@@ -58,14 +61,27 @@ impl Cell {
         match self {
             Cell::Text(text) => text.is_empty(),
             Cell::List(items) => items.is_empty(),
+            Cell::Bytes(bytes) => bytes.is_empty(),
         }
     }
 
-    /// The cell as one string, list items joined by `sep`.
+    /// The cell as one string, list items joined by `sep`, invalid UTF-8 as U+FFFD.
     pub fn joined(&self, sep: &str) -> String {
         match self {
             Cell::Text(text) => text.clone(),
             Cell::List(items) => items.join(sep),
+            Cell::Bytes(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+        }
+    }
+
+    /// The cell's lines as bytes: a list's items one per line (or joined by `sep` when
+    /// `sep` is given), any other cell as one line, whatever characters it holds.
+    pub fn lines(&self, sep: Option<&str>) -> Vec<Vec<u8>> {
+        match (self, sep) {
+            (Cell::List(items), None) => items.iter().map(|i| i.as_bytes().to_vec()).collect(),
+            (Cell::List(items), Some(sep)) => vec![items.join(sep).into_bytes()],
+            (Cell::Text(text), _) => vec![text.as_bytes().to_vec()],
+            (Cell::Bytes(bytes), _) => vec![bytes.clone()],
         }
     }
 }
@@ -91,7 +107,14 @@ impl CellSource<'_> {
             Column::Nprocs => ns.members.len().to_string(),
             Column::Pid => proc.map(|p| p.pid.to_string()).unwrap_or_default(),
             Column::Ppid => proc.map(|p| p.ppid.to_string()).unwrap_or_default(),
-            Column::Command => proc.map(|p| p.command.clone()).unwrap_or_default(),
+            Column::Command => match proc {
+                Some(Process {
+                    command_bytes: Some(bytes),
+                    ..
+                }) => return Cell::Bytes(bytes.clone()),
+                Some(p) => p.command.clone(),
+                None => String::new(),
+            },
             Column::Uid => uid_of(self.snapshot, ns, proc)
                 .map(|uid| uid.to_string())
                 .unwrap_or_default(),

@@ -261,9 +261,12 @@ fn scan_process(
     let stat = procs::parse_stat(&buffers.file).ok_or(ReadError::Other(libc::EINVAL))?;
 
     // cmdline is readable by anyone; an error here means the process is going away.
-    let command = match procs::read_file_at(dir, c"cmdline", &mut buffers.file) {
-        Ok(()) => procs::parse_cmdline(&buffers.file),
-        Err(_) => String::new(),
+    let (command, command_bytes) = match procs::read_file_at(dir, c"cmdline", &mut buffers.file) {
+        Ok(()) => match procs::cmdline_bytes(&buffers.file) {
+            Ok(text) => (text, None),
+            Err(raw) => (String::from_utf8_lossy(&raw).into_owned(), Some(raw)),
+        },
+        Err(_) => (String::new(), None),
     };
     let command = if command.is_empty() {
         stat.comm.clone()
@@ -305,6 +308,7 @@ fn scan_process(
             uid,
             comm: stat.comm,
             command,
+            command_bytes,
             state: stat.state,
             links,
             odd_threads,
