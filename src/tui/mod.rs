@@ -45,6 +45,7 @@ pub fn run(args: &TuiArgs, options: ScanOptions) -> Result<i32> {
     app.scanning = true;
     let signals = term::Signals::install().context("cannot install signal handlers")?;
     term::install_panic_hook();
+    term::spawn_watchdog(signals.clone()).context("cannot start the watchdog thread")?;
     let mut tui = term::Tui::enter().context("cannot set up the terminal")?;
     let result = event_loop(&mut tui, &mut app, &mut scanner, &signals, interval);
     drop(tui);
@@ -78,8 +79,8 @@ fn event_loop(
 ) -> Result<i32> {
     let mut next_refresh: Option<Instant> = None;
     loop {
-        if signals.should_quit() {
-            return Ok(128 + libc::SIGTERM);
+        if let Some(code) = signals.quit_code() {
+            return Ok(code);
         }
         while let Some(result) = scanner.poll() {
             match result {
@@ -95,11 +96,22 @@ fn event_loop(
         }
         tui.terminal.draw(|frame| view::draw(app, frame))?;
 
-        if !event::poll(TICK)? {
-            continue;
+        // Our own poll first: crossterm never returns from a read on a terminal that is gone.
+        if term::wait_for_input(TICK)? == term::Input::Gone {
+            return Ok(term::HANGUP_EXIT);
         }
-        // Handle everything already queued before drawing again, so key repeat never lags.
+        // Handle everything already queued (crossterm keeps parsed events of its own, and a
+        // resize arrives as an event) before drawing again, so key repeat never lags.
         loop {
+            if signals.quit_code().is_some() {
+                break;
+            }
+            if term::wait_for_input(Duration::ZERO)? == term::Input::Gone {
+                return Ok(term::HANGUP_EXIT);
+            }
+            if !event::poll(Duration::ZERO)? {
+                break;
+            }
             let input = event::read()?;
             if let Some(action) = keys::action_for(app.mode, &input) {
                 match app.update(action) {
@@ -111,9 +123,6 @@ fn event_loop(
                     }
                     None => {}
                 }
-            }
-            if !event::poll(Duration::ZERO)? {
-                break;
             }
         }
     }
@@ -127,6 +136,7 @@ fn run_child(
     signals: &term::Signals,
 ) -> Result<()> {
     tui.suspend();
+    term::CHILD_RUNNING.store(true, std::sync::atomic::Ordering::Relaxed);
     let outcome = spawn_and_wait(launch);
     if launch.pause {
         let code = match &outcome {
@@ -143,6 +153,7 @@ fn run_child(
         let _ = io::stdin().read_line(&mut line);
     }
     signals.forget_interrupts();
+    term::CHILD_RUNNING.store(false, std::sync::atomic::Ordering::Relaxed);
     tui.resume().context("cannot take the terminal back")?;
     app.child_finished(launch, outcome);
     Ok(())

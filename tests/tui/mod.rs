@@ -506,3 +506,173 @@ fn tmux_filter_shell_and_restore() {
         "UI left on the normal screen: {screen}"
     );
 }
+
+/// A tmux server on its own socket (no other session is touched), killed on drop, and the
+/// nsview it runs, killed by PID with SIGKILL on drop if it is still there.
+struct TmuxUi {
+    socket: String,
+    nsview: Option<i32>,
+}
+
+impl TmuxUi {
+    /// Starts `command` as the only pane of a detached session, under an environment marker
+    /// that identifies our nsview among all processes.
+    fn start(prefix: &str, command: &str) -> TmuxUi {
+        let socket = crate::util::unique_name(prefix);
+        let mut ui = TmuxUi {
+            socket,
+            nsview: None,
+        };
+        let pane = format!("env NSVIEW_TEST_TAG={} {command}", ui.socket);
+        ui.tmux(&[
+            "new-session",
+            "-d",
+            "-x",
+            "100",
+            "-y",
+            "30",
+            "-s",
+            "ui",
+            &pane,
+        ]);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if ui.nsview.is_none() {
+                ui.nsview = tagged_nsview(&ui.socket);
+            }
+            let screen = ui.tmux(&["capture-pane", "-p", "-t", "ui"]);
+            if ui.nsview.is_some() && screen.contains("1 by type") && screen.contains("namespaces,")
+            {
+                return ui;
+            }
+            assert!(Instant::now() < deadline, "the UI never came up:\n{screen}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let output = std::process::Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("run tmux");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    fn pid(&self) -> i32 {
+        self.nsview.expect("nsview pid")
+    }
+}
+
+impl Drop for TmuxUi {
+    fn drop(&mut self) {
+        self.tmux(&["kill-server"]);
+        if let Some(pid) = self.nsview {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
+}
+
+/// The nsview process (by its executable) whose environment carries `NSVIEW_TEST_TAG=tag`.
+fn tagged_nsview(tag: &str) -> Option<i32> {
+    let marker = format!("NSVIEW_TEST_TAG={tag}");
+    let exe = std::fs::canonicalize(env!("CARGO_BIN_EXE_nsview")).ok()?;
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
+            if std::fs::read_link(entry.path().join("exe")).ok()? != exe {
+                return None;
+            }
+            let environ = std::fs::read(entry.path().join("environ")).ok()?;
+            environ
+                .split(|&b| b == 0)
+                .any(|var| var == marker.as_bytes())
+                .then_some(pid)
+        })
+}
+
+/// Polls until /proc/PID is gone (a zombie counts as gone: it no longer runs).
+fn gone_within(pid: i32, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok();
+        let running = state.is_some_and(|s| {
+            s.rsplit_once(')')
+                .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z'))
+        });
+        if !running {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Regression: a UI whose terminal went away (tmux server killed) spun at 50% CPU forever,
+/// looping on `read(0) = 0` inside crossterm, and ignored SIGTERM. Two shapes: nsview as the
+/// pane's session leader (SIGHUP and EOF), and nsview in a session of its own under `setsid`
+/// (EOF only, no SIGHUP: the orphan with ppid 1 and no tty that was found).
+#[test]
+fn tmux_server_killed_ends_the_ui() {
+    let test = "tui::tmux_server_killed_ends_the_ui";
+    if !crate::util::require_program(test, "tmux") || !crate::util::require_program(test, "setsid")
+    {
+        return;
+    }
+    let nsview = env!("CARGO_BIN_EXE_nsview");
+    for (shape, command) in [
+        ("session leader", format!("{nsview} --no-refresh")),
+        ("own session", format!("setsid -w {nsview} --no-refresh")),
+    ] {
+        let ui = TmuxUi::start("nsview-hup", &command);
+        let pid = ui.pid();
+        ui.tmux(&["kill-server"]);
+        assert!(
+            gone_within(pid, Duration::from_secs(5)),
+            "{shape}: nsview {pid} still runs 5 s after its terminal went away"
+        );
+    }
+}
+
+/// SIGTERM to an idle UI ends it promptly (exit 143) with the terminal restored.
+#[test]
+fn sigterm_ends_an_idle_ui_and_restores_the_terminal() {
+    let test = "tui::sigterm_ends_an_idle_ui_and_restores_the_terminal";
+    if !crate::util::require_program(test, "tmux") {
+        return;
+    }
+    let command = format!(
+        "sh -c '{} --no-refresh; echo NSVIEW-EXIT=$?; exec sleep 30'",
+        env!("CARGO_BIN_EXE_nsview")
+    );
+    let ui = TmuxUi::start("nsview-term", &command);
+    let started = Instant::now();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(ui.pid()),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .expect("kill -TERM");
+    assert!(
+        gone_within(ui.pid(), Duration::from_secs(3)),
+        "nsview still runs 3 s after SIGTERM"
+    );
+    let screen = loop {
+        let screen = ui.tmux(&["capture-pane", "-p", "-t", "ui"]);
+        if screen.contains("NSVIEW-EXIT=") || started.elapsed() > Duration::from_secs(3) {
+            break screen;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(screen.contains("NSVIEW-EXIT=143"), "{screen}");
+    let alternate = ui.tmux(&["display-message", "-p", "-t", "ui", "#{alternate_on}"]);
+    assert_eq!(alternate.trim(), "0", "alternate screen left on");
+    assert!(!screen.contains("1 by type"), "UI left on screen: {screen}");
+}
