@@ -337,6 +337,17 @@ fn bad_interval_is_a_usage_error() {
     assert!(crate::util::stderr(&output).contains("--interval 0"));
 }
 
+/// Runs `tmux -L socket args` and returns its stdout.
+fn tmux(socket: &str, args: &[&str]) -> String {
+    let output = std::process::Command::new("tmux")
+        .arg("-L")
+        .arg(socket)
+        .args(args)
+        .output()
+        .expect("run tmux");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 /// A private tmux server (its own socket, so no other session is touched) and a sleeper in a
 /// fresh UTS namespace, both removed on drop.
 struct TmuxRig {
@@ -346,13 +357,7 @@ struct TmuxRig {
 
 impl TmuxRig {
     fn tmux(&self, args: &[&str]) -> String {
-        let output = std::process::Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("run tmux");
-        String::from_utf8_lossy(&output.stdout).into_owned()
+        tmux(&self.socket, args)
     }
 
     fn keys(&self, keys: &[&str]) {
@@ -551,13 +556,7 @@ impl TmuxUi {
     }
 
     fn tmux(&self, args: &[&str]) -> String {
-        let output = std::process::Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("run tmux");
-        String::from_utf8_lossy(&output.stdout).into_owned()
+        tmux(&self.socket, args)
     }
 
     fn pid(&self) -> i32 {
