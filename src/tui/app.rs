@@ -12,6 +12,13 @@ use std::time::Duration;
 
 use crate::model::{Inode, NsKind, Pid, Snapshot};
 
+use super::inside::{Found, Inside, Want};
+
+/// `at` moved by `lines`, within 0..=max.
+fn scrolled(at: u16, lines: i16, max: u16) -> u16 {
+    at.saturating_add_signed(lines).min(max)
+}
+
 /// The three ways of arranging namespaces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum View {
@@ -120,6 +127,18 @@ pub enum Action {
     },
     ScrollUp,
     ScrollDown,
+    /// The background worker read details for the detail pane.
+    Details(Box<Found>),
+    /// Scrolls the detail pane by this many lines (J/K, Shift-↑/↓).
+    DetailScroll(i16),
+    /// Scrolls the help overlay when it does not fit.
+    HelpScroll(i16),
+    /// The mouse wheel at a screen position: scrolls the pane under it.
+    Wheel {
+        column: u16,
+        row: u16,
+        down: bool,
+    },
 }
 
 /// A side effect for the loop that owns the terminal.
@@ -326,6 +345,19 @@ pub struct App {
     /// Where the tree's rows are on screen (for clicks and page size).
     pub tree_area: Area,
     pub color: bool,
+    /// Where the detail pane is (for the wheel), how far it is scrolled, the most that makes
+    /// sense (set by the view from the pane's content), and the selection it was scrolled for.
+    pub detail_area: Area,
+    pub detail_scroll: u16,
+    detail_max: u16,
+    detail_key: Option<NodeKey>,
+    /// The same for the help overlay.
+    pub help_scroll: u16,
+    help_max: u16,
+    /// Counts applied scans; details are cached per (inode, generation).
+    pub generation: u64,
+    /// Details beyond the snapshot, as the worker delivered them.
+    pub inside: Inside,
 }
 
 impl App {
@@ -353,6 +385,14 @@ impl App {
             rows: Vec::new(),
             tree_area: Area::default(),
             color,
+            detail_area: Area::default(),
+            detail_scroll: 0,
+            detail_max: 0,
+            detail_key: None,
+            help_scroll: 0,
+            help_max: 0,
+            generation: 0,
+            inside: Inside::default(),
         }
     }
 
@@ -410,6 +450,11 @@ impl App {
                 }
             }
         }
+        self.generation += 1;
+        self.inside.retain(
+            |inode| fresh.namespaces.contains_key(&inode),
+            |pid| fresh.processes.contains_key(&pid),
+        );
         self.last_scan = Some(fresh);
         self.snapshot = display;
         self.index = Index::build(&self.snapshot, &self.vanished_pids);
@@ -469,6 +514,25 @@ impl App {
         self.scroll_to_cursor();
     }
 
+    /// Records where the detail pane is and how many lines it could scroll; a new selection
+    /// starts at its top.
+    pub fn set_detail_area(&mut self, area: Area, max_scroll: u16) {
+        self.detail_area = area;
+        self.detail_max = max_scroll;
+        let selected = self.selected();
+        if selected != self.detail_key {
+            self.detail_key = selected;
+            self.detail_scroll = 0;
+        }
+        self.detail_scroll = self.detail_scroll.min(max_scroll);
+    }
+
+    /// Records how many lines of help do not fit.
+    pub fn set_help_overflow(&mut self, max_scroll: u16) {
+        self.help_max = max_scroll;
+        self.help_scroll = self.help_scroll.min(max_scroll);
+    }
+
     fn page(&self) -> usize {
         usize::from(self.tree_area.height).max(1)
     }
@@ -477,7 +541,13 @@ impl App {
     pub fn update(&mut self, action: Action) -> Option<Command> {
         if !matches!(
             action,
-            Action::Click { .. } | Action::ScrollUp | Action::ScrollDown
+            Action::Click { .. }
+                | Action::ScrollUp
+                | Action::ScrollDown
+                | Action::Wheel { .. }
+                | Action::Details(_)
+                | Action::DetailScroll(_)
+                | Action::HelpScroll(_)
         ) {
             self.notice = None;
         }
@@ -517,6 +587,7 @@ impl App {
                 }
             }
             Action::ToggleHelp => {
+                self.help_scroll = 0;
                 self.mode = if self.mode == Mode::Help {
                     Mode::Normal
                 } else {
@@ -540,8 +611,36 @@ impl App {
             }
             Action::PromptSubmit => return self.submit_prompt(),
             Action::Click { column, row } => self.click(column, row),
+            Action::Details(found) => self.inside.store(*found),
+            Action::DetailScroll(lines) => {
+                self.detail_scroll = scrolled(self.detail_scroll, lines, self.detail_max);
+            }
+            Action::HelpScroll(lines) => {
+                self.help_scroll = scrolled(self.help_scroll, lines, self.help_max);
+            }
+            Action::Wheel { column, row, down } => {
+                let lines = if down { 3 } else { -3 };
+                if self.detail_area.contains(column, row) {
+                    self.detail_scroll = scrolled(self.detail_scroll, lines, self.detail_max);
+                } else {
+                    self.move_by(isize::from(lines));
+                }
+            }
         }
         None
+    }
+
+    /// What the detail pane still needs read for the selection (once per scan), if anything.
+    /// Nothing for what vanished: it cannot be read any more.
+    pub fn details_wanted(&mut self) -> Option<Want> {
+        let want = match self.selected()? {
+            NodeKey::Ns(inode) | NodeKey::Members(inode) if !self.vanished_ns.contains(&inode) => {
+                Want::Namespace(inode)
+            }
+            NodeKey::Proc(_, pid) if !self.vanished_pids.contains(&pid) => Want::Container(pid),
+            _ => return None,
+        };
+        self.inside.ask(want, self.generation)
     }
 
     /// Records how a child run ended: errors go to the status line, the TUI carries on.

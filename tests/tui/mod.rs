@@ -5,7 +5,10 @@
 
 use std::time::{Duration, Instant};
 
+use nsview::details::{Container, KindDetails, NamespaceDetails, Runtime, UtsDetails};
+use nsview::model::NsKind;
 use nsview::tui::app::{Action, App, ChildOutcome, Launch, NodeKey, View};
+use nsview::tui::inside::{Found, Want};
 use nsview::tui::sample::{self, CONTAINER_USER, CONTAINER_UTS};
 use nsview::tui::view;
 use ratatui::Terminal;
@@ -76,6 +79,153 @@ fn namespace_detail() {
     insta::assert_snapshot!("detail_processless_netns", screen(&mut app, 160, 48));
 }
 
+/// A docker container as `details` would name it.
+fn web_container() -> Container {
+    Container {
+        runtime: Runtime::Docker,
+        id: "0123456789ab".repeat(6)[..64].to_string(),
+        short_id: "0123456789ab".into(),
+        pod_uid: None,
+        monitor: false,
+        name: Some("web".into()),
+    }
+}
+
+fn uts_details(inode: u64) -> NamespaceDetails {
+    NamespaceDetails {
+        inode,
+        kind: NsKind::Uts,
+        members: 2,
+        via: None,
+        shared_with_host: Some(false),
+        containers: vec![web_container()],
+        details: KindDetails::Uts(UtsDetails {
+            hostname: Some("web-1".into()),
+            domainname: Some("(none)".into()),
+        }),
+        unavailable: vec!["domainname: made up for the test".into()],
+    }
+}
+
+/// The detail pane asks for details once the selection is on a namespace, says "reading…"
+/// until they come (injected here: screens never read /proc), then shows them.
+#[test]
+fn namespace_detail_with_details() {
+    let mut app = app();
+    select(&mut app, NodeKey::Ns(CONTAINER_UTS), 160, 48);
+    assert_eq!(app.details_wanted(), Some(Want::Namespace(CONTAINER_UTS)));
+    assert_eq!(app.details_wanted(), None, "asked once per scan");
+    let before = screen(&mut app, 160, 48);
+    assert!(before.contains("reading…"), "{before}");
+    app.update(Action::Details(Box::new(Found::Namespace {
+        inode: CONTAINER_UTS,
+        generation: app.generation,
+        result: Ok(uts_details(CONTAINER_UTS)),
+    })));
+    assert_eq!(app.details_wanted(), None, "cached for this scan");
+    let after = screen(&mut app, 160, 48);
+    assert!(!after.contains("reading…"), "{after}");
+    assert!(after.contains("hostname"), "{after}");
+    insta::assert_snapshot!("detail_namespace_details_160x48", after);
+    insta::assert_snapshot!("detail_namespace_details_80x24", screen(&mut app, 80, 24));
+
+    // A new scan asks again, showing the previous answer meanwhile.
+    app.apply_scan(sample::small(), None);
+    assert_eq!(app.details_wanted(), Some(Want::Namespace(CONTAINER_UTS)));
+    assert!(screen(&mut app, 160, 48).contains("web-1"));
+}
+
+#[test]
+fn namespace_detail_error_is_a_dim_line() {
+    let mut app = App::new(true);
+    app.apply_scan(sample::small(), None);
+    select(&mut app, NodeKey::Ns(CONTAINER_UTS), 160, 48);
+    app.update(Action::Details(Box::new(Found::Namespace {
+        inode: CONTAINER_UTS,
+        generation: app.generation,
+        result: Err("no namespace with inode 4026532202".into()),
+    })));
+    let terminal = draw(&mut app, 160, 48);
+    let text = terminal.backend().to_string();
+    let row = text
+        .lines()
+        .position(|l| l.contains("no namespace with inode 4026532202"))
+        .unwrap_or_else(|| panic!("error line missing:\n{text}"));
+    let buffer = terminal.backend().buffer();
+    let line = text.lines().nth(row).unwrap_or_default();
+    let column = line
+        .find("no namespace")
+        .map_or(0, |byte| line[..byte].chars().count());
+    let cell = &buffer[(column as u16, row as u16)];
+    assert!(
+        cell.modifier.contains(ratatui::style::Modifier::DIM),
+        "{cell:?}"
+    );
+}
+
+#[test]
+fn process_detail_with_container() {
+    let mut app = app();
+    select(&mut app, NodeKey::Ns(CONTAINER_UTS), 160, 48);
+    app.update(Action::Expand);
+    app.update(Action::Down);
+    app.update(Action::Down);
+    let Some(NodeKey::Proc(_, pid)) = app.selected() else {
+        panic!("not on a process: {:?}", app.selected());
+    };
+    assert_eq!(app.details_wanted(), Some(Want::Container(pid)));
+    assert!(screen(&mut app, 160, 48).contains("reading…"));
+    app.update(Action::Details(Box::new(Found::Container {
+        pid,
+        generation: app.generation,
+        container: Some(web_container()),
+    })));
+    let screen = screen(&mut app, 160, 48);
+    assert!(screen.contains("docker 0123456789ab (web)"), "{screen}");
+    insta::assert_snapshot!("detail_process_container_160x48", screen);
+}
+
+/// J/K (and the wheel over the pane) scroll the detail pane; a new selection starts at the top.
+#[test]
+fn detail_pane_scrolls() {
+    let mut app = app();
+    select(&mut app, NodeKey::Ns(CONTAINER_UTS), 80, 24);
+    app.update(Action::Details(Box::new(Found::Namespace {
+        inode: CONTAINER_UTS,
+        generation: app.generation,
+        result: Ok(uts_details(CONTAINER_UTS)),
+    })));
+    let top = screen(&mut app, 80, 24);
+    assert!(top.contains("uts namespace 4026532202"), "{top}");
+    for _ in 0..4 {
+        app.update(Action::DetailScroll(1));
+    }
+    let scrolled = screen(&mut app, 80, 24);
+    assert!(!scrolled.contains("uts namespace 4026532202"), "{scrolled}");
+    assert!(scrolled.contains("↑4"), "{scrolled}");
+    insta::assert_snapshot!("detail_scrolled_80x24", scrolled);
+    // Far past the end stops at the last line.
+    for _ in 0..200 {
+        app.update(Action::DetailScroll(1));
+    }
+    screen(&mut app, 80, 24);
+    let at_end = app.detail_scroll;
+    assert!(at_end < 100, "{at_end}");
+    // The wheel over the pane scrolls it, not the tree.
+    let cursor = app.cursor();
+    let pane = app.detail_area;
+    app.update(Action::Wheel {
+        column: pane.x + 2,
+        row: pane.y + 2,
+        down: false,
+    });
+    assert_eq!(app.detail_scroll, at_end.saturating_sub(3));
+    assert_eq!(app.cursor(), cursor);
+    app.update(Action::Down);
+    screen(&mut app, 80, 24);
+    assert_eq!(app.detail_scroll, 0, "a new selection starts at the top");
+}
+
 #[test]
 fn process_detail() {
     for (w, h, size) in SIZES {
@@ -114,6 +264,26 @@ fn help_overlay() {
         app.update(Action::ToggleHelp);
         insta::assert_snapshot!(format!("help_{size}"), screen(&mut app, w, h));
     }
+}
+
+/// Too small for the whole list: the overlay shows a window of it and scrolls.
+#[test]
+fn help_overlay_scrolls_when_it_does_not_fit() {
+    let mut app = app();
+    app.update(Action::ToggleHelp);
+    let first = screen(&mut app, 60, 12);
+    assert!(first.contains("keys 1-"), "{first}");
+    assert!(!first.contains("scroll the detail pane"), "{first}");
+    for _ in 0..40 {
+        app.update(Action::HelpScroll(1));
+    }
+    let last = screen(&mut app, 60, 12);
+    assert!(last.contains("scroll the detail pane"), "{last}");
+    assert!(!last.contains("move up / down"), "{last}");
+    insta::assert_snapshot!("help_scrolled_60x12", last);
+    app.update(Action::ToggleHelp);
+    app.update(Action::ToggleHelp);
+    assert_eq!(app.help_scroll, 0, "reopened help starts at the top");
 }
 
 #[test]
@@ -465,6 +635,9 @@ fn tmux_filter_shell_and_restore() {
         &tag,
         "/bin/sh",
     ]);
+    // Type only once the outer shell has printed its prompt: typed ahead, the command is echoed
+    // before the prompt, and the child shell's "$ " later lands after that prompt ("# $").
+    rig.wait_for("the outer shell's prompt", 10, |s| !s.trim().is_empty());
     let command = format!(
         "SHELL=/bin/sh PS1='$ ' {} ; echo NSVIEW-EXIT=$?",
         env!("CARGO_BIN_EXE_nsview")
