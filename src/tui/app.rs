@@ -268,6 +268,45 @@ fn nest(
     (roots, children)
 }
 
+/// The lowercased text the filter searches, built once per scan on the first keystroke, so a
+/// keystroke over thousands of processes is substring searches only.
+#[derive(Debug, Default)]
+struct SearchText {
+    /// Each namespace's inode digits.
+    namespaces: Vec<(Inode, NsKind, String)>,
+    /// Each process's pid, command line and user name, NUL-separated so that no query (typed
+    /// text has no NUL) matches across two of them.
+    processes: Vec<(Pid, String)>,
+}
+
+impl SearchText {
+    fn build(snapshot: &Snapshot) -> SearchText {
+        let mut users: HashMap<u32, String> = HashMap::new();
+        let processes = snapshot
+            .processes
+            .values()
+            .map(|p| {
+                let user = users
+                    .entry(p.uid)
+                    .or_insert_with(|| snapshot.user_name(p.uid).to_lowercase());
+                (
+                    p.pid,
+                    format!("{}\0{}\0{user}", p.pid, p.command.to_lowercase()),
+                )
+            })
+            .collect();
+        let namespaces = snapshot
+            .namespaces
+            .values()
+            .map(|ns| (ns.inode, ns.kind, ns.inode.to_string()))
+            .collect();
+        SearchText {
+            namespaces,
+            processes,
+        }
+    }
+}
+
 /// The `/` filter, compiled against one snapshot.
 #[derive(Debug, Default)]
 struct Filter {
@@ -356,6 +395,8 @@ pub struct App {
     help_max: u16,
     /// Counts applied scans; details are cached per (inode, generation).
     pub generation: u64,
+    /// What the filter searches, for the current scan (None until the first filter).
+    search: Option<SearchText>,
     /// Details beyond the snapshot, as the worker delivered them.
     pub inside: Inside,
 }
@@ -392,6 +433,7 @@ impl App {
             help_scroll: 0,
             help_max: 0,
             generation: 0,
+            search: None,
             inside: Inside::default(),
         }
     }
@@ -451,6 +493,7 @@ impl App {
             }
         }
         self.generation += 1;
+        self.search = None;
         self.inside.retain(
             |inode| fresh.namespaces.contains_key(&inode),
             |pid| fresh.processes.contains_key(&pid),
@@ -899,24 +942,17 @@ impl App {
             for kind in NsKind::ALL {
                 filter.kinds[kind.index()] = kind.name().contains(q);
             }
-            for ns in self.snapshot.namespaces.values() {
-                if filter.kinds[ns.kind.index()] || ns.inode.to_string().contains(q) {
-                    filter.namespaces.insert(ns.inode);
+            let search = self
+                .search
+                .get_or_insert_with(|| SearchText::build(&self.snapshot));
+            for (inode, kind, digits) in &search.namespaces {
+                if filter.kinds[kind.index()] || digits.contains(q) {
+                    filter.namespaces.insert(*inode);
                 }
             }
-            let mut user_matches: HashMap<u32, bool> = HashMap::new();
-            for process in self.snapshot.processes.values() {
-                let user = *user_matches.entry(process.uid).or_insert_with(|| {
-                    self.snapshot
-                        .user_name(process.uid)
-                        .to_lowercase()
-                        .contains(q)
-                });
-                if user
-                    || process.pid.to_string().contains(q)
-                    || process.command.to_lowercase().contains(q)
-                {
-                    filter.processes.insert(process.pid);
+            for (pid, text) in &search.processes {
+                if text.contains(q) {
+                    filter.processes.insert(*pid);
                 }
             }
             for view in View::ALL {
@@ -1265,6 +1301,41 @@ mod tests {
         app.update(Action::ClearFilter);
         assert!(!app.filter_active());
         assert_eq!(app.rows.len(), all);
+    }
+
+    #[test]
+    fn filter_search_text_is_rebuilt_for_each_scan() {
+        let mut app = app_with(sample::small());
+        app.update(Action::StartFilter);
+        for c in "NEWCOMER".chars() {
+            app.update(Action::FilterInput(c));
+        }
+        assert!(keys(&app).is_empty());
+        let mut next = sample::small();
+        let mut newcomer = next.processes[&412].clone();
+        newcomer.pid = 5000;
+        newcomer.command = "/usr/bin/Newcomer --flag".into();
+        next.processes.insert(5000, newcomer);
+        for ns in next.namespaces.values_mut() {
+            if ns.members.contains(&412) {
+                ns.members.push(5000);
+            }
+        }
+        app.apply_scan(next, None);
+        assert!(
+            keys(&app)
+                .iter()
+                .any(|k| matches!(k, NodeKey::Proc(_, 5000))),
+            "{:?}",
+            keys(&app)
+        );
+        // The separator never lets a query span pid and command.
+        app.update(Action::ClearFilter);
+        app.update(Action::StartFilter);
+        for c in "5000 /usr".chars() {
+            app.update(Action::FilterInput(c));
+        }
+        assert!(keys(&app).is_empty());
     }
 
     #[test]
