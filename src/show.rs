@@ -83,11 +83,14 @@ pub fn run(args: &ShowArgs, scan: ScanOptions) -> anyhow::Result<i32> {
 /// Width of the label column.
 const LABEL: usize = 14;
 
-struct Text(String);
+/// The report as it is built: rows of a label (empty on continuation rows) and a value, or
+/// lines of their own (`None` label). `render` lays them out as text; the TUI's detail pane
+/// takes the per-type rows as they are ([`kind_rows`]).
+struct Text(Vec<(Option<String>, String)>);
 
 impl Text {
     fn row(&mut self, label: &str, value: impl std::fmt::Display) {
-        self.0.push_str(&format!("{label:<LABEL$}{value}\n"));
+        self.0.push((Some(label.to_string()), value.to_string()));
     }
     /// Continuation lines under the previous row's value.
     fn more(&mut self, value: impl std::fmt::Display) {
@@ -104,9 +107,30 @@ impl Text {
         }
     }
     fn line(&mut self, text: &str) {
-        self.0.push_str(text);
-        self.0.push('\n');
+        self.0.push((None, text.to_string()));
     }
+    fn into_string(self) -> String {
+        let mut out = String::new();
+        for (label, value) in self.0 {
+            match label {
+                Some(label) => out.push_str(&format!("{label:<LABEL$}{value}\n")),
+                None => {
+                    out.push_str(&value);
+                    out.push('\n');
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The per-type part of the report as (label, value) rows, labels empty on continuation rows.
+pub fn kind_rows(snapshot: &Snapshot, details: &KindDetails) -> Vec<(String, String)> {
+    let mut t = Text(Vec::new());
+    render_kind(&mut t, snapshot, details);
+    t.0.into_iter()
+        .map(|(label, value)| (label.unwrap_or_default(), value))
+        .collect()
 }
 
 fn or_none(value: &Option<String>) -> &str {
@@ -118,7 +142,7 @@ const MEMBER_ROWS: usize = 20;
 
 /// The readable report.
 pub fn render(snapshot: &Snapshot, d: &NamespaceDetails, rows: &[ContainerRow]) -> String {
-    let mut t = Text(String::new());
+    let mut t = Text(Vec::new());
     t.line(&format!("{}:[{}]", d.kind, d.inode));
     t.row("processes", d.members);
     if let Some(via) = &d.via {
@@ -177,7 +201,7 @@ pub fn render(snapshot: &Snapshot, d: &NamespaceDetails, rows: &[ContainerRow]) 
         t.line("");
         t.rows("unavailable", d.unavailable.iter().cloned(), "");
     }
-    t.0
+    t.into_string()
 }
 
 fn render_kind(t: &mut Text, snapshot: &Snapshot, details: &KindDetails) {

@@ -12,6 +12,13 @@ use std::time::Duration;
 
 use crate::model::{Inode, NsKind, Pid, Snapshot};
 
+use super::inside::{Found, Inside, Want};
+
+/// `at` moved by `lines`, within 0..=max.
+fn scrolled(at: u16, lines: i16, max: u16) -> u16 {
+    at.saturating_add_signed(lines).min(max)
+}
+
 /// The three ways of arranging namespaces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum View {
@@ -120,6 +127,18 @@ pub enum Action {
     },
     ScrollUp,
     ScrollDown,
+    /// The background worker read details for the detail pane.
+    Details(Box<Found>),
+    /// Scrolls the detail pane by this many lines (J/K, Shift-↑/↓).
+    DetailScroll(i16),
+    /// Scrolls the help overlay when it does not fit.
+    HelpScroll(i16),
+    /// The mouse wheel at a screen position: scrolls the pane under it.
+    Wheel {
+        column: u16,
+        row: u16,
+        down: bool,
+    },
 }
 
 /// A side effect for the loop that owns the terminal.
@@ -249,6 +268,45 @@ fn nest(
     (roots, children)
 }
 
+/// The lowercased text the filter searches, built once per scan on the first keystroke, so a
+/// keystroke over thousands of processes is substring searches only.
+#[derive(Debug, Default)]
+struct SearchText {
+    /// Each namespace's inode digits.
+    namespaces: Vec<(Inode, NsKind, String)>,
+    /// Each process's pid, command line and user name, NUL-separated so that no query (typed
+    /// text has no NUL) matches across two of them.
+    processes: Vec<(Pid, String)>,
+}
+
+impl SearchText {
+    fn build(snapshot: &Snapshot) -> SearchText {
+        let mut users: HashMap<u32, String> = HashMap::new();
+        let processes = snapshot
+            .processes
+            .values()
+            .map(|p| {
+                let user = users
+                    .entry(p.uid)
+                    .or_insert_with(|| snapshot.user_name(p.uid).to_lowercase());
+                (
+                    p.pid,
+                    format!("{}\0{}\0{user}", p.pid, p.command.to_lowercase()),
+                )
+            })
+            .collect();
+        let namespaces = snapshot
+            .namespaces
+            .values()
+            .map(|ns| (ns.inode, ns.kind, ns.inode.to_string()))
+            .collect();
+        SearchText {
+            namespaces,
+            processes,
+        }
+    }
+}
+
 /// The `/` filter, compiled against one snapshot.
 #[derive(Debug, Default)]
 struct Filter {
@@ -326,6 +384,21 @@ pub struct App {
     /// Where the tree's rows are on screen (for clicks and page size).
     pub tree_area: Area,
     pub color: bool,
+    /// Where the detail pane is (for the wheel), how far it is scrolled, the most that makes
+    /// sense (set by the view from the pane's content), and the selection it was scrolled for.
+    pub detail_area: Area,
+    pub detail_scroll: u16,
+    detail_max: u16,
+    detail_key: Option<NodeKey>,
+    /// The same for the help overlay.
+    pub help_scroll: u16,
+    help_max: u16,
+    /// Counts applied scans; details are cached per (inode, generation).
+    pub generation: u64,
+    /// What the filter searches, for the current scan (None until the first filter).
+    search: Option<SearchText>,
+    /// Details beyond the snapshot, as the worker delivered them.
+    pub inside: Inside,
 }
 
 impl App {
@@ -353,6 +426,15 @@ impl App {
             rows: Vec::new(),
             tree_area: Area::default(),
             color,
+            detail_area: Area::default(),
+            detail_scroll: 0,
+            detail_max: 0,
+            detail_key: None,
+            help_scroll: 0,
+            help_max: 0,
+            generation: 0,
+            search: None,
+            inside: Inside::default(),
         }
     }
 
@@ -410,6 +492,12 @@ impl App {
                 }
             }
         }
+        self.generation += 1;
+        self.search = None;
+        self.inside.retain(
+            |inode| fresh.namespaces.contains_key(&inode),
+            |pid| fresh.processes.contains_key(&pid),
+        );
         self.last_scan = Some(fresh);
         self.snapshot = display;
         self.index = Index::build(&self.snapshot, &self.vanished_pids);
@@ -469,6 +557,25 @@ impl App {
         self.scroll_to_cursor();
     }
 
+    /// Records where the detail pane is and how many lines it could scroll; a new selection
+    /// starts at its top.
+    pub fn set_detail_area(&mut self, area: Area, max_scroll: u16) {
+        self.detail_area = area;
+        self.detail_max = max_scroll;
+        let selected = self.selected();
+        if selected != self.detail_key {
+            self.detail_key = selected;
+            self.detail_scroll = 0;
+        }
+        self.detail_scroll = self.detail_scroll.min(max_scroll);
+    }
+
+    /// Records how many lines of help do not fit.
+    pub fn set_help_overflow(&mut self, max_scroll: u16) {
+        self.help_max = max_scroll;
+        self.help_scroll = self.help_scroll.min(max_scroll);
+    }
+
     fn page(&self) -> usize {
         usize::from(self.tree_area.height).max(1)
     }
@@ -477,7 +584,13 @@ impl App {
     pub fn update(&mut self, action: Action) -> Option<Command> {
         if !matches!(
             action,
-            Action::Click { .. } | Action::ScrollUp | Action::ScrollDown
+            Action::Click { .. }
+                | Action::ScrollUp
+                | Action::ScrollDown
+                | Action::Wheel { .. }
+                | Action::Details(_)
+                | Action::DetailScroll(_)
+                | Action::HelpScroll(_)
         ) {
             self.notice = None;
         }
@@ -517,6 +630,7 @@ impl App {
                 }
             }
             Action::ToggleHelp => {
+                self.help_scroll = 0;
                 self.mode = if self.mode == Mode::Help {
                     Mode::Normal
                 } else {
@@ -540,8 +654,36 @@ impl App {
             }
             Action::PromptSubmit => return self.submit_prompt(),
             Action::Click { column, row } => self.click(column, row),
+            Action::Details(found) => self.inside.store(*found),
+            Action::DetailScroll(lines) => {
+                self.detail_scroll = scrolled(self.detail_scroll, lines, self.detail_max);
+            }
+            Action::HelpScroll(lines) => {
+                self.help_scroll = scrolled(self.help_scroll, lines, self.help_max);
+            }
+            Action::Wheel { column, row, down } => {
+                let lines = if down { 3 } else { -3 };
+                if self.detail_area.contains(column, row) {
+                    self.detail_scroll = scrolled(self.detail_scroll, lines, self.detail_max);
+                } else {
+                    self.move_by(isize::from(lines));
+                }
+            }
         }
         None
+    }
+
+    /// What the detail pane still needs read for the selection (once per scan), if anything.
+    /// Nothing for what vanished: it cannot be read any more.
+    pub fn details_wanted(&mut self) -> Option<Want> {
+        let want = match self.selected()? {
+            NodeKey::Ns(inode) | NodeKey::Members(inode) if !self.vanished_ns.contains(&inode) => {
+                Want::Namespace(inode)
+            }
+            NodeKey::Proc(_, pid) if !self.vanished_pids.contains(&pid) => Want::Container(pid),
+            _ => return None,
+        };
+        self.inside.ask(want, self.generation)
     }
 
     /// Records how a child run ended: errors go to the status line, the TUI carries on.
@@ -800,24 +942,17 @@ impl App {
             for kind in NsKind::ALL {
                 filter.kinds[kind.index()] = kind.name().contains(q);
             }
-            for ns in self.snapshot.namespaces.values() {
-                if filter.kinds[ns.kind.index()] || ns.inode.to_string().contains(q) {
-                    filter.namespaces.insert(ns.inode);
+            let search = self
+                .search
+                .get_or_insert_with(|| SearchText::build(&self.snapshot));
+            for (inode, kind, digits) in &search.namespaces {
+                if filter.kinds[kind.index()] || digits.contains(q) {
+                    filter.namespaces.insert(*inode);
                 }
             }
-            let mut user_matches: HashMap<u32, bool> = HashMap::new();
-            for process in self.snapshot.processes.values() {
-                let user = *user_matches.entry(process.uid).or_insert_with(|| {
-                    self.snapshot
-                        .user_name(process.uid)
-                        .to_lowercase()
-                        .contains(q)
-                });
-                if user
-                    || process.pid.to_string().contains(q)
-                    || process.command.to_lowercase().contains(q)
-                {
-                    filter.processes.insert(process.pid);
+            for (pid, text) in &search.processes {
+                if text.contains(q) {
+                    filter.processes.insert(*pid);
                 }
             }
             for view in View::ALL {
@@ -1166,6 +1301,41 @@ mod tests {
         app.update(Action::ClearFilter);
         assert!(!app.filter_active());
         assert_eq!(app.rows.len(), all);
+    }
+
+    #[test]
+    fn filter_search_text_is_rebuilt_for_each_scan() {
+        let mut app = app_with(sample::small());
+        app.update(Action::StartFilter);
+        for c in "NEWCOMER".chars() {
+            app.update(Action::FilterInput(c));
+        }
+        assert!(keys(&app).is_empty());
+        let mut next = sample::small();
+        let mut newcomer = next.processes[&412].clone();
+        newcomer.pid = 5000;
+        newcomer.command = "/usr/bin/Newcomer --flag".into();
+        next.processes.insert(5000, newcomer);
+        for ns in next.namespaces.values_mut() {
+            if ns.members.contains(&412) {
+                ns.members.push(5000);
+            }
+        }
+        app.apply_scan(next, None);
+        assert!(
+            keys(&app)
+                .iter()
+                .any(|k| matches!(k, NodeKey::Proc(_, 5000))),
+            "{:?}",
+            keys(&app)
+        );
+        // The separator never lets a query span pid and command.
+        app.update(Action::ClearFilter);
+        app.update(Action::StartFilter);
+        for c in "5000 /usr".chars() {
+            app.update(Action::FilterInput(c));
+        }
+        assert!(keys(&app).is_empty());
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! The detail pane's content: plain labelled lines about the selected namespace or process,
 //! built from the snapshot. `view.rs` only styles them.
 //!
-//! Per-namespace details that need more than the snapshot (hostname, interfaces, uid maps,
-//! from the coming `src/details/`) plug in at [`type_details`].
+//! Per-namespace details that need more than the snapshot (hostname, interfaces, uid maps, …)
+//! come from `crate::details` through the app's cache ([`super::inside`]), worded as
+//! `nsview show` words them ([`crate::show::kind_rows`]).
 
 use crate::model::{Holder, Inode, Namespace, NsKind, Pid, Snapshot};
 
@@ -141,7 +142,12 @@ fn namespace_lines(app: &App, inode: Inode) -> Vec<DetailLine> {
     for path in &ns.nsfs_paths {
         out.push(line("nsfs", path.clone(), Tone::Normal));
     }
-    out.extend(type_details(snapshot, ns));
+    match app.inside.namespace(inode) {
+        // The details say more (and the same depth) than the snapshot's relations.
+        Some(Ok(_)) => {}
+        _ => out.extend(type_details(snapshot, ns)),
+    }
+    out.extend(inside_lines(app, inode));
 
     out.push(heading("why is this alive", Tone::Heading));
     let live = app.index.live_members.get(&inode).copied().unwrap_or(0);
@@ -248,6 +254,38 @@ pub fn type_details(snapshot: &Snapshot, ns: &Namespace) -> Vec<DetailLine> {
     out
 }
 
+/// What the details worker read about the namespace: "reading…" until it arrives, an error as
+/// a dim line, else the containers and the per-type rows.
+fn inside_lines(app: &App, inode: Inode) -> Vec<DetailLine> {
+    if app.vanished_ns.contains(&inode) {
+        return Vec::new();
+    }
+    let mut out = vec![heading("inside", Tone::Heading)];
+    match app.inside.namespace(inode) {
+        None => out.push(line("", "reading…", Tone::Dim)),
+        Some(Err(error)) => out.push(line("", error.clone(), Tone::Dim)),
+        Some(Ok(details)) => {
+            for container in &details.containers {
+                out.push(line("container", container_text(container), Tone::Good));
+            }
+            for (label, value) in crate::show::kind_rows(&app.snapshot, &details.details) {
+                out.push(line(&label, value, Tone::Normal));
+            }
+            for what in &details.unavailable {
+                out.push(line("unavailable", what.clone(), Tone::Dim));
+            }
+        }
+    }
+    out
+}
+
+fn container_text(container: &crate::details::Container) -> String {
+    match &container.pod_uid {
+        Some(pod) => format!("{} pod {pod}", container.label()),
+        None => container.label(),
+    }
+}
+
 fn process_lines(app: &App, pid: Pid) -> Vec<DetailLine> {
     let snapshot = &app.snapshot;
     let Some(process) = snapshot.process(pid) else {
@@ -266,6 +304,13 @@ fn process_lines(app: &App, pid: Pid) -> Vec<DetailLine> {
     out.push(line("user", user_text(snapshot, process.uid), Tone::Normal));
     out.push(line("state", process.state.to_string(), Tone::Normal));
     out.push(line("command", process.command.clone(), Tone::Normal));
+    if !app.vanished_pids.contains(&pid) {
+        out.push(match app.inside.container(pid) {
+            None => line("container", "reading…", Tone::Dim),
+            Some(None) => line("container", "none", Tone::Dim),
+            Some(Some(container)) => line("container", container_text(container), Tone::Good),
+        });
+    }
     out.push(heading("namespaces (= shared with pid 1)", Tone::Heading));
     for kind in NsKind::ALL {
         let host = snapshot.host_ns(kind);

@@ -29,6 +29,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("r", "rescan now"),
     ("?  F1", "this help"),
     ("q  ^c", "quit"),
+    ("J K  Shift-↑ ↓", "scroll the detail pane"),
     ("mouse", "click selects (again: expand), wheel scrolls"),
 ];
 
@@ -47,6 +48,14 @@ fn key_action(mode: Mode, key: &KeyEvent) -> Option<Action> {
         return Some(Action::Quit);
     }
     match mode {
+        Mode::Normal if key.modifiers.contains(KeyModifiers::SHIFT) && key.code == KeyCode::Up => {
+            Some(Action::DetailScroll(-1))
+        }
+        Mode::Normal
+            if key.modifiers.contains(KeyModifiers::SHIFT) && key.code == KeyCode::Down =>
+        {
+            Some(Action::DetailScroll(1))
+        }
         Mode::Normal => normal_key(key.code, ctrl),
         Mode::Filter => match key.code {
             KeyCode::Esc => Some(Action::ClearFilter),
@@ -66,6 +75,10 @@ fn key_action(mode: Mode, key: &KeyEvent) -> Option<Action> {
         },
         Mode::Help => match key.code {
             KeyCode::Char('q') => Some(Action::Quit),
+            KeyCode::Up | KeyCode::Char('k') => Some(Action::HelpScroll(-1)),
+            KeyCode::Down | KeyCode::Char('j') => Some(Action::HelpScroll(1)),
+            KeyCode::PageUp => Some(Action::HelpScroll(-10)),
+            KeyCode::PageDown | KeyCode::Char(' ') => Some(Action::HelpScroll(10)),
             // Any other key closes the overlay, as in less and htop.
             _ => Some(Action::ToggleHelp),
         },
@@ -100,22 +113,38 @@ fn normal_key(code: KeyCode, ctrl: bool) -> Option<Action> {
         KeyCode::Char('s') => Action::Shell,
         KeyCode::Char('e') => Action::EnterProcess,
         KeyCode::Char('x') => Action::StartPrompt,
+        KeyCode::Char('K') => Action::DetailScroll(-1),
+        KeyCode::Char('J') => Action::DetailScroll(1),
         _ => return None,
     };
     Some(action)
 }
 
 fn mouse_action(mode: Mode, mouse: &MouseEvent) -> Option<Action> {
-    if mode == Mode::Help || mode == Mode::Prompt {
+    if mode == Mode::Help {
+        return match mouse.kind {
+            MouseEventKind::ScrollUp => Some(Action::HelpScroll(-3)),
+            MouseEventKind::ScrollDown => Some(Action::HelpScroll(3)),
+            _ => None,
+        };
+    }
+    if mode == Mode::Prompt {
         return None;
     }
+    let wheel = |down| {
+        Some(Action::Wheel {
+            column: mouse.column,
+            row: mouse.row,
+            down,
+        })
+    };
     match mouse.kind {
         MouseEventKind::Down(MouseButton::Left) => Some(Action::Click {
             column: mouse.column,
             row: mouse.row,
         }),
-        MouseEventKind::ScrollUp => Some(Action::ScrollUp),
-        MouseEventKind::ScrollDown => Some(Action::ScrollDown),
+        MouseEventKind::ScrollUp => wheel(false),
+        MouseEventKind::ScrollDown => wheel(true),
         _ => None,
     }
 }
@@ -221,6 +250,31 @@ mod tests {
             Some(Action::ToggleHelp)
         );
         assert_eq!(action_for(Mode::Help, &key(Char('q'))), Some(Action::Quit));
+        assert_eq!(
+            action_for(Mode::Help, &key(Down)),
+            Some(Action::HelpScroll(1))
+        );
+        assert_eq!(
+            action_for(Mode::Help, &key(PageUp)),
+            Some(Action::HelpScroll(-10))
+        );
+        let shift = |code| Event::Key(KeyEvent::new(code, KeyModifiers::SHIFT));
+        assert_eq!(
+            action_for(Mode::Normal, &shift(Up)),
+            Some(Action::DetailScroll(-1))
+        );
+        assert_eq!(
+            action_for(Mode::Normal, &shift(Down)),
+            Some(Action::DetailScroll(1))
+        );
+        assert_eq!(
+            action_for(Mode::Normal, &key(Char('J'))),
+            Some(Action::DetailScroll(1))
+        );
+        assert_eq!(
+            action_for(Mode::Normal, &key(Char('K'))),
+            Some(Action::DetailScroll(-1))
+        );
     }
 
     #[test]
@@ -249,11 +303,19 @@ mod tests {
         );
         assert_eq!(
             action_for(Mode::Filter, &mouse(MouseEventKind::ScrollDown)),
-            Some(Action::ScrollDown)
+            Some(Action::Wheel {
+                column: 5,
+                row: 7,
+                down: true
+            })
         );
         assert_eq!(
             action_for(Mode::Normal, &mouse(MouseEventKind::ScrollUp)),
-            Some(Action::ScrollUp)
+            Some(Action::Wheel {
+                column: 5,
+                row: 7,
+                down: false
+            })
         );
         assert_eq!(
             action_for(Mode::Normal, &mouse(MouseEventKind::Moved)),
@@ -261,6 +323,10 @@ mod tests {
         );
         assert_eq!(
             action_for(Mode::Help, &mouse(MouseEventKind::ScrollUp)),
+            Some(Action::HelpScroll(-3))
+        );
+        assert_eq!(
+            action_for(Mode::Help, &mouse(MouseEventKind::Down(MouseButton::Left))),
             None
         );
     }

@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod detail;
+pub mod inside;
 pub mod keys;
 #[doc(hidden)]
 pub mod sample;
@@ -16,6 +17,8 @@ pub mod view;
 
 use std::io::{self, IsTerminal, Read, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::time::{Duration, Instant};
 
@@ -23,14 +26,18 @@ use anyhow::{Context, Result};
 use ratatui::crossterm::event;
 
 use crate::cli::TuiArgs;
+use crate::details::{self, ContainerIndex};
 use crate::error::{ERROR_FD_ENV, Exit};
 use crate::model::Snapshot;
 use crate::scan::{self, ScanOptions};
 
-use app::{App, ChildOutcome, Command, Launch};
+use app::{Action, App, ChildOutcome, Command, Launch};
+use inside::{Found, Want};
 
 /// How long the loop sleeps waiting for input before looking at scans and signals again.
 const TICK: Duration = Duration::from_millis(200);
+/// The same while the details worker has a request: its answer shows up within this.
+const DETAILS_TICK: Duration = Duration::from_millis(25);
 
 /// Runs the UI and returns the exit code.
 pub fn run(args: &TuiArgs, options: ScanOptions) -> Result<i32> {
@@ -40,13 +47,22 @@ pub fn run(args: &TuiArgs, options: ScanOptions) -> Result<i32> {
     }
     // no-color.org: set at all (any value) means no colour.
     let mut app = App::new(std::env::var_os("NO_COLOR").is_none());
+    let mut reader = DetailsReader::spawn(options.proc_root.clone())?;
     let mut scanner = Scanner::spawn(options)?;
     scanner.request();
     app.scanning = true;
     let signals = term::Signals::install().context("cannot install signal handlers")?;
     term::install_panic_hook();
+    term::spawn_watchdog(signals.clone()).context("cannot start the watchdog thread")?;
     let mut tui = term::Tui::enter().context("cannot set up the terminal")?;
-    let result = event_loop(&mut tui, &mut app, &mut scanner, &signals, interval);
+    let result = event_loop(
+        &mut tui,
+        &mut app,
+        &mut scanner,
+        &mut reader,
+        &signals,
+        interval,
+    );
     drop(tui);
     result
 }
@@ -73,17 +89,23 @@ fn event_loop(
     tui: &mut term::Tui,
     app: &mut App,
     scanner: &mut Scanner,
+    reader: &mut DetailsReader,
     signals: &term::Signals,
     interval: Option<Duration>,
 ) -> Result<i32> {
     let mut next_refresh: Option<Instant> = None;
+    // The scan the app shows, shared with the details worker.
+    let mut current: Option<Arc<Snapshot>> = None;
     loop {
-        if signals.should_quit() {
-            return Ok(128 + libc::SIGTERM);
+        if let Some(code) = signals.quit_code() {
+            return Ok(code);
         }
         while let Some(result) = scanner.poll() {
             match result {
-                Ok((snapshot, took)) => app.apply_scan(snapshot, Some(took)),
+                Ok((snapshot, shared, took)) => {
+                    app.apply_scan(snapshot, Some(took));
+                    current = Some(shared);
+                }
                 Err(message) => app.scan_failed(message),
             }
             next_refresh = interval.map(|every| Instant::now() + every);
@@ -93,13 +115,38 @@ fn event_loop(
             scanner.request();
             app.scanning = true;
         }
+        while let Some(found) = reader.poll() {
+            app.update(Action::Details(Box::new(found)));
+        }
+        if let Some(snapshot) = &current
+            && let Some(want) = app.details_wanted()
+        {
+            reader.request(want, app.generation, Arc::clone(snapshot));
+        }
         tui.terminal.draw(|frame| view::draw(app, frame))?;
 
-        if !event::poll(TICK)? {
-            continue;
+        // Look again soon while details are being read, so they appear without a keystroke.
+        let tick = if reader.pending > 0 {
+            DETAILS_TICK
+        } else {
+            TICK
+        };
+        // Our own poll first: crossterm never returns from a read on a terminal that is gone.
+        if term::wait_for_input(tick)? == term::Input::Gone {
+            return Ok(term::HANGUP_EXIT);
         }
-        // Handle everything already queued before drawing again, so key repeat never lags.
+        // Handle everything already queued (crossterm keeps parsed events of its own, and a
+        // resize arrives as an event) before drawing again, so key repeat never lags.
         loop {
+            if signals.quit_code().is_some() {
+                break;
+            }
+            if term::wait_for_input(Duration::ZERO)? == term::Input::Gone {
+                return Ok(term::HANGUP_EXIT);
+            }
+            if !event::poll(Duration::ZERO)? {
+                break;
+            }
             let input = event::read()?;
             if let Some(action) = keys::action_for(app.mode, &input) {
                 match app.update(action) {
@@ -111,9 +158,6 @@ fn event_loop(
                     }
                     None => {}
                 }
-            }
-            if !event::poll(Duration::ZERO)? {
-                break;
             }
         }
     }
@@ -127,6 +171,7 @@ fn run_child(
     signals: &term::Signals,
 ) -> Result<()> {
     tui.suspend();
+    term::CHILD_RUNNING.store(true, std::sync::atomic::Ordering::Relaxed);
     let outcome = spawn_and_wait(launch);
     if launch.pause {
         let code = match &outcome {
@@ -143,6 +188,7 @@ fn run_child(
         let _ = io::stdin().read_line(&mut line);
     }
     signals.forget_interrupts();
+    term::CHILD_RUNNING.store(false, std::sync::atomic::Ordering::Relaxed);
     tui.resume().context("cannot take the terminal back")?;
     app.child_finished(launch, outcome);
     Ok(())
@@ -206,7 +252,9 @@ fn read_error(read: OwnedFd) -> Option<String> {
         .map(|l| l.trim().to_string())
 }
 
-type ScanResult = Result<(Snapshot, Duration), String>;
+/// A scan, a shared copy of it for the details worker (cloned on the scan thread, not the UI's),
+/// and how long it took.
+type ScanResult = Result<(Snapshot, Arc<Snapshot>, Duration), String>;
 
 /// The background scanner: one thread, one request channel, one result channel. Requests made
 /// while a scan runs fold into one follow-up scan.
@@ -228,7 +276,11 @@ impl Scanner {
                     while request_rx.try_recv().is_ok() {}
                     let started = Instant::now();
                     let result = scan::scan(&options)
-                        .map(|snapshot| (snapshot, started.elapsed()))
+                        .map(|snapshot| {
+                            let took = started.elapsed();
+                            let shared = Arc::new(snapshot.clone());
+                            (snapshot, shared, took)
+                        })
                         .map_err(|err| format!("{err:#}"));
                     if result_tx.send(result).is_err() {
                         break;
@@ -268,6 +320,75 @@ impl Scanner {
             }
             Err(TryRecvError::Disconnected) => None,
         }
+    }
+}
+
+/// The details worker: reads what the detail pane asks for (`details::read`, a process's
+/// container) off the UI thread. Only the newest request waiting is served: moving through the
+/// tree with a key held down reads the row it stops on, not every row on the way.
+struct DetailsReader {
+    requests: Sender<(Want, u64, Arc<Snapshot>)>,
+    /// Each answer with how many older requests it made unnecessary.
+    results: Receiver<(usize, Found)>,
+    /// Requests sent and not answered yet.
+    pending: usize,
+}
+
+impl DetailsReader {
+    fn spawn(proc_root: PathBuf) -> Result<DetailsReader> {
+        let (request_tx, request_rx) = mpsc::channel::<(Want, u64, Arc<Snapshot>)>();
+        let (result_tx, result_rx) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("nsview-details".into())
+            .spawn(move || {
+                while let Ok(mut request) = request_rx.recv() {
+                    let mut skipped = 0;
+                    while let Ok(newer) = request_rx.try_recv() {
+                        request = newer;
+                        skipped += 1;
+                    }
+                    let (want, generation, snapshot) = request;
+                    let found = read_details(want, generation, &snapshot, &proc_root);
+                    if result_tx.send((skipped, found)).is_err() {
+                        break;
+                    }
+                }
+            })
+            .context("cannot start the details thread")?;
+        Ok(DetailsReader {
+            requests: request_tx,
+            results: result_rx,
+            pending: 0,
+        })
+    }
+
+    fn request(&mut self, want: Want, generation: u64, snapshot: Arc<Snapshot>) {
+        if self.requests.send((want, generation, snapshot)).is_ok() {
+            self.pending += 1;
+        }
+    }
+
+    fn poll(&mut self) -> Option<Found> {
+        let (skipped, found) = self.results.try_recv().ok()?;
+        self.pending = self.pending.saturating_sub(1 + skipped);
+        Some(found)
+    }
+}
+
+fn read_details(want: Want, generation: u64, snapshot: &Snapshot, proc_root: &Path) -> Found {
+    match want {
+        Want::Namespace(inode) => Found::Namespace {
+            inode,
+            generation,
+            result: details::read(snapshot, inode, proc_root).map_err(|e| e.to_string()),
+        },
+        Want::Container(pid) => Found::Container {
+            pid,
+            generation,
+            container: ContainerIndex::for_pids([pid], proc_root)
+                .of_pid(pid)
+                .cloned(),
+        },
     }
 }
 

@@ -91,6 +91,33 @@ pub fn draw(app: &mut App, frame: &mut Frame) {
         width: areas.tree.width,
         height: areas.tree.height,
     });
+    match areas.detail {
+        Some(pane) => {
+            let text = detail_text(app, Theme { color: false });
+            let inner = detail_inner(pane, pane.x == areas.tree.x);
+            let rows: usize = text
+                .iter()
+                .map(|line| {
+                    line.width()
+                        .div_ceil(usize::from(inner.width).max(1))
+                        .max(1)
+                })
+                .sum();
+            let max = rows.saturating_sub(usize::from(inner.height));
+            app.set_detail_area(
+                Area {
+                    x: pane.x,
+                    y: pane.y,
+                    width: pane.width,
+                    height: pane.height,
+                },
+                u16::try_from(max).unwrap_or(u16::MAX),
+            );
+        }
+        None => app.set_detail_area(Area::default(), 0),
+    }
+    let help = help_rect(frame.area());
+    app.set_help_overflow((HELP.len() as u16).saturating_sub(help.height.saturating_sub(2)));
     render(app, frame);
 }
 
@@ -173,7 +200,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         frame.render_widget(Paragraph::new(hints_line(app, theme)), hints);
     }
     match app.mode {
-        Mode::Help => render_help(theme, frame, area),
+        Mode::Help => render_help(app, theme, frame, area),
         Mode::Prompt => render_prompt(app, frame, area),
         _ => {}
     }
@@ -228,8 +255,13 @@ fn render_tree(app: &App, theme: Theme, frame: &mut Frame, area: Rect) {
         .iter()
         .enumerate()
         .map(|(i, row)| {
+            let selected = start + i == cursor;
             let mut line = row_line(app, theme, row);
-            if start + i == cursor {
+            // A marker as well as reverse video: visible without colour or attributes (text
+            // snapshots, screen readers, `tmux capture-pane`).
+            line.spans
+                .insert(0, Span::raw(if selected { "▶" } else { " " }));
+            if selected {
                 line = line.patch_style(Style::new().add_modifier(Modifier::REVERSED));
             }
             line
@@ -329,10 +361,18 @@ fn held_by(snapshot: &Snapshot, holders: &[Holder]) -> String {
     }
 }
 
-fn render_detail(app: &App, theme: Theme, frame: &mut Frame, area: Rect, stacked: bool) {
-    let block = Block::new().borders(if stacked { Borders::TOP } else { Borders::LEFT });
-    let inner = block.inner(area);
-    frame.render_widget(block.border_style(theme.dim()), area);
+/// Where the detail text goes inside the pane (its border and a one-column margin off).
+fn detail_inner(area: Rect, stacked: bool) -> Rect {
+    let inner = detail_block(stacked).inner(area);
+    Rect {
+        x: inner.x + u16::from(inner.width > 2),
+        width: inner.width.saturating_sub(1),
+        ..inner
+    }
+}
+
+/// The detail pane's lines, labels padded to one column.
+fn detail_text(app: &App, theme: Theme) -> Vec<Line<'static>> {
     let lines = detail::detail_lines(app);
     let label_width = lines
         .iter()
@@ -340,7 +380,7 @@ fn render_detail(app: &App, theme: Theme, frame: &mut Frame, area: Rect, stacked
         .max()
         .unwrap_or(0)
         .min(18);
-    let text: Vec<Line> = lines
+    lines
         .into_iter()
         .map(|l| {
             if l.label.is_empty() && matches!(l.tone, Tone::Heading | Tone::Kind(_)) {
@@ -352,14 +392,28 @@ fn render_detail(app: &App, theme: Theme, frame: &mut Frame, area: Rect, stacked
                 ])
             }
         })
-        .collect();
+        .collect()
+}
+
+/// The pane's border: a line above it when stacked under the tree, else one to its left.
+fn detail_block(stacked: bool) -> Block<'static> {
+    Block::new().borders(if stacked { Borders::TOP } else { Borders::LEFT })
+}
+
+fn render_detail(app: &App, theme: Theme, frame: &mut Frame, area: Rect, stacked: bool) {
+    let mut block = detail_block(stacked).border_style(theme.dim());
+    if app.detail_scroll > 0 {
+        block = block.title(Span::styled(
+            format!(" ↑{} ", app.detail_scroll),
+            theme.dim(),
+        ));
+    }
+    frame.render_widget(block, area);
     frame.render_widget(
-        Paragraph::new(text).wrap(Wrap { trim: false }),
-        Rect {
-            x: inner.x + u16::from(inner.width > 2),
-            width: inner.width.saturating_sub(1),
-            ..inner
-        },
+        Paragraph::new(detail_text(app, theme))
+            .wrap(Wrap { trim: false })
+            .scroll((app.detail_scroll, 0)),
+        detail_inner(area, stacked),
     );
 }
 
@@ -430,7 +484,24 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
-fn render_help(theme: Theme, frame: &mut Frame, area: Rect) {
+/// Where the help overlay goes: centred, as large as the list, never larger than the screen.
+fn help_rect(area: Rect) -> Rect {
+    let key_width = HELP
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
+    let width = 4
+        + key_width as u16
+        + HELP
+            .iter()
+            .map(|(_, w)| w.chars().count() as u16)
+            .max()
+            .unwrap_or(0);
+    centered(area, width, HELP.len() as u16 + 2)
+}
+
+fn render_help(app: &App, theme: Theme, frame: &mut Frame, area: Rect) {
     let key_width = HELP
         .iter()
         .map(|(k, _)| k.chars().count())
@@ -445,11 +516,20 @@ fn render_help(theme: Theme, frame: &mut Frame, area: Rect) {
             ])
         })
         .collect();
-    let width = 4 + key_width as u16 + HELP.iter().map(|(_, w)| w.len() as u16).max().unwrap_or(0);
-    let rect = centered(area, width, HELP.len() as u16 + 2);
+    let rect = help_rect(area);
+    let shown = usize::from(rect.height.saturating_sub(2));
+    let title = if shown < HELP.len() {
+        let first = usize::from(app.help_scroll) + 1;
+        let last = (first - 1 + shown).min(HELP.len());
+        format!(" keys {first}-{last}/{} ↑↓ scroll ", HELP.len())
+    } else {
+        " keys (any key closes) ".to_string()
+    };
     frame.render_widget(Clear, rect);
     frame.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(" keys (any key closes) ")),
+        Paragraph::new(lines)
+            .scroll((app.help_scroll, 0))
+            .block(Block::bordered().title(title)),
         rect,
     );
 }

@@ -5,7 +5,10 @@
 
 use std::time::{Duration, Instant};
 
+use nsview::details::{Container, KindDetails, NamespaceDetails, Runtime, UtsDetails};
+use nsview::model::NsKind;
 use nsview::tui::app::{Action, App, ChildOutcome, Launch, NodeKey, View};
+use nsview::tui::inside::{Found, Want};
 use nsview::tui::sample::{self, CONTAINER_USER, CONTAINER_UTS};
 use nsview::tui::view;
 use ratatui::Terminal;
@@ -76,6 +79,153 @@ fn namespace_detail() {
     insta::assert_snapshot!("detail_processless_netns", screen(&mut app, 160, 48));
 }
 
+/// A docker container as `details` would name it.
+fn web_container() -> Container {
+    Container {
+        runtime: Runtime::Docker,
+        id: "0123456789ab".repeat(6)[..64].to_string(),
+        short_id: "0123456789ab".into(),
+        pod_uid: None,
+        monitor: false,
+        name: Some("web".into()),
+    }
+}
+
+fn uts_details(inode: u64) -> NamespaceDetails {
+    NamespaceDetails {
+        inode,
+        kind: NsKind::Uts,
+        members: 2,
+        via: None,
+        shared_with_host: Some(false),
+        containers: vec![web_container()],
+        details: KindDetails::Uts(UtsDetails {
+            hostname: Some("web-1".into()),
+            domainname: Some("(none)".into()),
+        }),
+        unavailable: vec!["domainname: made up for the test".into()],
+    }
+}
+
+/// The detail pane asks for details once the selection is on a namespace, says "reading…"
+/// until they come (injected here: screens never read /proc), then shows them.
+#[test]
+fn namespace_detail_with_details() {
+    let mut app = app();
+    select(&mut app, NodeKey::Ns(CONTAINER_UTS), 160, 48);
+    assert_eq!(app.details_wanted(), Some(Want::Namespace(CONTAINER_UTS)));
+    assert_eq!(app.details_wanted(), None, "asked once per scan");
+    let before = screen(&mut app, 160, 48);
+    assert!(before.contains("reading…"), "{before}");
+    app.update(Action::Details(Box::new(Found::Namespace {
+        inode: CONTAINER_UTS,
+        generation: app.generation,
+        result: Ok(uts_details(CONTAINER_UTS)),
+    })));
+    assert_eq!(app.details_wanted(), None, "cached for this scan");
+    let after = screen(&mut app, 160, 48);
+    assert!(!after.contains("reading…"), "{after}");
+    assert!(after.contains("hostname"), "{after}");
+    insta::assert_snapshot!("detail_namespace_details_160x48", after);
+    insta::assert_snapshot!("detail_namespace_details_80x24", screen(&mut app, 80, 24));
+
+    // A new scan asks again, showing the previous answer meanwhile.
+    app.apply_scan(sample::small(), None);
+    assert_eq!(app.details_wanted(), Some(Want::Namespace(CONTAINER_UTS)));
+    assert!(screen(&mut app, 160, 48).contains("web-1"));
+}
+
+#[test]
+fn namespace_detail_error_is_a_dim_line() {
+    let mut app = App::new(true);
+    app.apply_scan(sample::small(), None);
+    select(&mut app, NodeKey::Ns(CONTAINER_UTS), 160, 48);
+    app.update(Action::Details(Box::new(Found::Namespace {
+        inode: CONTAINER_UTS,
+        generation: app.generation,
+        result: Err("no namespace with inode 4026532202".into()),
+    })));
+    let terminal = draw(&mut app, 160, 48);
+    let text = terminal.backend().to_string();
+    let row = text
+        .lines()
+        .position(|l| l.contains("no namespace with inode 4026532202"))
+        .unwrap_or_else(|| panic!("error line missing:\n{text}"));
+    let buffer = terminal.backend().buffer();
+    let line = text.lines().nth(row).unwrap_or_default();
+    let column = line
+        .find("no namespace")
+        .map_or(0, |byte| line[..byte].chars().count());
+    let cell = &buffer[(column as u16, row as u16)];
+    assert!(
+        cell.modifier.contains(ratatui::style::Modifier::DIM),
+        "{cell:?}"
+    );
+}
+
+#[test]
+fn process_detail_with_container() {
+    let mut app = app();
+    select(&mut app, NodeKey::Ns(CONTAINER_UTS), 160, 48);
+    app.update(Action::Expand);
+    app.update(Action::Down);
+    app.update(Action::Down);
+    let Some(NodeKey::Proc(_, pid)) = app.selected() else {
+        panic!("not on a process: {:?}", app.selected());
+    };
+    assert_eq!(app.details_wanted(), Some(Want::Container(pid)));
+    assert!(screen(&mut app, 160, 48).contains("reading…"));
+    app.update(Action::Details(Box::new(Found::Container {
+        pid,
+        generation: app.generation,
+        container: Some(web_container()),
+    })));
+    let screen = screen(&mut app, 160, 48);
+    assert!(screen.contains("docker 0123456789ab (web)"), "{screen}");
+    insta::assert_snapshot!("detail_process_container_160x48", screen);
+}
+
+/// J/K (and the wheel over the pane) scroll the detail pane; a new selection starts at the top.
+#[test]
+fn detail_pane_scrolls() {
+    let mut app = app();
+    select(&mut app, NodeKey::Ns(CONTAINER_UTS), 80, 24);
+    app.update(Action::Details(Box::new(Found::Namespace {
+        inode: CONTAINER_UTS,
+        generation: app.generation,
+        result: Ok(uts_details(CONTAINER_UTS)),
+    })));
+    let top = screen(&mut app, 80, 24);
+    assert!(top.contains("uts namespace 4026532202"), "{top}");
+    for _ in 0..4 {
+        app.update(Action::DetailScroll(1));
+    }
+    let scrolled = screen(&mut app, 80, 24);
+    assert!(!scrolled.contains("uts namespace 4026532202"), "{scrolled}");
+    assert!(scrolled.contains("↑4"), "{scrolled}");
+    insta::assert_snapshot!("detail_scrolled_80x24", scrolled);
+    // Far past the end stops at the last line.
+    for _ in 0..200 {
+        app.update(Action::DetailScroll(1));
+    }
+    screen(&mut app, 80, 24);
+    let at_end = app.detail_scroll;
+    assert!(at_end < 100, "{at_end}");
+    // The wheel over the pane scrolls it, not the tree.
+    let cursor = app.cursor();
+    let pane = app.detail_area;
+    app.update(Action::Wheel {
+        column: pane.x + 2,
+        row: pane.y + 2,
+        down: false,
+    });
+    assert_eq!(app.detail_scroll, at_end.saturating_sub(3));
+    assert_eq!(app.cursor(), cursor);
+    app.update(Action::Down);
+    screen(&mut app, 80, 24);
+    assert_eq!(app.detail_scroll, 0, "a new selection starts at the top");
+}
+
 #[test]
 fn process_detail() {
     for (w, h, size) in SIZES {
@@ -114,6 +264,26 @@ fn help_overlay() {
         app.update(Action::ToggleHelp);
         insta::assert_snapshot!(format!("help_{size}"), screen(&mut app, w, h));
     }
+}
+
+/// Too small for the whole list: the overlay shows a window of it and scrolls.
+#[test]
+fn help_overlay_scrolls_when_it_does_not_fit() {
+    let mut app = app();
+    app.update(Action::ToggleHelp);
+    let first = screen(&mut app, 60, 12);
+    assert!(first.contains("keys 1-"), "{first}");
+    assert!(!first.contains("scroll the detail pane"), "{first}");
+    for _ in 0..40 {
+        app.update(Action::HelpScroll(1));
+    }
+    let last = screen(&mut app, 60, 12);
+    assert!(last.contains("scroll the detail pane"), "{last}");
+    assert!(!last.contains("move up / down"), "{last}");
+    insta::assert_snapshot!("help_scrolled_60x12", last);
+    app.update(Action::ToggleHelp);
+    app.update(Action::ToggleHelp);
+    assert_eq!(app.help_scroll, 0, "reopened help starts at the top");
 }
 
 #[test]
@@ -337,6 +507,17 @@ fn bad_interval_is_a_usage_error() {
     assert!(crate::util::stderr(&output).contains("--interval 0"));
 }
 
+/// Runs `tmux -L socket args` and returns its stdout.
+fn tmux(socket: &str, args: &[&str]) -> String {
+    let output = std::process::Command::new("tmux")
+        .arg("-L")
+        .arg(socket)
+        .args(args)
+        .output()
+        .expect("run tmux");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 /// A private tmux server (its own socket, so no other session is touched) and a sleeper in a
 /// fresh UTS namespace, both removed on drop.
 struct TmuxRig {
@@ -346,13 +527,7 @@ struct TmuxRig {
 
 impl TmuxRig {
     fn tmux(&self, args: &[&str]) -> String {
-        let output = std::process::Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("run tmux");
-        String::from_utf8_lossy(&output.stdout).into_owned()
+        tmux(&self.socket, args)
     }
 
     fn keys(&self, keys: &[&str]) {
@@ -460,6 +635,9 @@ fn tmux_filter_shell_and_restore() {
         &tag,
         "/bin/sh",
     ]);
+    // Type only once the outer shell has printed its prompt: typed ahead, the command is echoed
+    // before the prompt, and the child shell's "$ " later lands after that prompt ("# $").
+    rig.wait_for("the outer shell's prompt", 10, |s| !s.trim().is_empty());
     let command = format!(
         "SHELL=/bin/sh PS1='$ ' {} ; echo NSVIEW-EXIT=$?",
         env!("CARGO_BIN_EXE_nsview")
@@ -505,4 +683,168 @@ fn tmux_filter_shell_and_restore() {
         !screen.contains("1 by type"),
         "UI left on the normal screen: {screen}"
     );
+}
+
+/// A tmux server on its own socket (no other session is touched), killed on drop, and the
+/// nsview it runs, killed by PID with SIGKILL on drop if it is still there.
+struct TmuxUi {
+    socket: String,
+    nsview: Option<i32>,
+}
+
+impl TmuxUi {
+    /// Starts `command` as the only pane of a detached session, under an environment marker
+    /// that identifies our nsview among all processes.
+    fn start(prefix: &str, command: &str) -> TmuxUi {
+        let socket = crate::util::unique_name(prefix);
+        let mut ui = TmuxUi {
+            socket,
+            nsview: None,
+        };
+        let pane = format!("env NSVIEW_TEST_TAG={} {command}", ui.socket);
+        ui.tmux(&[
+            "new-session",
+            "-d",
+            "-x",
+            "100",
+            "-y",
+            "30",
+            "-s",
+            "ui",
+            &pane,
+        ]);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if ui.nsview.is_none() {
+                ui.nsview = tagged_nsview(&ui.socket);
+            }
+            let screen = ui.tmux(&["capture-pane", "-p", "-t", "ui"]);
+            if ui.nsview.is_some() && screen.contains("1 by type") && screen.contains("namespaces,")
+            {
+                return ui;
+            }
+            assert!(Instant::now() < deadline, "the UI never came up:\n{screen}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        tmux(&self.socket, args)
+    }
+
+    fn pid(&self) -> i32 {
+        self.nsview.expect("nsview pid")
+    }
+}
+
+impl Drop for TmuxUi {
+    fn drop(&mut self) {
+        self.tmux(&["kill-server"]);
+        if let Some(pid) = self.nsview {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
+}
+
+/// The nsview process (by its executable) whose environment carries `NSVIEW_TEST_TAG=tag`.
+fn tagged_nsview(tag: &str) -> Option<i32> {
+    let marker = format!("NSVIEW_TEST_TAG={tag}");
+    let exe = std::fs::canonicalize(env!("CARGO_BIN_EXE_nsview")).ok()?;
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
+            if std::fs::read_link(entry.path().join("exe")).ok()? != exe {
+                return None;
+            }
+            let environ = std::fs::read(entry.path().join("environ")).ok()?;
+            environ
+                .split(|&b| b == 0)
+                .any(|var| var == marker.as_bytes())
+                .then_some(pid)
+        })
+}
+
+/// Polls until /proc/PID is gone (a zombie counts as gone: it no longer runs).
+fn gone_within(pid: i32, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok();
+        let running = state.is_some_and(|s| {
+            s.rsplit_once(')')
+                .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z'))
+        });
+        if !running {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Regression: a UI whose terminal went away (tmux server killed) spun at 50% CPU forever,
+/// looping on `read(0) = 0` inside crossterm, and ignored SIGTERM. Two shapes: nsview as the
+/// pane's session leader (SIGHUP and EOF), and nsview in a session of its own under `setsid`
+/// (EOF only, no SIGHUP: the orphan with ppid 1 and no tty that was found).
+#[test]
+fn tmux_server_killed_ends_the_ui() {
+    let test = "tui::tmux_server_killed_ends_the_ui";
+    if !crate::util::require_program(test, "tmux") || !crate::util::require_program(test, "setsid")
+    {
+        return;
+    }
+    let nsview = env!("CARGO_BIN_EXE_nsview");
+    for (shape, command) in [
+        ("session leader", format!("{nsview} --no-refresh")),
+        ("own session", format!("setsid -w {nsview} --no-refresh")),
+    ] {
+        let ui = TmuxUi::start("nsview-hup", &command);
+        let pid = ui.pid();
+        ui.tmux(&["kill-server"]);
+        assert!(
+            gone_within(pid, Duration::from_secs(5)),
+            "{shape}: nsview {pid} still runs 5 s after its terminal went away"
+        );
+    }
+}
+
+/// SIGTERM to an idle UI ends it promptly (exit 143) with the terminal restored.
+#[test]
+fn sigterm_ends_an_idle_ui_and_restores_the_terminal() {
+    let test = "tui::sigterm_ends_an_idle_ui_and_restores_the_terminal";
+    if !crate::util::require_program(test, "tmux") {
+        return;
+    }
+    let command = format!(
+        "sh -c '{} --no-refresh; echo NSVIEW-EXIT=$?; exec sleep 30'",
+        env!("CARGO_BIN_EXE_nsview")
+    );
+    let ui = TmuxUi::start("nsview-term", &command);
+    let started = Instant::now();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(ui.pid()),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .expect("kill -TERM");
+    assert!(
+        gone_within(ui.pid(), Duration::from_secs(3)),
+        "nsview still runs 3 s after SIGTERM"
+    );
+    let screen = loop {
+        let screen = ui.tmux(&["capture-pane", "-p", "-t", "ui"]);
+        if screen.contains("NSVIEW-EXIT=") || started.elapsed() > Duration::from_secs(3) {
+            break screen;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(screen.contains("NSVIEW-EXIT=143"), "{screen}");
+    let alternate = ui.tmux(&["display-message", "-p", "-t", "ui", "#{alternate_on}"]);
+    assert_eq!(alternate.trim(), "0", "alternate screen left on");
+    assert!(!screen.contains("1 by type"), "UI left on screen: {screen}");
 }
