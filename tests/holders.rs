@@ -91,6 +91,29 @@ fn private_netns_bind_mount(pid: i32) -> Sleeper {
     ])
 }
 
+/// `nsview enter` reaches the namespace through whatever holds it: inside,
+/// `readlink /proc/self/ns/KIND` names exactly that namespace.
+fn assert_enters(inode: u64, kind: &str) {
+    let output = crate::util::nsview()
+        .args([
+            "enter",
+            &inode.to_string(),
+            "readlink",
+            &format!("/proc/self/ns/{kind}"),
+        ])
+        .output()
+        .expect("nsview enter");
+    assert!(
+        output.status.success(),
+        "enter {kind}:[{inode}]: {}",
+        crate::util::stderr(&output)
+    );
+    assert_eq!(
+        crate::util::stdout(&output).trim(),
+        format!("{kind}:[{inode}]")
+    );
+}
+
 #[test]
 fn netns_held_only_by_ip_netns_bind_mount() {
     if !require_root("netns_held_only_by_ip_netns_bind_mount")
@@ -180,6 +203,7 @@ fn netns_held_only_by_a_socket() {
             fd: 3,
         }
     });
+    assert_enters(net, "net");
 }
 
 #[test]
@@ -219,6 +243,7 @@ fn uts_held_only_by_a_non_leader_thread() {
     creator.stop();
 
     let snapshot = live_scan();
+    assert_enters(uts, "uts");
     let _ = helper.kill();
     let _ = helper.wait();
     assert_held(&snapshot, uts, NsKind::Uts, "thread", |h| {
@@ -300,6 +325,7 @@ fn time_namespace_held_only_by_time_for_children() {
     assert_held(&snapshot, time, NsKind::Time, "time_for_children", |h| {
         *h == Holder::ForChildren { pid: holder.pid }
     });
+    assert_enters(time, "time");
 }
 
 #[test]
@@ -329,6 +355,7 @@ fn netns_bind_mounted_inside_a_private_mount_namespace() {
         "not visible in our own mount namespace: {:?}",
         ns.nsfs_paths
     );
+    assert_enters(net, "net");
 }
 
 #[test]
@@ -362,6 +389,8 @@ fn hidden_intermediate_user_namespace() {
     let hidden_ns = snapshot.namespace(hidden).expect("hidden");
     assert_eq!(hidden_ns.parent, Some(own_user));
     assert_eq!(hidden_ns.owner_uid, Some(0), "created by root");
+    // Nothing but a parent link leads there: enter resolves it through NS_GET_PARENT.
+    assert_enters(hidden, "user");
 }
 
 #[test]
