@@ -140,6 +140,32 @@ fn netns_held_only_by_ip_netns_bind_mount() {
     );
     // A process-less netns still has an owner (the initial user namespace).
     assert!(ns.owner.is_some(), "owner through NS_GET_USERNS");
+    // NETNSID (lsns's column): the id `ip netns set NAME auto` gives it, as `ip` reports it.
+    let set = std::process::Command::new("ip")
+        .args(["netns", "set", &netns.name, "auto"])
+        .status()
+        .expect("ip netns set");
+    assert!(set.success());
+    let listed = std::process::Command::new("ip")
+        .args(["netns", "list"])
+        .output()
+        .expect("ip netns list");
+    let id: String = crate::util::stdout(&listed)
+        .lines()
+        .find(|l| l.starts_with(&format!("{} ", netns.name)))
+        .and_then(|l| l.split("(id: ").nth(1))
+        .map(|rest| rest.trim_end_matches(')').to_string())
+        .expect("ip shows the id");
+    let output = crate::util::nsview()
+        .args(["--list", "-r", "-n", "-t", "net", "-o", "NS,NETNSID"])
+        .output()
+        .expect("nsview");
+    let row = format!("{inode} {id}");
+    assert!(
+        crate::util::stdout(&output).lines().any(|l| l == row),
+        "{row} in {}",
+        crate::util::stdout(&output)
+    );
 }
 
 #[test]

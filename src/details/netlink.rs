@@ -238,6 +238,9 @@ pub fn request(
     msg
 }
 
+/// `NETNSA_NSID_NOT_ASSIGNED`.
+pub const NSID_NOT_ASSIGNED: i32 = -1;
+
 /// An rtnetlink socket in the calling thread's network namespace.
 pub struct Socket {
     fd: OwnedFd,
@@ -410,6 +413,12 @@ impl Socket {
     /// RTM_GETNSID: the id this socket's namespace gave the namespace behind `netns_fd`
     /// (None when it has none).
     pub fn nsid_of(&mut self, netns_fd: i32) -> std::io::Result<Option<i32>> {
+        Ok(self.nsid_raw(netns_fd)?.filter(|&id| id >= 0))
+    }
+
+    /// The raw NETNSA_NSID answer for a network namespace fd: [`NSID_NOT_ASSIGNED`] when the
+    /// two namespaces know each other but no id was set (lsns's "unassigned").
+    pub fn nsid_raw(&mut self, netns_fd: i32) -> std::io::Result<Option<i32>> {
         let fd = (netns_fd as u32).to_ne_bytes();
         let replies = self.exchange(
             RTM_GETNSID,
@@ -426,7 +435,7 @@ impl Socket {
                 .and_then(|(_, v)| u32_at(v, 0))
                 .map(|v| v as i32)
         });
-        Ok(id.filter(|&id| id >= 0))
+        Ok(id)
     }
 }
 

@@ -390,12 +390,20 @@ fn netnsids(snapshot: &Snapshot, config: &Config) -> HashMap<Inode, i32> {
     if !config.types.contains(&NsKind::Net) {
         return ids;
     }
-    let Some(query) = scan::netnsid::NetnsidQuery::new() else {
+    // RTM_GETNSID, as `ip netns list-id` asks it: one round trip per network namespace, and
+    // only when the NETNSID column is shown.
+    let Ok(mut socket) = crate::details::netlink::Socket::open() else {
         return ids;
     };
     for ns in snapshot.of_kind(NsKind::Net) {
         let path = scan::kernel::holder_paths(snapshot, ns, std::path::Path::new("/proc"));
-        if let Some(id) = path.first().and_then(|p| query.id_of(p)) {
+        let Some(target) = path
+            .first()
+            .and_then(|p| scan::kernel::open_ns_file(p).ok())
+        else {
+            continue;
+        };
+        if let Ok(Some(id)) = socket.nsid_raw(std::os::fd::AsRawFd::as_raw_fd(&target)) {
             ids.insert(ns.inode, id);
         }
     }

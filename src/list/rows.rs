@@ -11,9 +11,9 @@ use std::path::Path;
 
 use super::columns::Column;
 use crate::details::columns::ExtraColumn;
+use crate::details::netlink::NSID_NOT_ASSIGNED as NOT_ASSIGNED;
 use crate::model::{Inode, Namespace, NsKind, Pid, Process, Snapshot};
 use crate::scan::kernel::holder_paths;
-use crate::scan::netnsid::NOT_ASSIGNED;
 
 /// lsns's `--tree` kinds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

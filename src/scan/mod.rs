@@ -12,7 +12,6 @@ pub mod holders;
 pub mod kernel;
 pub mod links;
 pub mod mounts;
-pub mod netnsid;
 pub mod procs;
 pub mod users;
 
