@@ -52,7 +52,7 @@ const LINK_NAMES: [&str; 10] = [
 /// Reads all ten links of one `ns` directory, relative to the pid (or task) directory `dir`.
 /// `buf` is reused across calls to avoid an allocation per link.
 ///
-/// ENOENT on a single link is "absent", not an error: zombies have no namespaces, and
+/// ENOENT on a single link is "absent", not an error: a zombie keeps only its pid and user links, and
 /// `pid_for_children` reads ENOENT until the first process of a fresh pid namespace exists.
 pub fn read_ns_links(dir: BorrowedFd<'_>, buf: &mut Vec<u8>) -> NsLinks {
     let mut links = NsLinks::default();
@@ -65,6 +65,49 @@ pub fn read_ns_links(dir: BorrowedFd<'_>, buf: &mut Vec<u8>) -> NsLinks {
         }
     }
     links
+}
+
+/// Makes the links of a process that was exiting while we read them consistent, or says it is
+/// gone. `supported` marks the kinds this kernel has (the scanner's own links).
+///
+/// do_exit drops the nsproxy (mnt, net, uts, ipc, cgroup, time and both `*_for_children`) in
+/// one step, while the pid and user links last until the task is released: a zombie still
+/// reads `pid:[..]` and `user:[..]` and ENOENT for the rest. So a mix of present and absent
+/// nsproxy links means the process passed exit_task_namespaces between two readlinks: it now
+/// has none of them. An absent pid or user link next to a present one means it was released
+/// mid-read, and so does EACCES or ESRCH next to a present link (proc_ns_get_link answers
+/// EACCES once the task is gone; a real permission problem denies every link alike): None.
+pub fn settle_exiting(mut links: NsLinks, supported: &[bool; 8]) -> Option<NsLinks> {
+    let is_ns = |l: &Link| matches!(l, Link::Ns(_));
+    let any_present = links.current.iter().any(is_ns);
+    let core_absent = [NsKind::Pid, NsKind::User]
+        .into_iter()
+        .any(|k| supported[k.index()] && links.current[k.index()] == Link::Absent);
+    let lost = links
+        .current
+        .iter()
+        .any(|l| matches!(l, Link::Unreadable(ReadError::Denied | ReadError::Vanished)));
+    if (core_absent || lost) && any_present {
+        return None;
+    }
+    let nsproxy = NsKind::ALL
+        .into_iter()
+        .filter(|&k| supported[k.index()] && k != NsKind::Pid && k != NsKind::User);
+    // Any absent nsproxy link: the nsproxy is gone (or going), and with it the
+    // `*_for_children` links that hang off it.
+    if nsproxy
+        .into_iter()
+        .any(|k| links.current[k.index()] == Link::Absent)
+    {
+        for kind in NsKind::ALL {
+            if kind != NsKind::Pid && kind != NsKind::User {
+                links.current[kind.index()] = Link::Absent;
+            }
+        }
+        links.pid_for_children = Link::Absent;
+        links.time_for_children = Link::Absent;
+    }
+    Some(links)
 }
 
 fn read_one(dir: BorrowedFd<'_>, name: &str, buf: &mut Vec<u8>) -> Link {
@@ -176,6 +219,61 @@ mod tests {
         assert_eq!(parse_socket_link(b"socket:[]"), None);
         assert_eq!(parse_socket_link(b"net:[98765]"), None);
         assert_eq!(parse_socket_link(b"pipe:[98765]"), None);
+    }
+
+    fn links_of(present: &[NsKind]) -> NsLinks {
+        let mut links = NsLinks::default();
+        for &kind in present {
+            links.current[kind.index()] = Link::Ns(100 + kind.index() as u64);
+        }
+        links.pid_for_children = Link::Ns(102);
+        links
+    }
+
+    #[test]
+    fn settles_links_read_across_an_exit() {
+        use NsKind::*;
+        let all = [true; 8];
+        let whole = links_of(&NsKind::ALL);
+        assert_eq!(
+            settle_exiting(whole, &all),
+            Some(whole),
+            "a live process is kept"
+        );
+        let zombie = links_of(&[Pid, User]);
+        let mut expected = zombie;
+        expected.pid_for_children = Link::Absent;
+        assert_eq!(
+            settle_exiting(zombie, &all),
+            Some(expected),
+            "a zombie keeps pid, user"
+        );
+        // exit_task_namespaces ran after mnt and net were read: none of the nsproxy ones count.
+        let torn = links_of(&[Mnt, Net, Pid, User]);
+        assert_eq!(settle_exiting(torn, &all), Some(expected));
+        // released after the first links were read: gone.
+        assert_eq!(settle_exiting(links_of(&[Mnt, Net, Pid]), &all), None);
+        let nothing = NsLinks::default();
+        assert_eq!(settle_exiting(nothing, &all), Some(nothing));
+        // a kernel without time namespaces: time is absent everywhere and that is fine.
+        let mut no_time = all;
+        no_time[Time.index()] = false;
+        let old = links_of(&[Mnt, Net, Pid, Uts, Ipc, User, Cgroup]);
+        assert_eq!(settle_exiting(old, &no_time), Some(old));
+        // EACCES after a present link: released mid-read (proc_ns_get_link's EACCES).
+        let mut released = whole;
+        released.current[Cgroup.index()] = Link::Unreadable(ReadError::Denied);
+        assert_eq!(settle_exiting(released, &all), None);
+        // denied throughout: kept, the gaps say why.
+        let denied = NsLinks {
+            current: [Link::Unreadable(ReadError::Denied); 8],
+            ..NsLinks::default()
+        };
+        assert_eq!(settle_exiting(denied, &all), Some(denied));
+        // another error is not an exit.
+        let mut odd = whole;
+        odd.current[Net.index()] = Link::Unreadable(ReadError::Other(libc::EINVAL));
+        assert_eq!(settle_exiting(odd, &all), Some(odd));
     }
 
     #[test]

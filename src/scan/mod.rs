@@ -123,9 +123,14 @@ pub fn scan(options: &ScanOptions) -> Result<Snapshot> {
     let pids = list_pids(root.as_fd())
         .with_context(|| format!("cannot read {}", options.proc_root.display()))?;
 
+    // Our own links tell which kinds this kernel has; a fake root without `self` gets none,
+    // and then no link is treated as a sign of an exit.
+    let self_links = read_self_links(root.as_fd());
+    let supported = self_links.current.map(|l| matches!(l, Link::Ns(_)));
+
     let workers = options.worker_count(pids.len());
     let outputs: Vec<WorkerOutput> = if workers <= 1 {
-        vec![scan_pids(root.as_fd(), &pids, options)]
+        vec![scan_pids(root.as_fd(), &pids, options, &supported)]
     } else {
         let chunk = pids.len().div_ceil(workers);
         std::thread::scope(|scope| {
@@ -133,7 +138,8 @@ pub fn scan(options: &ScanOptions) -> Result<Snapshot> {
                 .chunks(chunk)
                 .map(|part| {
                     let root = root.as_fd();
-                    scope.spawn(move || scan_pids(root, part, options))
+                    let supported = &supported;
+                    scope.spawn(move || scan_pids(root, part, options, supported))
                 })
                 .collect();
             handles
@@ -163,7 +169,7 @@ pub fn scan(options: &ScanOptions) -> Result<Snapshot> {
             snapshot.processes.insert(pid, scan.process);
         }
     }
-    snapshot.self_links = read_self_links(root.as_fd());
+    snapshot.self_links = self_links;
 
     group_namespaces(&mut snapshot);
     for (pid, fd, kind, inode) in ns_fds {
@@ -226,11 +232,23 @@ struct Buffers {
     link: Vec<u8>,
 }
 
-fn scan_pids(root: BorrowedFd<'_>, pids: &[Pid], options: &ScanOptions) -> WorkerOutput {
+fn scan_pids(
+    root: BorrowedFd<'_>,
+    pids: &[Pid],
+    options: &ScanOptions,
+    supported: &[bool; 8],
+) -> WorkerOutput {
     let mut output = WorkerOutput::default();
     let mut buffers = Buffers::default();
     for &pid in pids {
-        match scan_process(root, pid, options, &mut buffers, &mut output.gaps) {
+        match scan_process(
+            root,
+            pid,
+            options,
+            supported,
+            &mut buffers,
+            &mut output.gaps,
+        ) {
             Ok(scan) => output.scans.push(scan),
             Err(why) => output.gaps.record(GapSubject::Process, why),
         }
@@ -242,6 +260,7 @@ fn scan_process(
     root: BorrowedFd<'_>,
     pid: Pid,
     options: &ScanOptions,
+    supported: &[bool; 8],
     buffers: &mut Buffers,
     gaps: &mut Gaps,
 ) -> Result<ProcessScan, ReadError> {
@@ -264,6 +283,9 @@ fn scan_process(
     };
 
     let links = links::read_ns_links(dir, &mut buffers.link);
+    // Counting a process in some namespaces but not others would make per-type counts
+    // disagree under churn.
+    let links = links::settle_exiting(links, supported).ok_or(ReadError::Vanished)?;
     for link in links
         .current
         .iter()
@@ -273,7 +295,7 @@ fn scan_process(
             gaps.record(GapSubject::NsLink, *why);
         }
     }
-    // A zombie has lost its namespaces; every link reads ENOENT, which is not a gap.
+    // A zombie has lost its nsproxy namespaces (ENOENT, not a gap) but keeps pid and user.
 
     let odd_threads = if options.threads && stat.num_threads > 1 && stat.state != 'Z' {
         scan_threads(dir, pid, &links, buffers, gaps)
