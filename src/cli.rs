@@ -93,14 +93,14 @@ pub struct ListArgs {
     #[arg(short = 't', long = "type", value_name = "NAME")]
     pub types: Vec<String>,
 
-    /// Use tree format (parent, owner, or process).
+    /// Use tree format (parent, owner, or process); owner when no value is given, as lsns.
     #[arg(
         short = 'T',
         long = "tree",
         value_name = "REL",
         num_args = 0..=1,
         require_equals = true,
-        default_missing_value = "process"
+        default_missing_value = "owner"
     )]
     pub tree: Option<String>,
 
@@ -177,13 +177,25 @@ pub struct EnterArgs {
     #[arg(short = 't', long = "type", value_name = "TYPE")]
     pub kind: Option<String>,
 
-    /// Set the root directory (default: the holder's root).
-    #[arg(short = 'r', long = "root", value_name = "DIR", num_args = 0..=1, require_equals = true, default_missing_value = "")]
-    pub root: Option<PathBuf>,
+    /// Set the root directory (bare -r: the holder's root).
+    #[arg(
+        short = 'r',
+        long = "root",
+        value_name = "DIR",
+        num_args = 0..=1,
+        require_equals = true
+    )]
+    pub root: Option<Option<PathBuf>>,
 
-    /// Set the working directory (default: the holder's cwd).
-    #[arg(short = 'w', long = "wd", value_name = "DIR", num_args = 0..=1, require_equals = true, default_missing_value = "")]
-    pub wd: Option<PathBuf>,
+    /// Set the working directory (bare -w: the holder's cwd).
+    #[arg(
+        short = 'w',
+        long = "wd",
+        value_name = "DIR",
+        num_args = 0..=1,
+        require_equals = true
+    )]
+    pub wd: Option<Option<PathBuf>>,
 
     /// Keep the current uid and gids when entering a user namespace.
     #[arg(long = "preserve-credentials")]
@@ -207,4 +219,25 @@ pub struct ShowArgs {
     /// Print JSON instead of a readable report.
     #[arg(short = 'J', long = "json")]
     pub json: bool,
+}
+
+/// Rewrites lsns's `-T<rel>` (getopt's attached optional value, e.g. `-Tparent`) into
+/// `--tree=<rel>`, which clap understands; `-T <rel>` stays a positional, as in lsns.
+pub fn normalize_args<I: IntoIterator<Item = std::ffi::OsString>>(
+    args: I,
+) -> Vec<std::ffi::OsString> {
+    let mut out = Vec::new();
+    let mut rest = false;
+    for arg in args {
+        if !rest && arg == "--" {
+            rest = true;
+        }
+        match arg.to_str().and_then(|a| a.strip_prefix("-T")) {
+            Some(value) if !rest && !value.is_empty() && !value.starts_with('=') => {
+                out.push(format!("--tree={value}").into());
+            }
+            _ => out.push(arg),
+        }
+    }
+    out
 }

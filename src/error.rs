@@ -42,6 +42,10 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
+/// Set by the TUI when it runs `nsview enter` as a child: the number of an inherited pipe fd
+/// that also receives the error line, because the child's stderr is the terminal the UI repaints.
+pub const ERROR_FD_ENV: &str = "NSVIEW_ERROR_FD";
+
 /// Prints the error as one line and returns the exit code for it.
 pub fn report(err: &anyhow::Error) -> i32 {
     if is_broken_pipe(err) {
@@ -51,7 +55,46 @@ pub fn report(err: &anyhow::Error) -> i32 {
     // `{:#}` joins the context chain with ": " on one line.
     let line = format!("{err:#}").replace('\n', " ");
     eprintln!("nsview: {line}");
+    copy_to_parent(&line);
     code
+}
+
+/// The parent's error pipe, taken from the environment once at start-up.
+static PARENT_ERROR_FD: std::sync::OnceLock<Option<std::os::fd::OwnedFd>> =
+    std::sync::OnceLock::new();
+
+/// Takes the error pipe a parent nsview passed (see [`ERROR_FD_ENV`]) out of the environment
+/// and marks it close-on-exec, so the command `enter` runs inherits neither the variable nor
+/// the fd. Call first thing in `main`, while the process is still single-threaded.
+pub fn take_parent_error_fd() {
+    let fd = std::env::var(ERROR_FD_ENV)
+        .ok()
+        .and_then(|v| v.parse::<i32>().ok());
+    // SAFETY: called at the start of main, before any thread exists, so nothing reads the
+    // environment concurrently.
+    unsafe { std::env::remove_var(ERROR_FD_ENV) };
+    let owned = fd.filter(|&fd| fd > 2).and_then(|fd| {
+        // SAFETY: F_GETFD only asks whether the number is an open fd; nothing else owns it
+        // in this process (the parent opened it for us alone).
+        (unsafe { libc::fcntl(fd, libc::F_GETFD) } >= 0).then(|| {
+            // SAFETY: an open fd handed to us by the parent, owned by nothing else here.
+            let owned =
+                unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) };
+            let _ = rustix::io::fcntl_setfd(&owned, rustix::io::FdFlags::CLOEXEC);
+            owned
+        })
+    });
+    let _ = PARENT_ERROR_FD.set(owned);
+}
+
+/// Also sends the line to a parent nsview's status line, when there is one.
+fn copy_to_parent(line: &str) {
+    use std::io::Write;
+    if let Some(Some(fd)) = PARENT_ERROR_FD.get()
+        && let Ok(copy) = fd.try_clone()
+    {
+        let _ = writeln!(std::fs::File::from(copy), "{line}");
+    }
 }
 
 #[cfg(test)]

@@ -1,11 +1,12 @@
 //! The `nsview` binary: parse arguments, dispatch to a face, map errors to exit codes.
 
 use clap::Parser;
-use nsview::cli::{Cli, Command};
+use nsview::cli::{Cli, Command, normalize_args};
 use nsview::scan::ScanOptions;
 
 fn main() {
-    let cli = match Cli::try_parse() {
+    nsview::error::take_parent_error_fd();
+    let cli = match Cli::try_parse_from(normalize_args(std::env::args_os())) {
         Ok(cli) => cli,
         Err(err) => {
             // Help and version go to stdout with 0; usage errors to stderr with clap's 2.

@@ -280,7 +280,9 @@ impl Namespace {
 /// What could not be read, by kind of entry. Counts only; the entries themselves are skipped.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Tally {
+    /// Processes that could not be read at all.
     pub processes: u32,
+    /// Processes read, but with at least one ns link unreadable (counted once per process).
     pub ns_links: u32,
     pub tasks: u32,
     pub fds: u32,
@@ -371,9 +373,16 @@ impl Snapshot {
         self.namespaces.values().filter(move |ns| ns.kind == kind)
     }
 
-    /// The namespaces pid 1 is in: the host's, for "shared with the host" marks.
+    /// The host's namespace of a kind, for "shared with the host" marks: pid 1's, or when pid
+    /// 1's links are unreadable (EACCES even for root on some systems), kthreadd's (pid 2 with
+    /// ppid 0): kernel threads always sit in the initial namespaces.
     pub fn host_ns(&self, kind: NsKind) -> Option<Inode> {
-        self.processes.get(&1).and_then(|p| p.ns(kind))
+        self.processes.get(&1).and_then(|p| p.ns(kind)).or_else(|| {
+            self.processes
+                .get(&2)
+                .filter(|p| p.ppid == 0)
+                .and_then(|p| p.ns(kind))
+        })
     }
 
     /// The representative process of a namespace (lowest member pid), as lsns's PID column.

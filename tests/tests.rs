@@ -1,4 +1,9 @@
 //! The one integration-test binary: each module is a group of tests over the built `nsview`.
 
 mod churn;
+mod enter;
+mod holders;
+mod list;
+mod scan;
+mod tui;
 mod util;

@@ -49,3 +49,148 @@ pub fn require_program(test: &str, program: &str) -> bool {
     }
     found
 }
+
+/// A process the test started, killed by PID (and reaped) when dropped. Its lifetime is also
+/// bounded by the command itself (`sleep N`), so a crashed test leaves nothing for long.
+pub struct Sleeper {
+    pub pid: i32,
+    child: std::process::Child,
+}
+
+impl Sleeper {
+    /// Starts `argv` and waits until the process has exec'd its final `sleep` (so namespaces
+    /// set up by wrappers such as `unshare ... sh -c '...; exec sleep 60'` are in place).
+    pub fn start(argv: &[&str]) -> Sleeper {
+        Sleeper::start_with(argv, |_| {})
+    }
+
+    /// As [`Sleeper::start`], with a chance to adjust the command (env, stdio, pre_exec).
+    pub fn start_with(argv: &[&str], adjust: impl FnOnce(&mut Command)) -> Sleeper {
+        let mut cmd = Command::new(argv[0]);
+        cmd.args(&argv[1..])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        adjust(&mut cmd);
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn {argv:?}: {e}"));
+        let pid = child.id() as i32;
+        let mut sleeper = Sleeper { pid, child };
+        sleeper.wait_for_comm("sleep");
+        sleeper
+    }
+
+    fn wait_for_comm(&mut self, want: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let comm =
+                std::fs::read_to_string(format!("/proc/{}/comm", self.pid)).unwrap_or_default();
+            if comm.trim_end() == want {
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                let mut err = String::new();
+                if let Some(mut e) = self.child.stderr.take() {
+                    use std::io::Read;
+                    let _ = e.read_to_string(&mut err);
+                }
+                panic!("helper process exited early ({status}): {err}");
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "helper never reached `{want}`"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+
+    /// The inode of this process's namespace of `kind` (`net`, `uts`, ..., `pid_for_children`).
+    pub fn ns(&self, kind: &str) -> u64 {
+        ns_inode(self.pid, kind).unwrap_or_else(|| panic!("no {kind} link for {}", self.pid))
+    }
+
+    /// Kills and reaps the process now.
+    pub fn stop(mut self) {
+        self.kill();
+    }
+
+    fn kill(&mut self) {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(self.pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Sleeper {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Reads `/proc/PID/ns/KIND` and returns the inode in `kind:[inode]`.
+pub fn ns_inode(pid: i32, kind: &str) -> Option<u64> {
+    let text = std::fs::read_link(format!("/proc/{pid}/ns/{kind}")).ok()?;
+    let text = text.to_string_lossy();
+    text.split_once(":[")?.1.strip_suffix(']')?.parse().ok()
+}
+
+/// A unique, test-owned name (for netns names, hostnames, tmux sessions).
+pub fn unique_name(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// `ip netns add NAME`, deleted again on drop.
+pub struct NamedNetns {
+    pub name: String,
+}
+
+impl NamedNetns {
+    pub fn add(prefix: &str) -> NamedNetns {
+        let name = unique_name(prefix);
+        let status = Command::new("ip")
+            .args(["netns", "add", &name])
+            .status()
+            .expect("ip netns add");
+        assert!(status.success(), "ip netns add {name} failed");
+        NamedNetns { name }
+    }
+
+    pub fn path(&self) -> PathBuf {
+        PathBuf::from(format!("/run/netns/{}", self.name))
+    }
+
+    pub fn inode(&self) -> u64 {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(self.path()).expect("netns file").ino()
+    }
+}
+
+impl Drop for NamedNetns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .status();
+    }
+}
+
+/// A child forked by the test itself (no exec), killed by PID and reaped on drop.
+pub struct Forked {
+    pub pid: i32,
+}
+
+impl Drop for Forked {
+    fn drop(&mut self) {
+        let pid = nix::unistd::Pid::from_raw(self.pid);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+        let _ = nix::sys::wait::waitpid(pid, None);
+    }
+}

@@ -10,6 +10,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
 use rustix::fs::{Mode, OFlags};
 
+use super::mounts::NsfsMount;
 use super::{add_holder, links, procs};
 use crate::model::{GapSubject, Gaps, Holder, Inode, NsKind, Pid, ReadError, Snapshot};
 
@@ -105,23 +106,59 @@ fn open_pidfd(pid: Pid) -> Result<OwnedFd, ReadError> {
 
 /// The inode of the network namespace a socket (another process's fd) was created in.
 fn socket_netns(pidfd: BorrowedFd<'_>, fd: i32) -> Option<Inode> {
-    let socket =
-        rustix::process::pidfd_getfd(pidfd, fd, rustix::process::PidfdGetfdFlags::empty()).ok()?;
-    // SAFETY: SIOCGSKNS takes no argument and returns a new fd (or -1); socket is a valid fd.
-    let netns = unsafe { libc::ioctl(socket.as_raw_fd(), libc::SIOCGSKNS as _) };
-    if netns < 0 {
-        return None;
-    }
-    // SAFETY: the ioctl returned a fresh fd that nothing else owns.
-    let netns = unsafe { OwnedFd::from_raw_fd(netns) };
+    let netns = socket_netns_file(pidfd, fd).ok()?;
     rustix::fs::fstat(&netns).ok().map(|st| st.st_ino)
 }
 
-/// Finds nsfs bind mounts in every mount namespace that has a readable member process, by
-/// reading that member's mountinfo. Mounts in nsview's own mount namespace also fill
-/// [`crate::model::Namespace::nsfs_paths`] (lsns's NSFS column).
-pub fn add_bind_mounts(snapshot: &mut Snapshot, root: BorrowedFd<'_>, _live: bool) {
+/// Opens the network namespace a socket (fd `fd` of the process behind `pidfd`) was created
+/// in: pidfd_getfd (needs ptrace attach rights) then SIOCGSKNS. `enter` uses it to enter a
+/// netns that only a socket keeps alive.
+pub fn socket_netns_file(pidfd: BorrowedFd<'_>, fd: i32) -> std::io::Result<OwnedFd> {
+    let socket =
+        rustix::process::pidfd_getfd(pidfd, fd, rustix::process::PidfdGetfdFlags::empty())?;
+    // SAFETY: SIOCGSKNS takes no argument and returns a new fd (or -1); socket is a valid fd.
+    let netns = unsafe { libc::ioctl(socket.as_raw_fd(), libc::SIOCGSKNS as _) };
+    if netns < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: the ioctl returned a fresh fd that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(netns) })
+}
+
+/// Finds nsfs bind mounts in every mount namespace. On a live kernel with the mount-namespace
+/// iterator this reaches namespaces no process is in; otherwise (or when refused) it reads the
+/// mountinfo of one member per mount namespace. Mounts in nsview's own mount namespace also
+/// fill [`crate::model::Namespace::nsfs_paths`] (lsns's NSFS column).
+pub fn add_bind_mounts(snapshot: &mut Snapshot, root: BorrowedFd<'_>, live: bool) {
+    let found = live
+        .then(|| {
+            let own =
+                super::kernel::open_ns_file(std::path::Path::new("/proc/self/ns/mnt")).ok()?;
+            super::mounts::nsfs_mounts_everywhere(&own)
+        })
+        .flatten()
+        .unwrap_or_else(|| nsfs_mounts_from_mountinfo(snapshot, root));
+
     let own_mnt_ns = snapshot.self_links.get(NsKind::Mnt);
+    for mount in found {
+        let via_pid = snapshot
+            .namespace(mount.mnt_ns)
+            .and_then(|ns| ns.lowest_pid());
+        let in_own_mnt_ns = Some(mount.mnt_ns) == own_mnt_ns;
+        let holder = Holder::BindMount {
+            mnt_ns: Some(mount.mnt_ns),
+            path: mount.path.clone(),
+            via_pid,
+        };
+        add_holder(snapshot, mount.inode, Some(mount.kind), holder);
+        if in_own_mnt_ns && let Some(ns) = snapshot.namespaces.get_mut(&mount.inode) {
+            ns.nsfs_paths.push(mount.path);
+        }
+    }
+}
+
+/// The fallback: mountinfo of one readable member per mount namespace.
+fn nsfs_mounts_from_mountinfo(snapshot: &mut Snapshot, root: BorrowedFd<'_>) -> Vec<NsfsMount> {
     let mount_namespaces: Vec<(Inode, Vec<Pid>)> = snapshot
         .of_kind(NsKind::Mnt)
         .map(|ns| (ns.inode, ns.members.clone()))
@@ -135,9 +172,16 @@ pub fn add_bind_mounts(snapshot: &mut Snapshot, root: BorrowedFd<'_>, _live: boo
         for &pid in members.iter().take(4) {
             match read_mountinfo(root, pid, &mut buf) {
                 Ok(()) => {
-                    for (kind, inode, path) in parse_nsfs_mounts(&buf) {
-                        found.push((mnt_ns, pid, kind, inode, path));
-                    }
+                    found.extend(
+                        parse_nsfs_mounts(&buf)
+                            .into_iter()
+                            .map(|(kind, inode, path)| NsfsMount {
+                                mnt_ns,
+                                kind,
+                                inode,
+                                path,
+                            }),
+                    );
                     read = true;
                     break;
                 }
@@ -148,19 +192,7 @@ pub fn add_bind_mounts(snapshot: &mut Snapshot, root: BorrowedFd<'_>, _live: boo
             snapshot.gaps.record(GapSubject::MountTable, why);
         }
     }
-    for (mnt_ns, pid, kind, inode, path) in found {
-        let holder = Holder::BindMount {
-            mnt_ns: Some(mnt_ns),
-            path: path.clone(),
-            via_pid: Some(pid),
-        };
-        add_holder(snapshot, inode, Some(kind), holder);
-        if Some(mnt_ns) == own_mnt_ns
-            && let Some(ns) = snapshot.namespaces.get_mut(&inode)
-        {
-            ns.nsfs_paths.push(path);
-        }
-    }
+    found
 }
 
 fn read_mountinfo(root: BorrowedFd<'_>, pid: Pid, buf: &mut Vec<u8>) -> Result<(), ReadError> {

@@ -107,32 +107,45 @@ pub fn holder_paths(snapshot: &Snapshot, ns: &Namespace, proc_root: &Path) -> Ve
         .iter()
         .map(|pid| proc_root.join(format!("{pid}/ns/{kind}")))
         .collect();
-    let own_mnt = snapshot.self_links.get(NsKind::Mnt);
-    for holder in &ns.holders {
-        match holder {
-            Holder::Thread { pid, tid } => {
-                paths.push(proc_root.join(format!("{pid}/task/{tid}/ns/{kind}")))
-            }
-            Holder::ForChildren { pid } => {
-                paths.push(proc_root.join(format!("{pid}/ns/{kind}_for_children")))
-            }
-            Holder::Fd { pid, fd } => paths.push(proc_root.join(format!("{pid}/fd/{fd}"))),
-            Holder::BindMount {
-                mnt_ns,
-                path,
-                via_pid,
-            } => {
-                if *mnt_ns == own_mnt || mnt_ns.is_none() {
-                    paths.push(PathBuf::from(path));
-                } else if let Some(pid) = via_pid {
-                    let inside = path.trim_start_matches('/');
-                    paths.push(proc_root.join(format!("{pid}/root")).join(inside));
-                }
-            }
-            Holder::Socket { .. } | Holder::Child { .. } | Holder::Owned { .. } => {}
-        }
-    }
+    paths.extend(
+        ns.holders
+            .iter()
+            .filter_map(|holder| holder_path(snapshot, ns.kind, holder, proc_root)),
+    );
     paths
+}
+
+/// The path that opens the namespace one (non-member) holder keeps alive, if it has one.
+/// Sockets and parent/owner links have none; a bind mount in a foreign mount namespace is
+/// reached through a member's `/proc/PID/root`.
+pub fn holder_path(
+    snapshot: &Snapshot,
+    kind: NsKind,
+    holder: &Holder,
+    proc_root: &Path,
+) -> Option<PathBuf> {
+    let kind = kind.name();
+    match holder {
+        Holder::Thread { pid, tid } => Some(proc_root.join(format!("{pid}/task/{tid}/ns/{kind}"))),
+        Holder::ForChildren { pid } => {
+            Some(proc_root.join(format!("{pid}/ns/{kind}_for_children")))
+        }
+        Holder::Fd { pid, fd } => Some(proc_root.join(format!("{pid}/fd/{fd}"))),
+        Holder::BindMount {
+            mnt_ns,
+            path,
+            via_pid,
+        } => {
+            if *mnt_ns == snapshot.self_links.get(NsKind::Mnt) || mnt_ns.is_none() {
+                Some(PathBuf::from(path))
+            } else {
+                let pid = (*via_pid)?;
+                let inside = path.trim_start_matches('/');
+                Some(proc_root.join(format!("{pid}/root")).join(inside))
+            }
+        }
+        Holder::Socket { .. } | Holder::Child { .. } | Holder::Owned { .. } => None,
+    }
 }
 
 /// Fills parent, owner, owner uid and namespace id for every namespace, and adds the namespaces

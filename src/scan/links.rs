@@ -175,7 +175,8 @@ mod tests {
 
     #[test]
     fn parses_real_and_ugly_link_texts() {
-        let table: &[(&[u8], Option<(NsKind, Inode)>)] = &[
+        type Case<'a> = (&'a [u8], Option<(NsKind, Inode)>);
+        let table: &[Case] = &[
             (b"net:[4026531840]", Some((NsKind::Net, 4026531840))),
             (b"mnt:[4026531841]", Some((NsKind::Mnt, 4026531841))),
             (b"cgroup:[4026531835]", Some((NsKind::Cgroup, 4026531835))),

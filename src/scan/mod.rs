@@ -11,6 +11,8 @@
 pub mod holders;
 pub mod kernel;
 pub mod links;
+pub mod mounts;
+pub mod netnsid;
 pub mod procs;
 pub mod users;
 
@@ -286,14 +288,17 @@ fn scan_process(
     // Counting a process in some namespaces but not others would make per-type counts
     // disagree under churn.
     let links = links::settle_exiting(links, supported).ok_or(ReadError::Vanished)?;
-    for link in links
+    // Counted once per process (its first unreadable link), so the note can say "N processes".
+    let first_unreadable = links
         .current
         .iter()
         .chain([&links.pid_for_children, &links.time_for_children])
-    {
-        if let Link::Unreadable(why) = link {
-            gaps.record(GapSubject::NsLink, *why);
-        }
+        .find_map(|link| match link {
+            Link::Unreadable(why) => Some(*why),
+            _ => None,
+        });
+    if let Some(why) = first_unreadable {
+        gaps.record(GapSubject::NsLink, why);
     }
     // A zombie has lost its nsproxy namespaces (ENOENT, not a gap) but keeps pid and user.
 

@@ -93,7 +93,7 @@ pub fn read_file_at(dir: BorrowedFd<'_>, name: &CStr, buf: &mut Vec<u8>) -> Resu
             buf.reserve(4096);
         }
         match rustix::io::read(fd.as_fd(), buf.spare_capacity_mut()) {
-            Ok((filled, _)) if filled.is_empty() => return Ok(()),
+            Ok(([], _)) => return Ok(()),
             Ok((filled, _)) => {
                 let n = filled.len();
                 // SAFETY: read initialised `n` bytes of the spare capacity.

@@ -59,6 +59,12 @@ enum Mode {
     Run(RunArgs),
     /// Spawn and reap short-lived processes (and, as root, namespaces) while nsview scans.
     Churn(churn::ChurnArgs),
+    /// Start a population and keep it for a while (for profiling by hand); Ctrl-C ends it.
+    Hold {
+        processes: usize,
+        #[arg(long, default_value_t = 300)]
+        seconds: u64,
+    },
     /// Run one in-process subject once (scan, bare, floor, tui) and exit.
     #[command(hide = true)]
     Once { subject: String },
@@ -95,6 +101,7 @@ fn main() {
             churn_main(&args)
         }
         Some(Mode::Once { subject }) => once(&subject),
+        Some(Mode::Hold { processes, seconds }) => hold(processes, seconds),
     };
     match result {
         Ok(code) => std::process::exit(code),
@@ -131,6 +138,17 @@ fn churn_main(args: &churn::ChurnArgs) -> Result<i32> {
         failed |= tally.failed > 0 && !subject.starts_with("lsns");
     }
     Ok(i32::from(failed))
+}
+
+fn hold(processes: usize, seconds: u64) -> Result<i32> {
+    catch_sigint();
+    let fleet = fleet::Fleet::start(processes, 50, 3, seconds.try_into().unwrap_or(600))?;
+    println!("holding {} processes for {seconds} s", fleet.processes);
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    while !interrupted() && std::time::Instant::now() < end {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    Ok(0)
 }
 
 fn once(name: &str) -> Result<i32> {

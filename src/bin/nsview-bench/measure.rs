@@ -126,13 +126,23 @@ pub fn tui_options() -> ScanOptions {
     ScanOptions::default()
 }
 
-/// One TUI refresh: a scan plus whatever the TUI builds from it.
-///
-/// HOOK: when `src/tui` lands, build its model from `snapshot` here (the tree and rows the
-/// UI draws), so the timing covers everything between "rescan" and "ready to draw".
+thread_local! {
+    /// The UI state refreshes apply to, kept across runs as the real UI keeps it.
+    static APP: std::cell::RefCell<Option<nsview::tui::app::App>> = const { std::cell::RefCell::new(None) };
+}
+
+/// One TUI refresh as the UI's background scanner and event loop do it: a scan with the UI's
+/// options, then `App::apply_scan` (diff against the previous scan, index, rows). The scan runs
+/// off the input thread in the real UI; only `apply_scan` runs on it.
 pub fn tui_refresh() -> Result<usize> {
+    let started = Instant::now();
     let snapshot = scan::scan(&tui_options())?;
-    Ok(snapshot.namespaces.len())
+    let took = started.elapsed();
+    APP.with_borrow_mut(|app| {
+        let app = app.get_or_insert_with(|| nsview::tui::app::App::new(false));
+        app.apply_scan(snapshot, Some(took));
+        Ok(app.snapshot.namespaces.len())
+    })
 }
 
 /// Runs an in-process subject once; returns something derived from the result so the work

@@ -1,0 +1,263 @@
+//! `nsview enter <inode> [cmd...]`: nsenter addressed by the namespace itself.
+//!
+//! The steps, in one single-threaded process (setns into mount and user namespaces refuses a
+//! multi-threaded caller, so the scan runs with one worker and no thread is ever started):
+//! 1. [`config`]: validate the arguments;
+//! 2. scan, find the namespace, and [`resolve`] it to open files through any holder the scan
+//!    saw, each checked to still be the same namespace (inode, type, NS_GET_ID);
+//! 3. [`join`]: setns in nsenter's order and passes, skipping namespaces we are already in,
+//!    then root, working directory and credentials;
+//! 4. [`launch`]: exec the command, forking first when a pid or time namespace was entered so
+//!    that the command really runs inside, and passing its status through.
+
+pub mod config;
+pub mod join;
+pub mod launch;
+pub mod resolve;
+
+use std::os::fd::OwnedFd;
+use std::path::Path;
+
+use anyhow::Result;
+
+use crate::cli::EnterArgs;
+use crate::error::Exit;
+use crate::model::{Namespace, NsKind, NsLinks, Snapshot};
+use crate::scan::ScanOptions;
+use config::{Config, DirChoice};
+use join::{Dirs, Target};
+use resolve::{Expected, Kernel, Resolver, Task};
+
+/// Runs `nsview enter` and returns the exit code (the command's, when it ran).
+pub fn run(args: &EnterArgs, scan: ScanOptions) -> Result<i32> {
+    let config = Config::from_args(args).map_err(Exit::failure)?;
+    if !scan.is_live() {
+        return Err(Exit::failure("enter needs the live /proc, not a copied proc root").into());
+    }
+    // No scanner threads: this process must stay single-threaded until setns.
+    let options = ScanOptions { workers: 1, ..scan };
+    let snapshot = crate::scan::scan(&options)?;
+    test_pause();
+    let proc_root = options.proc_root.as_path();
+
+    let plan = plan(&snapshot, &config, proc_root)?;
+    let dirs = Dirs {
+        root: holder_dir(&config.root, plan.task, proc_root, "root")?,
+        wd: holder_dir(&config.wd, plan.task, proc_root, "cwd")?,
+    };
+    // Opened now: after entering a mount namespace /proc may be another one, or absent.
+    let proc_self = open_proc_self(proc_root)?;
+    let own = join::own_namespaces(proc_root);
+    let shells = if config.command.is_empty() {
+        launch::shell_candidates()
+    } else {
+        Vec::new()
+    };
+
+    join::ensure_single_threaded(proc_root)?;
+    let entered = join::enter(plan.targets, &own)?;
+    join::apply_dirs(dirs)?;
+    let (uid, gid) = join::wanted_ids(
+        entered.user.is_some(),
+        config.preserve_credentials,
+        config.uid,
+        config.gid,
+    );
+    join::set_credentials(uid, gid, entered.user, &proc_self)?;
+    drop(proc_self);
+
+    if entered.needs_fork
+        && let Some(code) = launch::fork_and_wait()?
+    {
+        return Ok(code);
+    }
+    let argv = if config.command.is_empty() {
+        vec![launch::pick_shell(&shells, launch::is_executable)]
+    } else {
+        config.command.clone()
+    };
+    let where_ = entered
+        .mnt
+        .map(|m| format!(" in mnt:[{m}]"))
+        .unwrap_or_default();
+    Err(launch::exec(&argv, &where_).into())
+}
+
+/// What to enter, opened and verified, and the process that stands for the holder.
+struct Plan {
+    targets: Vec<Target>,
+    task: Option<Task>,
+}
+
+fn plan(snapshot: &Snapshot, config: &Config, proc_root: &Path) -> Result<Plan> {
+    let ns = snapshot
+        .namespace(config.inode)
+        .ok_or_else(|| not_found(snapshot, config))?;
+    let label = Expected::of(ns).label();
+    if let Some(kind) = config.kind
+        && kind != ns.kind
+    {
+        return Err(
+            Exit::failure(format!("{label} is a {} namespace, not {kind}", ns.kind)).into(),
+        );
+    }
+    let resolver = Resolver {
+        snapshot,
+        opener: &Kernel,
+        proc_root,
+    };
+    let (fd, chosen) = resolver
+        .open(ns, config.pid)
+        .map_err(|tried| open_failure(snapshot, config, ns, &label, &tried))?;
+    let task = config
+        .pid
+        .map(|pid| Task { pid, tid: None })
+        .or(chosen.task);
+    let mut targets = vec![target(snapshot, ns.kind, ns.inode, fd)];
+    if config.all {
+        let task = task.ok_or_else(|| {
+            Exit::failure(format!(
+                "--all needs a process in {label}, but it is held by {}; name one with --pid",
+                chosen.label
+            ))
+        })?;
+        let links = task_links(snapshot, task).ok_or_else(|| {
+            Exit::failure(format!("--all: process {} is not in the scan", task.pid))
+        })?;
+        for kind in NsKind::ALL.into_iter().filter(|&k| k != ns.kind) {
+            // A link the scan could not read (or a type this kernel lacks) is left alone.
+            let Some(inode) = links.get(kind) else {
+                continue;
+            };
+            let expected = snapshot.namespace(inode).map_or(
+                Expected {
+                    inode,
+                    kind,
+                    ns_id: None,
+                },
+                Expected::of,
+            );
+            let path = task.dir(proc_root).join(format!("ns/{kind}"));
+            let fd = resolver.open_path(&path, &expected).map_err(|miss| {
+                Exit::failure(format!(
+                    "--all: cannot open {} of process {}: {}",
+                    expected.label(),
+                    task.pid,
+                    miss.describe()
+                ))
+            })?;
+            targets.push(target(snapshot, kind, inode, fd));
+        }
+    }
+    Ok(Plan { targets, task })
+}
+
+fn target(snapshot: &Snapshot, kind: NsKind, inode: u64, fd: OwnedFd) -> Target {
+    let ns = snapshot.namespace(inode);
+    Target {
+        kind,
+        inode,
+        owner: ns.and_then(|n| n.owner),
+        owner_uid: ns.and_then(|n| n.owner_uid),
+        fd,
+    }
+}
+
+/// The ns links of a holder process or thread, as the scan saw them.
+fn task_links(snapshot: &Snapshot, task: Task) -> Option<NsLinks> {
+    let process = snapshot.process(task.pid)?;
+    match task.tid {
+        None => Some(process.links),
+        Some(tid) => process
+            .odd_threads
+            .iter()
+            .find(|t| t.tid == tid)
+            .map(|t| t.links),
+    }
+}
+
+fn not_found(snapshot: &Snapshot, config: &Config) -> anyhow::Error {
+    let what = match config.kind {
+        Some(kind) => format!("{kind}:[{}]", config.inode),
+        None => config.inode.to_string(),
+    };
+    let partial = if snapshot.unprivileged {
+        format!(
+            "; the view is partial without {}",
+            crate::scan::holders::missing_capabilities().join(" and ")
+        )
+    } else {
+        String::new()
+    };
+    Exit::failure(format!(
+        "namespace {what} not found: no process, thread, fd, socket or mount holds it (gone, \
+         or never existed){partial}"
+    ))
+    .into()
+}
+
+fn open_failure(
+    snapshot: &Snapshot,
+    config: &Config,
+    ns: &Namespace,
+    label: &str,
+    tried: &[resolve::Tried],
+) -> anyhow::Error {
+    if let Some(pid) = config.pid
+        && tried.is_empty()
+    {
+        let now = snapshot
+            .process(pid)
+            .and_then(|p| p.ns(ns.kind))
+            .map(|inode| format!(" (it is in {}:[{inode}])", ns.kind))
+            .unwrap_or_default();
+        return Exit::failure(format!("process {pid} does not hold {label}{now}")).into();
+    }
+    let missing: Vec<&str> = crate::scan::holders::missing_capabilities()
+        .into_iter()
+        .filter(|c| *c == "CAP_SYS_PTRACE")
+        .collect();
+    Exit::failure(resolve::explain(label, tried, &missing)).into()
+}
+
+/// Opens the directory `-r`/`-w` asked for: a given path, or the holder process's root/cwd.
+fn holder_dir(
+    choice: &DirChoice,
+    task: Option<Task>,
+    proc_root: &Path,
+    which: &str,
+) -> Result<Option<OwnedFd>> {
+    let flag = if which == "root" {
+        "-r/--root"
+    } else {
+        "-w/--wd"
+    };
+    match choice {
+        DirChoice::Keep => Ok(None),
+        DirChoice::Path(path) => join::open_dir(path, "directory").map(Some),
+        DirChoice::Holder => {
+            let task = task.ok_or_else(|| {
+                Exit::failure(format!(
+                    "{flag} without a directory needs a holder process; name one with --pid"
+                ))
+            })?;
+            let path = task.dir(proc_root).join(which);
+            join::open_dir(&path, &format!("the {which} of process {}:", task.pid)).map(Some)
+        }
+    }
+}
+
+fn open_proc_self(proc_root: &Path) -> Result<OwnedFd> {
+    join::open_directory(&proc_root.join("self"), rustix::fs::OFlags::PATH, "our own")
+}
+
+/// Test hook for the recycled-inode tests: with `NSVIEW_ENTER_TEST_FIFO` set to a fifo, wait
+/// after the scan until a writer has opened and closed it, so the test can swap a holder
+/// between the scan and the open. It only waits; the checks are the normal ones. Compiled into
+/// debug builds only (the ones `cargo test` runs), never into a release binary.
+fn test_pause() {
+    #[cfg(debug_assertions)]
+    if let Some(fifo) = std::env::var_os("NSVIEW_ENTER_TEST_FIFO") {
+        let _ = std::fs::read(fifo);
+    }
+}

@@ -1,0 +1,263 @@
+//! lsns's thirteen output columns: names, help texts, alignment, JSON types, and the `-o LIST`
+//! parser (case-insensitive names, `+LIST` appends to the defaults).
+//!
+//! The table is util-linux's `infos[]` in `sys-utils/lsns.c`, in the same order, because
+//! `--output-all` and `--list-columns` print them in that order.
+
+use crate::error::Exit;
+
+/// One lsns output column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Column {
+    Ns,
+    Type,
+    Path,
+    Nprocs,
+    Pid,
+    Ppid,
+    Command,
+    Uid,
+    User,
+    Netnsid,
+    Nsfs,
+    Pns,
+    Ons,
+}
+
+/// How a column's cells appear in JSON.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JsonKind {
+    /// A bare number, `null` when empty.
+    Number,
+    /// A quoted string, `null` when empty.
+    String,
+    /// An array of strings (one per line of a multi-line cell), `[]` when empty.
+    Array,
+}
+
+/// lsns refuses more than this many columns (`ARRAY_SIZE(columns) - 1`).
+pub const MAX_COLUMNS: usize = 25;
+
+impl Column {
+    pub const ALL: [Column; 13] = [
+        Column::Ns,
+        Column::Type,
+        Column::Path,
+        Column::Nprocs,
+        Column::Pid,
+        Column::Ppid,
+        Column::Command,
+        Column::Uid,
+        Column::User,
+        Column::Netnsid,
+        Column::Nsfs,
+        Column::Pns,
+        Column::Ons,
+    ];
+
+    /// The header, as lsns prints it (JSON keys are these in lower case).
+    pub fn name(self) -> &'static str {
+        match self {
+            Column::Ns => "NS",
+            Column::Type => "TYPE",
+            Column::Path => "PATH",
+            Column::Nprocs => "NPROCS",
+            Column::Pid => "PID",
+            Column::Ppid => "PPID",
+            Column::Command => "COMMAND",
+            Column::Uid => "UID",
+            Column::User => "USER",
+            Column::Netnsid => "NETNSID",
+            Column::Nsfs => "NSFS",
+            Column::Pns => "PNS",
+            Column::Ons => "ONS",
+        }
+    }
+
+    pub fn help(self) -> &'static str {
+        match self {
+            Column::Ns => "namespace identifier (inode number)",
+            Column::Type => "kind of namespace",
+            Column::Path => "path to the namespace",
+            Column::Nprocs => "number of processes in the namespace",
+            Column::Pid => "lowest PID in the namespace",
+            Column::Ppid => "PPID of the PID",
+            Column::Command => "command line of the PID",
+            Column::Uid => "UID of the PID",
+            Column::User => "username of the PID",
+            Column::Netnsid => "namespace ID as used by network subsystem",
+            Column::Nsfs => "nsfs mountpoint (usually used network subsystem)",
+            Column::Pns => "parent namespace identifier (inode number)",
+            Column::Ons => "owner namespace identifier (inode number)",
+        }
+    }
+
+    /// lsns's width hint (the second field of its `infos[]`): libsmartcols widens a column to
+    /// it when the data is narrower, so PID is 5 wide even when every PID has 4 digits.
+    pub fn width_hint(self) -> usize {
+        match self {
+            Column::Ns | Column::Pns | Column::Ons => 10,
+            Column::Type | Column::Nprocs | Column::Pid | Column::Ppid => 5,
+            _ => 0,
+        }
+    }
+
+    /// lsns's `SCOLS_FL_RIGHT`.
+    pub fn right_aligned(self) -> bool {
+        matches!(
+            self,
+            Column::Ns
+                | Column::Nprocs
+                | Column::Pid
+                | Column::Ppid
+                | Column::Uid
+                | Column::Netnsid
+                | Column::Pns
+                | Column::Ons
+        )
+    }
+
+    /// lsns's `SCOLS_FL_TRUNC`: the column that gives way when the terminal is too narrow.
+    pub fn truncates(self) -> bool {
+        self == Column::Command
+    }
+
+    pub fn json_kind(self) -> JsonKind {
+        match self {
+            Column::Ns
+            | Column::Nprocs
+            | Column::Pid
+            | Column::Ppid
+            | Column::Uid
+            | Column::Pns
+            | Column::Ons => JsonKind::Number,
+            Column::Nsfs => JsonKind::Array,
+            _ => JsonKind::String,
+        }
+    }
+
+    /// Case-insensitive lookup by header name (ASCII only, as lsns's `c_strncasecmp`).
+    pub fn from_name(name: &str) -> Option<Column> {
+        Column::ALL
+            .into_iter()
+            .find(|c| c.name().eq_ignore_ascii_case(name))
+    }
+}
+
+/// lsns's default columns; `-t net` adds NETNSID and NSFS before COMMAND.
+pub fn defaults(net: bool) -> Vec<Column> {
+    let mut columns = vec![
+        Column::Ns,
+        Column::Type,
+        Column::Nprocs,
+        Column::Pid,
+        Column::User,
+    ];
+    if net {
+        columns.extend([Column::Netnsid, Column::Nsfs]);
+    }
+    columns.push(Column::Command);
+    columns
+}
+
+/// The defaults for `lsns <namespace>`: one row per process.
+pub fn process_defaults() -> Vec<Column> {
+    vec![Column::Pid, Column::Ppid, Column::User, Column::Command]
+}
+
+/// Applies an `-o` argument to `columns` as util-linux's `string_add_to_idarray` does: a
+/// leading `+` appends, anything else replaces. Unknown names fail with lsns's message, which
+/// quotes the list from the offending name to its end.
+pub fn apply_output_list(list: &str, columns: &mut Vec<Column>) -> Result<(), Exit> {
+    let (append, body) = match list.strip_prefix('+') {
+        Some(rest) => (true, rest),
+        None => (false, list),
+    };
+    if !append {
+        columns.clear();
+    }
+    let mut offset = 0;
+    for name in body.split(',') {
+        let column = Column::from_name(name)
+            .ok_or_else(|| Exit::failure(format!("unknown column: {}", &body[offset..])))?;
+        if columns.len() >= MAX_COLUMNS {
+            return Err(Exit::failure(format!(
+                "too many columns specified, the limit is {MAX_COLUMNS} columns"
+            )));
+        }
+        columns.push(column);
+        offset += name.len() + 1;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_case_insensitive_and_exact() {
+        assert_eq!(Column::from_name("ns"), Some(Column::Ns));
+        assert_eq!(Column::from_name("NetNsId"), Some(Column::Netnsid));
+        assert_eq!(Column::from_name("NSX"), None);
+        assert_eq!(Column::from_name("N"), None);
+        assert_eq!(Column::from_name(""), None);
+        for column in Column::ALL {
+            assert_eq!(Column::from_name(column.name()), Some(column));
+        }
+    }
+
+    #[test]
+    fn plus_appends_and_plain_replaces() {
+        let mut columns = defaults(false);
+        apply_output_list("+uid,pns", &mut columns).expect("valid");
+        assert_eq!(columns.len(), 8);
+        assert_eq!(&columns[6..], &[Column::Uid, Column::Pns]);
+
+        apply_output_list("ns,TYPE", &mut columns).expect("valid");
+        assert_eq!(columns, vec![Column::Ns, Column::Type]);
+    }
+
+    #[test]
+    fn unknown_column_quotes_the_rest_of_the_list() {
+        let mut columns = Vec::new();
+        let err = apply_output_list("NS,foo,bar", &mut columns).expect_err("foo is unknown");
+        assert_eq!(err.message, "unknown column: foo,bar");
+        assert_eq!(err.code, 1);
+        let err = apply_output_list("+FOO", &mut columns).expect_err("FOO is unknown");
+        assert_eq!(err.message, "unknown column: FOO");
+        assert!(
+            apply_output_list("NS,", &mut columns).is_err(),
+            "empty name"
+        );
+    }
+
+    #[test]
+    fn column_limit_matches_lsns() {
+        let mut columns = Vec::new();
+        let list = vec!["NS"; MAX_COLUMNS].join(",");
+        apply_output_list(&list, &mut columns).expect("25 is allowed");
+        let err = apply_output_list("+NS", &mut columns).expect_err("26 is not");
+        assert!(err.message.starts_with("too many columns"));
+    }
+
+    #[test]
+    fn net_defaults_add_netnsid_and_nsfs_before_command() {
+        let names: Vec<_> = defaults(true).into_iter().map(Column::name).collect();
+        assert_eq!(
+            names,
+            [
+                "NS", "TYPE", "NPROCS", "PID", "USER", "NETNSID", "NSFS", "COMMAND"
+            ]
+        );
+    }
+
+    #[test]
+    fn json_kinds_follow_lsns() {
+        assert_eq!(Column::Ns.json_kind(), JsonKind::Number);
+        assert_eq!(Column::Pns.json_kind(), JsonKind::Number);
+        assert_eq!(Column::Netnsid.json_kind(), JsonKind::String);
+        assert_eq!(Column::Nsfs.json_kind(), JsonKind::Array);
+        assert_eq!(Column::Command.json_kind(), JsonKind::String);
+    }
+}

@@ -1,0 +1,562 @@
+//! The three output formats, as libsmartcols prints them for lsns: the aligned table (with
+//! tree art, multi-line NSFS cells and COMMAND truncation), raw (`\xNN` escapes), and JSON
+//! (`{"namespaces": [...]}` with nested `children` for trees).
+//!
+//! Each renderer returns the whole text; the caller writes it once.
+
+use std::fmt::Write as _;
+
+use super::columns::{Column, JsonKind};
+use super::rows::{Cell, Row, TreeSymbols, tree_order};
+
+/// A finished table: columns, one cell per column for each row, and the tree links.
+pub struct Table {
+    pub columns: Vec<Column>,
+    pub rows: Vec<Row>,
+    pub cells: Vec<Vec<Cell>>,
+    /// Index into `columns` of the column that carries the tree, if the table is a tree.
+    pub tree_column: Option<usize>,
+}
+
+impl Table {
+    /// Rows in print order with their tree art (empty when the table is flat).
+    fn order(&self, symbols: &TreeSymbols) -> Vec<(usize, String)> {
+        if self.tree_column.is_some() {
+            tree_order(&self.rows, symbols)
+        } else {
+            (0..self.rows.len()).map(|i| (i, String::new())).collect()
+        }
+    }
+
+    /// A cell's text with the tree art in front, multi-line lists joined by `sep`.
+    fn text(&self, row: usize, col: usize, art: &str, sep: &str) -> String {
+        let text = self.cells[row][col].joined(sep);
+        if self.tree_column == Some(col) {
+            format!("{art}{text}")
+        } else {
+            text
+        }
+    }
+}
+
+/// Options of the human table.
+pub struct TableOptions {
+    pub noheadings: bool,
+    /// `-W`: NSFS on one line, comma-separated.
+    pub nowrap: bool,
+    /// The terminal width when stdout is a terminal and truncation is allowed.
+    pub width_limit: Option<usize>,
+}
+
+fn width(text: &str) -> usize {
+    text.chars().count()
+}
+
+/// libsmartcols's `count_column_width`: data narrower than the header widens to the header;
+/// otherwise a column narrower than its width hint widens to the hint. So lsns prints PID 5 wide
+/// when the widest PID has 4 digits, but 3 wide ("PID") when every PID has 1 or 2.
+fn column_width(data: usize, header: usize, hint: usize) -> usize {
+    if data < header {
+        header
+    } else if data < hint && header < hint {
+        hint
+    } else {
+        data
+    }
+}
+
+/// The aligned table. Like libsmartcols: header widths count even with `-n`, right-aligned
+/// columns (and their headers) pad on the left, the last column is not padded on the right, and
+/// a multi-line cell continues on following lines with the other cells blank.
+pub fn table(table: &Table, options: &TableOptions, symbols: &TreeSymbols) -> String {
+    let order = table.order(symbols);
+    if order.is_empty() {
+        return String::new();
+    }
+    let ncols = table.columns.len();
+    let sep = if options.nowrap { "," } else { "\n" };
+    // Lines of each cell, per printed row.
+    let grid: Vec<Vec<Vec<String>>> = order
+        .iter()
+        .map(|(row, art)| {
+            (0..ncols)
+                .map(|col| {
+                    let text = table.text(*row, col, art, sep);
+                    text.split('\n').map(str::to_string).collect()
+                })
+                .collect()
+        })
+        .collect();
+    let mut widths: Vec<usize> = vec![0; table.columns.len()];
+    for cells in &grid {
+        for (col, lines) in cells.iter().enumerate() {
+            for line in lines {
+                widths[col] = widths[col].max(width(line));
+            }
+        }
+    }
+    for (col, column) in table.columns.iter().enumerate() {
+        widths[col] = column_width(widths[col], width(column.name()), column.width_hint());
+    }
+    if let Some(limit) = options.width_limit {
+        shrink_to(&mut widths, &table.columns, limit);
+    }
+
+    let mut out = String::new();
+    if !options.noheadings {
+        let header: Vec<String> = table.columns.iter().map(|c| c.name().to_string()).collect();
+        push_line(
+            &mut out,
+            &header,
+            &widths,
+            &table.columns,
+            table.tree_column,
+        );
+    }
+    for cells in &grid {
+        let height = cells.iter().map(Vec::len).max().unwrap_or(1);
+        for n in 0..height {
+            let line: Vec<String> = cells
+                .iter()
+                .map(|lines| lines.get(n).cloned().unwrap_or_default())
+                .collect();
+            push_line(&mut out, &line, &widths, &table.columns, table.tree_column);
+        }
+    }
+    out
+}
+
+/// Narrows the truncatable column (COMMAND) so the table fits `limit`, never below its
+/// header's width; other columns keep their width, as libsmartcols does for lsns.
+fn shrink_to(widths: &mut [usize], columns: &[Column], limit: usize) {
+    let total: usize = widths.iter().sum::<usize>() + widths.len().saturating_sub(1);
+    if total <= limit {
+        return;
+    }
+    let excess = total - limit;
+    for (col, column) in columns.iter().enumerate() {
+        if column.truncates() {
+            let floor = width(column.name());
+            widths[col] = widths[col].saturating_sub(excess).max(floor);
+            return;
+        }
+    }
+}
+
+fn push_line(
+    out: &mut String,
+    cells: &[String],
+    widths: &[usize],
+    columns: &[Column],
+    tree_column: Option<usize>,
+) {
+    let last = cells.len().saturating_sub(1);
+    let mut line = String::new();
+    for (col, text) in cells.iter().enumerate() {
+        if col > 0 {
+            line.push(' ');
+        }
+        let text: String = text.chars().take(widths[col]).collect();
+        let pad = widths[col].saturating_sub(width(&text));
+        // The tree column is left-aligned even where the column normally is not (NS).
+        let right = columns[col].right_aligned() && tree_column != Some(col);
+        if right {
+            line.extend(std::iter::repeat_n(' ', pad));
+            line.push_str(&text);
+        } else {
+            line.push_str(&text);
+            if col != last {
+                line.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
+    }
+    out.push_str(&line);
+    out.push('\n');
+}
+
+/// libsmartcols's raw escaping (util-linux `fputs_nonblank`): every byte that is blank, a
+/// backslash, a control character or not printable ASCII becomes `\xNN`.
+pub fn raw_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for &byte in text.as_bytes() {
+        if byte.is_ascii_graphic() && byte != b'\\' {
+            out.push(byte as char);
+        } else {
+            let _ = write!(out, "\\x{byte:02x}");
+        }
+    }
+    out
+}
+
+/// The raw format: cells separated by one space, escaped, NSFS comma-separated.
+pub fn raw(table: &Table, noheadings: bool, symbols: &TreeSymbols) -> String {
+    let order = table.order(symbols);
+    if order.is_empty() {
+        return String::new();
+    }
+    let mut out = String::new();
+    if !noheadings {
+        let header: Vec<&str> = table.columns.iter().map(|c| c.name()).collect();
+        out.push_str(&header.join(" "));
+        out.push('\n');
+    }
+    for (row, art) in &order {
+        let line: Vec<String> = (0..table.columns.len())
+            .map(|col| raw_escape(&table.text(*row, col, art, ",")))
+            .collect();
+        out.push_str(&line.join(" "));
+        out.push('\n');
+    }
+    out
+}
+
+/// A JSON string as util-linux's jsonwrt quotes it: `"` and `\` escaped, control characters
+/// as short escapes or `\u00XX`, everything else (UTF-8 included) as is.
+pub fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\u{c}' => out.push_str("\\f"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn indent(out: &mut String, level: usize) {
+    for _ in 0..level {
+        out.push_str("   ");
+    }
+}
+
+/// JSON as lsns prints it: three-space indent, `},{` between objects, keys in lower case,
+/// numbers bare, `null` for empty cells, NSFS as an array, `children` for trees.
+pub fn json(table: &Table, name: &str) -> String {
+    let mut out = String::from("{\n");
+    indent(&mut out, 1);
+    let _ = writeln!(out, "{}: [", json_string(name));
+    let roots: Vec<usize> = if table.tree_column.is_some() {
+        (0..table.rows.len())
+            .filter(|&i| table.rows[i].parent.is_none())
+            .collect()
+    } else {
+        (0..table.rows.len()).collect()
+    };
+    let children = if table.tree_column.is_some() {
+        super::rows::children(&table.rows)
+    } else {
+        vec![Vec::new(); table.rows.len()]
+    };
+    json_objects(&mut out, table, &roots, &children, 2);
+    out.push('\n');
+    indent(&mut out, 1);
+    out.push_str("]\n}\n");
+    out
+}
+
+fn json_objects(
+    out: &mut String,
+    table: &Table,
+    rows: &[usize],
+    children: &[Vec<usize>],
+    level: usize,
+) {
+    for (n, &row) in rows.iter().enumerate() {
+        if n == 0 {
+            indent(out, level);
+            out.push_str("{\n");
+        } else {
+            out.push_str(",{\n");
+        }
+        for (col, column) in table.columns.iter().enumerate() {
+            if col > 0 {
+                out.push_str(",\n");
+            }
+            indent(out, level + 1);
+            let key = json_string(&column.name().to_ascii_lowercase());
+            let _ = write!(out, "{key}: ");
+            json_value(out, column.json_kind(), &table.cells[row][col], level + 1);
+        }
+        let kids = &children[row];
+        if !kids.is_empty() {
+            out.push_str(",\n");
+            indent(out, level + 1);
+            out.push_str("\"children\": [\n");
+            json_objects(out, table, kids, children, level + 2);
+            out.push('\n');
+            indent(out, level + 1);
+            out.push(']');
+        }
+        out.push('\n');
+        indent(out, level);
+        out.push('}');
+    }
+}
+
+fn json_value(out: &mut String, kind: JsonKind, cell: &Cell, level: usize) {
+    match kind {
+        JsonKind::Array => {
+            let items: Vec<String> = match cell {
+                Cell::List(items) => items.iter().filter(|i| !i.is_empty()).cloned().collect(),
+                Cell::Text(text) if text.is_empty() => Vec::new(),
+                Cell::Text(text) => vec![text.clone()],
+            };
+            if items.is_empty() {
+                out.push_str("[]");
+                return;
+            }
+            out.push_str("[\n");
+            indent(out, level + 1);
+            let quoted: Vec<String> = items
+                .iter()
+                .map(|i| format!(" {}", json_string(i)))
+                .collect();
+            out.push_str(&quoted.join(","));
+            out.push('\n');
+            indent(out, level);
+            out.push(']');
+        }
+        _ if cell.is_empty() => out.push_str("null"),
+        JsonKind::Number => out.push_str(&cell.joined(",")),
+        JsonKind::String => out.push_str(&json_string(&cell.joined("\n"))),
+    }
+}
+
+/// `--list-columns`: name, JSON type and description, without headings (util-linux's
+/// column-list table), or as JSON `{"lsns-columns": [...]}`.
+pub fn column_list(raw_format: bool, json_format: bool) -> String {
+    let type_name = |c: Column| match c.json_kind() {
+        JsonKind::Number => "<integer>",
+        _ => "<string>",
+    };
+    let cells: Vec<[String; 3]> = Column::ALL
+        .iter()
+        .map(|&c| {
+            [
+                c.name().to_string(),
+                type_name(c).to_string(),
+                c.help().to_string(),
+            ]
+        })
+        .collect();
+    if json_format {
+        let mut out = String::from("{\n   \"lsns-columns\": [\n");
+        for (n, [name, kind, help]) in cells.iter().enumerate() {
+            out.push_str(if n == 0 { "      {\n" } else { ",{\n" });
+            let _ = write!(
+                out,
+                "         \"holder\": {},\n         \"type\": {},\n         \"description\": {}\n      }}",
+                json_string(name),
+                json_string(kind),
+                json_string(help)
+            );
+        }
+        out.push_str("\n   ]\n}\n");
+        return out;
+    }
+    if raw_format {
+        return cells
+            .iter()
+            .map(|c| {
+                let escaped: Vec<String> = c.iter().map(|t| raw_escape(t)).collect();
+                escaped.join(" ") + "\n"
+            })
+            .collect();
+    }
+    let name_width = cells.iter().map(|c| width(&c[0])).max().unwrap_or(0);
+    let type_width = cells.iter().map(|c| width(&c[1])).max().unwrap_or(0);
+    cells
+        .iter()
+        .map(|[name, kind, help]| format!("{name:>name_width$} {kind:<type_width$} {help}\n"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::list::rows::{ASCII_SYMBOLS, UTF8_SYMBOLS};
+
+    fn text(s: &str) -> Cell {
+        Cell::Text(s.to_string())
+    }
+
+    fn sample(tree: bool) -> Table {
+        let row = |parent| Row {
+            ns: 0,
+            pid: None,
+            parent,
+        };
+        Table {
+            columns: vec![Column::Ns, Column::Pid, Column::Nsfs, Column::Command],
+            rows: vec![row(None), row(Some(0)), row(None)],
+            cells: vec![
+                vec![
+                    text("4026531840"),
+                    text("1"),
+                    Cell::List(vec![]),
+                    text("init"),
+                ],
+                vec![
+                    text("4026532000"),
+                    text("250"),
+                    Cell::List(vec!["/run/netns/a b".into(), "/x".into()]),
+                    text("sleep 60"),
+                ],
+                vec![text("4026532001"), text(""), Cell::List(vec![]), text("")],
+            ],
+            tree_column: tree.then_some(3),
+        }
+    }
+
+    #[test]
+    fn width_hints_apply_only_to_data_at_least_as_wide_as_the_header() {
+        // (widest data, header, hint) -> width, as libsmartcols computes it for lsns.
+        for (data, header, hint, want) in [
+            (1, 3, 5, 3),
+            (4, 3, 5, 5),
+            (5, 3, 5, 5),
+            (7, 3, 5, 7),
+            (3, 4, 5, 4),
+            (6, 4, 5, 6),
+            (3, 6, 5, 6),
+            (10, 2, 10, 10),
+            (0, 4, 0, 4),
+        ] {
+            assert_eq!(
+                column_width(data, header, hint),
+                want,
+                "{data} {header} {hint}"
+            );
+        }
+    }
+
+    #[test]
+    fn raw_escapes_like_fputs_nonblank() {
+        assert_eq!(raw_escape("sleep 60"), "sleep\\x2060");
+        assert_eq!(raw_escape("a\\b\tc"), "a\\x5cb\\x09c");
+        assert_eq!(raw_escape("└─x"), "\\xe2\\x94\\x94\\xe2\\x94\\x80x");
+        assert_eq!(raw_escape("(sd-pam)"), "(sd-pam)");
+        assert_eq!(raw_escape("\u{7f}"), "\\x7f");
+        assert_eq!(raw_escape(""), "");
+    }
+
+    #[test]
+    fn json_strings_escape_controls_only() {
+        assert_eq!(json_string("a\"b\\c"), r#""a\"b\\c""#);
+        assert_eq!(json_string("x\ny\u{1}"), r#""x\ny\u0001""#);
+        assert_eq!(json_string("café"), "\"café\"");
+    }
+
+    #[test]
+    fn table_aligns_wraps_and_draws_tree() {
+        let options = TableOptions {
+            noheadings: false,
+            nowrap: false,
+            width_limit: None,
+        };
+        let got = table(&sample(true), &options, &UTF8_SYMBOLS);
+        let expected = "        NS PID NSFS           COMMAND\n\
+                        4026531840   1                init\n\
+                        4026532000 250 /run/netns/a b └─sleep 60\n\
+                        \x20              /x             \n\
+                        4026532001                    \n";
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn nowrap_joins_nsfs_with_commas() {
+        let options = TableOptions {
+            noheadings: true,
+            nowrap: true,
+            width_limit: None,
+        };
+        let got = table(&sample(false), &options, &UTF8_SYMBOLS);
+        assert!(got.contains("/run/netns/a b,/x sleep 60\n"), "{got}");
+        assert!(!got.contains("NS PID"));
+    }
+
+    #[test]
+    fn truncates_only_command_and_only_when_limited() {
+        let options = TableOptions {
+            noheadings: false,
+            nowrap: true,
+            width_limit: Some(40),
+        };
+        let got = table(&sample(false), &options, &ASCII_SYMBOLS);
+        for line in got.lines() {
+            assert!(line.chars().count() <= 40, "{line:?}");
+        }
+        assert!(got.contains("/run/netns/a b,/x"), "NSFS is never cut");
+        // The header never shrinks below its own width.
+        let narrow = TableOptions {
+            width_limit: Some(5),
+            ..options
+        };
+        assert!(table(&sample(false), &narrow, &ASCII_SYMBOLS).contains("COMMAND"));
+    }
+
+    #[test]
+    fn raw_format() {
+        let got = raw(&sample(true), false, &ASCII_SYMBOLS);
+        assert_eq!(
+            got,
+            "NS PID NSFS COMMAND\n\
+             4026531840 1  init\n\
+             4026532000 250 /run/netns/a\\x20b,/x `-sleep\\x2060\n\
+             4026532001   \n"
+        );
+    }
+
+    #[test]
+    fn json_types_and_children() {
+        let got = json(&sample(true), "namespaces");
+        let value: serde_json::Value = serde_json::from_str(&got).expect("valid JSON");
+        let list = &value["namespaces"];
+        assert_eq!(list.as_array().map(Vec::len), Some(2), "child is nested");
+        assert_eq!(list[0]["ns"], serde_json::json!(4026531840u64));
+        assert_eq!(list[0]["nsfs"], serde_json::json!([]));
+        let child = &list[0]["children"][0];
+        assert_eq!(child["pid"], serde_json::json!(250));
+        assert_eq!(child["nsfs"], serde_json::json!(["/run/netns/a b", "/x"]));
+        assert_eq!(child["command"], serde_json::json!("sleep 60"));
+        assert_eq!(list[1]["pid"], serde_json::Value::Null);
+        assert_eq!(list[1]["command"], serde_json::Value::Null);
+        assert!(
+            got.contains("      },{\n"),
+            "lsns's object separator:\n{got}"
+        );
+
+        let flat = json(&sample(false), "namespaces");
+        let value: serde_json::Value = serde_json::from_str(&flat).expect("valid JSON");
+        assert_eq!(value["namespaces"].as_array().map(Vec::len), Some(3));
+    }
+
+    #[test]
+    fn empty_outputs() {
+        let mut empty = sample(false);
+        empty.rows.clear();
+        empty.cells.clear();
+        let options = TableOptions {
+            noheadings: false,
+            nowrap: false,
+            width_limit: None,
+        };
+        assert_eq!(table(&empty, &options, &UTF8_SYMBOLS), "");
+        assert_eq!(raw(&empty, false, &UTF8_SYMBOLS), "");
+        assert_eq!(
+            json(&empty, "namespaces"),
+            "{\n   \"namespaces\": [\n\n   ]\n}\n"
+        );
+    }
+}

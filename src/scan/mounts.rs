@@ -1,0 +1,206 @@
+//! nsfs bind mounts in every mount namespace through the kernel's mount-namespace iterator
+//! (`NS_MNT_GET_NEXT`/`NS_MNT_GET_PREV`, Linux 6.12) and `listmount`/`statmount` (6.8).
+//!
+//! This reaches mount namespaces that no process is in (held by an fd or a bind mount), which
+//! per-process mountinfo cannot. Everything is feature-detected: any failure (old kernel,
+//! ENOTTY, EPERM without CAP_SYS_ADMIN) returns None and the caller falls back to mountinfo.
+
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+use super::links;
+use crate::model::{Inode, NsKind};
+
+const SYS_STATMOUNT: libc::c_long = 457;
+const SYS_LISTMOUNT: libc::c_long = 458;
+const LSMT_ROOT: u64 = u64::MAX;
+const STATMOUNT_SB_BASIC: u64 = 0x1;
+const STATMOUNT_MNT_ROOT: u64 = 0x8;
+const STATMOUNT_MNT_POINT: u64 = 0x10;
+const MNT_ID_REQ_SIZE_VER1: u32 = 32;
+/// Size of `struct statmount` up to its flexible `str[]` (header plus spare words).
+const STATMOUNT_HEADER: usize = 512;
+
+/// `struct mnt_id_req` (uapi/linux/mount.h), version 1.
+#[repr(C)]
+struct MntIdReq {
+    size: u32,
+    spare: u32,
+    mnt_id: u64,
+    param: u64,
+    mnt_ns_id: u64,
+}
+
+/// One nsfs mount found in some mount namespace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NsfsMount {
+    /// Inode of the mount namespace it lives in.
+    pub mnt_ns: Inode,
+    pub kind: NsKind,
+    pub inode: Inode,
+    pub path: String,
+}
+
+/// Every nsfs mount in every mount namespace the kernel lets us iterate, starting from the
+/// mount namespace behind `own` (an fd of `/proc/self/ns/mnt`). None when the kernel lacks
+/// the interfaces or refuses them.
+pub fn nsfs_mounts_everywhere(own: &OwnedFd) -> Option<Vec<NsfsMount>> {
+    let own_info = mnt_ns_info(own, libc::NS_MNT_GET_INFO as _).map(|(_, info)| info)?;
+    let mut namespaces = vec![(inode_of(own)?, own_info.mnt_ns_id)];
+    for request in [libc::NS_MNT_GET_PREV, libc::NS_MNT_GET_NEXT] {
+        let mut current: Option<OwnedFd> = None;
+        loop {
+            let from = current.as_ref().unwrap_or(own);
+            let Some((Some(next), info)) = mnt_ns_info(from, request as _) else {
+                break;
+            };
+            if let Some(inode) = inode_of(&next) {
+                namespaces.push((inode, info.mnt_ns_id));
+            }
+            current = Some(next);
+        }
+    }
+
+    let mut found = Vec::new();
+    let mut ids = vec![0u64; 512];
+    let mut buf = vec![0u8; 16 * 1024];
+    for (mnt_ns, mnt_ns_id) in namespaces {
+        for mount_id in list_mounts(mnt_ns_id, &mut ids)? {
+            let Some((magic, root, point)) = stat_mount(mount_id, mnt_ns_id, &mut buf) else {
+                continue; // unmounted since listmount: not a gap
+            };
+            if magic != libc::NSFS_MAGIC as u64 {
+                continue;
+            }
+            if let Some((kind, inode)) = links::parse_ns_link(root.as_bytes()) {
+                found.push(NsfsMount {
+                    mnt_ns,
+                    kind,
+                    inode,
+                    path: point,
+                });
+            }
+        }
+    }
+    Some(found)
+}
+
+fn inode_of(fd: &OwnedFd) -> Option<Inode> {
+    rustix::fs::fstat(fd).ok().map(|st| st.st_ino)
+}
+
+/// NS_MNT_GET_INFO (returns no fd) or NS_MNT_GET_NEXT/PREV (return the neighbour's fd).
+fn mnt_ns_info(
+    fd: &OwnedFd,
+    request: libc::c_ulong,
+) -> Option<(Option<OwnedFd>, libc::mnt_ns_info)> {
+    let mut info = libc::mnt_ns_info {
+        size: size_of::<libc::mnt_ns_info>() as u32,
+        nr_mounts: 0,
+        mnt_ns_id: 0,
+    };
+    // SAFETY: the request writes one mnt_ns_info through the pointer and returns an fd, 0 or -1.
+    let rc = unsafe { libc::ioctl(fd.as_raw_fd(), request as _, &mut info) };
+    if rc < 0 {
+        return None;
+    }
+    let next = (request != libc::NS_MNT_GET_INFO as libc::c_ulong)
+        // SAFETY: for NEXT/PREV a non-negative return is a fresh fd nobody else owns.
+        .then(|| unsafe { OwnedFd::from_raw_fd(rc) });
+    Some((next, info))
+}
+
+/// All mount ids in a mount namespace (listmount, paging through with `param`).
+fn list_mounts(mnt_ns_id: u64, ids: &mut [u64]) -> Option<Vec<u64>> {
+    let mut all = Vec::new();
+    let mut last = 0u64;
+    loop {
+        let req = MntIdReq {
+            size: MNT_ID_REQ_SIZE_VER1,
+            spare: 0,
+            mnt_id: LSMT_ROOT,
+            param: last,
+            mnt_ns_id,
+        };
+        // SAFETY: req is a valid mnt_id_req; ids has room for ids.len() u64 values.
+        let n = unsafe { libc::syscall(SYS_LISTMOUNT, &req, ids.as_mut_ptr(), ids.len(), 0u32) };
+        if n < 0 {
+            return None;
+        }
+        let n = n as usize;
+        all.extend_from_slice(&ids[..n]);
+        if n < ids.len() {
+            return Some(all);
+        }
+        last = ids[n - 1];
+    }
+}
+
+/// (superblock magic, mount root, mount point) of one mount.
+fn stat_mount(mount_id: u64, mnt_ns_id: u64, buf: &mut [u8]) -> Option<(u64, String, String)> {
+    let req = MntIdReq {
+        size: MNT_ID_REQ_SIZE_VER1,
+        spare: 0,
+        mnt_id: mount_id,
+        param: STATMOUNT_SB_BASIC | STATMOUNT_MNT_ROOT | STATMOUNT_MNT_POINT,
+        mnt_ns_id,
+    };
+    // SAFETY: req is a valid mnt_id_req and buf is writable for buf.len() bytes.
+    let rc = unsafe { libc::syscall(SYS_STATMOUNT, &req, buf.as_mut_ptr(), buf.len(), 0u32) };
+    if rc < 0 {
+        return None;
+    }
+    parse_statmount(buf)
+}
+
+/// Reads the fields nsview needs out of a `struct statmount` buffer.
+pub fn parse_statmount(buf: &[u8]) -> Option<(u64, String, String)> {
+    let u32_at = |off: usize| Some(u32::from_ne_bytes(buf.get(off..off + 4)?.try_into().ok()?));
+    let u64_at = |off: usize| Some(u64::from_ne_bytes(buf.get(off..off + 8)?.try_into().ok()?));
+    let mask = u64_at(8)?;
+    let wanted = STATMOUNT_SB_BASIC | STATMOUNT_MNT_ROOT | STATMOUNT_MNT_POINT;
+    if mask & wanted != wanted {
+        return None;
+    }
+    let magic = u64_at(24)?;
+    let string_at = |offset: u32| {
+        let strings = buf.get(STATMOUNT_HEADER..)?;
+        let tail = strings.get(offset as usize..)?;
+        let end = tail.iter().position(|&b| b == 0)?;
+        Some(String::from_utf8_lossy(&tail[..end]).into_owned())
+    };
+    Some((magic, string_at(u32_at(104)?)?, string_at(u32_at(108)?)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_statmount_buffer() {
+        let mut buf = vec![0u8; STATMOUNT_HEADER + 64];
+        buf[8..16].copy_from_slice(
+            &(STATMOUNT_SB_BASIC | STATMOUNT_MNT_ROOT | STATMOUNT_MNT_POINT).to_ne_bytes(),
+        );
+        buf[24..32].copy_from_slice(&(libc::NSFS_MAGIC as u64).to_ne_bytes());
+        let strings = b"net:[4026532281]\0/run/netns/blue\0";
+        buf[STATMOUNT_HEADER..STATMOUNT_HEADER + strings.len()].copy_from_slice(strings);
+        buf[104..108].copy_from_slice(&0u32.to_ne_bytes());
+        buf[108..112].copy_from_slice(&17u32.to_ne_bytes());
+        assert_eq!(
+            parse_statmount(&buf),
+            Some((
+                libc::NSFS_MAGIC as u64,
+                "net:[4026532281]".into(),
+                "/run/netns/blue".into()
+            ))
+        );
+        // A kernel that did not fill the strings, an offset past the end, no terminator.
+        let mut partial = buf.clone();
+        partial[8..16].copy_from_slice(&STATMOUNT_SB_BASIC.to_ne_bytes());
+        assert_eq!(parse_statmount(&partial), None);
+        let mut past = buf.clone();
+        past[108..112].copy_from_slice(&9999u32.to_ne_bytes());
+        assert_eq!(parse_statmount(&past), None);
+        assert_eq!(parse_statmount(&buf[..100]), None);
+    }
+}

@@ -1,0 +1,279 @@
+//! Key and mouse bindings: a pure function from an input event (in the current [`Mode`]) to an
+//! [`Action`], and the help table the `?` overlay shows. No state, no terminal.
+
+use ratatui::crossterm::event::{
+    Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+
+use super::app::{Action, Mode, View};
+
+/// Every key of normal mode, as the help overlay lists them.
+pub const HELP: &[(&str, &str)] = &[
+    ("↑ ↓  k j", "move up / down"),
+    ("PgUp PgDn  ^b ^f", "move a page"),
+    ("Home End  g G", "first / last row"),
+    ("← h", "collapse, or go to parent"),
+    ("→ l", "expand"),
+    ("Space", "expand / collapse"),
+    (
+        "Enter",
+        "namespace: shell in it; process: enter all; group: expand",
+    ),
+    ("Tab  Shift-Tab", "next / previous view"),
+    ("1 2 3", "view by type / by owner / pid tree"),
+    ("/", "filter by type, inode, pid, user, command"),
+    ("Esc", "clear the filter and the error"),
+    ("s", "namespace: spawn your shell in it; process: enter all"),
+    ("x", "run a command line in the namespace"),
+    ("e", "process: enter all its namespaces"),
+    ("r", "rescan now"),
+    ("?  F1", "this help"),
+    ("q  ^c", "quit"),
+    ("mouse", "click selects (again: expand), wheel scrolls"),
+];
+
+/// The action an input event asks for in `mode`, if any.
+pub fn action_for(mode: Mode, event: &Event) -> Option<Action> {
+    match event {
+        Event::Key(key) if key.kind != KeyEventKind::Release => key_action(mode, key),
+        Event::Mouse(mouse) => mouse_action(mode, mouse),
+        _ => None,
+    }
+}
+
+fn key_action(mode: Mode, key: &KeyEvent) -> Option<Action> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    if ctrl && key.code == KeyCode::Char('c') {
+        return Some(Action::Quit);
+    }
+    match mode {
+        Mode::Normal => normal_key(key.code, ctrl),
+        Mode::Filter => match key.code {
+            KeyCode::Esc => Some(Action::ClearFilter),
+            KeyCode::Enter => Some(Action::FilterDone),
+            KeyCode::Backspace => Some(Action::FilterBackspace),
+            KeyCode::Up => Some(Action::Up),
+            KeyCode::Down => Some(Action::Down),
+            KeyCode::Char(c) if !ctrl => Some(Action::FilterInput(c)),
+            _ => None,
+        },
+        Mode::Prompt => match key.code {
+            KeyCode::Esc => Some(Action::PromptCancel),
+            KeyCode::Enter => Some(Action::PromptSubmit),
+            KeyCode::Backspace => Some(Action::PromptBackspace),
+            KeyCode::Char(c) if !ctrl => Some(Action::PromptInput(c)),
+            _ => None,
+        },
+        Mode::Help => match key.code {
+            KeyCode::Char('q') => Some(Action::Quit),
+            // Any other key closes the overlay, as in less and htop.
+            _ => Some(Action::ToggleHelp),
+        },
+    }
+}
+
+fn normal_key(code: KeyCode, ctrl: bool) -> Option<Action> {
+    let action = match code {
+        KeyCode::Char('b') if ctrl => Action::PageUp,
+        KeyCode::Char('f') if ctrl => Action::PageDown,
+        _ if ctrl => return None,
+        KeyCode::Char('q') => Action::Quit,
+        KeyCode::Up | KeyCode::Char('k') => Action::Up,
+        KeyCode::Down | KeyCode::Char('j') => Action::Down,
+        KeyCode::PageUp => Action::PageUp,
+        KeyCode::PageDown => Action::PageDown,
+        KeyCode::Home | KeyCode::Char('g') => Action::Home,
+        KeyCode::End | KeyCode::Char('G') => Action::End,
+        KeyCode::Left | KeyCode::Char('h') => Action::Collapse,
+        KeyCode::Right | KeyCode::Char('l') => Action::Expand,
+        KeyCode::Char(' ') => Action::Toggle,
+        KeyCode::Enter => Action::Activate,
+        KeyCode::Tab => Action::NextView,
+        KeyCode::BackTab => Action::PrevView,
+        KeyCode::Char('1') => Action::SelectView(View::Type),
+        KeyCode::Char('2') => Action::SelectView(View::Owner),
+        KeyCode::Char('3') => Action::SelectView(View::PidTree),
+        KeyCode::Char('/') => Action::StartFilter,
+        KeyCode::Esc => Action::ClearFilter,
+        KeyCode::Char('?') | KeyCode::F(1) => Action::ToggleHelp,
+        KeyCode::Char('r') => Action::Refresh,
+        KeyCode::Char('s') => Action::Shell,
+        KeyCode::Char('e') => Action::EnterProcess,
+        KeyCode::Char('x') => Action::StartPrompt,
+        _ => return None,
+    };
+    Some(action)
+}
+
+fn mouse_action(mode: Mode, mouse: &MouseEvent) -> Option<Action> {
+    if mode == Mode::Help || mode == Mode::Prompt {
+        return None;
+    }
+    match mouse.kind {
+        MouseEventKind::Down(MouseButton::Left) => Some(Action::Click {
+            column: mouse.column,
+            row: mouse.row,
+        }),
+        MouseEventKind::ScrollUp => Some(Action::ScrollUp),
+        MouseEventKind::ScrollDown => Some(Action::ScrollDown),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode) -> Event {
+        Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    fn ctrl(c: char) -> Event {
+        Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+    }
+
+    #[test]
+    fn normal_mode_table() {
+        use KeyCode::*;
+        let table: &[(Event, Option<Action>)] = &[
+            (key(Char('q')), Some(Action::Quit)),
+            (ctrl('c'), Some(Action::Quit)),
+            (key(Up), Some(Action::Up)),
+            (key(Char('k')), Some(Action::Up)),
+            (key(Down), Some(Action::Down)),
+            (key(Char('j')), Some(Action::Down)),
+            (key(PageUp), Some(Action::PageUp)),
+            (ctrl('b'), Some(Action::PageUp)),
+            (key(PageDown), Some(Action::PageDown)),
+            (ctrl('f'), Some(Action::PageDown)),
+            (key(Home), Some(Action::Home)),
+            (key(Char('g')), Some(Action::Home)),
+            (key(End), Some(Action::End)),
+            (key(Char('G')), Some(Action::End)),
+            (key(Left), Some(Action::Collapse)),
+            (key(Char('h')), Some(Action::Collapse)),
+            (key(Right), Some(Action::Expand)),
+            (key(Char('l')), Some(Action::Expand)),
+            (key(Char(' ')), Some(Action::Toggle)),
+            (key(Enter), Some(Action::Activate)),
+            (key(Tab), Some(Action::NextView)),
+            (key(BackTab), Some(Action::PrevView)),
+            (key(Char('1')), Some(Action::SelectView(View::Type))),
+            (key(Char('2')), Some(Action::SelectView(View::Owner))),
+            (key(Char('3')), Some(Action::SelectView(View::PidTree))),
+            (key(Char('/')), Some(Action::StartFilter)),
+            (key(Esc), Some(Action::ClearFilter)),
+            (key(Char('?')), Some(Action::ToggleHelp)),
+            (key(F(1)), Some(Action::ToggleHelp)),
+            (key(Char('r')), Some(Action::Refresh)),
+            (key(Char('s')), Some(Action::Shell)),
+            (key(Char('e')), Some(Action::EnterProcess)),
+            (key(Char('x')), Some(Action::StartPrompt)),
+            (key(Char('z')), None),
+            (ctrl('k'), None),
+            (Event::Resize(80, 24), None),
+        ];
+        for (event, want) in table {
+            assert_eq!(&action_for(Mode::Normal, event), want, "{event:?}");
+        }
+    }
+
+    #[test]
+    fn filter_mode_types_letters_that_are_commands_elsewhere() {
+        use KeyCode::*;
+        let table: &[(Event, Option<Action>)] = &[
+            (key(Char('q')), Some(Action::FilterInput('q'))),
+            (key(Char('j')), Some(Action::FilterInput('j'))),
+            (key(Char('/')), Some(Action::FilterInput('/'))),
+            (key(Backspace), Some(Action::FilterBackspace)),
+            (key(Enter), Some(Action::FilterDone)),
+            (key(Esc), Some(Action::ClearFilter)),
+            (key(Down), Some(Action::Down)),
+            (ctrl('c'), Some(Action::Quit)),
+        ];
+        for (event, want) in table {
+            assert_eq!(&action_for(Mode::Filter, event), want, "{event:?}");
+        }
+    }
+
+    #[test]
+    fn prompt_and_help_modes() {
+        use KeyCode::*;
+        assert_eq!(
+            action_for(Mode::Prompt, &key(Char('q'))),
+            Some(Action::PromptInput('q'))
+        );
+        assert_eq!(
+            action_for(Mode::Prompt, &key(Enter)),
+            Some(Action::PromptSubmit)
+        );
+        assert_eq!(
+            action_for(Mode::Prompt, &key(Esc)),
+            Some(Action::PromptCancel)
+        );
+        assert_eq!(
+            action_for(Mode::Prompt, &key(Backspace)),
+            Some(Action::PromptBackspace)
+        );
+        assert_eq!(action_for(Mode::Help, &key(Esc)), Some(Action::ToggleHelp));
+        assert_eq!(
+            action_for(Mode::Help, &key(Char('?'))),
+            Some(Action::ToggleHelp)
+        );
+        assert_eq!(action_for(Mode::Help, &key(Char('q'))), Some(Action::Quit));
+    }
+
+    #[test]
+    fn release_events_are_ignored() {
+        let mut release = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
+        release.kind = KeyEventKind::Release;
+        assert_eq!(action_for(Mode::Normal, &Event::Key(release)), None);
+    }
+
+    #[test]
+    fn mouse_table() {
+        let mouse = |kind| {
+            Event::Mouse(MouseEvent {
+                kind,
+                column: 5,
+                row: 7,
+                modifiers: KeyModifiers::NONE,
+            })
+        };
+        assert_eq!(
+            action_for(
+                Mode::Normal,
+                &mouse(MouseEventKind::Down(MouseButton::Left))
+            ),
+            Some(Action::Click { column: 5, row: 7 })
+        );
+        assert_eq!(
+            action_for(Mode::Filter, &mouse(MouseEventKind::ScrollDown)),
+            Some(Action::ScrollDown)
+        );
+        assert_eq!(
+            action_for(Mode::Normal, &mouse(MouseEventKind::ScrollUp)),
+            Some(Action::ScrollUp)
+        );
+        assert_eq!(
+            action_for(Mode::Normal, &mouse(MouseEventKind::Moved)),
+            None
+        );
+        assert_eq!(
+            action_for(Mode::Help, &mouse(MouseEventKind::ScrollUp)),
+            None
+        );
+    }
+
+    #[test]
+    fn help_lists_every_normal_key() {
+        let help: String = HELP.iter().map(|(k, _)| format!("{k} ")).collect();
+        for needle in [
+            "↑", "↓", "k", "j", "PgUp", "PgDn", "Home", "End", "g", "G", "←", "h", "→", "l",
+            "Space", "Enter", "Tab", "1 2 3", "/", "Esc", "s", "x", "e", "r", "?", "F1", "q", "^c",
+            "^b", "^f", "mouse",
+        ] {
+            assert!(help.contains(needle), "help misses {needle}");
+        }
+    }
+}

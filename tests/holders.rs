@@ -1,0 +1,410 @@
+//! Live discovery tests: namespaces that no process is a member of, each built by the test
+//! (root only), found by the scanner with the right holder, then torn down.
+
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+
+use nsview::model::{Holder, NsKind, Snapshot};
+use nsview::scan::{ScanOptions, scan};
+
+use crate::util::{NamedNetns, Sleeper, ns_inode, require_program, require_root};
+
+fn live_scan() -> Snapshot {
+    scan(&ScanOptions::default()).expect("scan /proc")
+}
+
+/// Asserts the namespace exists with the given type, has no member process, and has a holder
+/// that satisfies `pred`; returns its holders for further checks.
+fn assert_held(
+    snapshot: &Snapshot,
+    inode: u64,
+    kind: NsKind,
+    what: &str,
+    pred: impl Fn(&Holder) -> bool,
+) {
+    let ns = snapshot
+        .namespace(inode)
+        .unwrap_or_else(|| panic!("{what}: namespace {inode} not found"));
+    assert_eq!(ns.kind, kind, "{what}: type");
+    assert!(
+        ns.members.is_empty(),
+        "{what}: expected no member process, got {:?}",
+        ns.members
+    );
+    assert!(
+        ns.holders.iter().any(pred),
+        "{what}: holder missing in {:?}",
+        ns.holders
+    );
+}
+
+/// Opens a namespace file of a process and keeps it open in this test process.
+fn open_ns(pid: i32, kind: &str) -> OwnedFd {
+    nsview::scan::kernel::open_ns_file(std::path::Path::new(&format!("/proc/{pid}/ns/{kind}")))
+        .expect("open ns file")
+}
+
+/// Starts `sleep` with `fds` installed as fds 3, 4, ... (and nothing else inherited).
+fn sleeper_holding(fds: &[&OwnedFd]) -> Sleeper {
+    assert!(fds.len() <= 8, "at most 8 fds");
+    let raw: Vec<i32> = fds.iter().map(|fd| fd.as_raw_fd()).collect();
+    Sleeper::start_with(&["sleep", "60"], move |cmd| {
+        // SAFETY: only async-signal-safe fcntl/dup2 calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                // First copy every fd above the targets, so that no source is clobbered and no
+                // source already sits on its target (dup2(3, 3) would keep O_CLOEXEC).
+                // A fixed array: no allocation between fork and exec.
+                let mut high = [-1i32; 8];
+                for (slot, fd) in high.iter_mut().zip(&raw) {
+                    *slot = libc::fcntl(*fd, libc::F_DUPFD_CLOEXEC, 64);
+                    if *slot < 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
+                for (i, fd) in high.iter().take(raw.len()).enumerate() {
+                    if libc::dup2(*fd, 3 + i as i32) < 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
+                Ok(())
+            });
+        }
+    })
+}
+
+#[test]
+fn netns_held_only_by_ip_netns_bind_mount() {
+    if !require_root("netns_held_only_by_ip_netns_bind_mount")
+        || !require_program("netns_held_only_by_ip_netns_bind_mount", "ip")
+    {
+        return;
+    }
+    let netns = NamedNetns::add("nsview-holders");
+    let inode = netns.inode();
+    let snapshot = live_scan();
+    let path = netns.path().to_string_lossy().into_owned();
+    assert_held(
+        &snapshot,
+        inode,
+        NsKind::Net,
+        "ip netns",
+        |h| matches!(h, Holder::BindMount { path: p, .. } if *p == path),
+    );
+    let ns = snapshot.namespace(inode).expect("found");
+    assert!(
+        ns.nsfs_paths.contains(&path),
+        "NSFS path in our own mount namespace: {:?}",
+        ns.nsfs_paths
+    );
+    // A process-less netns still has an owner (the initial user namespace).
+    assert!(ns.owner.is_some(), "owner through NS_GET_USERNS");
+}
+
+#[test]
+fn net_and_uts_held_only_by_open_fds() {
+    if !require_root("net_and_uts_held_only_by_open_fds") {
+        return;
+    }
+    let creator = Sleeper::start(&["unshare", "--net", "--uts", "sleep", "60"]);
+    let (net, uts) = (creator.ns("net"), creator.ns("uts"));
+    let net_fd = open_ns(creator.pid, "net");
+    let uts_fd = open_ns(creator.pid, "uts");
+    let holder = sleeper_holding(&[&net_fd, &uts_fd]);
+    drop((net_fd, uts_fd));
+    creator.stop();
+
+    let snapshot = live_scan();
+    assert_held(&snapshot, net, NsKind::Net, "net fd", |h| {
+        *h == Holder::Fd {
+            pid: holder.pid,
+            fd: 3,
+        }
+    });
+    assert_held(&snapshot, uts, NsKind::Uts, "uts fd", |h| {
+        *h == Holder::Fd {
+            pid: holder.pid,
+            fd: 4,
+        }
+    });
+}
+
+#[test]
+fn netns_held_only_by_a_socket() {
+    if !require_root("netns_held_only_by_a_socket") {
+        return;
+    }
+    let creator = Sleeper::start(&["unshare", "--net", "sleep", "60"]);
+    let net = creator.ns("net");
+    let net_fd = open_ns(creator.pid, "net");
+    // A short-lived thread steps into the netns, makes a socket there and ends: the socket keeps
+    // the netns it was created in, whatever namespace its owner later sits in.
+    let socket = std::thread::spawn(move || {
+        nix::sched::setns(&net_fd, nix::sched::CloneFlags::CLONE_NEWNET).expect("setns net");
+        nix::sys::socket::socket(
+            nix::sys::socket::AddressFamily::Inet,
+            nix::sys::socket::SockType::Datagram,
+            nix::sys::socket::SockFlag::SOCK_CLOEXEC,
+            None,
+        )
+        .expect("socket")
+    })
+    .join()
+    .expect("socket thread");
+    let holder = sleeper_holding(&[&socket]);
+    drop(socket);
+    creator.stop();
+
+    let snapshot = live_scan();
+    assert_held(&snapshot, net, NsKind::Net, "socket", |h| {
+        *h == Holder::Socket {
+            pid: holder.pid,
+            fd: 3,
+        }
+    });
+}
+
+#[test]
+fn uts_held_only_by_a_non_leader_thread() {
+    if !require_root("uts_held_only_by_a_non_leader_thread") {
+        return;
+    }
+    let creator = Sleeper::start(&["unshare", "--uts", "sleep", "60"]);
+    let uts = creator.ns("uts");
+    // A separate process (this test binary, running the helper below) moves one of its threads
+    // into the uts namespace; the test process itself never leaves its own namespaces, so
+    // tests running beside it see it unchanged.
+    let mut helper = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args([
+            "--ignored",
+            "--exact",
+            "holders::thread_in_namespace_helper",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(
+            "NSVIEW_TEST_NS_PATH",
+            format!("/proc/{}/ns/uts", creator.pid),
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("helper");
+    let helper_pid = helper.id() as i32;
+    let _reap = crate::util::Forked { pid: helper_pid };
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(
+        helper.stdout.take().expect("stdout"),
+    ));
+    let tid: i32 = lines
+        .find_map(|line| line.ok()?.rsplit_once("tid=")?.1.trim().parse().ok())
+        .expect("helper reports its thread id");
+    creator.stop();
+
+    let snapshot = live_scan();
+    assert_held(&snapshot, uts, NsKind::Uts, "thread", |h| {
+        *h == Holder::Thread {
+            pid: helper_pid,
+            tid,
+        }
+    });
+    let process = snapshot.process(helper_pid).expect("the helper process");
+    assert!(
+        process
+            .odd_threads
+            .iter()
+            .any(|t| t.tid == tid && t.links.get(NsKind::Uts) == Some(uts))
+    );
+}
+
+/// Not a test: the helper process for `uts_held_only_by_a_non_leader_thread`. One thread enters
+/// the namespace at `NSVIEW_TEST_NS_PATH`, prints its tid and waits (60 s at most).
+#[test]
+#[ignore = "helper process, run by uts_held_only_by_a_non_leader_thread"]
+fn thread_in_namespace_helper() {
+    let Some(path) = std::env::var_os("NSVIEW_TEST_NS_PATH") else {
+        return;
+    };
+    let fd = nsview::scan::kernel::open_ns_file(std::path::Path::new(&path)).expect("open ns");
+    let thread = std::thread::spawn(move || {
+        nix::sched::setns(&fd, nix::sched::CloneFlags::empty()).expect("setns");
+        println!("tid={}", nix::unistd::gettid().as_raw());
+        std::thread::sleep(std::time::Duration::from_secs(60));
+    });
+    let _ = thread.join();
+}
+
+#[test]
+fn time_namespace_held_only_by_time_for_children() {
+    if !require_root("time_namespace_held_only_by_time_for_children") {
+        return;
+    }
+    if ns_inode(std::process::id() as i32, "time").is_none() {
+        eprintln!(
+            "SKIP time_namespace_held_only_by_time_for_children: kernel has no time namespaces"
+        );
+        return;
+    }
+    // execve moves a process into its time_for_children namespace, so the holder must not
+    // exec: a forked child unshares and waits (alarm(60) bounds its life).
+    // SAFETY: the child only makes async-signal-safe calls (alarm, unshare, pause, _exit).
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork");
+    if pid == 0 {
+        unsafe {
+            libc::alarm(60);
+            if libc::unshare(libc::CLONE_NEWTIME) != 0 {
+                libc::_exit(1);
+            }
+            loop {
+                libc::pause();
+            }
+        }
+    }
+    let holder = crate::util::Forked { pid };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let own = ns_inode(pid, "time").expect("time link");
+    let time = loop {
+        match ns_inode(pid, "time_for_children") {
+            Some(t) if t != own => break t,
+            _ => {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "child never unshared its time namespace"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+        }
+    };
+
+    let snapshot = live_scan();
+    assert_held(&snapshot, time, NsKind::Time, "time_for_children", |h| {
+        *h == Holder::ForChildren { pid: holder.pid }
+    });
+}
+
+#[test]
+fn netns_bind_mounted_inside_a_private_mount_namespace() {
+    if !require_root("netns_bind_mounted_inside_a_private_mount_namespace") {
+        return;
+    }
+    let creator = Sleeper::start(&["unshare", "--net", "sleep", "60"]);
+    let net = creator.ns("net");
+    // Everything below happens inside the new mount namespace: a private tmpfs over /mnt, a
+    // file on it, and the netns bind-mounted onto that file. The host sees none of it.
+    let script = format!(
+        "mount -t tmpfs nsview-test /mnt && touch /mnt/netns && \
+         mount --bind /proc/{}/ns/net /mnt/netns && exec sleep 60",
+        creator.pid
+    );
+    let holder = Sleeper::start(&[
+        "unshare",
+        "--mount",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        &script,
+    ]);
+    let holder_mnt = holder.ns("mnt");
+    creator.stop();
+
+    let snapshot = live_scan();
+    assert_held(
+        &snapshot,
+        net,
+        NsKind::Net,
+        "private bind mount",
+        |h| matches!(h, Holder::BindMount { mnt_ns: Some(m), path, .. } if *m == holder_mnt && path == "/mnt/netns"),
+    );
+    let ns = snapshot.namespace(net).expect("found");
+    assert!(
+        ns.nsfs_paths.is_empty(),
+        "not visible in our own mount namespace: {:?}",
+        ns.nsfs_paths
+    );
+}
+
+#[test]
+fn hidden_intermediate_user_namespace() {
+    if !require_root("hidden_intermediate_user_namespace") {
+        return;
+    }
+    // Outer user namespace U1 holds no process: its only trace is being U2's parent.
+    let holder = Sleeper::start(&[
+        "unshare",
+        "--user",
+        "--map-root-user",
+        "unshare",
+        "--user",
+        "--map-root-user",
+        "sleep",
+        "60",
+    ]);
+    let inner = holder.ns("user");
+    let snapshot = live_scan();
+    let inner_ns = snapshot.namespace(inner).expect("inner user namespace");
+    let hidden = inner_ns.parent.expect("inner user namespace has a parent");
+    let own_user = ns_inode(std::process::id() as i32, "user").expect("own user ns");
+    assert_ne!(
+        hidden, own_user,
+        "the parent is the intermediate namespace, not the initial one"
+    );
+    assert_held(&snapshot, hidden, NsKind::User, "hidden user ns", |h| {
+        *h == Holder::Child { inode: inner }
+    });
+    let hidden_ns = snapshot.namespace(hidden).expect("hidden");
+    assert_eq!(hidden_ns.parent, Some(own_user));
+    assert_eq!(hidden_ns.owner_uid, Some(0), "created by root");
+}
+
+#[test]
+fn bind_mount_inside_a_process_less_mount_namespace() {
+    if !require_root("bind_mount_inside_a_process_less_mount_namespace") {
+        return;
+    }
+    let own_mnt = open_ns(std::process::id() as i32, "mnt");
+    if nsview::scan::mounts::nsfs_mounts_everywhere(&own_mnt).is_none() {
+        eprintln!(
+            "SKIP bind_mount_inside_a_process_less_mount_namespace: no NS_MNT_GET_NEXT/listmount"
+        );
+        return;
+    }
+    let creator = Sleeper::start(&["unshare", "--net", "sleep", "60"]);
+    let net = creator.ns("net");
+    let script = format!(
+        "mount -t tmpfs nsview-test /mnt && touch /mnt/netns && \
+         mount --bind /proc/{}/ns/net /mnt/netns && exec sleep 60",
+        creator.pid
+    );
+    let mounter = Sleeper::start(&[
+        "unshare",
+        "--mount",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        &script,
+    ]);
+    let mnt = mounter.ns("mnt");
+    // Only an fd keeps the mount namespace alive; only its bind mount keeps the netns alive.
+    let mnt_fd = open_ns(mounter.pid, "mnt");
+    let fd_holder = sleeper_holding(&[&mnt_fd]);
+    drop(mnt_fd);
+    mounter.stop();
+    creator.stop();
+
+    let snapshot = live_scan();
+    assert_held(&snapshot, mnt, NsKind::Mnt, "mount ns fd", |h| {
+        *h == Holder::Fd {
+            pid: fd_holder.pid,
+            fd: 3,
+        }
+    });
+    assert_held(
+        &snapshot,
+        net,
+        NsKind::Net,
+        "bind mount in a process-less mount ns",
+        |h| matches!(h, Holder::BindMount { mnt_ns: Some(m), path, via_pid: None } if *m == mnt && path == "/mnt/netns"),
+    );
+}

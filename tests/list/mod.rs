@@ -1,0 +1,519 @@
+//! `nsview --list` over fixture /proc trees (insta snapshots of every format and option), bad
+//! input, a closed pipe, and live comparisons with the installed lsns on namespaces the tests
+//! create themselves.
+
+use std::io::Read;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::util::{fixtures, nsview, require_program, require_root, stderr, stdout};
+
+/// A private copy of a fixture (so modes and owners can be set without touching the repo),
+/// with `/proc/PID` owners taken from its `uids` file when we may chown.
+struct Fixture {
+    dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    fn new(name: &str) -> Fixture {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let status = Command::new("cp")
+            .arg("-a")
+            .arg(fixtures().join(name))
+            .arg(dir.path().join("f"))
+            .status()
+            .expect("cp");
+        assert!(status.success());
+        let fixture = Fixture { dir };
+        if let Ok(uids) = std::fs::read_to_string(fixture.root().join("uids")) {
+            for line in uids.lines().filter(|l| !l.starts_with('#')) {
+                let mut fields = line.split_whitespace();
+                if let (Some(pid), Some(uid)) = (fields.next(), fields.next()) {
+                    let uid: u32 = uid.parse().expect("uid");
+                    // Without root the owner stays ours; snapshots then skip (see `owners_set`).
+                    let _ = std::os::unix::fs::lchown(fixture.proc().join(pid), Some(uid), None);
+                }
+            }
+        }
+        fixture
+    }
+
+    fn root(&self) -> PathBuf {
+        self.dir.path().join("f")
+    }
+
+    fn proc(&self) -> PathBuf {
+        self.root().join("proc")
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        nsview()
+            .arg("--proc-root")
+            .arg(self.proc())
+            .args(args)
+            .env("LANG", "C.UTF-8")
+            .env_remove("LC_ALL")
+            .env_remove("LC_CTYPE")
+            .output()
+            .expect("run nsview")
+    }
+
+    /// stdout of a successful run with an empty stderr.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert_eq!(stderr(&out), "", "{args:?}");
+        stdout(&out)
+    }
+}
+
+/// Fixture owners need chown; without root the snapshots would show our own uid.
+fn owners_set(test: &str) -> bool {
+    require_root(test)
+}
+
+#[test]
+fn fixture_formats() {
+    if !owners_set("fixture_formats") {
+        return;
+    }
+    let f = Fixture::new("basic");
+    insta::assert_snapshot!("list_table", f.ok(&["--list"]));
+    insta::assert_snapshot!("default_process_tree", f.ok(&["-n"]));
+    insta::assert_snapshot!("list_raw", f.ok(&["--list", "-r"]));
+    insta::assert_snapshot!("list_json", f.ok(&["--list", "-J"]));
+    insta::assert_snapshot!("tree_json", f.ok(&["-J", "-t", "uts", "-t", "pid"]));
+    insta::assert_snapshot!("output_all_nowrap", f.ok(&["--list", "--output-all", "-W"]));
+    insta::assert_snapshot!("net_defaults_wrap", f.ok(&["--list", "-t", "net"]));
+    insta::assert_snapshot!("net_json", f.ok(&["--list", "-t", "net", "-J"]));
+    insta::assert_snapshot!(
+        "output_plus",
+        f.ok(&["-l", "-o", "+uid,Path", "-t", "user"])
+    );
+    insta::assert_snapshot!("task", f.ok(&["-p", "100", "-o", "ns,type,pid,command"]));
+    insta::assert_snapshot!("namespace_processes", f.ok(&["4026532300"]));
+    insta::assert_snapshot!("namespace_processes_raw", f.ok(&["-r", "4026531836"]));
+    insta::assert_snapshot!(
+        "persistent",
+        f.ok(&["-P", "-o", "NS,TYPE,NPROCS,PATH,NSFS"])
+    );
+    insta::assert_snapshot!("owner_tree", f.ok(&["-T", "-t", "net"]));
+    insta::assert_snapshot!("column_list", f.ok(&["-H"]));
+}
+
+#[test]
+fn fixture_json_types() {
+    let f = Fixture::new("basic");
+    let json: serde_json::Value =
+        serde_json::from_str(&f.ok(&["--list", "-J", "--output-all"])).expect("valid JSON");
+    let rows = json["namespaces"].as_array().expect("array");
+    // Sorted by inode, numbers as numbers, empty cells as null, NSFS as an array.
+    let inodes: Vec<u64> = rows.iter().filter_map(|r| r["ns"].as_u64()).collect();
+    assert!(inodes.windows(2).all(|w| w[0] < w[1]), "{inodes:?}");
+    assert_eq!(inodes.len(), rows.len());
+    let held = rows
+        .iter()
+        .find(|r| r["ns"] == 4026532900u64)
+        .expect("bind-mounted netns");
+    assert_eq!(held["nprocs"], 0);
+    assert_eq!(held["pid"], serde_json::Value::Null);
+    assert_eq!(held["command"], serde_json::Value::Null);
+    assert_eq!(
+        held["nsfs"],
+        serde_json::json!(["/run/netns/blue", "/run/netns/blue too"])
+    );
+    let weird = rows.iter().find(|r| r["ns"] == 4026532300u64).expect("uts");
+    assert_eq!(weird["pid"], 100);
+    assert_eq!(weird["command"], "caf\u{fffd} --x");
+    // The zombie has no namespaces and the kernel threads count in the host's.
+    let host_pid = rows.iter().find(|r| r["ns"] == 4026531836u64).expect("pid");
+    assert_eq!(host_pid["nprocs"], 5);
+}
+
+#[test]
+fn fixture_unreadable_entry_is_a_gap_not_an_error() {
+    if !require_root("fixture_unreadable_entry_is_a_gap_not_an_error") {
+        return;
+    }
+    let f = Fixture::new("basic");
+    let entry = f.proc().join("101");
+    std::fs::set_permissions(&entry, std::os::unix::fs::PermissionsExt::from_mode(0o000))
+        .expect("chmod");
+    let mut cmd = nsview();
+    cmd.arg("--proc-root")
+        .arg(f.proc())
+        .args(["--list", "-J", "-t", "uts"]);
+    // SAFETY: prctl is async-signal-safe; the child only drops capabilities before exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            // CAP_DAC_OVERRIDE (1) and CAP_DAC_READ_SEARCH (2), from linux/capability.h.
+            for cap in [1 as libc::c_ulong, 2] {
+                if libc::prctl(libc::PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        });
+    }
+    let out = cmd.output().expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let note = stderr(&out);
+    assert_eq!(note.lines().count(), 1, "{note}");
+    assert!(
+        note.starts_with("nsview: note: could not read 1 process (permission denied"),
+        "{note}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    let uts = json["namespaces"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["ns"] == 4026532300u64))
+        .expect("uts row");
+    assert_eq!(uts["nprocs"], 1, "pid 101 could not be read");
+}
+
+#[test]
+fn bad_input_is_one_line_and_non_zero() {
+    let f = Fixture::new("basic");
+    let cases: &[(&[&str], &str)] = &[
+        (&["--list", "-o", "NS,foo"], "nsview: unknown column: foo\n"),
+        (
+            &["--list", "-t", "bogus"],
+            "nsview: unknown namespace type: bogus\n",
+        ),
+        (&["--list", "99"], "nsview: not found namespace: 99\n"),
+        (
+            &["--list", "abc"],
+            "nsview: invalid namespace argument: 'abc'\n",
+        ),
+        (
+            &["--list", "-p", "x1"],
+            "nsview: invalid PID argument: 'x1'\n",
+        ),
+        (
+            &["-J", "-r"],
+            "nsview: mutually exclusive arguments: --json --raw\n",
+        ),
+        (
+            &["-p", "1", "4026531836"],
+            "nsview: --task is mutually exclusive with <namespace>\n",
+        ),
+        (
+            &["--tree=sideways"],
+            "nsview: unknown tree type: sideways\n",
+        ),
+    ];
+    for (args, expected) in cases {
+        let out = f.run(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(stderr(&out), *expected, "{args:?}");
+        assert_eq!(stdout(&out), "", "{args:?}");
+    }
+    let out = nsview()
+        .args(["--list", "--proc-root", "/nonexistent/proc"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("nsview: cannot open proc root /nonexistent/proc"),
+        "{err}"
+    );
+    // A namespace of a type not selected is "not found", as in lsns.
+    let out = f.run(&["--list", "-t", "net", "4026532300"]);
+    assert_eq!(stderr(&out), "nsview: not found namespace: 4026532300\n");
+}
+
+#[test]
+fn closed_pipe_exits_quietly() {
+    let mut child = nsview()
+        .args(["--list", "--output-all"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Close our end before nsview has scanned, so its single write meets EPIPE.
+    drop(child.stdout.take());
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("read");
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(!err.contains("pipe"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+/// A bounded-lifetime process tree made by `unshare`, killed by PID when dropped.
+struct Sleeper {
+    unshare: std::process::Child,
+    /// The `sleep` inside all the new namespaces.
+    pid: i32,
+}
+
+impl Sleeper {
+    fn start(args: &[&str]) -> Option<Sleeper> {
+        let mut unshare = Command::new("unshare")
+            .args(args)
+            .args(["sleep", "60"])
+            .stdin(Stdio::null())
+            .spawn()
+            .ok()?;
+        let started = Instant::now();
+        let id = unshare.id();
+        let pid = loop {
+            let sleeping = find_sleep_under(id as i32);
+            if let Some(pid) = sleeping {
+                break pid;
+            }
+            if started.elapsed() > Duration::from_secs(5) {
+                let _ = unshare.kill();
+                let _ = unshare.wait();
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        Some(Sleeper { unshare, pid })
+    }
+
+    fn ns(&self, kind: &str) -> u64 {
+        let link = std::fs::read_link(format!("/proc/{}/ns/{kind}", self.pid)).expect("ns link");
+        let text = link.to_string_lossy();
+        text.trim_end_matches(']')
+            .rsplit('[')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .expect("inode")
+    }
+}
+
+impl Drop for Sleeper {
+    fn drop(&mut self) {
+        // SAFETY: kill(2) on a pid this test started.
+        unsafe { libc::kill(self.pid, libc::SIGKILL) };
+        let _ = self.unshare.kill();
+        let _ = self.unshare.wait();
+    }
+}
+
+/// The `sleep` process at the bottom of the chain started by `unshare` (pid `top`).
+fn find_sleep_under(top: i32) -> Option<i32> {
+    let mut pid = top;
+    for _ in 0..4 {
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+        if comm.trim() == "sleep" {
+            return Some(pid);
+        }
+        let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).ok()?;
+        pid = children.split_whitespace().next()?.parse().ok()?;
+    }
+    None
+}
+
+fn json_rows(output: &Output) -> Vec<serde_json::Value> {
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
+    value["namespaces"].as_array().cloned().unwrap_or_default()
+}
+
+fn live_ready(test: &str) -> bool {
+    require_root(test) && require_program(test, "unshare") && require_program(test, "lsns")
+}
+
+const ALL_TYPES: [&str; 8] = ["mnt", "net", "pid", "uts", "ipc", "user", "cgroup", "time"];
+
+#[test]
+fn live_every_type_matches_lsns() {
+    if !live_ready("live_every_type_matches_lsns") {
+        return;
+    }
+    let Some(sleeper) = Sleeper::start(&[
+        "--mount",
+        "--uts",
+        "--ipc",
+        "--net",
+        "--pid",
+        "--cgroup",
+        "--time",
+        "--user",
+        "--map-root-user",
+        "--fork",
+        "--kill-child",
+    ]) else {
+        eprintln!("SKIP live_every_type_matches_lsns: unshare could not create the namespaces");
+        return;
+    };
+    let inodes: Vec<u64> = ALL_TYPES.iter().map(|k| sleeper.ns(k)).collect();
+    let columns = "NS,TYPE,NPROCS,PID,PPID,UID,USER,COMMAND";
+    let ours = nsview()
+        .args(["--list", "-J", "-o", columns])
+        .output()
+        .expect("nsview");
+    let theirs = Command::new("lsns")
+        .args(["--list", "-J", "-o", columns])
+        .output()
+        .expect("lsns");
+    assert_eq!(ours.status.code(), Some(0), "{}", stderr(&ours));
+    let pick = |rows: Vec<serde_json::Value>| {
+        let mut mine: Vec<serde_json::Value> = rows
+            .into_iter()
+            .filter(|r| r["ns"].as_u64().is_some_and(|i| inodes.contains(&i)))
+            .collect();
+        mine.sort_by_key(|r| r["ns"].as_u64());
+        mine
+    };
+    let ours = pick(json_rows(&ours));
+    let theirs = pick(json_rows(&theirs));
+    assert_eq!(ours.len(), 8, "{ours:#?}");
+    assert_eq!(ours, theirs);
+    for row in &ours {
+        assert!(
+            row["command"]
+                .as_str()
+                .is_some_and(|c| c.contains("sleep") || c.contains("unshare"))
+        );
+    }
+}
+
+#[test]
+fn live_task_and_raw_columns_match_lsns() {
+    if !live_ready("live_task_and_raw_columns_match_lsns") {
+        return;
+    }
+    let Some(sleeper) = Sleeper::start(&["--uts", "--ipc", "--net", "--fork", "--kill-child"])
+    else {
+        eprintln!("SKIP live_task_and_raw_columns_match_lsns: unshare failed");
+        return;
+    };
+    let pid = sleeper.pid.to_string();
+    for args in [
+        vec![
+            "-r",
+            "-o",
+            "NS,TYPE,PID,PPID,USER,COMMAND,PATH",
+            "-p",
+            pid.as_str(),
+        ],
+        vec![
+            "-r",
+            "-n",
+            "-t",
+            "uts",
+            "-t",
+            "ipc",
+            "-o",
+            "NS,TYPE,NPROCS,PID,COMMAND",
+        ],
+        vec!["-r", "-t", "net", "-o", "NS,TYPE,PID,NETNSID,NSFS"],
+    ] {
+        let ours = nsview().arg("--list").args(&args).output().expect("nsview");
+        let theirs = Command::new("lsns")
+            .arg("--list")
+            .args(&args)
+            .output()
+            .expect("lsns");
+        // Compare the rows of our namespaces (and the header); the rest of the machine moves.
+        let keep = |text: String| -> Vec<String> {
+            let uts = sleeper.ns("uts").to_string();
+            let ipc = sleeper.ns("ipc").to_string();
+            let net = sleeper.ns("net").to_string();
+            text.lines()
+                .filter(|l| {
+                    l.starts_with("NS ")
+                        || [&uts, &ipc, &net].iter().any(|i| l.starts_with(i.as_str()))
+                })
+                .map(str::to_string)
+                .collect()
+        };
+        let (ours, theirs) = (keep(stdout(&ours)), keep(stdout(&theirs)));
+        assert!(!ours.is_empty(), "{args:?}");
+        assert_eq!(ours, theirs, "{args:?}");
+    }
+}
+
+#[test]
+fn live_hidden_user_namespace_trees_and_persistent() {
+    if !live_ready("live_hidden_user_namespace_trees_and_persistent") {
+        return;
+    }
+    // The outer unshare execs the inner one, so no process stays in the middle namespace.
+    let Some(sleeper) = Sleeper::start(&[
+        "--user",
+        "--map-root-user",
+        "unshare",
+        "--user",
+        "--map-root-user",
+        "--fork",
+        "--kill-child",
+    ]) else {
+        eprintln!("SKIP live_hidden_user_namespace_trees_and_persistent: unshare failed");
+        return;
+    };
+    let inner = sleeper.ns("user");
+    let pns = nsview()
+        .args(["--list", "-J", "-t", "user", "-o", "NS,PNS,NPROCS"])
+        .output()
+        .expect("nsview");
+    let rows = json_rows(&pns);
+    let parent = rows
+        .iter()
+        .find(|r| r["ns"] == inner)
+        .and_then(|r| r["pns"].as_u64())
+        .expect("inner user namespace with a parent");
+    let middle = rows
+        .iter()
+        .find(|r| r["ns"] == parent)
+        .expect("hidden parent listed");
+    assert_eq!(middle["nprocs"], 0);
+
+    // -T parent nests the inner namespace under the hidden one.
+    let tree = nsview()
+        .args(["-J", "-t", "user", "-o", "NS,NPROCS"])
+        .arg("--tree=parent")
+        .output()
+        .expect("nsview");
+    let text = stdout(&tree);
+    let value: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let found = find_child(&value["namespaces"], parent, inner);
+    assert!(found, "{text}");
+
+    // lsns 2.38 -T parent agrees that the inner namespace hangs under that parent.
+    let theirs = Command::new("lsns")
+        .args(["-J", "-t", "user", "-o", "NS,NPROCS", "--tree=parent"])
+        .output()
+        .expect("lsns");
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&theirs.stdout) {
+        assert!(
+            find_child(&value["namespaces"], parent, inner),
+            "lsns disagrees"
+        );
+    }
+
+    // -P lists the hidden one and not the inner one (it has processes).
+    let persistent = nsview()
+        .args(["-P", "-J", "-t", "user"])
+        .output()
+        .expect("nsview");
+    let rows = json_rows(&persistent);
+    assert!(rows.iter().any(|r| r["ns"] == parent));
+    assert!(!rows.iter().any(|r| r["ns"] == inner));
+    assert!(rows.iter().all(|r| r["nprocs"] == 0));
+}
+
+/// True when `child` appears under `parent` anywhere in a JSON tree.
+fn find_child(list: &serde_json::Value, parent: u64, child: u64) -> bool {
+    list.as_array().is_some_and(|rows| {
+        rows.iter().any(|row| {
+            let kids = &row["children"];
+            (row["ns"] == parent
+                && kids
+                    .as_array()
+                    .is_some_and(|k| k.iter().any(|c| c["ns"] == child)))
+                || find_child(kids, parent, child)
+        })
+    })
+}

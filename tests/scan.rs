@@ -1,0 +1,286 @@
+//! The scanner on fake /proc trees built in temp dirs: every per-entry oddity is data, the
+//! scan never fails because of one entry, and holders come out of fds, tasks and mountinfo.
+
+use std::fs;
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+
+use nsview::model::{Holder, Link, NsKind, ReadError};
+use nsview::scan::{ScanOptions, scan};
+
+const HOST: [(&str, u64); 8] = [
+    ("mnt", 4026531841),
+    ("net", 4026531840),
+    ("pid", 4026531836),
+    ("uts", 4026531838),
+    ("ipc", 4026531839),
+    ("user", 4026531837),
+    ("cgroup", 4026531835),
+    ("time", 4026531834),
+];
+
+/// A fake proc root in a temp dir, with `etc/passwd` beside it.
+struct FakeProc {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+}
+
+impl FakeProc {
+    fn new() -> FakeProc {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("proc");
+        fs::create_dir_all(&root).expect("mkdir proc");
+        fs::create_dir_all(dir.path().join("etc")).expect("mkdir etc");
+        fs::write(
+            dir.path().join("etc/passwd"),
+            "root:x:0:0::/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n",
+        )
+        .expect("passwd");
+        FakeProc { _dir: dir, root }
+    }
+
+    fn stat_line(pid: i32, comm: &str, state: char, ppid: i32, threads: u32) -> String {
+        format!(
+            "{pid} ({comm}) {state} {ppid} 1 1 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 {threads} 0 100 0 0\n"
+        )
+    }
+
+    /// A process dir with stat, cmdline and the given ns links (name, inode).
+    fn process(&self, pid: i32, comm: &str, cmdline: &[u8], links: &[(&str, u64)]) -> PathBuf {
+        self.process_with(pid, comm, 'S', 1, cmdline, links)
+    }
+
+    fn process_with(
+        &self,
+        pid: i32,
+        comm: &str,
+        state: char,
+        threads: u32,
+        cmdline: &[u8],
+        links: &[(&str, u64)],
+    ) -> PathBuf {
+        let dir = self.root.join(pid.to_string());
+        fs::create_dir_all(dir.join("ns")).expect("mkdir ns");
+        fs::write(
+            dir.join("stat"),
+            Self::stat_line(pid, comm, state, 1, threads),
+        )
+        .expect("stat");
+        fs::write(dir.join("cmdline"), cmdline).expect("cmdline");
+        // A live process always has these; their absence would read as "vanished mid-scan".
+        fs::create_dir_all(dir.join("fd")).expect("fd");
+        fs::write(
+            dir.join("mountinfo"),
+            "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n",
+        )
+        .expect("mountinfo");
+        for (name, inode) in links {
+            link_ns(&dir.join("ns"), name, inode_kind(name), *inode);
+        }
+        dir
+    }
+
+    fn options(&self) -> ScanOptions {
+        ScanOptions::for_root(Some(self.root.clone()))
+    }
+}
+
+fn inode_kind(link_name: &str) -> &str {
+    link_name.trim_end_matches("_for_children")
+}
+
+fn link_ns(ns_dir: &Path, name: &str, kind: &str, inode: u64) {
+    symlink(format!("{kind}:[{inode}]"), ns_dir.join(name)).expect("symlink");
+}
+
+fn with(base: &[(&'static str, u64)], changes: &[(&'static str, u64)]) -> Vec<(&'static str, u64)> {
+    base.iter()
+        .map(|(name, inode)| {
+            changes
+                .iter()
+                .find(|(n, _)| n == name)
+                .copied()
+                .unwrap_or((*name, *inode))
+        })
+        .chain(
+            changes
+                .iter()
+                .filter(|(n, _)| !base.iter().any(|(b, _)| b == n))
+                .copied(),
+        )
+        .collect()
+}
+
+#[test]
+fn groups_processes_and_reads_fields() {
+    let fake = FakeProc::new();
+    fake.process(1, "init", b"/sbin/init\0splash\0", &HOST);
+    fake.process(2, "kthreadd", b"", &HOST);
+    fake.process(
+        300,
+        "my (weird) name",
+        b"sleep\x00100\x00",
+        &with(&HOST, &[("net", 4026532500)]),
+    );
+    fake.process(
+        301,
+        "bad",
+        b"caf\xe9\0",
+        &with(
+            &HOST,
+            &[("net", 4026532500), ("pid_for_children", 4026531836)],
+        ),
+    );
+
+    let snapshot = scan(&fake.options()).expect("scan");
+    assert_eq!(snapshot.processes.len(), 4);
+    assert!(snapshot.gaps.is_empty(), "{:?}", snapshot.gaps);
+    let net = snapshot.namespace(4026532500).expect("new netns");
+    assert_eq!(net.kind, NsKind::Net);
+    assert_eq!(net.members, vec![300, 301]);
+    assert_eq!(net.lowest_pid(), Some(300));
+    assert_eq!(
+        snapshot.namespace(4026531840).expect("host net").members,
+        vec![1, 2]
+    );
+    assert_eq!(
+        snapshot.process(2).expect("kthread").command,
+        "kthreadd",
+        "empty cmdline falls back to comm"
+    );
+    assert_eq!(snapshot.process(300).expect("p").comm, "my (weird) name");
+    assert_eq!(snapshot.process(300).expect("p").command, "sleep 100");
+    assert_eq!(snapshot.process(301).expect("p").command, "caf\u{fffd}");
+    assert_eq!(
+        snapshot.user_names.get(&0).map(String::as_str),
+        Some("root"),
+        "passwd beside the fake root"
+    );
+}
+
+#[test]
+fn zombies_missing_links_and_broken_entries_are_data() {
+    let fake = FakeProc::new();
+    fake.process(1, "init", b"/sbin/init\0", &HOST);
+    // A zombie: stat says Z and there are no ns links at all.
+    fake.process_with(40, "defunct", 'Z', 1, b"", &[]);
+    // pid_for_children absent (fresh pid namespace without its first process).
+    fake.process(41, "unshare", b"unshare\0--pid\0", &HOST);
+    // A process that vanished between readdir and open: a dangling directory entry.
+    symlink("/nonexistent/42", fake.root.join("42")).expect("dangling");
+    // A stat that is garbage.
+    let garbled = fake.process(43, "x", b"x\0", &HOST);
+    fs::write(garbled.join("stat"), "43 (x").expect("garble");
+    // A link whose text is not a namespace.
+    let odd = fake.process(44, "odd", b"odd\0", &HOST);
+    fs::remove_file(odd.join("ns/uts")).expect("rm");
+    symlink("not-a-namespace", odd.join("ns/uts")).expect("odd link");
+    // Non-numeric entries are not processes.
+    fs::create_dir_all(fake.root.join("sys")).expect("sys");
+    fs::write(fake.root.join("uptime"), "1 1\n").expect("uptime");
+
+    let snapshot = scan(&fake.options()).expect("a broken entry never fails the scan");
+    let zombie = snapshot.process(40).expect("zombie kept");
+    assert!(zombie.is_zombie());
+    assert!(zombie.links.current.iter().all(|l| *l == Link::Absent));
+    assert_eq!(
+        snapshot.process(41).expect("p").links.pid_for_children,
+        Link::Absent
+    );
+    assert!(snapshot.process(42).is_none());
+    assert!(snapshot.process(43).is_none());
+    assert_eq!(
+        snapshot.process(44).expect("p").links.current[NsKind::Uts.index()],
+        Link::Unreadable(ReadError::Other(libc::EINVAL))
+    );
+    assert_eq!(snapshot.gaps.vanished.processes, 1, "{:?}", snapshot.gaps);
+    assert_eq!(snapshot.gaps.other.processes, 1, "{:?}", snapshot.gaps);
+    assert_eq!(snapshot.gaps.other.ns_links, 1, "{:?}", snapshot.gaps);
+    assert_eq!(snapshot.gaps.denied.processes, 0);
+    assert!(
+        !snapshot
+            .namespace(4026531838)
+            .expect("uts")
+            .members
+            .contains(&44)
+    );
+}
+
+#[test]
+fn threads_fds_for_children_and_mounts_become_holders() {
+    let fake = FakeProc::new();
+    let init = fake.process(1, "init", b"/sbin/init\0", &HOST);
+    symlink("1", fake.root.join("self")).expect("self");
+    fs::write(
+        init.join("mountinfo"),
+        "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n\
+         600 22 0:4 net:[4026532600] /run/netns/blue rw shared:5 - nsfs nsfs rw\n",
+    )
+    .expect("mountinfo");
+    // pid 50: two threads, one of them in another uts namespace; fds on a uts ns and a socket;
+    // time_for_children pointing at a time namespace nobody is in yet.
+    let p50 = fake.process_with(
+        50,
+        "svc",
+        'S',
+        2,
+        b"svc\0",
+        &with(&HOST, &[("time_for_children", 4026532700)]),
+    );
+    for (tid, uts) in [(50, 4026531838u64), (51, 4026532800)] {
+        let task = p50.join(format!("task/{tid}/ns"));
+        fs::create_dir_all(&task).expect("task");
+        for (name, inode) in with(&HOST, &[("uts", uts)]) {
+            link_ns(&task, name, name, inode);
+        }
+        fs::write(p50.join(format!("task/{tid}/comm")), "worker\n").expect("comm");
+    }
+    fs::create_dir_all(p50.join("fd")).expect("fd");
+    symlink("uts:[4026532900]", p50.join("fd/7")).expect("fd 7");
+    symlink("socket:[12345]", p50.join("fd/8")).expect("fd 8");
+    symlink("/dev/null", p50.join("fd/0")).expect("fd 0");
+
+    let snapshot = scan(&fake.options()).expect("scan");
+    let holders = |inode| {
+        snapshot
+            .namespace(inode)
+            .map(|ns| ns.holders.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        holders(4026532800),
+        vec![Holder::Thread { pid: 50, tid: 51 }]
+    );
+    assert_eq!(holders(4026532900), vec![Holder::Fd { pid: 50, fd: 7 }]);
+    assert_eq!(holders(4026532700), vec![Holder::ForChildren { pid: 50 }]);
+    assert_eq!(
+        snapshot.namespace(4026532700).map(|ns| ns.kind),
+        Some(NsKind::Time)
+    );
+    assert_eq!(
+        holders(4026532600),
+        vec![Holder::BindMount {
+            mnt_ns: Some(4026531841),
+            path: "/run/netns/blue".into(),
+            via_pid: Some(1)
+        }]
+    );
+    assert_eq!(
+        snapshot.namespace(4026532600).expect("blue").nsfs_paths,
+        vec!["/run/netns/blue".to_string()]
+    );
+    let svc = snapshot.process(50).expect("svc");
+    assert_eq!(
+        svc.odd_threads.len(),
+        1,
+        "only the thread that differs is kept"
+    );
+    assert_eq!(svc.odd_threads[0].comm, "worker");
+}
+
+#[test]
+fn unreadable_proc_root_is_an_error_not_a_panic() {
+    let options = ScanOptions::for_root(Some(PathBuf::from("/nonexistent/proc")));
+    let err = scan(&options).expect_err("no such root");
+    assert!(format!("{err:#}").contains("/nonexistent/proc"), "{err:#}");
+}

@@ -1,0 +1,508 @@
+//! The interactive UI's screens, rendered into ratatui's TestBackend from hand-made snapshots
+//! (`nsview::tui::sample`) and compared with committed insta snapshots; plus the 5,000-process
+//! measurement, the no-terminal message and the real-terminal run under tmux. (In a directory
+//! so cargo does not also build it as a test target of its own.)
+
+use std::time::{Duration, Instant};
+
+use nsview::tui::app::{Action, App, ChildOutcome, Launch, NodeKey, View};
+use nsview::tui::sample::{self, CONTAINER_USER, CONTAINER_UTS};
+use nsview::tui::view;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+
+fn app() -> App {
+    let mut app = App::new(false);
+    app.apply_scan(sample::small(), None);
+    app
+}
+
+fn draw(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+    terminal.draw(|frame| view::draw(app, frame)).expect("draw");
+    terminal
+}
+
+fn screen(app: &mut App, width: u16, height: u16) -> String {
+    draw(app, width, height).backend().to_string()
+}
+
+/// Draws once so the app knows its page size, then moves onto `key` with key actions.
+fn select(app: &mut App, key: NodeKey, width: u16, height: u16) {
+    draw(app, width, height);
+    app.update(Action::Home);
+    for _ in 0..app.rows.len() {
+        if app.selected() == Some(key) {
+            return;
+        }
+        app.update(Action::Down);
+    }
+    panic!("{key:?} not visible");
+}
+
+const SIZES: [(u16, u16, &str); 3] = [(80, 24, "80x24"), (160, 48, "160x48"), (40, 10, "40x10")];
+
+#[test]
+fn views_at_three_sizes() {
+    for view in View::ALL {
+        for (w, h, size) in SIZES {
+            let mut app = app();
+            app.update(Action::SelectView(view));
+            let name = format!("view_{}_{size}", view.title().replace(' ', "_"));
+            insta::assert_snapshot!(name, screen(&mut app, w, h));
+        }
+    }
+}
+
+#[test]
+fn owner_view_opened_container() {
+    let mut app = app();
+    app.update(Action::SelectView(View::Owner));
+    select(&mut app, NodeKey::Ns(CONTAINER_USER), 160, 48);
+    app.update(Action::Expand);
+    insta::assert_snapshot!(screen(&mut app, 160, 48));
+}
+
+#[test]
+fn namespace_detail() {
+    for (w, h, size) in SIZES {
+        let mut app = app();
+        select(&mut app, NodeKey::Ns(CONTAINER_UTS), w, h);
+        insta::assert_snapshot!(format!("detail_namespace_{size}"), screen(&mut app, w, h));
+    }
+    let mut app = app();
+    select(&mut app, NodeKey::Ns(sample::BLUE_NET), 160, 48);
+    insta::assert_snapshot!("detail_processless_netns", screen(&mut app, 160, 48));
+}
+
+#[test]
+fn process_detail() {
+    for (w, h, size) in SIZES {
+        let mut app = app();
+        select(&mut app, NodeKey::Ns(CONTAINER_UTS), w, h);
+        app.update(Action::Expand);
+        app.update(Action::Down);
+        app.update(Action::Down);
+        insta::assert_snapshot!(format!("detail_process_{size}"), screen(&mut app, w, h));
+    }
+}
+
+#[test]
+fn filter_active() {
+    for (w, h, size) in SIZES {
+        let mut app = app();
+        app.update(Action::StartFilter);
+        for c in "nginx".chars() {
+            app.update(Action::FilterInput(c));
+        }
+        insta::assert_snapshot!(format!("filter_typing_{size}"), screen(&mut app, w, h));
+    }
+    let mut app = app();
+    app.update(Action::StartFilter);
+    for c in "zzz".chars() {
+        app.update(Action::FilterInput(c));
+    }
+    app.update(Action::FilterDone);
+    insta::assert_snapshot!("filter_no_match_80x24", screen(&mut app, 80, 24));
+}
+
+#[test]
+fn help_overlay() {
+    for (w, h, size) in SIZES {
+        let mut app = app();
+        app.update(Action::ToggleHelp);
+        insta::assert_snapshot!(format!("help_{size}"), screen(&mut app, w, h));
+    }
+}
+
+#[test]
+fn error_status_line() {
+    for (w, h, size) in SIZES {
+        let mut app = app();
+        select(&mut app, NodeKey::Ns(CONTAINER_UTS), w, h);
+        let launch = Launch {
+            args: vec!["enter".into(), CONTAINER_UTS.to_string()],
+            what: format!("shell in uts:[{CONTAINER_UTS}]"),
+            pause: false,
+        };
+        app.child_finished(
+            &launch,
+            ChildOutcome::Exited {
+                code: 1,
+                error: Some("enter is not built yet".into()),
+            },
+        );
+        insta::assert_snapshot!(format!("error_status_{size}"), screen(&mut app, w, h));
+    }
+}
+
+#[test]
+fn command_prompt() {
+    let mut app = app();
+    select(&mut app, NodeKey::Ns(CONTAINER_UTS), 80, 24);
+    app.update(Action::StartPrompt);
+    for c in "hostname".chars() {
+        app.update(Action::PromptInput(c));
+    }
+    insta::assert_snapshot!(screen(&mut app, 80, 24));
+}
+
+#[test]
+fn appeared_and_vanished_marks() {
+    let mut app = app();
+    let mut next = sample::small();
+    next.processes.remove(&300);
+    next.namespaces.remove(&sample::FD_UTS);
+    for ns in next.namespaces.values_mut() {
+        ns.members.retain(|&p| p != 300);
+    }
+    let mut newcomer = next.processes[&412].clone();
+    newcomer.pid = 5000;
+    newcomer.command = "/usr/sbin/sshd -D -R".into();
+    next.processes.insert(5000, newcomer);
+    for ns in next.namespaces.values_mut() {
+        if ns.members.contains(&412) {
+            ns.members.push(5000);
+        }
+    }
+    app.apply_scan(next, None);
+    select(
+        &mut app,
+        NodeKey::Ns(sample::HOST[nsview::model::NsKind::Uts.index()]),
+        160,
+        48,
+    );
+    app.update(Action::Expand);
+    let screen = screen(&mut app, 160, 48);
+    assert!(
+        screen.contains("+         5000 root     /usr/sbin/sshd -D -R"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("-          300 alice    sleep 600"),
+        "{screen}"
+    );
+    assert!(screen.contains("-    4026532301     0"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn first_scan_pending_screen() {
+    let mut app = App::new(false);
+    insta::assert_snapshot!(screen(&mut app, 80, 24));
+}
+
+#[test]
+fn tiny_terminals_never_panic() {
+    for view in View::ALL {
+        for (w, h) in [(10, 3), (1, 1), (1, 4), (3, 20), (200, 2), (12, 5)] {
+            let mut app = app();
+            app.update(Action::SelectView(view));
+            app.update(Action::ToggleHelp);
+            screen(&mut app, w, h);
+            app.update(Action::ToggleHelp);
+            app.update(Action::End);
+            screen(&mut app, w, h);
+            app.update(Action::Click { column: 0, row: 1 });
+            app.update(Action::PageDown);
+            screen(&mut app, w, h);
+        }
+    }
+    let mut app = app();
+    insta::assert_snapshot!("tiny_10x3", screen(&mut app, 10, 3));
+}
+
+#[test]
+fn no_color_means_no_colour_and_colour_otherwise() {
+    let colours = |color: bool| {
+        let mut app = App::new(color);
+        app.apply_scan(sample::small(), None);
+        app.update(Action::ToggleHelp);
+        app.update(Action::ToggleHelp);
+        app.child_finished(
+            &Launch {
+                args: vec![],
+                what: "x".into(),
+                pause: false,
+            },
+            ChildOutcome::Exited {
+                code: 1,
+                error: None,
+            },
+        );
+        let terminal = draw(&mut app, 160, 48);
+        terminal
+            .backend()
+            .buffer()
+            .content()
+            .iter()
+            .filter(|cell| cell.fg != Color::Reset || cell.bg != Color::Reset)
+            .count()
+    };
+    assert_eq!(colours(false), 0);
+    assert!(colours(true) > 100);
+}
+
+/// 5,000 processes: build (scan applied: index and rows), render, 100 scroll steps, a filter
+/// keystroke. Timing is printed, not asserted (shared CI machines vary too much).
+#[test]
+fn five_thousand_processes_timing() {
+    let snapshot = sample::large(5000);
+    assert_eq!(snapshot.processes.len(), 5000);
+    let namespaces = snapshot.namespaces.len();
+    let mut app = App::new(true);
+    let started = Instant::now();
+    app.apply_scan(snapshot.clone(), None);
+    let build = started.elapsed();
+    // Open the host's namespaces so thousands of rows are visible in each view.
+    for view in View::ALL {
+        app.update(Action::SelectView(view));
+        draw(&mut app, 160, 48);
+        for _ in 0..4 {
+            app.update(Action::Down);
+            app.update(Action::Expand);
+        }
+    }
+    app.update(Action::SelectView(View::Type));
+    let rows = app.rows.len();
+    let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("test terminal");
+    let started = Instant::now();
+    terminal
+        .draw(|frame| view::draw(&mut app, frame))
+        .expect("draw");
+    let first_render = started.elapsed();
+    let started = Instant::now();
+    for step in 0..100 {
+        app.update(if step % 10 == 9 {
+            Action::PageDown
+        } else {
+            Action::Down
+        });
+        terminal
+            .draw(|frame| view::draw(&mut app, frame))
+            .expect("draw");
+    }
+    let scroll = started.elapsed();
+    let started = Instant::now();
+    app.update(Action::StartFilter);
+    app.update(Action::FilterInput('7'));
+    terminal
+        .draw(|frame| view::draw(&mut app, frame))
+        .expect("draw");
+    let filter = started.elapsed();
+    let started = Instant::now();
+    app.apply_scan(snapshot, None);
+    let rescan = started.elapsed();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "5000 processes, {namespaces} namespaces, {rows} visible rows: apply scan {:.1} ms, \
+         first render {:.1} ms, 100 scroll steps with render {:.1} ms ({:.2} ms/step), \
+         filter keystroke + render {:.1} ms, re-apply scan with filter {:.1} ms",
+        ms(build),
+        ms(first_render),
+        ms(scroll),
+        ms(scroll) / 100.0,
+        ms(filter),
+        ms(rescan)
+    );
+    assert!(
+        rows > 5000,
+        "the measurement should cover thousands of rows, got {rows}"
+    );
+}
+
+#[test]
+fn without_a_terminal_it_says_so() {
+    let output = crate::util::nsview()
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run nsview");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        crate::util::stderr(&output),
+        "nsview: no terminal; use `nsview --list` for a list\n"
+    );
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn bad_interval_is_a_usage_error() {
+    let output = crate::util::nsview()
+        .args(["--interval", "0"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run nsview");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(crate::util::stderr(&output).contains("--interval 0"));
+}
+
+/// A private tmux server (its own socket, so no other session is touched) and a sleeper in a
+/// fresh UTS namespace, both removed on drop.
+struct TmuxRig {
+    socket: String,
+    sleeper: std::process::Child,
+}
+
+impl TmuxRig {
+    fn tmux(&self, args: &[&str]) -> String {
+        let output = std::process::Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("run tmux");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", self.socket.as_str()];
+        args.extend_from_slice(keys);
+        self.tmux(&args);
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", &self.socket])
+    }
+
+    fn alternate_screen(&self) -> bool {
+        self.tmux(&[
+            "display-message",
+            "-p",
+            "-t",
+            &self.socket,
+            "#{alternate_on}",
+        ])
+        .trim()
+            == "1"
+    }
+
+    /// Polls the pane until `done` holds, or fails with the last screen after `secs`.
+    fn wait_for(&self, what: &str, secs: u64, done: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let screen = self.screen();
+            if done(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for TmuxRig {
+    fn drop(&mut self) {
+        self.tmux(&["kill-server"]);
+        let _ = self.sleeper.kill();
+        let _ = self.sleeper.wait();
+    }
+}
+
+fn uts_inode(pid: u32) -> Option<u64> {
+    let link = std::fs::read_link(format!("/proc/{pid}/ns/uts")).ok()?;
+    let text = link.to_string_lossy().into_owned();
+    text.strip_prefix("uts:[")?.strip_suffix(']')?.parse().ok()
+}
+
+/// The real terminal: nsview under tmux finds a UTS namespace with the filter, spawns a shell
+/// in it with `s`, and restores the terminal on `q`. Until `nsview enter` exists (branch
+/// `enter`), the shell cannot start: then the test checks that the error reaches the status
+/// line and the UI stays alive.
+#[test]
+fn tmux_filter_shell_and_restore() {
+    let test = "tui::tmux_filter_shell_and_restore";
+    if !crate::util::require_root(test)
+        || !crate::util::require_program(test, "tmux")
+        || !crate::util::require_program(test, "unshare")
+    {
+        return;
+    }
+    let tag = format!("nsview-tmux-{}", std::process::id());
+    let sleeper = std::process::Command::new("unshare")
+        .args(["--uts", "sh", "-c"])
+        .arg(format!("hostname {tag} && exec sleep 120"))
+        .spawn()
+        .expect("start the sleeper");
+    let rig = TmuxRig {
+        socket: tag.clone(),
+        sleeper,
+    };
+    let pid = rig.sleeper.id();
+    let own_uts = uts_inode(std::process::id()).expect("own uts");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let inode = loop {
+        // Once it is `sleep`, the hostname was set (exec follows `hostname` with &&).
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        if comm.trim() == "sleep"
+            && let Some(inode) = uts_inode(pid).filter(|&i| i != own_uts)
+        {
+            break inode;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the sleeper never got its uts ns"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+
+    rig.tmux(&[
+        "new-session",
+        "-d",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "-s",
+        &tag,
+        "/bin/sh",
+    ]);
+    let command = format!(
+        "SHELL=/bin/sh PS1='$ ' {} ; echo NSVIEW-EXIT=$?",
+        env!("CARGO_BIN_EXE_nsview")
+    );
+    rig.keys(&[&command, "Enter"]);
+    rig.wait_for("the UI", 20, |s| {
+        s.contains("1 by type") && s.contains("namespaces,")
+    });
+    assert!(rig.alternate_screen());
+
+    rig.keys(&["/"]);
+    rig.keys(&["-l", &inode.to_string()]);
+    rig.keys(&["Enter"]);
+    let screen = rig.wait_for("the filtered namespace", 10, |s| {
+        s.contains(&format!("/{inode}")) && s.contains(&format!("uts namespace {inode}"))
+    });
+    assert!(screen.contains("sleep 120"), "{screen}");
+    rig.keys(&["End"]);
+    rig.keys(&["s"]);
+
+    // The UI suspends itself and a shell runs inside the namespace, on the normal screen.
+    let shell_prompt = |s: &str| s.lines().rev().find(|l| !l.trim().is_empty()) == Some("$");
+    rig.wait_for("a shell on the normal screen", 15, |s| {
+        shell_prompt(s) && !rig.alternate_screen()
+    });
+    rig.keys(&["-l", "hostname"]);
+    rig.keys(&["Enter"]);
+    rig.wait_for("the hostname inside", 10, |s| {
+        s.lines().any(|l| l.trim() == tag)
+    });
+    rig.keys(&["-l", "exit"]);
+    rig.keys(&["Enter"]);
+    let screen = rig.wait_for("the UI again", 10, |s| s.contains("1 by type"));
+    assert!(rig.alternate_screen());
+    assert!(!screen.contains("error:"), "{screen}");
+
+    rig.keys(&["q"]);
+    let screen = rig.wait_for("the shell after quitting", 10, |s| {
+        s.contains("NSVIEW-EXIT=0")
+    });
+    assert!(!rig.alternate_screen(), "alternate screen left on");
+    assert!(
+        !screen.contains("1 by type"),
+        "UI left on the normal screen: {screen}"
+    );
+}
