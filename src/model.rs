@@ -293,6 +293,24 @@ impl Tally {
     pub fn total(&self) -> u32 {
         self.processes + self.ns_links + self.tasks + self.fds + self.mount_tables
     }
+
+    /// "2 processes, the ns links of 10 processes", or empty when all counts are zero.
+    pub fn describe(&self) -> String {
+        let count = |n: u32, one: &str, many: &str| {
+            (n > 0).then(|| format!("{n} {}", if n == 1 { one } else { many }))
+        };
+        [
+            count(self.processes, "process", "processes"),
+            count(self.ns_links, "process's ns links", "processes' ns links"),
+            count(self.tasks, "thread", "threads"),
+            count(self.fds, "process's fds", "processes' fds"),
+            count(self.mount_tables, "mount table", "mount tables"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ")
+    }
 }
 
 /// The honest part of a partial view: what the scan could not see, and why.
@@ -349,9 +367,94 @@ pub struct Snapshot {
     /// True when the scan ran without the capabilities to read every process
     /// (CAP_SYS_PTRACE for other users' ns links, CAP_SYS_ADMIN for the ioctls).
     pub unprivileged: bool,
+    /// Those capabilities, by name, when `unprivileged`.
+    pub missing_capabilities: Vec<String>,
 }
 
 impl Snapshot {
+    /// The short form of [`Snapshot::partial_view_note`] for a status line, e.g.
+    /// "12 unreadable (10 denied, 2 exited)" or "partial view: needs CAP_SYS_PTRACE ...".
+    pub fn partial_view_summary(&self) -> Option<String> {
+        if self.gaps.is_empty() && !self.unprivileged {
+            return None;
+        }
+        let parts: Vec<String> = [
+            (self.gaps.denied.total(), "denied"),
+            (self.gaps.vanished.total(), "exited"),
+            (self.gaps.other.total(), "errors"),
+        ]
+        .into_iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, why)| format!("{n} {why}"))
+        .collect();
+        let total: u32 = [&self.gaps.denied, &self.gaps.vanished, &self.gaps.other]
+            .iter()
+            .map(|t| t.total())
+            .sum();
+        let mut summary = if total > 0 {
+            format!("{total} unreadable ({})", parts.join(", "))
+        } else {
+            String::new()
+        };
+        if self.unprivileged {
+            if !summary.is_empty() {
+                summary.push_str("; ");
+            }
+            summary.push_str("partial view");
+            if !self.missing_capabilities.is_empty() {
+                summary.push_str(&format!(
+                    ": needs {}",
+                    self.missing_capabilities.join(" + ")
+                ));
+            }
+        }
+        Some(summary)
+    }
+
+    /// One line on what the scan could not read, or None when it read everything: the same
+    /// words on `--list`'s stderr and in the UI's status line. Denied links are normal even
+    /// for root (the kernel refuses PID 1's, for one), so with privileges the wording states
+    /// counts and causes without calling the view wrong; without them it names the capability
+    /// that would complete it.
+    pub fn partial_view_note(&self) -> Option<String> {
+        if self.gaps.is_empty() && !self.unprivileged {
+            return None;
+        }
+        let denied_why = if self.unprivileged {
+            "permission denied"
+        } else {
+            "permission denied, as the kernel answers even root for some, such as PID 1's"
+        };
+        let parts: Vec<String> = [
+            (&self.gaps.denied, denied_why),
+            (&self.gaps.vanished, "exited during the scan"),
+            (&self.gaps.other, "read errors"),
+        ]
+        .into_iter()
+        .filter_map(|(tally, why)| {
+            let counts = tally.describe();
+            (!counts.is_empty()).then(|| format!("{counts} ({why})"))
+        })
+        .collect();
+        let mut note = if self.unprivileged {
+            "partial view"
+        } else {
+            "note"
+        }
+        .to_string();
+        if !parts.is_empty() {
+            note.push_str(": could not read ");
+            note.push_str(&parts.join(", "));
+        }
+        if self.unprivileged && !self.missing_capabilities.is_empty() {
+            note.push_str(&format!(
+                "; {} would complete it",
+                self.missing_capabilities.join(" and ")
+            ));
+        }
+        Some(note)
+    }
+
     pub fn namespace(&self, inode: Inode) -> Option<&Namespace> {
         self.namespaces.get(&inode)
     }
@@ -388,5 +491,46 @@ impl Snapshot {
     /// The representative process of a namespace (lowest member pid), as lsns's PID column.
     pub fn representative(&self, ns: &Namespace) -> Option<&Process> {
         ns.lowest_pid().and_then(|pid| self.processes.get(&pid))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_view_notes_are_one_honest_line() {
+        let mut snapshot = Snapshot::default();
+        assert_eq!(snapshot.partial_view_note(), None);
+        snapshot.gaps.denied.ns_links = 1;
+        assert_eq!(
+            snapshot.partial_view_note().as_deref(),
+            Some(
+                "note: could not read 1 process's ns links (permission denied, as the kernel answers even root for some, such as PID 1's)"
+            )
+        );
+        snapshot.gaps.vanished.processes = 2;
+        snapshot.gaps.denied.fds = 3;
+        snapshot.unprivileged = true;
+        snapshot.missing_capabilities = vec!["CAP_SYS_PTRACE".into(), "CAP_SYS_ADMIN".into()];
+        assert_eq!(
+            snapshot.partial_view_note().as_deref(),
+            Some(
+                "partial view: could not read 1 process's ns links, 3 processes' fds (permission denied), \
+                  2 processes (exited during the scan); CAP_SYS_PTRACE and CAP_SYS_ADMIN would complete it"
+            )
+        );
+        assert_eq!(
+            snapshot.partial_view_summary().as_deref(),
+            Some(
+                "6 unreadable (4 denied, 2 exited); partial view: needs CAP_SYS_PTRACE + CAP_SYS_ADMIN"
+            )
+        );
+        // Unprivileged with nothing unreadable (only own processes exist) still says so.
+        snapshot.gaps = Gaps::default();
+        assert_eq!(
+            snapshot.partial_view_note().as_deref(),
+            Some("partial view; CAP_SYS_PTRACE and CAP_SYS_ADMIN would complete it")
+        );
     }
 }

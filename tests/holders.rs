@@ -408,3 +408,54 @@ fn bind_mount_inside_a_process_less_mount_namespace() {
         |h| matches!(h, Holder::BindMount { mnt_ns: Some(m), path, via_pid: None } if *m == mnt && path == "/mnt/netns"),
     );
 }
+
+#[test]
+fn unprivileged_list_says_the_view_is_partial() {
+    let test = "unprivileged_list_says_the_view_is_partial";
+    if !require_root(test) || !require_program(test, "setpriv") {
+        return;
+    }
+    // A process of root's that nobody may not look into, so there is always something hidden.
+    let hidden = Sleeper::start(&["unshare", "--uts", "sleep", "60"]);
+    let output = std::process::Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+        ])
+        .arg(env!("CARGO_BIN_EXE_nsview"))
+        .arg("--list")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("setpriv");
+    let stderr = crate::util::stderr(&output);
+    if stderr.contains("Permission denied") && !output.status.success() && output.stdout.is_empty()
+    {
+        eprintln!("SKIP {test}: nobody cannot execute the test binary here: {stderr}");
+        return;
+    }
+    assert!(
+        output.status.success(),
+        "exit 0 for a partial view: {stderr}"
+    );
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line on stderr: {stderr}");
+    assert!(
+        lines[0].starts_with("nsview: partial view: could not read "),
+        "{stderr}"
+    );
+    assert!(lines[0].contains("(permission denied)"), "{stderr}");
+    assert!(
+        lines[0].ends_with("CAP_SYS_PTRACE and CAP_SYS_ADMIN would complete it"),
+        "{stderr}"
+    );
+    // stdout is still a well-formed lsns table of what nobody can see, without root's sleeper.
+    let stdout = crate::util::stdout(&output);
+    assert!(stdout.starts_with("        NS TYPE"), "{stdout}");
+    assert!(
+        !stdout.contains(&hidden.ns("uts").to_string()),
+        "root's private uts namespace is not visible"
+    );
+}

@@ -20,7 +20,7 @@ use self::render::{Table, TableOptions};
 use self::rows::{CellSource, Row, Tree, TreeSymbols};
 use crate::cli::ListArgs;
 use crate::error::Exit;
-use crate::model::{Gaps, Holder, Inode, Namespace, NsKind, Pid, Snapshot, Tally};
+use crate::model::{Holder, Inode, Namespace, NsKind, Pid, Snapshot};
 use crate::scan::{self, ScanOptions};
 
 /// Output format.
@@ -323,7 +323,7 @@ pub fn run(args: &ListArgs, scan: ScanOptions) -> anyhow::Result<i32> {
         }
     };
     write_stdout(&text)?;
-    if let Some(note) = partial_view_note(&snapshot.gaps, snapshot.unprivileged) {
+    if let Some(note) = snapshot.partial_view_note() {
         eprintln!("nsview: {note}");
     }
     Ok(0)
@@ -444,66 +444,6 @@ fn terminal_width() -> Option<usize> {
     std::env::var("COLUMNS").ok()?.parse().ok()
 }
 
-/// One line on what the scan could not read, or None when it read everything. Denied ns
-/// links are normal even for root (the kernel refuses PID 1's and some kernel threads'), so
-/// the wording states counts and causes without calling the output wrong.
-pub fn partial_view_note(gaps: &Gaps, unprivileged: bool) -> Option<String> {
-    if gaps.is_empty() && !unprivileged {
-        return None;
-    }
-    // Denied links are normal even for root (the kernel refuses PID 1's, for one); say so
-    // unless the scan lacked privileges, where the missing capability is the real cause.
-    let denied_why = if unprivileged {
-        "permission denied"
-    } else {
-        "permission denied, as the kernel answers even root for some, such as PID 1's"
-    };
-    let mut parts = Vec::new();
-    for (tally, why) in [
-        (&gaps.denied, denied_why),
-        (&gaps.vanished, "exited during the scan"),
-        (&gaps.other, "read errors"),
-    ] {
-        let counts = tally_text(tally);
-        if !counts.is_empty() {
-            parts.push(format!("{counts} ({why})"));
-        }
-    }
-    let mut note = if unprivileged {
-        "partial view".to_string()
-    } else {
-        "note".to_string()
-    };
-    if !parts.is_empty() {
-        note.push_str(": could not read ");
-        note.push_str(&parts.join(", "));
-    }
-    if unprivileged {
-        let missing = scan::holders::missing_capabilities();
-        if !missing.is_empty() {
-            note.push_str(&format!("; {} would complete it", missing.join(" and ")));
-        }
-    }
-    Some(note)
-}
-
-fn tally_text(tally: &Tally) -> String {
-    let plural = |n: u32, one: &str, many: &str| {
-        (n > 0).then(|| format!("{n} {}", if n == 1 { one } else { many }))
-    };
-    [
-        plural(tally.processes, "process", "processes"),
-        plural(tally.ns_links, "ns link", "ns links"),
-        plural(tally.tasks, "task", "tasks"),
-        plural(tally.fds, "fd table", "fd tables"),
-        plural(tally.mount_tables, "mount table", "mount tables"),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(", ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -607,8 +547,8 @@ mod tests {
             Some((1, "unknown tree type: foo".into()))
         );
         assert!(
-            message(&["-Q", "NS > 1"])
-                .is_some_and(|(_, m)| m.starts_with("failed to parse \"NS > 1\": ")),
+            message(&["-Q", "NS > "])
+                .is_some_and(|(_, m)| m.starts_with("failed to parse \"NS > \": ")),
             "filter errors name the expression"
         );
     }
@@ -636,25 +576,5 @@ mod tests {
             .expect("valid")
             .scan_options(base);
         assert!(!members.fds && !members.mounts);
-    }
-
-    #[test]
-    fn notes_are_one_line_and_honest() {
-        assert_eq!(partial_view_note(&Gaps::default(), false), None);
-        let mut gaps = Gaps::default();
-        gaps.denied.ns_links = 10;
-        let note = partial_view_note(&gaps, false).expect("a note");
-        assert!(
-            note.starts_with("note: could not read 10 ns links (permission denied, as the kernel"),
-            "{note}"
-        );
-        assert!(!note.contains('\n'));
-        gaps.vanished.processes = 1;
-        let note = partial_view_note(&gaps, true).expect("a note");
-        assert!(note.starts_with("partial view: "), "{note}");
-        assert!(
-            note.contains("1 process (exited during the scan)"),
-            "{note}"
-        );
     }
 }

@@ -194,6 +194,12 @@ pub fn scan(options: &ScanOptions) -> Result<Snapshot> {
     }
     snapshot.user_names = users::names_for(&snapshot, &options.passwd);
     snapshot.unprivileged = options.is_live() && !holders::can_read_everything();
+    if snapshot.unprivileged {
+        snapshot.missing_capabilities = holders::missing_capabilities()
+            .into_iter()
+            .map(String::from)
+            .collect();
+    }
     Ok(snapshot)
 }
 

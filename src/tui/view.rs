@@ -10,7 +10,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use crate::model::{Gaps, Holder, NsKind, Snapshot};
+use crate::model::{Holder, NsKind, Snapshot};
 
 use super::app::{App, Area, Mark, Mode, NodeKey, Row, View};
 use super::detail::{self, Tone};
@@ -363,39 +363,6 @@ fn render_detail(app: &App, theme: Theme, frame: &mut Frame, area: Rect, stacked
     );
 }
 
-/// The calm note about what the scan could not read.
-pub fn gaps_note(gaps: &Gaps, unprivileged: bool) -> Option<String> {
-    let denied = gaps.denied.total();
-    let vanished = gaps.vanished.total();
-    let other = gaps.other.total();
-    let total = denied + vanished + other;
-    if total == 0 && !unprivileged {
-        return None;
-    }
-    let mut parts = Vec::new();
-    if denied > 0 {
-        parts.push(format!("{denied} denied"));
-    }
-    if vanished > 0 {
-        parts.push(format!("{vanished} exited meanwhile"));
-    }
-    if other > 0 {
-        parts.push(format!("{other} other errors"));
-    }
-    let mut note = if total > 0 {
-        format!("{total} entries unreadable ({})", parts.join(", "))
-    } else {
-        String::new()
-    };
-    if unprivileged {
-        if !note.is_empty() {
-            note.push_str("; ");
-        }
-        note.push_str("partial view: run as root for all");
-    }
-    Some(note)
-}
-
 fn status_line(app: &App, theme: Theme) -> Line<'static> {
     let mut spans = Vec::new();
     match &app.scan_info {
@@ -416,7 +383,7 @@ fn status_line(app: &App, theme: Theme) -> Line<'static> {
     if app.scanning && app.scan_info.is_some() {
         spans.push(Span::styled(" · rescanning", theme.dim()));
     }
-    if let Some(note) = gaps_note(&app.snapshot.gaps, app.snapshot.unprivileged) {
+    if let Some(note) = app.snapshot.partial_view_summary() {
         spans.push(Span::styled(format!(" · {note}"), theme.dim()));
     }
     let marks = (
