@@ -75,20 +75,25 @@ pub fn read_ns_links(dir: BorrowedFd<'_>, buf: &mut Vec<u8>) -> NsLinks {
 /// reads `pid:[..]` and `user:[..]` and ENOENT for the rest. So a mix of present and absent
 /// nsproxy links means the process passed exit_task_namespaces between two readlinks: it now
 /// has none of them. An absent pid or user link next to a present one means it was released
-/// mid-read, and so does EACCES or ESRCH next to a present link (proc_ns_get_link answers
-/// EACCES once the task is gone; a real permission problem denies every link alike): None.
-pub fn settle_exiting(mut links: NsLinks, supported: &[bool; 8]) -> Option<NsLinks> {
+/// mid-read: Err(Vanished), and so does EACCES or ESRCH next to a present link
+/// (proc_ns_get_link answers EACCES once the task is gone; a real permission problem denies
+/// every link alike): Err with that reason, so the gap says why. Other errors (a garbled link
+/// text) stay per-link.
+pub fn settle_exiting(mut links: NsLinks, supported: &[bool; 8]) -> Result<NsLinks, ReadError> {
     let is_ns = |l: &Link| matches!(l, Link::Ns(_));
     let any_present = links.current.iter().any(is_ns);
     let core_absent = [NsKind::Pid, NsKind::User]
         .into_iter()
         .any(|k| supported[k.index()] && links.current[k.index()] == Link::Absent);
-    let lost = links
-        .current
-        .iter()
-        .any(|l| matches!(l, Link::Unreadable(ReadError::Denied | ReadError::Vanished)));
-    if (core_absent || lost) && any_present {
-        return None;
+    if any_present && core_absent {
+        return Err(ReadError::Vanished);
+    }
+    let unreadable = links.current.iter().find_map(|l| match l {
+        Link::Unreadable(why @ (ReadError::Denied | ReadError::Vanished)) => Some(*why),
+        _ => None,
+    });
+    if any_present && let Some(why) = unreadable {
+        return Err(why);
     }
     let nsproxy = NsKind::ALL
         .into_iter()
@@ -107,7 +112,7 @@ pub fn settle_exiting(mut links: NsLinks, supported: &[bool; 8]) -> Option<NsLin
         links.pid_for_children = Link::Absent;
         links.time_for_children = Link::Absent;
     }
-    Some(links)
+    Ok(links)
 }
 
 fn read_one(dir: BorrowedFd<'_>, name: &str, buf: &mut Vec<u8>) -> Link {
@@ -238,7 +243,7 @@ mod tests {
         let whole = links_of(&NsKind::ALL);
         assert_eq!(
             settle_exiting(whole, &all),
-            Some(whole),
+            Ok(whole),
             "a live process is kept"
         );
         let zombie = links_of(&[Pid, User]);
@@ -246,35 +251,38 @@ mod tests {
         expected.pid_for_children = Link::Absent;
         assert_eq!(
             settle_exiting(zombie, &all),
-            Some(expected),
+            Ok(expected),
             "a zombie keeps pid, user"
         );
         // exit_task_namespaces ran after mnt and net were read: none of the nsproxy ones count.
         let torn = links_of(&[Mnt, Net, Pid, User]);
-        assert_eq!(settle_exiting(torn, &all), Some(expected));
+        assert_eq!(settle_exiting(torn, &all), Ok(expected));
         // released after the first links were read: gone.
-        assert_eq!(settle_exiting(links_of(&[Mnt, Net, Pid]), &all), None);
+        assert_eq!(
+            settle_exiting(links_of(&[Mnt, Net, Pid]), &all),
+            Err(ReadError::Vanished)
+        );
         let nothing = NsLinks::default();
-        assert_eq!(settle_exiting(nothing, &all), Some(nothing));
+        assert_eq!(settle_exiting(nothing, &all), Ok(nothing));
         // a kernel without time namespaces: time is absent everywhere and that is fine.
         let mut no_time = all;
         no_time[Time.index()] = false;
         let old = links_of(&[Mnt, Net, Pid, Uts, Ipc, User, Cgroup]);
-        assert_eq!(settle_exiting(old, &no_time), Some(old));
+        assert_eq!(settle_exiting(old, &no_time), Ok(old));
         // EACCES after a present link: released mid-read (proc_ns_get_link's EACCES).
         let mut released = whole;
         released.current[Cgroup.index()] = Link::Unreadable(ReadError::Denied);
-        assert_eq!(settle_exiting(released, &all), None);
+        assert_eq!(settle_exiting(released, &all), Err(ReadError::Denied));
         // denied throughout: kept, the gaps say why.
         let denied = NsLinks {
             current: [Link::Unreadable(ReadError::Denied); 8],
             ..NsLinks::default()
         };
-        assert_eq!(settle_exiting(denied, &all), Some(denied));
-        // another error is not an exit.
+        assert_eq!(settle_exiting(denied, &all), Ok(denied));
+        // another error (a garbled link text) is not an exit.
         let mut odd = whole;
         odd.current[Net.index()] = Link::Unreadable(ReadError::Other(libc::EINVAL));
-        assert_eq!(settle_exiting(odd, &all), Some(odd));
+        assert_eq!(settle_exiting(odd, &all), Ok(odd));
     }
 
     #[test]

@@ -16,7 +16,7 @@ pub mod netnsid;
 pub mod procs;
 pub mod users;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ffi::CString;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
@@ -293,7 +293,7 @@ fn scan_process(
     let links = links::read_ns_links(dir, &mut buffers.link);
     // Counting a process in some namespaces but not others would make per-type counts
     // disagree under churn.
-    let links = links::settle_exiting(links, supported).ok_or(ReadError::Vanished)?;
+    let links = links::settle_exiting(links, supported)?;
     // Counted once per process (its first unreadable link), so the note can say "N processes".
     let first_unreadable = links
         .current
@@ -413,6 +413,31 @@ fn merge_gaps(into: &mut Gaps, from: &Gaps) {
 /// Groups processes into namespaces and records thread and `*_for_children` holders.
 fn group_namespaces(snapshot: &mut Snapshot) {
     let mut namespaces: BTreeMap<Inode, Namespace> = BTreeMap::new();
+    // nsfs inodes are reused as soon as a namespace dies (lowest free id), so under churn one
+    // scan can read the same inode as two types from two processes. A process whose link
+    // collides with a namespace of another type is dropped as vanished (one of the two reads
+    // is stale), so every process kept is counted once in each type.
+    let colliding: Vec<Pid> = {
+        let mut kinds: HashMap<Inode, NsKind> = HashMap::new();
+        snapshot
+            .processes
+            .values()
+            .filter(|process| {
+                NsKind::ALL.into_iter().any(|kind| {
+                    process
+                        .ns(kind)
+                        .is_some_and(|inode| *kinds.entry(inode).or_insert(kind) != kind)
+                })
+            })
+            .map(|process| process.pid)
+            .collect()
+    };
+    for pid in colliding {
+        snapshot.processes.remove(&pid);
+        snapshot
+            .gaps
+            .record(GapSubject::Process, ReadError::Vanished);
+    }
     for process in snapshot.processes.values() {
         for kind in NsKind::ALL {
             if let Some(inode) = process.ns(kind) {
