@@ -301,7 +301,10 @@ fn issue7_an_inode_read_as_two_types_drops_one_process() {
 
     let snapshot = scan(&fake.options()).expect("scan");
     assert!(snapshot.process(60).is_some());
-    assert!(snapshot.process(61).is_none(), "the colliding process is dropped");
+    assert!(
+        snapshot.process(61).is_none(),
+        "the colliding process is dropped"
+    );
     assert_eq!(snapshot.gaps.vanished.processes, 1);
     let ns = snapshot.namespace(4026532900).expect("kept as uts");
     assert_eq!((ns.kind, ns.members.clone()), (NsKind::Uts, vec![60]));

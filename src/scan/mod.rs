@@ -276,11 +276,11 @@ fn scan_process(
     let dir = procs::open_dir(root, &name).map_err(ReadError::from_errno)?;
     let dir = dir.as_fd();
     let uid = procs::owner_uid(dir).map_err(ReadError::from_errno)?;
-    procs::read_file_at(dir, c"stat", &mut buffers.file).map_err(ReadError::from_errno)?;
+    procs::read_whole_at(dir, c"stat", &mut buffers.file).map_err(ReadError::from_errno)?;
     let stat = procs::parse_stat(&buffers.file).ok_or(ReadError::Other(libc::EINVAL))?;
 
     // cmdline is readable by anyone; an error here means the process is going away.
-    let command = match procs::read_file_at(dir, c"cmdline", &mut buffers.file) {
+    let command = match procs::read_whole_at(dir, c"cmdline", &mut buffers.file) {
         Ok(()) => procs::parse_cmdline(&buffers.file),
         Err(_) => String::new(),
     };
