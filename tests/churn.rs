@@ -44,3 +44,8 @@ fn assert_all_passed(tallies: &[(String, Tally)]) {
 fn scanner_stays_consistent_under_churn() {
     assert_all_passed(&churn(&["lib"], 30));
 }
+
+#[test]
+fn list_never_fails_or_tears_under_churn() {
+    assert_all_passed(&churn(&["list", "list-json"], 15));
+}

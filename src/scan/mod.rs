@@ -17,7 +17,6 @@ pub mod procs;
 pub mod users;
 
 use std::collections::{BTreeMap, HashMap};
-use std::ffi::CString;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
@@ -48,6 +47,11 @@ pub struct ScanOptions {
     /// Parent, owner, owner uid and namespace id through the nsfs ioctls; also finds namespaces
     /// no process is in (hidden parents and owners). Needs the real /proc.
     pub relations: bool,
+    /// Read every process's cmdline. Off, only each namespace's representative (its
+    /// lowest-pid member, lsns's PID and COMMAND) gets `command` from cmdline; the others
+    /// carry their `comm` there. cmdline is one of the dearer reads (it copies from the
+    /// process's memory), so namespace-row listings skip it.
+    pub all_commands: bool,
     /// Scanner threads; 0 means one per core (at most 4).
     pub workers: usize,
 }
@@ -62,6 +66,7 @@ impl Default for ScanOptions {
             sockets: true,
             mounts: true,
             relations: true,
+            all_commands: true,
             workers: 0,
         }
     }
@@ -122,7 +127,9 @@ struct WorkerOutput {
 /// Scans the proc root into a snapshot.
 pub fn scan(options: &ScanOptions) -> Result<Snapshot> {
     let root = open_proc_root(&options.proc_root)?;
-    let pids = list_pids(root.as_fd())
+    let pids = rustix::fs::Dir::read_from(root.as_fd())
+        .map_err(std::io::Error::from)
+        .and_then(|mut dir| list_pids(&mut dir))
         .with_context(|| format!("cannot read {}", options.proc_root.display()))?;
 
     // Our own links tell which kinds this kernel has; a fake root without `self` gets none,
@@ -174,6 +181,9 @@ pub fn scan(options: &ScanOptions) -> Result<Snapshot> {
     snapshot.self_links = self_links;
 
     group_namespaces(&mut snapshot);
+    if !options.all_commands {
+        read_representative_commands(&mut snapshot, root.as_fd());
+    }
     for (pid, fd, kind, inode) in ns_fds {
         add_holder(&mut snapshot, inode, Some(kind), Holder::Fd { pid, fd });
     }
@@ -214,9 +224,8 @@ fn open_proc_root(path: &Path) -> Result<OwnedFd> {
     .with_context(|| format!("cannot open proc root {}", path.display()))
 }
 
-/// The numeric entries of a proc root, ascending.
-fn list_pids(root: BorrowedFd<'_>) -> std::io::Result<Vec<Pid>> {
-    let dir = rustix::fs::Dir::read_from(root)?;
+/// The numeric entries of a proc root (or task directory), ascending.
+fn list_pids(dir: &mut rustix::fs::Dir) -> std::io::Result<Vec<Pid>> {
     let mut pids = Vec::with_capacity(1024);
     for entry in dir {
         let entry = entry?;
@@ -272,17 +281,19 @@ fn scan_process(
     buffers: &mut Buffers,
     gaps: &mut Gaps,
 ) -> Result<ProcessScan, ReadError> {
-    let name = CString::new(pid.to_string()).map_err(|_| ReadError::Other(libc::EINVAL))?;
-    let dir = procs::open_dir(root, &name).map_err(ReadError::from_errno)?;
+    let mut name = [0u8; 24];
+    let name = links::decimal_name(pid as u64, &mut name);
+    let dir = procs::open_dir(root, name).map_err(ReadError::from_errno)?;
     let dir = dir.as_fd();
     let uid = procs::owner_uid(dir).map_err(ReadError::from_errno)?;
     procs::read_whole_at(dir, c"stat", &mut buffers.file).map_err(ReadError::from_errno)?;
     let stat = procs::parse_stat(&buffers.file).ok_or(ReadError::Other(libc::EINVAL))?;
 
     // cmdline is readable by anyone; an error here means the process is going away.
-    let command = match procs::read_whole_at(dir, c"cmdline", &mut buffers.file) {
-        Ok(()) => procs::parse_cmdline(&buffers.file),
-        Err(_) => String::new(),
+    let command = if options.all_commands {
+        read_command(dir, c"cmdline", &mut buffers.file)
+    } else {
+        String::new()
     };
     let command = if command.is_empty() {
         stat.comm.clone()
@@ -336,6 +347,43 @@ fn scan_process(
     })
 }
 
+/// cmdline joined by spaces; empty when unreadable (the process is going away) or empty.
+fn read_command(dir: BorrowedFd<'_>, path: &std::ffi::CStr, buf: &mut Vec<u8>) -> String {
+    match procs::read_whole_at(dir, path, buf) {
+        Ok(()) => procs::parse_cmdline(buf),
+        Err(_) => String::new(),
+    }
+}
+
+/// Reads cmdline for the lowest-pid member of every namespace only (`all_commands` off).
+fn read_representative_commands(snapshot: &mut Snapshot, root: BorrowedFd<'_>) {
+    let mut pids: Vec<Pid> = snapshot
+        .namespaces
+        .values()
+        .filter_map(|ns| ns.lowest_pid())
+        .collect();
+    pids.sort_unstable();
+    pids.dedup();
+    let mut buf = Vec::new();
+    for pid in pids {
+        // "PID/cmdline" relative to the proc root, built on the stack.
+        let mut digits = [0u8; 24];
+        let digits = links::decimal_name(pid as u64, &mut digits).to_bytes();
+        let mut path = [0u8; 40];
+        path[..digits.len()].copy_from_slice(digits);
+        path[digits.len()..digits.len() + 9].copy_from_slice(b"/cmdline\0");
+        let Ok(path) = std::ffi::CStr::from_bytes_until_nul(&path) else {
+            continue;
+        };
+        let command = read_command(root, path, &mut buf);
+        if let Some(process) = snapshot.processes.get_mut(&pid)
+            && !command.is_empty()
+        {
+            process.command = command;
+        }
+    }
+}
+
 /// Threads whose links differ from the process's. The main thread (tid == pid) is the process.
 fn scan_threads(
     dir: BorrowedFd<'_>,
@@ -356,19 +404,25 @@ fn scan_threads(
             return Vec::new();
         }
     };
-    let tids = match list_pids(task_dir.as_fd()) {
-        Ok(tids) => tids,
+    // Dir::new keeps our fd; Dir::read_from would reopen it.
+    let listed = rustix::fs::Dir::new(task_dir)
+        .map_err(std::io::Error::from)
+        .and_then(|mut dir| Ok((list_pids(&mut dir)?, dir)));
+    let (tids, task_dir) = match listed {
+        Ok(listed) => listed,
         Err(e) => {
             gaps.record(GapSubject::Task, ReadError::from_io(&e));
             return Vec::new();
         }
     };
+    let Ok(task_dir) = task_dir.fd() else {
+        return Vec::new();
+    };
     let mut odd = Vec::new();
+    let mut name = [0u8; 24];
     for tid in tids.into_iter().filter(|&tid| tid != pid) {
-        let Ok(name) = CString::new(tid.to_string()) else {
-            continue;
-        };
-        let tdir = match procs::open_dir(task_dir.as_fd(), &name) {
+        let name = links::decimal_name(tid as u64, &mut name);
+        let tdir = match procs::open_dir(task_dir, name) {
             Ok(fd) => fd,
             Err(errno) => {
                 gaps.record(GapSubject::Task, ReadError::from_errno(errno));

@@ -109,9 +109,11 @@ impl Programs {
     }
 }
 
-/// Options the bare process-link scan uses: links, stat and cmdline only.
+/// Options the bare process-link scan uses: links and stat per process (plus the owner uid),
+/// cmdline for namespace representatives only.
 pub fn bare_options() -> ScanOptions {
     ScanOptions {
+        all_commands: false,
         threads: false,
         fds: false,
         sockets: false,
