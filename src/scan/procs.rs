@@ -112,7 +112,7 @@ fn read_at(
         }
         let asked = buf.spare_capacity_mut().len();
         match rustix::io::read(fd.as_fd(), buf.spare_capacity_mut()) {
-            Ok((filled, _)) if filled.is_empty() => return Ok(()),
+            Ok(([], _)) => return Ok(()),
             Ok((filled, _)) => {
                 let n = filled.len();
                 // SAFETY: read initialised `n` bytes of the spare capacity.

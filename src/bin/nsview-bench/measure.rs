@@ -18,11 +18,11 @@ pub enum Subject {
     ListJson,
     Lsns,
     LsnsJson,
-    /// `scan` with default options, in process.
+    /// `scan` with default options, in `nsview-bench once scan`.
     Scan,
-    /// `scan` with threads, fds, sockets, mounts and relations off, in process.
+    /// `scan` with threads, fds, sockets, mounts and relations off (and all_commands), in `nsview-bench once bare`.
     BareScan,
-    /// The minimal scan program, in process.
+    /// The minimal scan program, in `nsview-bench once floor`.
     Floor,
     /// What the TUI does on each refresh, in process.
     TuiRefresh,
@@ -165,9 +165,11 @@ pub struct Run {
     pub ok: bool,
 }
 
-/// Times one run: a child process for the CLI subjects, a call for the in-process ones.
+/// Times one run in a fresh child process (`nsview-bench once` for the library subjects, so
+/// the scanner and the floor start from the same state), except the TUI refresh, which runs
+/// in this process against the `App` kept from the previous refresh, as the UI does.
 pub fn time_once(programs: &Programs, subject: Subject) -> Run {
-    if subject.once_name().is_some() {
+    if subject == Subject::TuiRefresh {
         let start = Instant::now();
         let ok = run_in_process(subject).is_ok();
         return Run {
