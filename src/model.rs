@@ -182,6 +182,11 @@ pub struct Process {
     pub comm: String,
     /// argv joined by spaces, decoded lossily; equal to `comm` when empty (kernel threads).
     pub command: String,
+    /// The joined argv as the kernel gave it, kept only when it is not valid UTF-8 (then
+    /// `command` shows U+FFFD in its place): lsns's raw and table output escape the original
+    /// bytes (`caf\xe9`), not the replacement character.
+    #[serde(skip)]
+    pub command_bytes: Option<Vec<u8>>,
     /// One-letter state from stat (`R`, `S`, `Z`, ...).
     pub state: char,
     pub links: NsLinks,
@@ -483,7 +488,7 @@ impl Snapshot {
         self.processes.get(&1).and_then(|p| p.ns(kind)).or_else(|| {
             self.processes
                 .get(&2)
-                .filter(|p| p.ppid == 0)
+                .filter(|p| p.ppid == 0 && p.comm == "kthreadd")
                 .and_then(|p| p.ns(kind))
         })
     }

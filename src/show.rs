@@ -1,9 +1,353 @@
 //! `nsview show`: a readable (or JSON) report of what is inside one namespace.
+//!
+//! The argument is validated into an inode first; the snapshot and the details come from
+//! `scan` and `details`; this module only formats. Things that could not be read are printed
+//! as such, never as errors: only an unknown or malformed namespace fails.
+
+use std::io::Write;
+
+use anyhow::Context;
+use serde::Serialize;
 
 use crate::cli::ShowArgs;
-use crate::scan::ScanOptions;
+use crate::details::{self, ContainerIndex, ContainerRow, KindDetails, NamespaceDetails};
+use crate::error::Exit;
+use crate::model::{Inode, NsKind, Snapshot};
+use crate::scan::{self, ScanOptions, links};
+
+/// The `show` argument: an inode, or a link text (`uts:[4026532301]`) which also names a type.
+pub fn parse_namespace_arg(text: &str) -> Option<(Option<NsKind>, Inode)> {
+    let text = text.trim();
+    if let Some((kind, inode)) = links::parse_ns_link(text.as_bytes()) {
+        return Some((Some(kind), inode));
+    }
+    links::parse_decimal(text.as_bytes()).map(|inode| (None, inode))
+}
+
+/// The JSON document: the details plus the container matrix rows of its containers.
+#[derive(Serialize)]
+struct Report<'a> {
+    #[serde(flatten)]
+    details: &'a NamespaceDetails,
+    container_namespaces: Vec<ContainerRow>,
+}
 
 /// Runs `nsview show` and returns the exit code.
-pub fn run(_args: &ShowArgs, _scan: ScanOptions) -> anyhow::Result<i32> {
-    anyhow::bail!("show is not built yet")
+pub fn run(args: &ShowArgs, scan: ScanOptions) -> anyhow::Result<i32> {
+    let (kind, inode) = parse_namespace_arg(&args.namespace).ok_or_else(|| {
+        Exit::failure(format!(
+            "invalid namespace '{}': expected an inode or a link text such as net:[4026531840]",
+            args.namespace
+        ))
+    })?;
+    let snapshot = scan::scan(&scan)?;
+    let Some(ns) = snapshot.namespace(inode) else {
+        return Err(Exit::failure(format!("no namespace with inode {inode}")).into());
+    };
+    if let Some(kind) = kind
+        && kind != ns.kind
+    {
+        return Err(Exit::failure(format!(
+            "namespace {inode} is a {} namespace, not {kind}",
+            ns.kind
+        ))
+        .into());
+    }
+    let found = details::read(&snapshot, inode, &scan.proc_root)
+        .map_err(|e| Exit::failure(e.to_string()))?;
+    let index = ContainerIndex::build(&snapshot, &scan.proc_root);
+    let rows: Vec<ContainerRow> = index
+        .matrix(&snapshot)
+        .into_iter()
+        .filter(|row| found.containers.contains(&row.container))
+        .collect();
+
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let report = Report {
+            details: &found,
+            container_namespaces: rows,
+        };
+        // Serialise first: serde_json's writer errors hide the io::Error a closed pipe is.
+        let mut text = serde_json::to_string_pretty(&report).context("encoding JSON")?;
+        text.push('\n');
+        out.write_all(text.as_bytes()).context("writing JSON")?;
+    } else {
+        out.write_all(render(&snapshot, &found, &rows).as_bytes())
+            .context("writing the report")?;
+    }
+    out.flush().context("writing the report")?;
+    Ok(0)
+}
+
+/// Width of the label column.
+const LABEL: usize = 14;
+
+struct Text(String);
+
+impl Text {
+    fn row(&mut self, label: &str, value: impl std::fmt::Display) {
+        self.0.push_str(&format!("{label:<LABEL$}{value}\n"));
+    }
+    /// Continuation lines under the previous row's value.
+    fn more(&mut self, value: impl std::fmt::Display) {
+        self.row("", value);
+    }
+    fn rows<I: IntoIterator<Item = String>>(&mut self, label: &str, values: I, empty: &str) {
+        let mut values = values.into_iter();
+        match values.next() {
+            None => self.row(label, empty),
+            Some(first) => {
+                self.row(label, first);
+                values.for_each(|v| self.more(v));
+            }
+        }
+    }
+    fn line(&mut self, text: &str) {
+        self.0.push_str(text);
+        self.0.push('\n');
+    }
+}
+
+fn or_none(value: &Option<String>) -> &str {
+    value.as_deref().unwrap_or("(unknown)")
+}
+
+/// Text lines shown per pid-namespace member table; the JSON has them all.
+const MEMBER_ROWS: usize = 20;
+
+/// The readable report.
+pub fn render(snapshot: &Snapshot, d: &NamespaceDetails, rows: &[ContainerRow]) -> String {
+    let mut t = Text(String::new());
+    t.line(&format!("{}:[{}]", d.kind, d.inode));
+    t.row("processes", d.members);
+    if let Some(via) = &d.via {
+        let task = via
+            .tid
+            .map(|tid| format!(" thread {tid}"))
+            .unwrap_or_default();
+        t.row("read via", format!("pid {}{task} ({})", via.pid, via.comm));
+    }
+    if let Some(ns) = snapshot.namespace(d.inode) {
+        if let Some(owner) = ns.owner {
+            t.row("owner", format!("user:[{owner}]"));
+        }
+        if let Some(id) = ns.ns_id {
+            t.row("ns id", id);
+        }
+        if !ns.nsfs_paths.is_empty() {
+            t.rows("bind mounts", ns.nsfs_paths.iter().cloned(), "");
+        }
+    }
+    let host = match (d.shared_with_host, snapshot.host_ns(d.kind)) {
+        (Some(true), _) => "yes".to_string(),
+        (Some(false), Some(host)) => format!("no (the host's is {}:[{host}])", d.kind),
+        _ => "(unknown: neither pid 1 nor kthreadd readable)".to_string(),
+    };
+    t.row("host's", host);
+    t.rows(
+        "container",
+        d.containers.iter().map(|c| match &c.pod_uid {
+            Some(pod) => format!("{} pod {pod}", c.label()),
+            None => c.label(),
+        }),
+        "(none)",
+    );
+    for row in rows {
+        let marks: Vec<String> = row
+            .namespaces
+            .iter()
+            .map(|m| {
+                let whose = match m.shared_with_host {
+                    Some(true) => "host",
+                    Some(false) => "own",
+                    None => "?",
+                };
+                format!("{}={whose}", m.kind)
+            })
+            .collect();
+        t.row(
+            "container ns",
+            format!("{}: {}", row.container.short_id, marks.join(" ")),
+        );
+    }
+    t.line("");
+    render_kind(&mut t, snapshot, &d.details);
+    if !d.unavailable.is_empty() {
+        t.line("");
+        t.rows("unavailable", d.unavailable.iter().cloned(), "");
+    }
+    t.0
+}
+
+fn render_kind(t: &mut Text, snapshot: &Snapshot, details: &KindDetails) {
+    match details {
+        KindDetails::User(u) => {
+            t.rows(
+                "uid map",
+                u.uid_map.iter().map(|r| r.to_string()),
+                "(empty)",
+            );
+            t.rows(
+                "gid map",
+                u.gid_map.iter().map(|r| r.to_string()),
+                "(empty)",
+            );
+            t.row("setgroups", or_none(&u.setgroups));
+            let owner = match u.owner_uid {
+                Some(uid) => format!("{uid} ({})", snapshot.user_name(uid)),
+                None => "(unknown)".into(),
+            };
+            t.row("created by", owner);
+            let depth = u.depth.map_or("(unknown)".into(), |d| d.to_string());
+            match u.parent {
+                Some(parent) => t.row("depth", format!("{depth} (parent user:[{parent}])")),
+                None => t.row("depth", depth),
+            }
+        }
+        KindDetails::Pid(p) => {
+            let init = p.init.as_ref().map_or(
+                "(none found: pid 1 inside has exited or is unreadable)".into(),
+                |i| format!("pid {} ({}), pid 1 inside", i.pid, i.comm),
+            );
+            t.row("init", init);
+            let depth = p.depth.map_or("(unknown)".into(), |d| d.to_string());
+            match p.parent {
+                Some(parent) => t.row("depth", format!("{depth} (parent pid:[{parent}])")),
+                None => t.row("depth", depth),
+            }
+            let mut lines = vec![format!("{:<9}{:<20}COMMAND", "PID", "NSPID")];
+            lines.extend(p.members.iter().take(MEMBER_ROWS).map(|m| {
+                let nspid: Vec<String> = m.nspid.iter().map(|n| n.to_string()).collect();
+                format!("{:<9}{:<20}{}", m.pid, nspid.join(" "), m.comm)
+            }));
+            if p.members.len() > MEMBER_ROWS {
+                lines.push(format!("... and {} more", p.members.len() - MEMBER_ROWS));
+            }
+            t.rows("members", lines, "");
+        }
+        KindDetails::Uts(u) => {
+            t.row("hostname", or_none(&u.hostname));
+            t.row("domainname", or_none(&u.domainname));
+        }
+        KindDetails::Net(n) => {
+            t.row(
+                "netnsid",
+                n.netnsid
+                    .map_or("(none assigned)".into(), |id| id.to_string()),
+            );
+            t.row("source", n.source.unwrap_or("(none)"));
+            let mut lines = Vec::new();
+            for i in &n.interfaces {
+                let index = i.index.map(|x| format!("{x}: ")).unwrap_or_default();
+                let kind = i
+                    .kind
+                    .as_ref()
+                    .map(|k| format!(" ({k})"))
+                    .unwrap_or_default();
+                let mut head = format!("{index}{}{kind}", i.name);
+                if let Some(state) = &i.state {
+                    head.push_str(&format!(" {state}"));
+                }
+                if let Some(mtu) = i.mtu {
+                    head.push_str(&format!(" mtu {mtu}"));
+                }
+                if let Some(mac) = &i.mac {
+                    head.push_str(&format!(" mac {mac}"));
+                }
+                lines.push(head);
+                if let Some(peer) = &i.peer {
+                    let name = peer
+                        .name
+                        .clone()
+                        .unwrap_or_else(|| format!("if{}", peer.index));
+                    let whose = match peer.netns {
+                        Some(inode) => format!(" in net:[{inode}]"),
+                        None => peer
+                            .link_netnsid
+                            .map(|id| format!(" in netnsid {id}"))
+                            .unwrap_or_default(),
+                    };
+                    lines.push(format!("    peer {name}{whose}"));
+                }
+                lines.extend(i.addresses.iter().map(|a| format!("    {a}")));
+            }
+            t.rows("interfaces", lines, "(none)");
+            t.rows(
+                "default route",
+                n.default_routes.iter().map(|r| {
+                    let via = r
+                        .gateway
+                        .as_ref()
+                        .map(|g| format!(" via {g}"))
+                        .unwrap_or_default();
+                    let dev = r
+                        .device
+                        .as_ref()
+                        .map(|d| format!(" dev {d}"))
+                        .unwrap_or_default();
+                    format!("{}{via}{dev}", r.family)
+                }),
+                "(none)",
+            );
+        }
+        KindDetails::Mnt(m) => {
+            t.row("mounts", m.mounts);
+            let describe = |mount: &details::Mount| {
+                let root = if mount.root == "/" {
+                    String::new()
+                } else {
+                    format!(" [{}]", mount.root)
+                };
+                format!(
+                    "{:<16}{} {}{root}",
+                    mount.mount_point, mount.fstype, mount.source
+                )
+            };
+            t.row("root", m.root.as_ref().map_or("(unknown)".into(), describe));
+            t.rows("key mounts", m.key_mounts.iter().map(describe), "(none)");
+        }
+        KindDetails::Cgroup(c) => {
+            t.row("root", or_none(&c.root));
+            t.row("member cgroup", or_none(&c.member_cgroup));
+            t.row("found by", c.method.unwrap_or("(nothing)"));
+        }
+        KindDetails::Time(time) => match &time.offsets {
+            Some(o) => {
+                t.row(
+                    "monotonic",
+                    format!("{:+}s {}ns", o.monotonic.seconds, o.monotonic.nanoseconds),
+                );
+                t.row(
+                    "boottime",
+                    format!("{:+}s {}ns", o.boottime.seconds, o.boottime.nanoseconds),
+                );
+            }
+            None => t.row("offsets", "(unknown)"),
+        },
+        KindDetails::Ipc(i) => {
+            let count = |n: Option<usize>| n.map_or("(unknown)".into(), |n| n.to_string());
+            t.row("shm segments", count(i.shared_memory));
+            t.row("semaphores", count(i.semaphores));
+            t.row("msg queues", count(i.message_queues));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_namespace_arguments() {
+        assert_eq!(parse_namespace_arg("4026531840"), Some((None, 4026531840)));
+        assert_eq!(
+            parse_namespace_arg("uts:[4026532301]"),
+            Some((Some(NsKind::Uts), 4026532301))
+        );
+        assert_eq!(parse_namespace_arg(" 12 "), Some((None, 12)));
+        for bad in ["", "net", "net:[]", "-1", "0x10", "uts:[1", "foo:[1]"] {
+            assert_eq!(parse_namespace_arg(bad), None, "{bad}");
+        }
+    }
 }

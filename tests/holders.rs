@@ -73,6 +73,24 @@ fn sleeper_holding(fds: &[&OwnedFd]) -> Sleeper {
     })
 }
 
+/// Starts a process in a new private mount namespace that bind-mounts `pid`'s netns onto
+/// `/mnt/netns`, on a tmpfs only that namespace sees. The host's mounts are untouched.
+fn private_netns_bind_mount(pid: i32) -> Sleeper {
+    let script = format!(
+        "mount -t tmpfs nsview-test /mnt && touch /mnt/netns && \
+         mount --bind /proc/{pid}/ns/net /mnt/netns && exec sleep 60"
+    );
+    Sleeper::start(&[
+        "unshare",
+        "--mount",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        &script,
+    ])
+}
+
 #[test]
 fn netns_held_only_by_ip_netns_bind_mount() {
     if !require_root("netns_held_only_by_ip_netns_bind_mount")
@@ -201,6 +219,8 @@ fn uts_held_only_by_a_non_leader_thread() {
     creator.stop();
 
     let snapshot = live_scan();
+    let _ = helper.kill();
+    let _ = helper.wait();
     assert_held(&snapshot, uts, NsKind::Uts, "thread", |h| {
         *h == Holder::Thread {
             pid: helper_pid,
@@ -291,20 +311,7 @@ fn netns_bind_mounted_inside_a_private_mount_namespace() {
     let net = creator.ns("net");
     // Everything below happens inside the new mount namespace: a private tmpfs over /mnt, a
     // file on it, and the netns bind-mounted onto that file. The host sees none of it.
-    let script = format!(
-        "mount -t tmpfs nsview-test /mnt && touch /mnt/netns && \
-         mount --bind /proc/{}/ns/net /mnt/netns && exec sleep 60",
-        creator.pid
-    );
-    let holder = Sleeper::start(&[
-        "unshare",
-        "--mount",
-        "--propagation",
-        "private",
-        "sh",
-        "-c",
-        &script,
-    ]);
+    let holder = private_netns_bind_mount(creator.pid);
     let holder_mnt = holder.ns("mnt");
     creator.stop();
 
@@ -371,20 +378,7 @@ fn bind_mount_inside_a_process_less_mount_namespace() {
     }
     let creator = Sleeper::start(&["unshare", "--net", "sleep", "60"]);
     let net = creator.ns("net");
-    let script = format!(
-        "mount -t tmpfs nsview-test /mnt && touch /mnt/netns && \
-         mount --bind /proc/{}/ns/net /mnt/netns && exec sleep 60",
-        creator.pid
-    );
-    let mounter = Sleeper::start(&[
-        "unshare",
-        "--mount",
-        "--propagation",
-        "private",
-        "sh",
-        "-c",
-        &script,
-    ]);
+    let mounter = private_netns_bind_mount(creator.pid);
     let mnt = mounter.ns("mnt");
     // Only an fd keeps the mount namespace alive; only its bind mount keeps the netns alive.
     let mnt_fd = open_ns(mounter.pid, "mnt");

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use nsview::model::{Holder, Link, NsKind, ReadError};
 use nsview::scan::{ScanOptions, scan};
 
-const HOST: [(&str, u64); 8] = [
+pub(crate) const HOST: [(&str, u64); 8] = [
     ("mnt", 4026531841),
     ("net", 4026531840),
     ("pid", 4026531836),
@@ -20,13 +20,13 @@ const HOST: [(&str, u64); 8] = [
 ];
 
 /// A fake proc root in a temp dir, with `etc/passwd` beside it.
-struct FakeProc {
+pub(crate) struct FakeProc {
     _dir: tempfile::TempDir,
-    root: PathBuf,
+    pub(crate) root: PathBuf,
 }
 
 impl FakeProc {
-    fn new() -> FakeProc {
+    pub(crate) fn new() -> FakeProc {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path().join("proc");
         fs::create_dir_all(&root).expect("mkdir proc");
@@ -59,11 +59,26 @@ impl FakeProc {
         cmdline: &[u8],
         links: &[(&str, u64)],
     ) -> PathBuf {
+        self.process_full(pid, 1, comm, state, threads, cmdline, links)
+    }
+
+    /// A process dir with every stat field the scanner reads chosen by the caller.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn process_full(
+        &self,
+        pid: i32,
+        ppid: i32,
+        comm: &str,
+        state: char,
+        threads: u32,
+        cmdline: &[u8],
+        links: &[(&str, u64)],
+    ) -> PathBuf {
         let dir = self.root.join(pid.to_string());
         fs::create_dir_all(dir.join("ns")).expect("mkdir ns");
         fs::write(
             dir.join("stat"),
-            Self::stat_line(pid, comm, state, 1, threads),
+            Self::stat_line(pid, comm, state, ppid, threads),
         )
         .expect("stat");
         fs::write(dir.join("cmdline"), cmdline).expect("cmdline");
@@ -93,7 +108,10 @@ fn link_ns(ns_dir: &Path, name: &str, kind: &str, inode: u64) {
     symlink(format!("{kind}:[{inode}]"), ns_dir.join(name)).expect("symlink");
 }
 
-fn with(base: &[(&'static str, u64)], changes: &[(&'static str, u64)]) -> Vec<(&'static str, u64)> {
+pub(crate) fn with(
+    base: &[(&'static str, u64)],
+    changes: &[(&'static str, u64)],
+) -> Vec<(&'static str, u64)> {
     base.iter()
         .map(|(name, inode)| {
             changes

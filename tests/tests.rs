@@ -5,5 +5,6 @@ mod enter;
 mod holders;
 mod list;
 mod scan;
+mod show;
 mod tui;
 mod util;

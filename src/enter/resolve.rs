@@ -477,6 +477,7 @@ mod tests {
                         uid: 0,
                         comm: "sleep".into(),
                         command: "sleep 60".into(),
+                        command_bytes: None,
                         state: 'S',
                         links: NsLinks::default(),
                         odd_threads: vec![],

@@ -1,12 +1,16 @@
-//! lsns's thirteen output columns: names, help texts, alignment, JSON types, and the `-o LIST`
-//! parser (case-insensitive names, `+LIST` appends to the defaults).
+//! lsns's thirteen output columns and nsview's extra ones: names, help texts, alignment, JSON
+//! types, and the `-o LIST` parser (case-insensitive names, `+LIST` appends to the defaults).
 //!
 //! The table is util-linux's `infos[]` in `sys-utils/lsns.c`, in the same order, because
-//! `--output-all` and `--list-columns` print them in that order.
+//! `--output-all` and `--list-columns` print them in that order. The extras
+//! ([`ExtraColumn`]: HOSTNAME, CONTAINER, UIDMAP, HOSTNS) come from `details`; they are only
+//! shown when asked for by name, never by default nor by `--output-all`, so that output stays
+//! lsns's byte for byte.
 
+use crate::details::columns::ExtraColumn;
 use crate::error::Exit;
 
-/// One lsns output column.
+/// One output column: lsns's, or an nsview extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Column {
     Ns,
@@ -22,6 +26,8 @@ pub enum Column {
     Nsfs,
     Pns,
     Ons,
+    /// Not in lsns; a string column whose values are precomputed per namespace.
+    Extra(ExtraColumn),
 }
 
 /// How a column's cells appear in JSON.
@@ -55,6 +61,27 @@ impl Column {
         Column::Ons,
     ];
 
+    /// nsview's extensions, in `--list-columns` order after lsns's.
+    pub const EXTRAS: [Column; 4] = [
+        Column::Extra(ExtraColumn::Hostname),
+        Column::Extra(ExtraColumn::Container),
+        Column::Extra(ExtraColumn::Uidmap),
+        Column::Extra(ExtraColumn::Hostns),
+    ];
+
+    /// Every column `-o` and `-Q` accept: lsns's, then the extensions.
+    pub fn known() -> impl Iterator<Item = Column> {
+        Column::ALL.into_iter().chain(Column::EXTRAS)
+    }
+
+    /// The extension behind this column, if it is one.
+    pub fn extra(self) -> Option<ExtraColumn> {
+        match self {
+            Column::Extra(extra) => Some(extra),
+            _ => None,
+        }
+    }
+
     /// The header, as lsns prints it (JSON keys are these in lower case).
     pub fn name(self) -> &'static str {
         match self {
@@ -71,6 +98,7 @@ impl Column {
             Column::Nsfs => "NSFS",
             Column::Pns => "PNS",
             Column::Ons => "ONS",
+            Column::Extra(extra) => extra.name(),
         }
     }
 
@@ -89,6 +117,7 @@ impl Column {
             Column::Nsfs => "nsfs mountpoint (usually used network subsystem)",
             Column::Pns => "parent namespace identifier (inode number)",
             Column::Ons => "owner namespace identifier (inode number)",
+            Column::Extra(extra) => extra.help(),
         }
     }
 
@@ -136,11 +165,10 @@ impl Column {
         }
     }
 
-    /// Case-insensitive lookup by header name (ASCII only, as lsns's `c_strncasecmp`).
+    /// Case-insensitive lookup by header name (ASCII only, as lsns's `c_strncasecmp`), the
+    /// extensions included.
     pub fn from_name(name: &str) -> Option<Column> {
-        Column::ALL
-            .into_iter()
-            .find(|c| c.name().eq_ignore_ascii_case(name))
+        Column::known().find(|c| c.name().eq_ignore_ascii_case(name))
     }
 }
 
@@ -250,6 +278,49 @@ mod tests {
                 "NS", "TYPE", "NPROCS", "PID", "USER", "NETNSID", "NSFS", "COMMAND"
             ]
         );
+    }
+
+    #[test]
+    fn extensions_parse_like_lsns_columns_but_stay_out_of_all() {
+        let hostname = Column::Extra(ExtraColumn::Hostname);
+        assert_eq!(Column::from_name("hostname"), Some(hostname));
+        assert_eq!(
+            Column::from_name("Container"),
+            Some(Column::Extra(ExtraColumn::Container))
+        );
+        assert_eq!(
+            Column::from_name("UIDMAP"),
+            Some(Column::Extra(ExtraColumn::Uidmap))
+        );
+        assert_eq!(
+            Column::from_name("hostNS"),
+            Some(Column::Extra(ExtraColumn::Hostns))
+        );
+        assert_eq!(Column::from_name("HOST"), None);
+        assert!(Column::ALL.iter().all(|c| c.extra().is_none()));
+        assert!(Column::EXTRAS.iter().all(|c| c.extra().is_some()));
+        assert_eq!(Column::known().count(), 17);
+
+        let mut columns = defaults(false);
+        apply_output_list("+hostname,uidmap", &mut columns).expect("valid");
+        assert_eq!(
+            &columns[6..],
+            &[hostname, Column::Extra(ExtraColumn::Uidmap)]
+        );
+        apply_output_list("NS,CONTAINER,HOSTNS", &mut columns).expect("valid");
+        assert_eq!(
+            columns.iter().map(|c| c.name()).collect::<Vec<_>>(),
+            ["NS", "CONTAINER", "HOSTNS"]
+        );
+        let err = apply_output_list("NS,HOSTNAMES", &mut columns).expect_err("unknown");
+        assert_eq!(err.message, "unknown column: HOSTNAMES");
+
+        // Plain left-aligned strings without a width hint; they never give way to the terminal.
+        for column in Column::EXTRAS {
+            assert_eq!(column.json_kind(), JsonKind::String);
+            assert!(!column.right_aligned() && !column.truncates());
+            assert_eq!(column.width_hint(), 0);
+        }
     }
 
     #[test]

@@ -19,6 +19,7 @@ use self::columns::Column;
 use self::render::{Table, TableOptions};
 use self::rows::{CellSource, Row, Tree, TreeSymbols};
 use crate::cli::ListArgs;
+use crate::details::columns::{ExtraColumn, column_values as columns_of_details};
 use crate::error::Exit;
 use crate::model::{Holder, Inode, Namespace, NsKind, Pid, Snapshot};
 use crate::scan::{self, ScanOptions};
@@ -92,10 +93,10 @@ impl Config {
         };
         let filter = match &args.filter {
             Some(expr) => {
-                // lsns's number columns compare as numbers, the rest as text (libsmartcols
-                // types each column; an empty number cell never matches a number).
-                let typed: Vec<(&str, filter::ColumnType)> = Column::ALL
-                    .iter()
+                // lsns's number columns compare as numbers, the rest (the extensions too) as
+                // text (libsmartcols types each column; an empty number cell never matches a
+                // number).
+                let typed: Vec<(&str, filter::ColumnType)> = Column::known()
                     .map(|c| {
                         let kind = if c.json_kind() == columns::JsonKind::Number {
                             filter::ColumnType::Number
@@ -245,9 +246,11 @@ pub fn run(args: &ListArgs, scan: ScanOptions) -> anyhow::Result<i32> {
     } else {
         HashMap::new()
     };
+    let extras = extra_values(&snapshot, &options.proc_root, &config);
     let source = CellSource {
         snapshot: &snapshot,
         netnsids: &netnsids,
+        extras: &extras,
     };
     let keep = |ns: &Namespace, proc: Option<&crate::model::Process>| match &config.filter {
         None => true,
@@ -401,6 +404,21 @@ fn netnsids(snapshot: &Snapshot, config: &Config) -> HashMap<Inode, i32> {
     ids
 }
 
+/// The values of each extension column the output or the filter reads, computed once per run
+/// (by inode); the others cost nothing.
+fn extra_values(
+    snapshot: &Snapshot,
+    proc_root: &std::path::Path,
+    config: &Config,
+) -> HashMap<ExtraColumn, HashMap<Inode, String>> {
+    Column::EXTRAS
+        .into_iter()
+        .filter(|&column| config.uses(column))
+        .filter_map(Column::extra)
+        .map(|extra| (extra, columns_of_details(snapshot, proc_root, extra)))
+        .collect()
+}
+
 /// A cell as the filter sees it: numbers for lsns's number columns, text otherwise.
 fn filter_value(column: Column, cell: &rows::Cell) -> filter::FilterValue {
     if cell.is_empty() {
@@ -508,6 +526,72 @@ mod tests {
         assert_eq!(names(&c).len(), 8);
         let c = config(&["--output-all", "-o", "+NS"]).expect("valid");
         assert_eq!(names(&c).len(), 14);
+    }
+
+    #[test]
+    fn extension_columns_only_when_asked_for() {
+        let hostname = Column::Extra(ExtraColumn::Hostname);
+        let all = config(&["--output-all"]).expect("valid");
+        assert_eq!(
+            all.columns,
+            Column::ALL.to_vec(),
+            "--output-all is lsns's 13"
+        );
+        assert!(Column::EXTRAS.iter().all(|&c| !all.uses(c)));
+        let plain = config(&["-l"]).expect("valid");
+        assert!(Column::EXTRAS.iter().all(|&c| !plain.uses(c)));
+
+        let c = config(&["-l", "-o", "+HostName"]).expect("valid");
+        assert_eq!(c.columns.last(), Some(&hostname));
+        assert!(c.uses(hostname) && !c.uses(Column::Extra(ExtraColumn::Uidmap)));
+
+        // A filter reads its columns too, as text.
+        let c = config(&["-l", "-Q", r#"container =~ "docker" && HOSTNS == "no""#]).expect("valid");
+        assert!(c.uses(Column::Extra(ExtraColumn::Container)));
+        assert!(c.uses(Column::Extra(ExtraColumn::Hostns)));
+        assert!(!c.uses(hostname));
+        let filter = c.filter.expect("filter");
+        let row = |name: &str| match name {
+            "CONTAINER" => filter::FilterValue::Text("docker 3f4e5d6c7b8a".into()),
+            "HOSTNS" => filter::FilterValue::Text("no".into()),
+            _ => filter::FilterValue::Empty,
+        };
+        assert!(filter.matches(&row));
+        // Text columns: comparing with a number converts the number, as for TYPE.
+        assert!(config(&["-l", "-Q", "UIDMAP == 0"]).is_ok());
+    }
+
+    #[test]
+    fn extension_values_are_computed_only_for_used_columns() {
+        let root =
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/show-basic/proc");
+        let snapshot =
+            scan::scan(&ScanOptions::for_root(Some(root.clone()))).expect("fixture scan");
+        let computed = |args: &[&str]| -> Vec<ExtraColumn> {
+            let mut keys: Vec<ExtraColumn> =
+                extra_values(&snapshot, &root, &config(args).expect("valid"))
+                    .into_keys()
+                    .collect();
+            keys.sort_by_key(|c| c.name());
+            keys
+        };
+        assert!(computed(&["-l", "--output-all"]).is_empty());
+        assert!(computed(&["-l", "-Q", "NPROCS > 1"]).is_empty());
+        assert_eq!(
+            computed(&["-l", "-o", "NS,uidmap", "-Q", r#"HOSTNS == "no""#]),
+            [ExtraColumn::Hostns, ExtraColumn::Uidmap]
+        );
+        let values = extra_values(
+            &snapshot,
+            &root,
+            &config(&["-l", "-o", "+CONTAINER"]).expect("valid"),
+        );
+        assert_eq!(
+            values[&ExtraColumn::Container]
+                .get(&4026532303)
+                .map(String::as_str),
+            Some("docker 3f4e5d6c7b8a")
+        );
     }
 
     #[test]

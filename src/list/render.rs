@@ -28,14 +28,23 @@ impl Table {
         }
     }
 
-    /// A cell's text with the tree art in front, multi-line lists joined by `sep`.
-    fn text(&self, row: usize, col: usize, art: &str, sep: &str) -> String {
-        let text = self.cells[row][col].joined(sep);
+    /// A cell's lines as bytes (see [`Cell::lines`]), the tree art in front of the first.
+    fn lines(&self, row: usize, col: usize, art: &str, sep: Option<&str>) -> Vec<Vec<u8>> {
+        let mut lines = self.cells[row][col].lines(sep);
         if self.tree_column == Some(col) {
-            format!("{art}{text}")
-        } else {
-            text
+            match lines.first_mut() {
+                Some(first) => {
+                    first.splice(0..0, art.bytes());
+                }
+                None => lines.push(art.as_bytes().to_vec()),
+            }
         }
+        lines
+    }
+
+    /// A cell on one line (lists joined by `sep`), as bytes, the tree art in front.
+    fn line(&self, row: usize, col: usize, art: &str, sep: &str) -> Vec<u8> {
+        self.lines(row, col, art, Some(sep)).concat()
     }
 }
 
@@ -74,15 +83,15 @@ pub fn table(table: &Table, options: &TableOptions, symbols: &TreeSymbols) -> St
         return String::new();
     }
     let ncols = table.columns.len();
-    let sep = if options.nowrap { "," } else { "\n" };
-    // Lines of each cell, per printed row.
+    let sep = options.nowrap.then_some(",");
+    // Lines of each cell, per printed row, made safe for a terminal (widths count the escapes).
     let grid: Vec<Vec<Vec<String>>> = order
         .iter()
         .map(|(row, art)| {
             (0..ncols)
                 .map(|col| {
-                    let text = table.text(*row, col, art, sep);
-                    text.split('\n').map(str::to_string).collect()
+                    let lines = table.lines(*row, col, art, sep);
+                    lines.iter().map(|line| safe_encode(line)).collect()
                 })
                 .collect()
         })
@@ -174,11 +183,41 @@ fn push_line(
     out.push('\n');
 }
 
+/// libsmartcols's table encoding (util-linux `mbs_safe_encode_to_buffer`, UTF-8 locale): a
+/// control character, a backslash that starts `\x`, a byte that is not valid UTF-8 and every
+/// byte of a character that is not printable (C1 controls) become `\xNN`; the rest stays.
+pub fn safe_encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        let valid = chunk.valid();
+        for (at, c) in valid.char_indices() {
+            let starts_escape = c == '\\' && valid[at + 1..].starts_with('x');
+            if c.is_control() || starts_escape {
+                for byte in c.to_string().bytes() {
+                    let _ = write!(out, "\\x{byte:02x}");
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        // A `\` that ends a valid run is followed by an invalid byte, never by `x`.
+        for byte in chunk.invalid() {
+            let _ = write!(out, "\\x{byte:02x}");
+        }
+    }
+    out
+}
+
 /// libsmartcols's raw escaping (util-linux `fputs_nonblank`): every byte that is blank, a
 /// backslash, a control character or not printable ASCII becomes `\xNN`.
 pub fn raw_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for &byte in text.as_bytes() {
+    raw_escape_bytes(text.as_bytes())
+}
+
+/// [`raw_escape`] over bytes that need not be UTF-8 (the original bytes of a command line).
+pub fn raw_escape_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for &byte in bytes {
         if byte.is_ascii_graphic() && byte != b'\\' {
             out.push(byte as char);
         } else {
@@ -202,7 +241,7 @@ pub fn raw(table: &Table, noheadings: bool, symbols: &TreeSymbols) -> String {
     }
     for (row, art) in &order {
         let line: Vec<String> = (0..table.columns.len())
-            .map(|col| raw_escape(&table.text(*row, col, art, ",")))
+            .map(|col| raw_escape_bytes(&table.line(*row, col, art, ",")))
             .collect();
         out.push_str(&line.join(" "));
         out.push('\n');
@@ -309,8 +348,8 @@ fn json_value(out: &mut String, kind: JsonKind, cell: &Cell, level: usize) {
         JsonKind::Array => {
             let items: Vec<String> = match cell {
                 Cell::List(items) => items.iter().filter(|i| !i.is_empty()).cloned().collect(),
-                Cell::Text(text) if text.is_empty() => Vec::new(),
-                Cell::Text(text) => vec![text.clone()],
+                other if other.is_empty() => Vec::new(),
+                other => vec![other.joined(",")],
             };
             if items.is_empty() {
                 out.push_str("[]");
@@ -333,20 +372,29 @@ fn json_value(out: &mut String, kind: JsonKind, cell: &Cell, level: usize) {
     }
 }
 
+/// What `--list-columns` appends to an extension's description, so nobody mistakes it for
+/// an lsns column.
+pub const EXTENSION_MARK: &str = " (nsview extension)";
+
 /// `--list-columns`: name, JSON type and description, without headings (util-linux's
-/// column-list table), or as JSON `{"lsns-columns": [...]}`.
+/// column-list table), or as JSON `{"lsns-columns": [...]}`. lsns's thirteen come first, then
+/// nsview's extensions, marked with [`EXTENSION_MARK`]; one table, aligned as a whole.
 pub fn column_list(raw_format: bool, json_format: bool) -> String {
     let type_name = |c: Column| match c.json_kind() {
         JsonKind::Number => "<integer>",
         _ => "<string>",
     };
-    let cells: Vec<[String; 3]> = Column::ALL
-        .iter()
-        .map(|&c| {
+    let cells: Vec<[String; 3]> = Column::known()
+        .map(|c| {
+            let mark = if c.extra().is_some() {
+                EXTENSION_MARK
+            } else {
+                ""
+            };
             [
                 c.name().to_string(),
                 type_name(c).to_string(),
-                c.help().to_string(),
+                format!("{}{mark}", c.help()),
             ]
         })
         .collect();
@@ -452,6 +500,51 @@ mod tests {
     }
 
     #[test]
+    fn table_encoding_is_mbs_safe_encode() {
+        // (bytes, what lsns 2.38 prints in its table in a UTF-8 locale)
+        for (bytes, want) in [
+            (&b"caf\xe9 --x"[..], "caf\\xe9 --x"),
+            (b"x\x01y\\z", "x\\x01y\\z"),
+            (b"\\xq \\", "\\x5cxq \\"),
+            (b"\xc2\x85 \xe2\x82\xac", "\\xc2\\x85 \u{20ac}"),
+            (b"a\nb\tc\x7f", "a\\x0ab\\x09c\\x7f"),
+            (b"\\\xe9x", "\\\\xe9x"),
+            ("└─café".as_bytes(), "└─café"),
+            (b"", ""),
+        ] {
+            assert_eq!(safe_encode(bytes), want, "{bytes:?}");
+        }
+        assert_eq!(raw_escape_bytes(b"caf\xe9 x"), "caf\\xe9\\x20x");
+    }
+
+    #[test]
+    fn byte_cells_escape_their_bytes_and_never_wrap() {
+        let table_data = Table {
+            columns: vec![Column::Pid, Column::Command],
+            rows: vec![Row {
+                ns: 0,
+                pid: None,
+                parent: None,
+            }],
+            cells: vec![vec![text("7"), Cell::Bytes(b"caf\xe9\nx".to_vec())]],
+            tree_column: Some(1),
+        };
+        let options = TableOptions {
+            noheadings: true,
+            nowrap: false,
+            width_limit: None,
+        };
+        assert_eq!(
+            table(&table_data, &options, &UTF8_SYMBOLS),
+            "  7 caf\\xe9\\x0ax\n"
+        );
+        assert_eq!(raw(&table_data, true, &UTF8_SYMBOLS), "7 caf\\xe9\\x0ax\n");
+        let value: serde_json::Value =
+            serde_json::from_str(&json(&table_data, "namespaces")).expect("valid JSON");
+        assert_eq!(value["namespaces"][0]["command"], "caf\u{fffd}\nx");
+    }
+
+    #[test]
     fn json_strings_escape_controls_only() {
         assert_eq!(json_string("a\"b\\c"), r#""a\"b\\c""#);
         assert_eq!(json_string("x\ny\u{1}"), r#""x\ny\u0001""#);
@@ -542,6 +635,87 @@ mod tests {
         let flat = json(&sample(false), "namespaces");
         let value: serde_json::Value = serde_json::from_str(&flat).expect("valid JSON");
         assert_eq!(value["namespaces"].as_array().map(Vec::len), Some(3));
+    }
+
+    #[test]
+    fn column_list_puts_marked_extensions_after_lsns_columns() {
+        let text = column_list(false, false);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 17);
+        assert!(lines[..13].iter().all(|l| !l.contains(EXTENSION_MARK)));
+        assert!(lines[12].trim_start().starts_with("ONS <integer>"));
+        let extras: Vec<&str> = lines[13..]
+            .iter()
+            .map(|l| l.split_whitespace().next().unwrap_or_default())
+            .collect();
+        assert_eq!(extras, ["HOSTNAME", "CONTAINER", "UIDMAP", "HOSTNS"]);
+        assert!(
+            lines[13..]
+                .iter()
+                .all(|l| l.ends_with(EXTENSION_MARK) && l.contains(" <string>  "))
+        );
+        // One table: names right-aligned to the widest (CONTAINER).
+        assert!(lines[0].starts_with("       NS <integer>"), "{}", lines[0]);
+
+        let raw_text = column_list(true, false);
+        assert!(
+            raw_text.ends_with(
+                "\nHOSTNS <string> yes\\x20when\\x20it\\x20is\\x20the\\x20host's\\x20namespace\\x20\
+                 (pid\\x201's)\\x20(nsview\\x20extension)\n"
+            ),
+            "{raw_text}"
+        );
+
+        let json_text = column_list(false, true);
+        let value: serde_json::Value = serde_json::from_str(&json_text).expect("valid JSON");
+        let list = value["lsns-columns"].as_array().expect("array");
+        assert_eq!(list.len(), 17);
+        assert_eq!(list[13]["holder"], "HOSTNAME");
+        assert_eq!(list[13]["type"], "<string>");
+        assert!(
+            list[16]["description"]
+                .as_str()
+                .is_some_and(|d| d.ends_with(EXTENSION_MARK))
+        );
+    }
+
+    #[test]
+    fn extension_cells_render_as_strings_or_null() {
+        let hostname = Column::Extra(crate::details::columns::ExtraColumn::Hostname);
+        let row = |ns| Row {
+            ns,
+            pid: None,
+            parent: None,
+        };
+        let table_data = Table {
+            columns: vec![Column::Ns, hostname, Column::Pid],
+            rows: vec![row(1), row(2)],
+            cells: vec![
+                vec![text("4026531838"), text("a b"), text("1")],
+                vec![text("4026532000"), text(""), text("12345")],
+            ],
+            tree_column: None,
+        };
+        let options = TableOptions {
+            noheadings: false,
+            nowrap: false,
+            width_limit: None,
+        };
+        // Left-aligned, as wide as the header, the last column as before.
+        assert_eq!(
+            table(&table_data, &options, &UTF8_SYMBOLS),
+            "        NS HOSTNAME   PID\n\
+             4026531838 a b          1\n\
+             4026532000          12345\n"
+        );
+        assert_eq!(
+            raw(&table_data, false, &UTF8_SYMBOLS),
+            "NS HOSTNAME PID\n4026531838 a\\x20b 1\n4026532000  12345\n"
+        );
+        let value: serde_json::Value =
+            serde_json::from_str(&json(&table_data, "namespaces")).expect("valid JSON");
+        assert_eq!(value["namespaces"][0]["hostname"], "a b");
+        assert_eq!(value["namespaces"][1]["hostname"], serde_json::Value::Null);
     }
 
     #[test]

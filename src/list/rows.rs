@@ -10,7 +10,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use super::columns::Column;
-use crate::model::{Inode, Namespace, Pid, Process, Snapshot};
+use crate::details::columns::ExtraColumn;
+use crate::model::{Inode, Namespace, NsKind, Pid, Process, Snapshot};
 use crate::scan::kernel::holder_paths;
 use crate::scan::netnsid::NOT_ASSIGNED;
 
@@ -50,6 +51,9 @@ pub struct Row {
 pub enum Cell {
     Text(String),
     List(Vec<String>),
+    /// Text that is not valid UTF-8 (a command line): the table and raw formats escape its
+    /// invalid bytes as lsns does; JSON and the filter see it decoded lossily.
+    Bytes(Vec<u8>),
 }
 
 impl Cell {
@@ -57,14 +61,27 @@ impl Cell {
         match self {
             Cell::Text(text) => text.is_empty(),
             Cell::List(items) => items.is_empty(),
+            Cell::Bytes(bytes) => bytes.is_empty(),
         }
     }
 
-    /// The cell as one string, list items joined by `sep`.
+    /// The cell as one string, list items joined by `sep`, invalid UTF-8 as U+FFFD.
     pub fn joined(&self, sep: &str) -> String {
         match self {
             Cell::Text(text) => text.clone(),
             Cell::List(items) => items.join(sep),
+            Cell::Bytes(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+        }
+    }
+
+    /// The cell's lines as bytes: a list's items one per line (or joined by `sep` when
+    /// `sep` is given), any other cell as one line, whatever characters it holds.
+    pub fn lines(&self, sep: Option<&str>) -> Vec<Vec<u8>> {
+        match (self, sep) {
+            (Cell::List(items), None) => items.iter().map(|i| i.as_bytes().to_vec()).collect(),
+            (Cell::List(items), Some(sep)) => vec![items.join(sep).into_bytes()],
+            (Cell::Text(text), _) => vec![text.as_bytes().to_vec()],
+            (Cell::Bytes(bytes), _) => vec![bytes.clone()],
         }
     }
 }
@@ -74,6 +91,8 @@ pub struct CellSource<'a> {
     pub snapshot: &'a Snapshot,
     /// NETNSID per net namespace inode, filled only when that column is shown.
     pub netnsids: &'a HashMap<Inode, i32>,
+    /// The values of each extension column shown or filtered on, by namespace inode.
+    pub extras: &'a HashMap<ExtraColumn, HashMap<Inode, String>>,
 }
 
 impl CellSource<'_> {
@@ -88,7 +107,14 @@ impl CellSource<'_> {
             Column::Nprocs => ns.members.len().to_string(),
             Column::Pid => proc.map(|p| p.pid.to_string()).unwrap_or_default(),
             Column::Ppid => proc.map(|p| p.ppid.to_string()).unwrap_or_default(),
-            Column::Command => proc.map(|p| p.command.clone()).unwrap_or_default(),
+            Column::Command => match proc {
+                Some(Process {
+                    command_bytes: Some(bytes),
+                    ..
+                }) => return Cell::Bytes(bytes.clone()),
+                Some(p) => p.command.clone(),
+                None => String::new(),
+            },
             Column::Uid => uid_of(self.snapshot, ns, proc)
                 .map(|uid| uid.to_string())
                 .unwrap_or_default(),
@@ -104,8 +130,23 @@ impl CellSource<'_> {
             // lsns prints 0 when the kernel names no parent or owner.
             Column::Pns => ns.parent.unwrap_or(0).to_string(),
             Column::Ons => ns.owner.unwrap_or(0).to_string(),
+            Column::Extra(extra) => self.extra(extra, ns, proc),
         };
         Cell::Text(text)
+    }
+
+    /// An extension cell. The values describe the namespace, except HOSTNAME, which follows the
+    /// row's process into its UTS namespace: the representative's for a namespace row (as the
+    /// precomputed value already does), each member's own in `<namespace>` mode.
+    fn extra(&self, extra: ExtraColumn, ns: &Namespace, proc: Option<&Process>) -> String {
+        let Some(values) = self.extras.get(&extra) else {
+            return String::new();
+        };
+        let inode = match (extra, proc) {
+            (ExtraColumn::Hostname, Some(p)) => p.ns(NsKind::Uts).unwrap_or(ns.inode),
+            _ => ns.inode,
+        };
+        values.get(&inode).cloned().unwrap_or_default()
     }
 }
 
@@ -126,7 +167,7 @@ pub fn uid_of(snapshot: &Snapshot, ns: &Namespace, proc: Option<&Process>) -> Op
     if let Some(p) = proc {
         return Some(p.uid);
     }
-    if ns.kind == crate::model::NsKind::User {
+    if ns.kind == NsKind::User {
         return ns.owner_uid;
     }
     ns.owner

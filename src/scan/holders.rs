@@ -214,16 +214,16 @@ fn read_mountinfo(root: BorrowedFd<'_>, pid: Pid, buf: &mut Vec<u8>) -> Result<(
 
 /// The nsfs mounts in a mountinfo text: (type, inode, mount point).
 pub fn parse_nsfs_mounts(mountinfo: &[u8]) -> Vec<(NsKind, Inode, String)> {
-    use procfs::FromBufRead;
     // Cheap pre-filter: most mount tables have no nsfs line at all.
     if !mountinfo.windows(6).any(|w| w == b" nsfs ") {
         return Vec::new();
     }
-    let Ok(infos) = procfs::process::MountInfos::from_buf_read(mountinfo) else {
-        return parse_nsfs_lines_leniently(mountinfo);
-    };
-    infos
-        .into_iter()
+    // Line by line rather than procfs's MountInfos, which rejects the whole table on one
+    // malformed line; a single odd mount must not hide the others.
+    String::from_utf8_lossy(mountinfo)
+        .lines()
+        .filter(|line| line.contains(" nsfs "))
+        .filter_map(|line| procfs::process::MountInfo::from_line(line).ok())
         .filter(|m| m.fs_type == "nsfs")
         .filter_map(|m| {
             let (kind, inode) = links::parse_ns_link(m.root.as_bytes())?;
@@ -260,24 +260,6 @@ pub fn unescape_octal(text: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
-}
-
-/// procfs rejects the whole table on one malformed line; fall back to reading nsfs lines one by
-/// one so a single odd mount does not hide the others.
-fn parse_nsfs_lines_leniently(mountinfo: &[u8]) -> Vec<(NsKind, Inode, String)> {
-    String::from_utf8_lossy(mountinfo)
-        .lines()
-        .filter_map(|line| procfs::process::MountInfo::from_line(line).ok())
-        .filter(|m| m.fs_type == "nsfs")
-        .filter_map(|m| {
-            let (kind, inode) = links::parse_ns_link(m.root.as_bytes())?;
-            Some((
-                kind,
-                inode,
-                unescape_octal(&m.mount_point.to_string_lossy()),
-            ))
-        })
-        .collect()
 }
 
 /// True when this process may read every process's ns links and use the nsfs ioctls.

@@ -257,6 +257,7 @@ mod tests {
             uid: 0,
             comm: "x".into(),
             command: "x".into(),
+            command_bytes: None,
             state: 'S',
             links,
             odd_threads: vec![],

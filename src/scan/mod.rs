@@ -290,10 +290,10 @@ fn scan_process(
     let stat = procs::parse_stat(&buffers.file).ok_or(ReadError::Other(libc::EINVAL))?;
 
     // cmdline is readable by anyone; an error here means the process is going away.
-    let command = if options.all_commands {
+    let (command, command_bytes) = if options.all_commands {
         read_command(dir, c"cmdline", &mut buffers.file)
     } else {
-        String::new()
+        (String::new(), None)
     };
     let command = if command.is_empty() {
         stat.comm.clone()
@@ -338,6 +338,7 @@ fn scan_process(
             uid,
             comm: stat.comm,
             command,
+            command_bytes,
             state: stat.state,
             links,
             odd_threads,
@@ -347,11 +348,19 @@ fn scan_process(
     })
 }
 
-/// cmdline joined by spaces; empty when unreadable (the process is going away) or empty.
-fn read_command(dir: BorrowedFd<'_>, path: &std::ffi::CStr, buf: &mut Vec<u8>) -> String {
+/// cmdline joined by spaces, plus the raw bytes when they are not UTF-8; empty when
+/// unreadable (the process is going away) or empty.
+fn read_command(
+    dir: BorrowedFd<'_>,
+    path: &std::ffi::CStr,
+    buf: &mut Vec<u8>,
+) -> (String, Option<Vec<u8>>) {
     match procs::read_whole_at(dir, path, buf) {
-        Ok(()) => procs::parse_cmdline(buf),
-        Err(_) => String::new(),
+        Ok(()) => match procs::cmdline_bytes(buf) {
+            Ok(text) => (text, None),
+            Err(raw) => (String::from_utf8_lossy(&raw).into_owned(), Some(raw)),
+        },
+        Err(_) => (String::new(), None),
     }
 }
 
@@ -375,11 +384,12 @@ fn read_representative_commands(snapshot: &mut Snapshot, root: BorrowedFd<'_>) {
         let Ok(path) = std::ffi::CStr::from_bytes_until_nul(&path) else {
             continue;
         };
-        let command = read_command(root, path, &mut buf);
+        let (command, command_bytes) = read_command(root, path, &mut buf);
         if let Some(process) = snapshot.processes.get_mut(&pid)
             && !command.is_empty()
         {
             process.command = command;
+            process.command_bytes = command_bytes;
         }
     }
 }

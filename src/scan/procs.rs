@@ -62,14 +62,23 @@ pub fn parse_stat(bytes: &[u8]) -> Option<StatFields> {
 /// Empty for kernel threads and zombies. A process may rewrite its argv; trailing NULs and
 /// embedded empty arguments are dropped as lsns does.
 pub fn parse_cmdline(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
+    match cmdline_bytes(bytes) {
+        Ok(text) => text,
+        Err(raw) => String::from_utf8_lossy(&raw).into_owned(),
+    }
+}
+
+/// The argv joined as [`parse_cmdline`] does: as text when it is valid UTF-8, else the joined
+/// bytes themselves (for output that escapes them as lsns does).
+pub fn cmdline_bytes(bytes: &[u8]) -> Result<String, Vec<u8>> {
+    let mut out = Vec::with_capacity(bytes.len());
     for arg in bytes.split(|&b| b == 0).filter(|a| !a.is_empty()) {
         if !out.is_empty() {
-            out.push(' ');
+            out.push(b' ');
         }
-        out.push_str(&String::from_utf8_lossy(arg));
+        out.extend_from_slice(arg);
     }
-    out
+    String::from_utf8(out).map_err(|e| e.into_bytes())
 }
 
 /// Opens `/proc/PID` (relative to the proc root fd) as an O_PATH directory for `*at` calls.
@@ -207,5 +216,13 @@ mod tests {
         for (raw, expected) in table {
             assert_eq!(parse_cmdline(raw), *expected);
         }
+        assert_eq!(
+            cmdline_bytes(b"caf\xe9\x00--x\x00"),
+            Err(b"caf\xe9 --x".to_vec())
+        );
+        assert_eq!(
+            cmdline_bytes(b"caf\xc3\xa9\x00"),
+            Ok("caf\u{e9}".to_string())
+        );
     }
 }

@@ -44,6 +44,7 @@ fn process(pid: Pid, ppid: Pid, uid: u32, command: &str, ns: [Inode; 8]) -> Proc
         uid,
         comm,
         command: command.to_string(),
+        command_bytes: None,
         state: 'S',
         links: links(ns),
         odd_threads: Vec::new(),

@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use crate::util::{fixtures, nsview, require_program, require_root, stderr, stdout};
 
+mod extra;
+
 /// A private copy of a fixture (so modes and owners can be set without touching the repo),
 /// with `/proc/PID` owners taken from its `uids` file when we may chown.
 struct Fixture {
@@ -315,8 +317,12 @@ fn find_sleep_under(top: i32) -> Option<i32> {
     None
 }
 
+/// The rows of `-J` output. lsns copies a non-UTF-8 command line's bytes into its JSON as they
+/// are, so any such process on the machine makes its output invalid UTF-8: decode lossily, as
+/// nsview itself does.
 fn json_rows(output: &Output) -> Vec<serde_json::Value> {
-    let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
+    let value: serde_json::Value =
+        serde_json::from_str(&String::from_utf8_lossy(&output.stdout)).expect("valid JSON");
     value["namespaces"].as_array().cloned().unwrap_or_default()
 }
 
@@ -353,10 +359,12 @@ fn live_every_type_matches_lsns() {
         .args(["--list", "-J", "-o", columns])
         .output()
         .expect("nsview");
-    let theirs = Command::new("lsns")
-        .args(["--list", "-J", "-o", columns])
-        .output()
-        .expect("lsns");
+    let Some(theirs) = crate::util::lsns(
+        "live_every_type_matches_lsns",
+        &["--list", "-J", "-o", columns],
+    ) else {
+        return;
+    };
     assert_eq!(ours.status.code(), Some(0), "{}", stderr(&ours));
     let pick = |rows: Vec<serde_json::Value>| {
         let mut mine: Vec<serde_json::Value> = rows
@@ -411,11 +419,13 @@ fn live_task_and_raw_columns_match_lsns() {
         vec!["-r", "-t", "net", "-o", "NS,TYPE,PID,NETNSID,NSFS"],
     ] {
         let ours = nsview().arg("--list").args(&args).output().expect("nsview");
-        let theirs = Command::new("lsns")
-            .arg("--list")
-            .args(&args)
-            .output()
-            .expect("lsns");
+        let lsns_args: Vec<&str> = std::iter::once("--list")
+            .chain(args.iter().copied())
+            .collect();
+        let Some(theirs) = crate::util::lsns("live_task_and_raw_columns_match_lsns", &lsns_args)
+        else {
+            continue;
+        };
         // Compare the rows of our namespaces (and the header); the rest of the machine moves.
         let keep = |text: String| -> Vec<String> {
             let uts = sleeper.ns("uts").to_string();
@@ -482,11 +492,14 @@ fn live_hidden_user_namespace_trees_and_persistent() {
     assert!(found, "{text}");
 
     // lsns 2.38 -T parent agrees that the inner namespace hangs under that parent.
-    let theirs = Command::new("lsns")
-        .args(["-J", "-t", "user", "-o", "NS,NPROCS", "--tree=parent"])
-        .output()
-        .expect("lsns");
-    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&theirs.stdout) {
+    let theirs = crate::util::lsns(
+        "live_hidden_user_namespace_trees_and_persistent",
+        &["-J", "-t", "user", "-o", "NS,NPROCS", "--tree=parent"],
+    );
+    if let Some(theirs) = theirs
+        && let Ok(value) =
+            serde_json::from_str::<serde_json::Value>(&String::from_utf8_lossy(&theirs.stdout))
+    {
         assert!(
             find_child(&value["namespaces"], parent, inner),
             "lsns disagrees"
@@ -516,4 +529,134 @@ fn find_child(list: &serde_json::Value, parent: u64, child: u64) -> bool {
                 || find_child(kids, parent, child)
         })
     })
+}
+
+/// lsns 2.38 was seen spinning forever here when a parent chain looped (pid reuse under churn
+/// makes a non-atomic scan see A's parent B and B's parent A). nsview must draw such a chain
+/// and finish.
+#[test]
+fn process_tree_survives_a_parent_cycle() {
+    use crate::scan::{FakeProc, HOST, with};
+    let fake = FakeProc::new();
+    fake.process_full(1, 0, "init", 'S', 1, b"/sbin/init\0", &HOST);
+    let own = with(&HOST, &[("net", 4026532999), ("uts", 4026532998)]);
+    fake.process_full(10, 11, "a", 'S', 1, b"a\0", &own);
+    fake.process_full(11, 10, "b", 'S', 1, b"b\0", &own);
+    fake.process_full(
+        12,
+        12,
+        "self-parent",
+        'S',
+        1,
+        b"c\0",
+        &with(&HOST, &[("ipc", 4026532997)]),
+    );
+
+    let mut child = nsview()
+        .env("NSVIEW_PROC_ROOT", &fake.root)
+        .args(["-o", "NS,PID,PPID,COMMAND"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("nsview");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while child.try_wait().expect("wait").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("nsview did not finish on a parent cycle");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().expect("output");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    for inode in ["4026532999", "4026532998", "4026532997"] {
+        assert_eq!(
+            text.matches(inode).count(),
+            1,
+            "each namespace once: {text}"
+        );
+    }
+}
+
+/// Issue 2: a command line that is not UTF-8 keeps its original bytes in the table and raw
+/// formats (`\xNN`, as lsns's mbs_safe_encode and fputs_nonblank print them), while JSON
+/// stays valid UTF-8 with U+FFFD (lsns copies the raw byte into its JSON).
+#[test]
+fn issue2_non_utf8_argv_is_escaped_from_its_bytes() {
+    let f = Fixture::new("basic");
+    let table = f.ok(&["--list", "-t", "uts", "-o", "NS,PID,COMMAND"]);
+    assert!(table.contains("4026532300   100 caf\\xe9 --x\n"), "{table}");
+    let raw = f.ok(&["--list", "-r", "-t", "uts", "-o", "NS,PID,COMMAND"]);
+    assert!(raw.contains("4026532300 100 caf\\xe9\\x20--x\n"), "{raw}");
+    let rows = json_rows(&f.run(&["--list", "-J", "-t", "uts", "-o", "NS,COMMAND"]));
+    let row = rows.iter().find(|r| r["ns"] == 4026532300u64).expect("row");
+    assert_eq!(row["command"], "caf\u{fffd} --x");
+    // The filter sees the decoded text, like JSON.
+    let picked = f.ok(&[
+        "--list",
+        "-r",
+        "-n",
+        "-o",
+        "NS",
+        "-Q",
+        "COMMAND =~ \"^caf. --x$\"",
+    ]);
+    assert_eq!(picked, "4026532300\n4026532301\n");
+}
+
+#[test]
+fn issue2_live_non_utf8_argv_matches_lsns() {
+    let test = "issue2_live_non_utf8_argv_matches_lsns";
+    if !live_ready(test) || !require_program(test, "bash") {
+        return;
+    }
+    // argv[0] holds an invalid byte, a control character, a backslash, a literal `\x` and a C1
+    // control (U+0085), each escaped differently by lsns's table encoder.
+    let script = r"exec -a $'caf\xe9 x\x01y\\z \\xq \xc2\x85 \xe2\x82\xac' sleep 60";
+    let sleeper = crate::util::Sleeper::start(&["unshare", "--uts", "bash", "-c", script]);
+    let uts = sleeper.ns("uts").to_string();
+    let expected_raw = format!(
+        "PID COMMAND\n{} caf\\xe9\\x20x\\x01y\\x5cz\\x20\\x5cxq\\x20\\xc2\\x85\\x20\\xe2\\x82\\xac\\x2060\n",
+        sleeper.pid
+    );
+    for format in [None, Some("-r")] {
+        let args: Vec<&str> = format
+            .into_iter()
+            .chain(["-o", "PID,COMMAND", uts.as_str()])
+            .collect();
+        let ours = nsview().args(&args).output().expect("nsview");
+        assert_eq!(ours.status.code(), Some(0), "{}", stderr(&ours));
+        if format.is_some() {
+            assert_eq!(stdout(&ours), expected_raw);
+        } else {
+            assert!(
+                stdout(&ours).contains(" caf\\xe9 x\\x01y\\z \\x5cxq \\xc2\\x85 € 60\n"),
+                "{}",
+                stdout(&ours)
+            );
+        }
+        let Some(theirs) = crate::util::lsns(test, &args) else {
+            return;
+        };
+        assert_eq!(ours.stdout, theirs.stdout, "{args:?}");
+    }
+    let ours = nsview()
+        .args(["-J", "-o", "PID,COMMAND", &uts])
+        .output()
+        .expect("nsview");
+    let rows = json_rows(&ours);
+    assert_eq!(
+        rows[0]["command"],
+        "caf\u{fffd} x\u{1}y\\z \\xq \u{85} € 60"
+    );
+    if let Some(theirs) = crate::util::lsns(test, &["-J", "-o", "PID,COMMAND", &uts]) {
+        // The known difference: lsns 2.38 writes the byte itself (not valid UTF-8).
+        assert!(
+            theirs.stdout.windows(4).any(|w| w == b"caf\xe9"),
+            "lsns changed how it writes non-UTF-8 JSON"
+        );
+        assert!(std::str::from_utf8(&ours.stdout).is_ok());
+    }
+    sleeper.stop();
 }
