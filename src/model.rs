@@ -130,7 +130,7 @@ impl ReadError {
 #[serde(rename_all = "lowercase")]
 pub enum Link {
     Ns(Inode),
-    /// Legitimately absent: a zombie has no namespaces, `pid_for_children` is ENOENT until the
+    /// Legitimately absent: a zombie has only its pid and user links, `pid_for_children` is ENOENT until the
     /// first child of a fresh pid namespace exists, a kernel may lack a type (time < 5.6).
     Absent,
     Unreadable(ReadError),

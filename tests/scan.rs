@@ -302,3 +302,33 @@ fn unreadable_proc_root_is_an_error_not_a_panic() {
     let err = scan(&options).expect_err("no such root");
     assert!(format!("{err:#}").contains("/nonexistent/proc"), "{err:#}");
 }
+
+#[test]
+fn issue7_an_inode_read_as_two_types_drops_one_process() {
+    // Under churn a dead namespace's inode is reused at once: one scan can read it as uts in
+    // one process and as net in another. Keeping both would count a process in one type and
+    // not another.
+    let fake = FakeProc::new();
+    fake.process(1, "init", b"/sbin/init\0", &HOST);
+    let mut stale = HOST;
+    stale[3] = ("uts", 4026532900);
+    fake.process(60, "old", b"old\0", &stale);
+    let mut fresh = HOST;
+    fresh[1] = ("net", 4026532900);
+    fake.process(61, "new", b"new\0", &fresh);
+
+    let snapshot = scan(&fake.options()).expect("scan");
+    assert!(snapshot.process(60).is_some());
+    assert!(
+        snapshot.process(61).is_none(),
+        "the colliding process is dropped"
+    );
+    assert_eq!(snapshot.gaps.vanished.processes, 1);
+    let ns = snapshot.namespace(4026532900).expect("kept as uts");
+    assert_eq!((ns.kind, ns.members.clone()), (NsKind::Uts, vec![60]));
+    let per_kind: Vec<usize> = NsKind::ALL
+        .iter()
+        .map(|&k| snapshot.of_kind(k).map(|n| n.members.len()).sum())
+        .collect();
+    assert!(per_kind.iter().all(|&n| n == 2), "{per_kind:?}");
+}

@@ -1,5 +1,6 @@
 //! The one integration-test binary: each module is a group of tests over the built `nsview`.
 
+mod churn;
 mod enter;
 mod holders;
 mod list;

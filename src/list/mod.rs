@@ -206,6 +206,8 @@ impl Config {
             sockets: base.sockets && processless,
             mounts: base.mounts && (processless || self.uses(Column::Nsfs)),
             relations: base.relations && self.wants_relations(),
+            // Namespace rows show only the representative's COMMAND.
+            all_commands: base.all_commands && !processless,
             ..base
         }
     }

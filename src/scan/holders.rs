@@ -34,18 +34,29 @@ pub fn scan_fds(dir: BorrowedFd<'_>, buf: &mut Vec<u8>, gaps: &mut Gaps) -> FdFi
             return (ns_fds, sockets);
         }
     };
-    let Ok(entries) = rustix::fs::Dir::read_from(fd_dir.as_fd()) else {
-        gaps.record(GapSubject::Fd, ReadError::Other(libc::EIO));
+    // Dir::new keeps our fd; Dir::read_from would cost an fcntl, an openat(".") and a close.
+    let mut entries = match rustix::fs::Dir::new(fd_dir) {
+        Ok(dir) => dir,
+        Err(_) => {
+            gaps.record(GapSubject::Fd, ReadError::Other(libc::EIO));
+            return (ns_fds, sockets);
+        }
+    };
+    let fds: Vec<i32> = entries
+        .by_ref()
+        .flatten()
+        .filter_map(|entry| {
+            links::parse_decimal(entry.file_name().to_bytes()).and_then(|n| i32::try_from(n).ok())
+        })
+        .collect();
+    let Ok(fd_dir) = entries.fd() else {
         return (ns_fds, sockets);
     };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(fd) = links::parse_decimal(name.to_bytes()).and_then(|n| i32::try_from(n).ok())
-        else {
-            continue;
-        };
+    let mut name = [0u8; 24];
+    for fd in fds {
+        let name = links::decimal_name(fd as u64, &mut name);
         // An fd closed between getdents and readlink is simply gone: not a gap.
-        if links::readlinkat_into(fd_dir.as_fd(), name, buf).is_err() {
+        if links::readlinkat_into(fd_dir, name, buf).is_err() {
             continue;
         }
         if let Some((kind, inode)) = links::parse_ns_link(buf) {

@@ -35,6 +35,23 @@ pub fn parse_decimal(digits: &[u8]) -> Option<u64> {
     })
 }
 
+/// Writes `n` in decimal as a C string into `out`: a pid or fd name for the `*at` calls,
+/// without an allocation per entry.
+pub fn decimal_name(mut n: u64, out: &mut [u8; 24]) -> &std::ffi::CStr {
+    let mut at = out.len() - 1;
+    out[at] = 0;
+    loop {
+        at -= 1;
+        out[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Digits then the NUL just written: always a valid C string.
+    std::ffi::CStr::from_bytes_with_nul(&out[at..]).unwrap_or_default()
+}
+
 /// The link names under `/proc/PID/ns`, in the order [`read_ns_links`] fills them.
 const LINK_NAMES: [&str; 10] = [
     "mnt",
@@ -52,12 +69,26 @@ const LINK_NAMES: [&str; 10] = [
 /// Reads all ten links of one `ns` directory, relative to the pid (or task) directory `dir`.
 /// `buf` is reused across calls to avoid an allocation per link.
 ///
-/// ENOENT on a single link is "absent", not an error: zombies have no namespaces, and
+/// ENOENT on a single link is "absent", not an error: a zombie keeps only its pid and user links, and
 /// `pid_for_children` reads ENOENT until the first process of a fresh pid namespace exists.
 pub fn read_ns_links(dir: BorrowedFd<'_>, buf: &mut Vec<u8>) -> NsLinks {
+    // Readlinks relative to an O_PATH fd of `ns` walk one component instead of two: ten
+    // fewer dentry lookups and pid revalidations for the price of an openat and a close
+    // (procfs path walks dominate the scan's kernel time). If `ns` cannot be opened, the
+    // per-link reads below say why, link by link.
+    let ns_dir = rustix::fs::openat(
+        dir,
+        c"ns",
+        rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    );
+    let (base, prefix): (BorrowedFd<'_>, &[u8]) = match &ns_dir {
+        Ok(fd) => (std::os::fd::AsFd::as_fd(fd), b""),
+        Err(_) => (dir, b"ns/"),
+    };
     let mut links = NsLinks::default();
     for (index, name) in LINK_NAMES.iter().enumerate() {
-        let link = read_one(dir, name, buf);
+        let link = read_one(base, prefix, name, buf);
         match index {
             0..=7 => links.current[index] = link,
             8 => links.pid_for_children = link,
@@ -67,9 +98,57 @@ pub fn read_ns_links(dir: BorrowedFd<'_>, buf: &mut Vec<u8>) -> NsLinks {
     links
 }
 
-fn read_one(dir: BorrowedFd<'_>, name: &str, buf: &mut Vec<u8>) -> Link {
+/// Makes the links of a process that was exiting while we read them consistent, or says it is
+/// gone. `supported` marks the kinds this kernel has (the scanner's own links).
+///
+/// do_exit drops the nsproxy (mnt, net, uts, ipc, cgroup, time and both `*_for_children`) in
+/// one step, while the pid and user links last until the task is released: a zombie still
+/// reads `pid:[..]` and `user:[..]` and ENOENT for the rest. So a mix of present and absent
+/// nsproxy links means the process passed exit_task_namespaces between two readlinks: it now
+/// has none of them. An absent pid or user link next to a present one means it was released
+/// mid-read: Err(Vanished), and so does EACCES or ESRCH next to a present link
+/// (proc_ns_get_link answers EACCES once the task is gone; a real permission problem denies
+/// every link alike): Err with that reason, so the gap says why. Other errors (a garbled link
+/// text) stay per-link.
+pub fn settle_exiting(mut links: NsLinks, supported: &[bool; 8]) -> Result<NsLinks, ReadError> {
+    let is_ns = |l: &Link| matches!(l, Link::Ns(_));
+    let any_present = links.current.iter().any(is_ns);
+    let core_absent = [NsKind::Pid, NsKind::User]
+        .into_iter()
+        .any(|k| supported[k.index()] && links.current[k.index()] == Link::Absent);
+    if any_present && core_absent {
+        return Err(ReadError::Vanished);
+    }
+    let unreadable = links.current.iter().find_map(|l| match l {
+        Link::Unreadable(why @ (ReadError::Denied | ReadError::Vanished)) => Some(*why),
+        _ => None,
+    });
+    if any_present && let Some(why) = unreadable {
+        return Err(why);
+    }
+    let nsproxy = NsKind::ALL
+        .into_iter()
+        .filter(|&k| supported[k.index()] && k != NsKind::Pid && k != NsKind::User);
+    // Any absent nsproxy link: the nsproxy is gone (or going), and with it the
+    // `*_for_children` links that hang off it.
+    if nsproxy
+        .into_iter()
+        .any(|k| links.current[k.index()] == Link::Absent)
+    {
+        for kind in NsKind::ALL {
+            if kind != NsKind::Pid && kind != NsKind::User {
+                links.current[kind.index()] = Link::Absent;
+            }
+        }
+        links.pid_for_children = Link::Absent;
+        links.time_for_children = Link::Absent;
+    }
+    Ok(links)
+}
+
+fn read_one(dir: BorrowedFd<'_>, prefix: &[u8], name: &str, buf: &mut Vec<u8>) -> Link {
     let mut path = [0u8; 32];
-    let path = ns_path(name, &mut path);
+    let path = link_path(prefix, name, &mut path);
     match readlinkat_into(dir, path, buf) {
         Ok(()) => match parse_ns_link(buf) {
             Some((_, inode)) => Link::Ns(inode),
@@ -80,12 +159,13 @@ fn read_one(dir: BorrowedFd<'_>, name: &str, buf: &mut Vec<u8>) -> Link {
     }
 }
 
-/// Builds the C path `ns/NAME\0` on the stack.
-fn ns_path<'a>(name: &str, out: &'a mut [u8; 32]) -> &'a std::ffi::CStr {
+/// Builds the C path `PREFIX NAME\0` (`ns/mnt` or `mnt`) on the stack.
+fn link_path<'a>(prefix: &[u8], name: &str, out: &'a mut [u8; 32]) -> &'a std::ffi::CStr {
     let bytes = name.as_bytes();
-    out[..3].copy_from_slice(b"ns/");
-    out[3..3 + bytes.len()].copy_from_slice(bytes);
-    out[3 + bytes.len()] = 0;
+    let at = prefix.len();
+    out[..at].copy_from_slice(prefix);
+    out[at..at + bytes.len()].copy_from_slice(bytes);
+    out[at + bytes.len()] = 0;
     // The names above hold no NUL, so the first NUL is the terminator just written.
     std::ffi::CStr::from_bytes_until_nul(&out[..]).unwrap_or_default()
 }
@@ -179,12 +259,82 @@ mod tests {
         assert_eq!(parse_socket_link(b"pipe:[98765]"), None);
     }
 
+    fn links_of(present: &[NsKind]) -> NsLinks {
+        let mut links = NsLinks::default();
+        for &kind in present {
+            links.current[kind.index()] = Link::Ns(100 + kind.index() as u64);
+        }
+        links.pid_for_children = Link::Ns(102);
+        links
+    }
+
+    #[test]
+    fn settles_links_read_across_an_exit() {
+        use NsKind::*;
+        let all = [true; 8];
+        let whole = links_of(&NsKind::ALL);
+        assert_eq!(
+            settle_exiting(whole, &all),
+            Ok(whole),
+            "a live process is kept"
+        );
+        let zombie = links_of(&[Pid, User]);
+        let mut expected = zombie;
+        expected.pid_for_children = Link::Absent;
+        assert_eq!(
+            settle_exiting(zombie, &all),
+            Ok(expected),
+            "a zombie keeps pid, user"
+        );
+        // exit_task_namespaces ran after mnt and net were read: none of the nsproxy ones count.
+        let torn = links_of(&[Mnt, Net, Pid, User]);
+        assert_eq!(settle_exiting(torn, &all), Ok(expected));
+        // released after the first links were read: gone.
+        assert_eq!(
+            settle_exiting(links_of(&[Mnt, Net, Pid]), &all),
+            Err(ReadError::Vanished)
+        );
+        let nothing = NsLinks::default();
+        assert_eq!(settle_exiting(nothing, &all), Ok(nothing));
+        // a kernel without time namespaces: time is absent everywhere and that is fine.
+        let mut no_time = all;
+        no_time[Time.index()] = false;
+        let old = links_of(&[Mnt, Net, Pid, Uts, Ipc, User, Cgroup]);
+        assert_eq!(settle_exiting(old, &no_time), Ok(old));
+        // EACCES after a present link: released mid-read (proc_ns_get_link's EACCES).
+        let mut released = whole;
+        released.current[Cgroup.index()] = Link::Unreadable(ReadError::Denied);
+        assert_eq!(settle_exiting(released, &all), Err(ReadError::Denied));
+        // denied throughout: kept, the gaps say why.
+        let denied = NsLinks {
+            current: [Link::Unreadable(ReadError::Denied); 8],
+            ..NsLinks::default()
+        };
+        assert_eq!(settle_exiting(denied, &all), Ok(denied));
+        // another error (a garbled link text) is not an exit.
+        let mut odd = whole;
+        odd.current[Net.index()] = Link::Unreadable(ReadError::Other(libc::EINVAL));
+        assert_eq!(settle_exiting(odd, &all), Ok(odd));
+    }
+
+    #[test]
+    fn writes_decimal_names() {
+        let mut buf = [0u8; 24];
+        for n in [0u64, 7, 42, 4194304, u64::MAX] {
+            assert_eq!(
+                decimal_name(n, &mut buf).to_bytes(),
+                n.to_string().as_bytes()
+            );
+        }
+    }
+
     #[test]
     fn builds_ns_paths() {
         let mut buf = [0u8; 32];
         assert_eq!(
-            ns_path("time_for_children", &mut buf).to_bytes(),
+            link_path(b"ns/", "time_for_children", &mut buf).to_bytes(),
             b"ns/time_for_children"
         );
+        assert_eq!(link_path(b"", "mnt", &mut buf).to_bytes(), b"mnt");
     }
 }

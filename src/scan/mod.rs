@@ -15,8 +15,7 @@ pub mod mounts;
 pub mod procs;
 pub mod users;
 
-use std::collections::BTreeMap;
-use std::ffi::CString;
+use std::collections::{BTreeMap, HashMap};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
@@ -47,6 +46,11 @@ pub struct ScanOptions {
     /// Parent, owner, owner uid and namespace id through the nsfs ioctls; also finds namespaces
     /// no process is in (hidden parents and owners). Needs the real /proc.
     pub relations: bool,
+    /// Read every process's cmdline. Off, only each namespace's representative (its
+    /// lowest-pid member, lsns's PID and COMMAND) gets `command` from cmdline; the others
+    /// carry their `comm` there. cmdline is one of the dearer reads (it copies from the
+    /// process's memory), so namespace-row listings skip it.
+    pub all_commands: bool,
     /// Scanner threads; 0 means one per core (at most 4).
     pub workers: usize,
 }
@@ -61,6 +65,7 @@ impl Default for ScanOptions {
             sockets: true,
             mounts: true,
             relations: true,
+            all_commands: true,
             workers: 0,
         }
     }
@@ -121,12 +126,19 @@ struct WorkerOutput {
 /// Scans the proc root into a snapshot.
 pub fn scan(options: &ScanOptions) -> Result<Snapshot> {
     let root = open_proc_root(&options.proc_root)?;
-    let pids = list_pids(root.as_fd())
+    let pids = rustix::fs::Dir::read_from(root.as_fd())
+        .map_err(std::io::Error::from)
+        .and_then(|mut dir| list_pids(&mut dir))
         .with_context(|| format!("cannot read {}", options.proc_root.display()))?;
+
+    // Our own links tell which kinds this kernel has; a fake root without `self` gets none,
+    // and then no link is treated as a sign of an exit.
+    let self_links = read_self_links(root.as_fd());
+    let supported = self_links.current.map(|l| matches!(l, Link::Ns(_)));
 
     let workers = options.worker_count(pids.len());
     let outputs: Vec<WorkerOutput> = if workers <= 1 {
-        vec![scan_pids(root.as_fd(), &pids, options)]
+        vec![scan_pids(root.as_fd(), &pids, options, &supported)]
     } else {
         let chunk = pids.len().div_ceil(workers);
         std::thread::scope(|scope| {
@@ -134,7 +146,8 @@ pub fn scan(options: &ScanOptions) -> Result<Snapshot> {
                 .chunks(chunk)
                 .map(|part| {
                     let root = root.as_fd();
-                    scope.spawn(move || scan_pids(root, part, options))
+                    let supported = &supported;
+                    scope.spawn(move || scan_pids(root, part, options, supported))
                 })
                 .collect();
             handles
@@ -164,9 +177,12 @@ pub fn scan(options: &ScanOptions) -> Result<Snapshot> {
             snapshot.processes.insert(pid, scan.process);
         }
     }
-    snapshot.self_links = read_self_links(root.as_fd());
+    snapshot.self_links = self_links;
 
     group_namespaces(&mut snapshot);
+    if !options.all_commands {
+        read_representative_commands(&mut snapshot, root.as_fd());
+    }
     for (pid, fd, kind, inode) in ns_fds {
         add_holder(&mut snapshot, inode, Some(kind), Holder::Fd { pid, fd });
     }
@@ -207,9 +223,8 @@ fn open_proc_root(path: &Path) -> Result<OwnedFd> {
     .with_context(|| format!("cannot open proc root {}", path.display()))
 }
 
-/// The numeric entries of a proc root, ascending.
-fn list_pids(root: BorrowedFd<'_>) -> std::io::Result<Vec<Pid>> {
-    let dir = rustix::fs::Dir::read_from(root)?;
+/// The numeric entries of a proc root (or task directory), ascending.
+fn list_pids(dir: &mut rustix::fs::Dir) -> std::io::Result<Vec<Pid>> {
     let mut pids = Vec::with_capacity(1024);
     for entry in dir {
         let entry = entry?;
@@ -233,11 +248,23 @@ struct Buffers {
     link: Vec<u8>,
 }
 
-fn scan_pids(root: BorrowedFd<'_>, pids: &[Pid], options: &ScanOptions) -> WorkerOutput {
+fn scan_pids(
+    root: BorrowedFd<'_>,
+    pids: &[Pid],
+    options: &ScanOptions,
+    supported: &[bool; 8],
+) -> WorkerOutput {
     let mut output = WorkerOutput::default();
     let mut buffers = Buffers::default();
     for &pid in pids {
-        match scan_process(root, pid, options, &mut buffers, &mut output.gaps) {
+        match scan_process(
+            root,
+            pid,
+            options,
+            supported,
+            &mut buffers,
+            &mut output.gaps,
+        ) {
             Ok(scan) => output.scans.push(scan),
             Err(why) => output.gaps.record(GapSubject::Process, why),
         }
@@ -249,23 +276,23 @@ fn scan_process(
     root: BorrowedFd<'_>,
     pid: Pid,
     options: &ScanOptions,
+    supported: &[bool; 8],
     buffers: &mut Buffers,
     gaps: &mut Gaps,
 ) -> Result<ProcessScan, ReadError> {
-    let name = CString::new(pid.to_string()).map_err(|_| ReadError::Other(libc::EINVAL))?;
-    let dir = procs::open_dir(root, &name).map_err(ReadError::from_errno)?;
+    let mut name = [0u8; 24];
+    let name = links::decimal_name(pid as u64, &mut name);
+    let dir = procs::open_dir(root, name).map_err(ReadError::from_errno)?;
     let dir = dir.as_fd();
     let uid = procs::owner_uid(dir).map_err(ReadError::from_errno)?;
-    procs::read_file_at(dir, c"stat", &mut buffers.file).map_err(ReadError::from_errno)?;
+    procs::read_whole_at(dir, c"stat", &mut buffers.file).map_err(ReadError::from_errno)?;
     let stat = procs::parse_stat(&buffers.file).ok_or(ReadError::Other(libc::EINVAL))?;
 
     // cmdline is readable by anyone; an error here means the process is going away.
-    let (command, command_bytes) = match procs::read_file_at(dir, c"cmdline", &mut buffers.file) {
-        Ok(()) => match procs::cmdline_bytes(&buffers.file) {
-            Ok(text) => (text, None),
-            Err(raw) => (String::from_utf8_lossy(&raw).into_owned(), Some(raw)),
-        },
-        Err(_) => (String::new(), None),
+    let (command, command_bytes) = if options.all_commands {
+        read_command(dir, c"cmdline", &mut buffers.file)
+    } else {
+        (String::new(), None)
     };
     let command = if command.is_empty() {
         stat.comm.clone()
@@ -274,6 +301,9 @@ fn scan_process(
     };
 
     let links = links::read_ns_links(dir, &mut buffers.link);
+    // Counting a process in some namespaces but not others would make per-type counts
+    // disagree under churn.
+    let links = links::settle_exiting(links, supported)?;
     // Counted once per process (its first unreadable link), so the note can say "N processes".
     let first_unreadable = links
         .current
@@ -286,7 +316,7 @@ fn scan_process(
     if let Some(why) = first_unreadable {
         gaps.record(GapSubject::NsLink, why);
     }
-    // A zombie has lost its namespaces; every link reads ENOENT, which is not a gap.
+    // A zombie has lost its nsproxy namespaces (ENOENT, not a gap) but keeps pid and user.
 
     let odd_threads = if options.threads && stat.num_threads > 1 && stat.state != 'Z' {
         scan_threads(dir, pid, &links, buffers, gaps)
@@ -317,6 +347,52 @@ fn scan_process(
     })
 }
 
+/// cmdline joined by spaces, plus the raw bytes when they are not UTF-8; empty when
+/// unreadable (the process is going away) or empty.
+fn read_command(
+    dir: BorrowedFd<'_>,
+    path: &std::ffi::CStr,
+    buf: &mut Vec<u8>,
+) -> (String, Option<Vec<u8>>) {
+    match procs::read_whole_at(dir, path, buf) {
+        Ok(()) => match procs::cmdline_bytes(buf) {
+            Ok(text) => (text, None),
+            Err(raw) => (String::from_utf8_lossy(&raw).into_owned(), Some(raw)),
+        },
+        Err(_) => (String::new(), None),
+    }
+}
+
+/// Reads cmdline for the lowest-pid member of every namespace only (`all_commands` off).
+fn read_representative_commands(snapshot: &mut Snapshot, root: BorrowedFd<'_>) {
+    let mut pids: Vec<Pid> = snapshot
+        .namespaces
+        .values()
+        .filter_map(|ns| ns.lowest_pid())
+        .collect();
+    pids.sort_unstable();
+    pids.dedup();
+    let mut buf = Vec::new();
+    for pid in pids {
+        // "PID/cmdline" relative to the proc root, built on the stack.
+        let mut digits = [0u8; 24];
+        let digits = links::decimal_name(pid as u64, &mut digits).to_bytes();
+        let mut path = [0u8; 40];
+        path[..digits.len()].copy_from_slice(digits);
+        path[digits.len()..digits.len() + 9].copy_from_slice(b"/cmdline\0");
+        let Ok(path) = std::ffi::CStr::from_bytes_until_nul(&path) else {
+            continue;
+        };
+        let (command, command_bytes) = read_command(root, path, &mut buf);
+        if let Some(process) = snapshot.processes.get_mut(&pid)
+            && !command.is_empty()
+        {
+            process.command = command;
+            process.command_bytes = command_bytes;
+        }
+    }
+}
+
 /// Threads whose links differ from the process's. The main thread (tid == pid) is the process.
 fn scan_threads(
     dir: BorrowedFd<'_>,
@@ -337,19 +413,25 @@ fn scan_threads(
             return Vec::new();
         }
     };
-    let tids = match list_pids(task_dir.as_fd()) {
-        Ok(tids) => tids,
+    // Dir::new keeps our fd; Dir::read_from would reopen it.
+    let listed = rustix::fs::Dir::new(task_dir)
+        .map_err(std::io::Error::from)
+        .and_then(|mut dir| Ok((list_pids(&mut dir)?, dir)));
+    let (tids, task_dir) = match listed {
+        Ok(listed) => listed,
         Err(e) => {
             gaps.record(GapSubject::Task, ReadError::from_io(&e));
             return Vec::new();
         }
     };
+    let Ok(task_dir) = task_dir.fd() else {
+        return Vec::new();
+    };
     let mut odd = Vec::new();
+    let mut name = [0u8; 24];
     for tid in tids.into_iter().filter(|&tid| tid != pid) {
-        let Ok(name) = CString::new(tid.to_string()) else {
-            continue;
-        };
-        let tdir = match procs::open_dir(task_dir.as_fd(), &name) {
+        let name = links::decimal_name(tid as u64, &mut name);
+        let tdir = match procs::open_dir(task_dir, name) {
             Ok(fd) => fd,
             Err(errno) => {
                 gaps.record(GapSubject::Task, ReadError::from_errno(errno));
@@ -394,6 +476,31 @@ fn merge_gaps(into: &mut Gaps, from: &Gaps) {
 /// Groups processes into namespaces and records thread and `*_for_children` holders.
 fn group_namespaces(snapshot: &mut Snapshot) {
     let mut namespaces: BTreeMap<Inode, Namespace> = BTreeMap::new();
+    // nsfs inodes are reused as soon as a namespace dies (lowest free id), so under churn one
+    // scan can read the same inode as two types from two processes. A process whose link
+    // collides with a namespace of another type is dropped as vanished (one of the two reads
+    // is stale), so every process kept is counted once in each type.
+    let colliding: Vec<Pid> = {
+        let mut kinds: HashMap<Inode, NsKind> = HashMap::new();
+        snapshot
+            .processes
+            .values()
+            .filter(|process| {
+                NsKind::ALL.into_iter().any(|kind| {
+                    process
+                        .ns(kind)
+                        .is_some_and(|inode| *kinds.entry(inode).or_insert(kind) != kind)
+                })
+            })
+            .map(|process| process.pid)
+            .collect()
+    };
+    for pid in colliding {
+        snapshot.processes.remove(&pid);
+        snapshot
+            .gaps
+            .record(GapSubject::Process, ReadError::Vanished);
+    }
     for process in snapshot.processes.values() {
         for kind in NsKind::ALL {
             if let Some(inode) = process.ns(kind) {
