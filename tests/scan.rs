@@ -31,9 +31,14 @@ impl FakeProc {
         let root = dir.path().join("proc");
         fs::create_dir_all(&root).expect("mkdir proc");
         fs::create_dir_all(dir.path().join("etc")).expect("mkdir etc");
+        // The fake pid dirs belong to whoever runs the test: give that uid a name no system
+        // passwd has, so a test can tell this file was read.
+        let me = nix::unistd::geteuid().as_raw();
         fs::write(
             dir.path().join("etc/passwd"),
-            "root:x:0:0::/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n",
+            format!(
+                "fixture-owner:x:{me}:{me}::/:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n"
+            ),
         )
         .expect("passwd");
         FakeProc { _dir: dir, root }
@@ -169,9 +174,15 @@ fn groups_processes_and_reads_fields() {
     assert_eq!(snapshot.process(300).expect("p").comm, "my (weird) name");
     assert_eq!(snapshot.process(300).expect("p").command, "sleep 100");
     assert_eq!(snapshot.process(301).expect("p").command, "caf\u{fffd}");
+    let me = nix::unistd::geteuid().as_raw();
     assert_eq!(
-        snapshot.user_names.get(&0).map(String::as_str),
-        Some("root"),
+        snapshot.process(300).expect("p").uid,
+        me,
+        "UID is the owner of /proc/PID"
+    );
+    assert_eq!(
+        snapshot.user_names.get(&me).map(String::as_str),
+        Some("fixture-owner"),
         "passwd beside the fake root"
     );
 }
