@@ -1312,15 +1312,7 @@ mod tests {
         }
         assert!(keys(&app).is_empty());
         let mut next = sample::small();
-        let mut newcomer = next.processes[&412].clone();
-        newcomer.pid = 5000;
-        newcomer.command = "/usr/bin/Newcomer --flag".into();
-        next.processes.insert(5000, newcomer);
-        for ns in next.namespaces.values_mut() {
-            if ns.members.contains(&412) {
-                ns.members.push(5000);
-            }
-        }
+        sample::add_process_like(&mut next, 412, 5000, "/usr/bin/Newcomer --flag");
         app.apply_scan(next, None);
         assert!(
             keys(&app)

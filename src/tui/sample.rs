@@ -91,6 +91,23 @@ fn relate(snapshot: &mut Snapshot, owner_of: impl Fn(Inode) -> Inode) {
 /// A small machine: init, sshd, a shell, a sleeper holding a uts ns by fd, a rootless
 /// container (user, mnt, uts, ipc, pid, net namespaces) with two processes, and a netns held
 /// only by a bind mount.
+/// Adds process `pid` running `command`, a copy of `like` sitting in all of `like`'s
+/// namespaces: a process that appears between two scans.
+pub fn add_process_like(snapshot: &mut Snapshot, like: Pid, pid: Pid, command: &str) {
+    let Some(mut process) = snapshot.processes.get(&like).cloned() else {
+        return;
+    };
+    process.pid = pid;
+    process.command = command.into();
+    snapshot.processes.insert(pid, process);
+    for ns in snapshot.namespaces.values_mut() {
+        if ns.members.contains(&like) {
+            ns.members.push(pid);
+            ns.members.sort_unstable();
+        }
+    }
+}
+
 pub fn small() -> Snapshot {
     let mut container = HOST;
     for (kind, inode) in [

@@ -327,15 +327,7 @@ fn appeared_and_vanished_marks() {
     for ns in next.namespaces.values_mut() {
         ns.members.retain(|&p| p != 300);
     }
-    let mut newcomer = next.processes[&412].clone();
-    newcomer.pid = 5000;
-    newcomer.command = "/usr/sbin/sshd -D -R".into();
-    next.processes.insert(5000, newcomer);
-    for ns in next.namespaces.values_mut() {
-        if ns.members.contains(&412) {
-            ns.members.push(5000);
-        }
-    }
+    sample::add_process_like(&mut next, 412, 5000, "/usr/sbin/sshd -D -R");
     app.apply_scan(next, None);
     select(
         &mut app,
