@@ -33,6 +33,27 @@ impl fmt::Display for Exit {
 
 impl std::error::Error for Exit {}
 
+/// clap's multi-line usage error (problem, tip, usage, "for more information") as one line:
+/// the problem, then a pointer to `--help`.
+pub fn usage_line(rendered: &str) -> String {
+    // The problem is the first paragraph; clap continues it on indented lines
+    // ("the following required arguments were not provided:\n  <NAMESPACE>").
+    let problem: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .skip_while(|line| line.is_empty())
+        .take_while(|line| !line.is_empty())
+        .collect();
+    let problem = problem.join(" ");
+    let problem = problem.strip_prefix("error: ").unwrap_or(&problem);
+    let problem = if problem.is_empty() {
+        "invalid arguments"
+    } else {
+        problem
+    };
+    format!("{problem}; try 'nsview --help'")
+}
+
 /// True when the error is a write to a closed pipe, anywhere in its chain.
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {
@@ -107,6 +128,23 @@ mod tests {
             .context("writing the table");
         assert!(is_broken_pipe(&err));
         assert_eq!(report(&err), 0);
+    }
+
+    #[test]
+    fn usage_errors_become_one_line() {
+        let rendered = "error: unexpected argument '--bogus' found\n\n  tip: to pass '--bogus' as a \
+                        value, use '-- --bogus'\n\nUsage: nsview [OPTIONS] [NAMESPACE]\n\n\
+                        For more information, try '--help'.\n";
+        assert_eq!(
+            usage_line(rendered),
+            "unexpected argument '--bogus' found; try 'nsview --help'"
+        );
+        assert_eq!(usage_line(""), "invalid arguments; try 'nsview --help'");
+        let missing = "error: the following required arguments were not provided:\n  <NAMESPACE>\n\nUsage: x\n";
+        assert_eq!(
+            usage_line(missing),
+            "the following required arguments were not provided: <NAMESPACE>; try 'nsview --help'"
+        );
     }
 
     #[test]

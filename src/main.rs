@@ -8,10 +8,18 @@ fn main() {
     nsview::error::take_parent_error_fd();
     let cli = match Cli::try_parse_from(normalize_args(std::env::args_os())) {
         Ok(cli) => cli,
-        Err(err) => {
-            // Help and version go to stdout with 0; usage errors to stderr with clap's 2.
+        Err(err) if !err.use_stderr() => {
+            // --help and --version: clap prints them to stdout and exits 0.
             let _ = err.print();
-            std::process::exit(err.exit_code());
+            std::process::exit(0);
+        }
+        Err(err) => {
+            // A usage error: one line that names the problem, exit 2 (1 is for failures).
+            eprintln!(
+                "nsview: {}",
+                nsview::error::usage_line(&err.render().to_string())
+            );
+            std::process::exit(2);
         }
     };
     let scan = ScanOptions::for_root(cli.proc_root.clone());

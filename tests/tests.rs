@@ -1,6 +1,7 @@
 //! The one integration-test binary: each module is a group of tests over the built `nsview`.
 
 mod churn;
+mod cli;
 mod enter;
 mod holders;
 mod list;
