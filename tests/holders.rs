@@ -203,23 +203,37 @@ fn netns_held_only_by_a_socket() {
     }
     let creator = Sleeper::start(&["unshare", "--net", "sleep", "60"]);
     let net = creator.ns("net");
-    let net_fd = open_ns(creator.pid, "net");
-    // A short-lived thread steps into the netns, makes a socket there and ends: the socket keeps
-    // the netns it was created in, whatever namespace its owner later sits in.
-    let socket = std::thread::spawn(move || {
-        nix::sched::setns(&net_fd, nix::sched::CloneFlags::CLONE_NEWNET).expect("setns net");
-        nix::sys::socket::socket(
-            nix::sys::socket::AddressFamily::Inet,
-            nix::sys::socket::SockType::Datagram,
-            nix::sys::socket::SockFlag::SOCK_CLOEXEC,
-            None,
-        )
-        .expect("socket")
-    })
-    .join()
-    .expect("socket thread");
-    let holder = sleeper_holding(&[&socket]);
-    drop(socket);
+    // The sleeper makes the socket itself, between fork and exec: it steps into the netns,
+    // creates the socket, steps back and execs with the socket on fd 3. A socket keeps the
+    // netns it was created in, whatever namespace its owner sits in. (No thread of the test
+    // process ever leaves its namespaces: other tests check that.)
+    let target = open_ns(creator.pid, "net");
+    let own = open_ns(std::process::id() as i32, "net");
+    let (target_raw, own_raw) = (target.as_raw_fd(), own.as_raw_fd());
+    let holder = Sleeper::start_with(&["sleep", "60"], move |cmd| {
+        // SAFETY: only async-signal-safe syscalls between fork and exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                let fail = || Err(std::io::Error::last_os_error());
+                if libc::setns(target_raw, libc::CLONE_NEWNET) != 0 {
+                    return fail();
+                }
+                let socket = libc::socket(libc::AF_INET, libc::SOCK_DGRAM, 0);
+                if socket < 0 || libc::setns(own_raw, libc::CLONE_NEWNET) != 0 {
+                    return fail();
+                }
+                if socket != 3 && (libc::dup2(socket, 3) < 0 || libc::close(socket) != 0) {
+                    return fail();
+                }
+                Ok(())
+            });
+        }
+    });
+    drop((target, own));
+    assert_eq!(
+        ns_inode(holder.pid, "net"),
+        ns_inode(std::process::id() as i32, "net")
+    );
     creator.stop();
 
     let snapshot = live_scan();

@@ -446,7 +446,11 @@ mod live {
         if !ready("live_pid_one_inside_a_new_pid_namespace") {
             return;
         }
-        let unshare = Sleeper::spawn("unshare", &["--pid", "--fork", "sleep", "60"]);
+        // --kill-child: the sleeper (pid 1 inside) dies with unshare, which the guard kills.
+        let unshare = Sleeper::spawn(
+            "unshare",
+            &["--pid", "--fork", "--kill-child", "sleep", "60"],
+        );
         let child = first_child(unshare.pid());
         wait_for_sleep(child);
         let inode = ns_inode(child, "pid");
@@ -603,11 +607,12 @@ mod live {
             .expect("task dir")
             .flatten()
         {
+            // A thread of another test may exit while we look: skip it, it is gone.
+            let Ok(ns_dir) = std::fs::read_dir(task.path().join("ns")) else {
+                continue;
+            };
             let mut links = Vec::new();
-            for link in std::fs::read_dir(task.path().join("ns"))
-                .expect("ns dir")
-                .flatten()
-            {
+            for link in ns_dir.flatten() {
                 if let Ok(target) = std::fs::read_link(link.path()) {
                     links.push((
                         link.file_name().to_string_lossy().into_owned(),
