@@ -343,3 +343,41 @@ fn issue7_an_inode_read_as_two_types_drops_one_process() {
         .collect();
     assert!(per_kind.iter().all(|&n| n == 2), "{per_kind:?}");
 }
+
+/// Under churn an inode can be read as two types in one scan (nsfs reuses a dead namespace's
+/// inode at once). A holder read first must not give a later member's namespace its type:
+/// here pid 10's stale `time_for_children` and pid 11's stale fd name inode 4026532777, which
+/// pid 20 now has as its network namespace.
+#[test]
+fn a_stale_holder_never_changes_a_members_namespace_type() {
+    let fake = FakeProc::new();
+    fake.process(1, "init", b"/sbin/init\0", &HOST);
+    fake.process(
+        10,
+        "a",
+        b"a\0",
+        &with(&HOST, &[("time_for_children", 4026532777)]),
+    );
+    let b = fake.process(11, "b", b"b\0", &HOST);
+    symlink("uts:[4026532777]", b.join("fd/5")).expect("fd");
+    fake.process(20, "c", b"c\0", &with(&HOST, &[("net", 4026532777)]));
+
+    let snapshot = scan(&fake.options()).expect("scan");
+    let ns = snapshot.namespace(4026532777).expect("the netns");
+    assert_eq!(ns.kind, NsKind::Net);
+    assert_eq!(ns.members, vec![20]);
+    assert!(
+        ns.holders.is_empty(),
+        "stale holders dropped: {:?}",
+        ns.holders
+    );
+    // Every type counts the same processes.
+    let count = |kind| {
+        snapshot
+            .of_kind(kind)
+            .map(|n| n.members.len())
+            .sum::<usize>()
+    };
+    assert_eq!(count(NsKind::Net), count(NsKind::Time));
+    assert_eq!(count(NsKind::Net), count(NsKind::Mnt));
+}

@@ -501,6 +501,7 @@ fn group_namespaces(snapshot: &mut Snapshot) {
             .gaps
             .record(GapSubject::Process, ReadError::Vanished);
     }
+    // Members first, so that a namespace's type always comes from a member link ...
     for process in snapshot.processes.values() {
         for kind in NsKind::ALL {
             if let Some(inode) = process.ns(kind) {
@@ -511,6 +512,9 @@ fn group_namespaces(snapshot: &mut Snapshot) {
                     .push(process.pid);
             }
         }
+    }
+    // ... then the holders, each only where the type agrees (see `holder_target`).
+    for process in snapshot.processes.values() {
         for (link, kind, current) in [
             (
                 process.links.pid_for_children,
@@ -525,33 +529,42 @@ fn group_namespaces(snapshot: &mut Snapshot) {
         ] {
             if let Some(inode) = link.inode()
                 && Some(inode) != current
+                && let Some(ns) = holder_target(&mut namespaces, inode, kind)
             {
-                namespaces
-                    .entry(inode)
-                    .or_insert_with(|| Namespace::new(inode, kind))
-                    .holders
-                    .push(Holder::ForChildren { pid: process.pid });
+                ns.holders.push(Holder::ForChildren { pid: process.pid });
             }
         }
         for thread in &process.odd_threads {
             for kind in NsKind::ALL {
                 if let Some(inode) = thread.links.get(kind)
                     && Some(inode) != process.ns(kind)
+                    && let Some(ns) = holder_target(&mut namespaces, inode, kind)
                 {
-                    namespaces
-                        .entry(inode)
-                        .or_insert_with(|| Namespace::new(inode, kind))
-                        .holders
-                        .push(Holder::Thread {
-                            pid: process.pid,
-                            tid: thread.tid,
-                        });
+                    ns.holders.push(Holder::Thread {
+                        pid: process.pid,
+                        tid: thread.tid,
+                    });
                 }
             }
         }
     }
     // processes is a BTreeMap, so members were pushed in ascending pid order already.
     snapshot.namespaces = namespaces;
+}
+
+/// The namespace a holder of type `kind` on `inode` belongs to, created if new. None when a
+/// namespace of another type already has that inode: nsfs inodes are reused as soon as a
+/// namespace dies, so under churn one of the two reads is stale, and a holder must never move
+/// a namespace (or its member count) to another type.
+fn holder_target(
+    namespaces: &mut BTreeMap<Inode, Namespace>,
+    inode: Inode,
+    kind: NsKind,
+) -> Option<&mut Namespace> {
+    let ns = namespaces
+        .entry(inode)
+        .or_insert_with(|| Namespace::new(inode, kind));
+    (ns.kind == kind).then_some(ns)
 }
 
 /// Adds a holder to a namespace, creating the namespace if the kind is known.
@@ -561,12 +574,20 @@ pub(crate) fn add_holder(
     kind: Option<NsKind>,
     holder: Holder,
 ) {
-    if let Some(ns) = snapshot.namespaces.get_mut(&inode) {
-        ns.holders.push(holder);
-    } else if let Some(kind) = kind.or_else(|| holder_kind(&holder)) {
-        let mut ns = Namespace::new(inode, kind);
-        ns.holders.push(holder);
-        snapshot.namespaces.insert(inode, ns);
+    match (
+        snapshot.namespaces.get_mut(&inode),
+        kind.or_else(|| holder_kind(&holder)),
+    ) {
+        // A holder that names another type than the namespace we have is a stale read of a
+        // reused inode (see `holder_target`): drop it.
+        (Some(ns), Some(kind)) if ns.kind != kind => {}
+        (Some(ns), _) => ns.holders.push(holder),
+        (None, Some(kind)) => {
+            let mut ns = Namespace::new(inode, kind);
+            ns.holders.push(holder);
+            snapshot.namespaces.insert(inode, ns);
+        }
+        (None, None) => {}
     }
 }
 
