@@ -236,8 +236,7 @@ pub fn run(args: &ListArgs, scan: ScanOptions) -> anyhow::Result<i32> {
             .values()
             .any(|ns| ns.members.is_empty() && config.types.contains(&ns.kind))
     {
-        scan::kernel::add_relations(&mut snapshot, &scan::kernel::Nsfs, &options.proc_root);
-        snapshot.user_names = scan::users::names_for(&snapshot, &options.passwd);
+        scan::add_relations_later(&mut snapshot, &options);
     }
     let show_all_hidden = config.wants_relations();
 

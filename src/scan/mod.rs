@@ -195,13 +195,7 @@ pub fn scan(options: &ScanOptions) -> Result<Snapshot> {
     if options.relations && options.is_live() {
         kernel::add_relations(&mut snapshot, &kernel::Nsfs, &options.proc_root);
     }
-    for ns in snapshot.namespaces.values_mut() {
-        ns.holders.sort();
-        ns.holders.dedup();
-        ns.nsfs_paths.sort();
-        ns.nsfs_paths.dedup();
-    }
-    snapshot.user_names = users::names_for(&snapshot, &options.passwd);
+    finish(&mut snapshot, options);
     snapshot.unprivileged = options.is_live() && !holders::can_read_everything();
     if snapshot.unprivileged {
         snapshot.missing_capabilities = holders::missing_capabilities()
@@ -210,6 +204,27 @@ pub fn scan(options: &ScanOptions) -> Result<Snapshot> {
             .collect();
     }
     Ok(snapshot)
+}
+
+/// Adds relations to a snapshot scanned without them, for a caller that learns only from the
+/// scan whether it needs them (`--list` does, when process-less rows exist).
+pub fn add_relations_later(snapshot: &mut Snapshot, options: &ScanOptions) {
+    if options.is_live() {
+        kernel::add_relations(snapshot, &kernel::Nsfs, &options.proc_root);
+        finish(snapshot, options);
+    }
+}
+
+/// What every scan ends with: holders and NSFS paths sorted without duplicates (the model's
+/// promise), and a name for every uid the snapshot now mentions (owner uids included).
+fn finish(snapshot: &mut Snapshot, options: &ScanOptions) {
+    for ns in snapshot.namespaces.values_mut() {
+        ns.holders.sort();
+        ns.holders.dedup();
+        ns.nsfs_paths.sort();
+        ns.nsfs_paths.dedup();
+    }
+    snapshot.user_names = users::names_for(snapshot, &options.passwd);
 }
 
 fn open_proc_root(path: &Path) -> Result<OwnedFd> {
