@@ -12,4 +12,5 @@ pub mod list;
 pub mod model;
 pub mod scan;
 pub mod show;
+pub mod text;
 pub mod tui;

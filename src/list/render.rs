@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 
 use super::columns::{Column, JsonKind};
 use super::rows::{Cell, Row, TreeSymbols, tree_order};
+use crate::text::{raw_escape, raw_escape_bytes, safe_encode};
 
 /// A finished table: columns, one cell per column for each row, and the tree links.
 pub struct Table {
@@ -181,50 +182,6 @@ fn push_line(
     }
     out.push_str(&line);
     out.push('\n');
-}
-
-/// libsmartcols's table encoding (util-linux `mbs_safe_encode_to_buffer`, UTF-8 locale): a
-/// control character, a backslash that starts `\x`, a byte that is not valid UTF-8 and every
-/// byte of a character that is not printable (C1 controls) become `\xNN`; the rest stays.
-pub fn safe_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
-    for chunk in bytes.utf8_chunks() {
-        let valid = chunk.valid();
-        for (at, c) in valid.char_indices() {
-            let starts_escape = c == '\\' && valid[at + 1..].starts_with('x');
-            if c.is_control() || starts_escape {
-                for byte in c.to_string().bytes() {
-                    let _ = write!(out, "\\x{byte:02x}");
-                }
-            } else {
-                out.push(c);
-            }
-        }
-        // A `\` that ends a valid run is followed by an invalid byte, never by `x`.
-        for byte in chunk.invalid() {
-            let _ = write!(out, "\\x{byte:02x}");
-        }
-    }
-    out
-}
-
-/// libsmartcols's raw escaping (util-linux `fputs_nonblank`): every byte that is blank, a
-/// backslash, a control character or not printable ASCII becomes `\xNN`.
-pub fn raw_escape(text: &str) -> String {
-    raw_escape_bytes(text.as_bytes())
-}
-
-/// [`raw_escape`] over bytes that need not be UTF-8 (the original bytes of a command line).
-pub fn raw_escape_bytes(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
-    for &byte in bytes {
-        if byte.is_ascii_graphic() && byte != b'\\' {
-            out.push(byte as char);
-        } else {
-            let _ = write!(out, "\\x{byte:02x}");
-        }
-    }
-    out
 }
 
 /// The raw format: cells separated by one space, escaped, NSFS comma-separated.
@@ -487,34 +444,6 @@ mod tests {
                 "{data} {header} {hint}"
             );
         }
-    }
-
-    #[test]
-    fn raw_escapes_like_fputs_nonblank() {
-        assert_eq!(raw_escape("sleep 60"), "sleep\\x2060");
-        assert_eq!(raw_escape("a\\b\tc"), "a\\x5cb\\x09c");
-        assert_eq!(raw_escape("└─x"), "\\xe2\\x94\\x94\\xe2\\x94\\x80x");
-        assert_eq!(raw_escape("(sd-pam)"), "(sd-pam)");
-        assert_eq!(raw_escape("\u{7f}"), "\\x7f");
-        assert_eq!(raw_escape(""), "");
-    }
-
-    #[test]
-    fn table_encoding_is_mbs_safe_encode() {
-        // (bytes, what lsns 2.38 prints in its table in a UTF-8 locale)
-        for (bytes, want) in [
-            (&b"caf\xe9 --x"[..], "caf\\xe9 --x"),
-            (b"x\x01y\\z", "x\\x01y\\z"),
-            (b"\\xq \\", "\\x5cxq \\"),
-            (b"\xc2\x85 \xe2\x82\xac", "\\xc2\\x85 \u{20ac}"),
-            (b"a\nb\tc\x7f", "a\\x0ab\\x09c\\x7f"),
-            (b"\\\xe9x", "\\\\xe9x"),
-            ("└─café".as_bytes(), "└─café"),
-            (b"", ""),
-        ] {
-            assert_eq!(safe_encode(bytes), want, "{bytes:?}");
-        }
-        assert_eq!(raw_escape_bytes(b"caf\xe9 x"), "caf\\xe9\\x20x");
     }
 
     #[test]

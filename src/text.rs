@@ -1,0 +1,133 @@
+//! How strings from the host meet a terminal: the one escaping routine every face uses.
+//!
+//! Everything nsview prints that came from /proc, a mount namespace or the kernel on behalf of
+//! another process (hostnames, comms, command lines, interface names, mount paths, cgroup
+//! paths) is a stranger's bytes. An ESC, BEL or newline in them must never reach the terminal
+//! raw (OSC 52 rewrites the clipboard, `\e[2J` clears the screen, `\n` forges a line), and it
+//! must not be silently dropped either, or a hostile name looks innocent. The escape is lsns's
+//! own (`\xNN`, libsmartcols's `mbs_safe_encode`), so a hostile name looks the same in nsview
+//! and in lsns. JSON output needs none of this: JSON escaping already covers control bytes.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+/// A host string made safe for a terminal, borrowed when nothing needed escaping (the common
+/// case costs no allocation). The same rules as [`safe_encode`].
+pub fn safe(text: &str) -> Cow<'_, str> {
+    if text.chars().all(|c| !c.is_control() && c != '\\') {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(safe_encode(text.as_bytes()))
+    }
+}
+
+/// libsmartcols's table encoding (util-linux `mbs_safe_encode_to_buffer`, UTF-8 locale): a
+/// control character, a backslash that starts `\x`, a byte that is not valid UTF-8 and every
+/// byte of a character that is not printable (C1 controls) become `\xNN`; the rest stays.
+pub fn safe_encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        let valid = chunk.valid();
+        for (at, c) in valid.char_indices() {
+            let starts_escape = c == '\\' && valid[at + 1..].starts_with('x');
+            if c.is_control() || starts_escape {
+                for byte in c.to_string().bytes() {
+                    let _ = write!(out, "\\x{byte:02x}");
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        // A `\` that ends a valid run is followed by an invalid byte, never by `x`.
+        for byte in chunk.invalid() {
+            let _ = write!(out, "\\x{byte:02x}");
+        }
+    }
+    out
+}
+
+/// libsmartcols's raw escaping (util-linux `fputs_nonblank`): every byte that is blank, a
+/// backslash, a control character or not printable ASCII becomes `\xNN`.
+pub fn raw_escape(text: &str) -> String {
+    raw_escape_bytes(text.as_bytes())
+}
+
+/// [`raw_escape`] over bytes that need not be UTF-8 (the original bytes of a command line).
+pub fn raw_escape_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for &byte in bytes {
+        if byte.is_ascii_graphic() && byte != b'\\' {
+            out.push(byte as char);
+        } else {
+            let _ = write!(out, "\\x{byte:02x}");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_escapes_like_fputs_nonblank() {
+        assert_eq!(raw_escape("sleep 60"), "sleep\\x2060");
+        assert_eq!(raw_escape("a\\b\tc"), "a\\x5cb\\x09c");
+        assert_eq!(raw_escape("└─x"), "\\xe2\\x94\\x94\\xe2\\x94\\x80x");
+        assert_eq!(raw_escape("(sd-pam)"), "(sd-pam)");
+        assert_eq!(raw_escape("\u{7f}"), "\\x7f");
+        assert_eq!(raw_escape(""), "");
+    }
+
+    #[test]
+    fn table_encoding_is_mbs_safe_encode() {
+        // (bytes, what lsns prints in its table in a UTF-8 locale)
+        for (bytes, want) in [
+            (&b"caf\xe9 --x"[..], "caf\\xe9 --x"),
+            (b"x\x01y\\z", "x\\x01y\\z"),
+            (b"\\xq \\", "\\x5cxq \\"),
+            (b"\xc2\x85 \xe2\x82\xac", "\\xc2\\x85 \u{20ac}"),
+            (b"a\nb\tc\x7f", "a\\x0ab\\x09c\\x7f"),
+            (b"\\\xe9x", "\\\\xe9x"),
+            ("└─café".as_bytes(), "└─café"),
+            (b"", ""),
+        ] {
+            assert_eq!(safe_encode(bytes), want, "{bytes:?}");
+        }
+        assert_eq!(raw_escape_bytes(b"caf\xe9 x"), "caf\\xe9\\x20x");
+    }
+
+    #[test]
+    fn hostile_terminal_sequences_are_shown_not_obeyed() {
+        // (a host string, what a terminal must be given instead)
+        for (hostile, shown) in [
+            // OSC 52: set the clipboard
+            (
+                "\u{1b}]52;c;Y3VybCBldmlsLnNofHNo\u{7}",
+                "\\x1b]52;c;Y3VybCBldmlsLnNofHNo\\x07",
+            ),
+            // OSC 0: set the title
+            ("\u{1b}]0;EXEC\u{7}", "\\x1b]0;EXEC\\x07"),
+            // clear screen, colour
+            ("\u{1b}[2J\u{1b}[31mred", "\\x1b[2J\\x1b[31mred"),
+            // a forged second line
+            ("web\nnsview: all clear", "web\\x0ansview: all clear"),
+            // C1 CSI (U+009B) is a control too
+            ("a\u{9b}2Jb", "a\\xc2\\x9b2Jb"),
+            ("carriage\rreturn", "carriage\\x0dreturn"),
+        ] {
+            let out = safe(hostile);
+            assert_eq!(out, shown, "{hostile:?}");
+            assert!(!out.bytes().any(|b| b.is_ascii_control()), "{out:?}");
+        }
+    }
+
+    #[test]
+    fn plain_text_is_borrowed() {
+        assert!(matches!(safe("web-1.example"), Cow::Borrowed(_)));
+        assert!(matches!(safe("café └─"), Cow::Borrowed(_)));
+        // A backslash is kept only when it cannot be read as the start of an escape.
+        assert_eq!(safe("a\\b"), "a\\b");
+        assert_eq!(safe("a\\x41"), "a\\x5cx41");
+    }
+}
