@@ -177,6 +177,11 @@ pub struct EnterArgs {
     #[arg(short = 't', long = "type", value_name = "TYPE")]
     pub kind: Option<String>,
 
+    /// Require this namespace id (NS_GET_ID, as `show` and the UI report it): refuse when the
+    /// inode now belongs to another namespace.
+    #[arg(long = "ns-id", value_name = "ID")]
+    pub ns_id: Option<String>,
+
     /// Set the root directory (bare -r: the holder's root).
     #[arg(
         short = 'r',

@@ -40,8 +40,10 @@ fn assert_held(
 
 /// Opens a namespace file of a process and keeps it open in this test process.
 fn open_ns(pid: i32, kind: &str) -> OwnedFd {
-    nsview::scan::kernel::open_ns_file(std::path::Path::new(&format!("/proc/{pid}/ns/{kind}")))
+    let path = nsview::kernel::NsPath::ProcLink(format!("/proc/{pid}/ns/{kind}").into());
+    nsview::kernel::nsfs::open(&path, None)
         .expect("open ns file")
+        .into_fd()
 }
 
 /// Starts `sleep` with `fds` installed as fds 3, 4, ... (and nothing else inherited).
@@ -309,7 +311,9 @@ fn thread_in_namespace_helper() {
     let Some(path) = std::env::var_os("NSVIEW_TEST_NS_PATH") else {
         return;
     };
-    let fd = nsview::scan::kernel::open_ns_file(std::path::Path::new(&path)).expect("open ns");
+    let fd = nsview::kernel::nsfs::open(&nsview::kernel::NsPath::ProcLink(path.into()), None)
+        .expect("open ns")
+        .into_fd();
     let thread = std::thread::spawn(move || {
         nix::sched::setns(&fd, nix::sched::CloneFlags::empty()).expect("setns");
         println!("tid={}", nix::unistd::gettid().as_raw());

@@ -314,7 +314,11 @@ impl ContainerIndex {
         let by_pid = pids
             .into_iter()
             .filter_map(|pid| {
-                let text = std::fs::read_to_string(proc_root.join(format!("{pid}/cgroup"))).ok()?;
+                let text = crate::kernel::read::read_path(
+                    &proc_root.join(format!("{pid}/cgroup")),
+                    crate::kernel::read::Cap::CGROUP,
+                )
+                .ok()?;
                 Some((pid, container_from_cgroup_file(&text)?))
             })
             .collect();

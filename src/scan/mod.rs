@@ -9,10 +9,10 @@
 //! directory plus the reads themselves.
 
 pub mod holders;
-pub mod kernel;
 pub mod links;
 pub mod mounts;
 pub mod procs;
+pub mod relations;
 pub mod users;
 
 use std::collections::{BTreeMap, HashMap};
@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use rustix::fs::{Mode, OFlags};
 
+use crate::kernel::read::{Cap, read_at};
 use crate::model::{
     GapSubject, Gaps, Holder, Inode, Link, Namespace, NsKind, NsLinks, Pid, Process, ReadError,
     Snapshot, Thread,
@@ -193,12 +194,17 @@ pub fn scan(options: &ScanOptions) -> Result<Snapshot> {
         holders::add_bind_mounts(&mut snapshot, root.as_fd(), options.is_live());
     }
     if options.relations && options.is_live() {
-        kernel::add_relations(&mut snapshot, &kernel::Nsfs, &options.proc_root);
+        relations::add_relations(
+            &mut snapshot,
+            &crate::kernel::Live,
+            &options.proc_root,
+            true,
+        );
     }
     finish(&mut snapshot, options);
-    snapshot.unprivileged = options.is_live() && !holders::can_read_everything();
+    snapshot.unprivileged = options.is_live() && !crate::kernel::can_read_everything();
     if snapshot.unprivileged {
-        snapshot.missing_capabilities = holders::missing_capabilities()
+        snapshot.missing_capabilities = crate::kernel::missing_capabilities()
             .into_iter()
             .map(String::from)
             .collect();
@@ -210,7 +216,7 @@ pub fn scan(options: &ScanOptions) -> Result<Snapshot> {
 /// scan whether it needs them (`--list` does, when process-less rows exist).
 pub fn add_relations_later(snapshot: &mut Snapshot, options: &ScanOptions) {
     if options.is_live() {
-        kernel::add_relations(snapshot, &kernel::Nsfs, &options.proc_root);
+        relations::add_relations(snapshot, &crate::kernel::Live, &options.proc_root, true);
         finish(snapshot, options);
     }
 }
@@ -224,6 +230,8 @@ fn finish(snapshot: &mut Snapshot, options: &ScanOptions) {
         ns.nsfs_paths.sort();
         ns.nsfs_paths.dedup();
     }
+    snapshot.unreadable_holders.sort();
+    snapshot.unreadable_holders.dedup();
     snapshot.user_names = users::names_for(snapshot, &options.passwd);
 }
 
@@ -261,6 +269,16 @@ fn parse_pid(name: &[u8]) -> Option<Pid> {
 struct Buffers {
     file: Vec<u8>,
     link: Vec<u8>,
+    /// The nsfs device on the live kernel, to recognise namespace fds by what they are.
+    nsfs_dev: Option<u64>,
+}
+
+fn nsfs_dev(options: &ScanOptions) -> Option<u64> {
+    if options.is_live() {
+        crate::kernel::nsfs::nsfs_device()
+    } else {
+        None
+    }
 }
 
 fn scan_pids(
@@ -270,7 +288,10 @@ fn scan_pids(
     supported: &[bool; 8],
 ) -> WorkerOutput {
     let mut output = WorkerOutput::default();
-    let mut buffers = Buffers::default();
+    let mut buffers = Buffers {
+        nsfs_dev: nsfs_dev(options),
+        ..Buffers::default()
+    };
     for &pid in pids {
         match scan_process(
             root,
@@ -300,7 +321,7 @@ fn scan_process(
     let dir = procs::open_dir(root, name).map_err(ReadError::from_errno)?;
     let dir = dir.as_fd();
     let uid = procs::owner_uid(dir).map_err(ReadError::from_errno)?;
-    procs::read_whole_at(dir, c"stat", &mut buffers.file).map_err(ReadError::from_errno)?;
+    read_at(dir, c"stat", Cap::STAT, &mut buffers.file, true).map_err(ReadError::from_errno)?;
     let stat = procs::parse_stat(&buffers.file).ok_or(ReadError::Other(libc::EINVAL))?;
 
     // cmdline is readable by anyone; an error here means the process is going away.
@@ -340,7 +361,7 @@ fn scan_process(
     };
 
     let (ns_fds, socket_fds) = if options.fds && stat.state != 'Z' {
-        holders::scan_fds(dir, &mut buffers.link, gaps)
+        holders::scan_fds(dir, &mut buffers.link, gaps, buffers.nsfs_dev)
     } else {
         (Vec::new(), Vec::new())
     };
@@ -369,7 +390,7 @@ fn read_command(
     path: &std::ffi::CStr,
     buf: &mut Vec<u8>,
 ) -> (String, Option<Vec<u8>>) {
-    match procs::read_whole_at(dir, path, buf) {
+    match read_at(dir, path, Cap::CMDLINE, buf, true) {
         Ok(()) => match procs::cmdline_bytes(buf) {
             Ok(text) => (text, None),
             Err(raw) => (String::from_utf8_lossy(&raw).into_owned(), Some(raw)),
@@ -457,7 +478,7 @@ fn scan_threads(
         if links.current == process_links.current {
             continue;
         }
-        let comm = match procs::read_file_at(tdir.as_fd(), c"comm", &mut buffers.file) {
+        let comm = match read_at(tdir.as_fd(), c"comm", Cap::COMM, &mut buffers.file, false) {
             Ok(()) => String::from_utf8_lossy(buffers.file.trim_ascii_end()).into_owned(),
             Err(_) => String::new(),
         };
