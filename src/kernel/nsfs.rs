@@ -298,7 +298,13 @@ pub fn open_fd_entry(fd_dir: BorrowedFd<'_>, name: &std::ffi::CStr) -> Result<Ns
 
 /// Steps two and three of [`open`]: check the `O_PATH` fd, reopen it read-only, check again.
 fn reopen_checked(o_path: OwnedFd, expected: Option<&Expected>) -> Result<NsFile, Refusal> {
-    check_node(o_path.as_fd(), expected.map(|e| e.inode))?;
+    let inode_ok = match check_node(o_path.as_fd(), expected.map(|e| e.inode)) {
+        Ok(_) => true,
+        // Another namespace: still an nsfs file, so reopening it below is harmless; it is
+        // done only to say which namespace holds the inode now, never to use it.
+        Err(Refusal::Changed(_)) => false,
+        Err(refusal) => return Err(refusal),
+    };
     // Reopen the very file the O_PATH fd pins: now known to be an nsfs file, whose open
     // neither blocks nor reads.
     let fd = rustix::fs::openat(
@@ -310,15 +316,15 @@ fn reopen_checked(o_path: OwnedFd, expected: Option<&Expected>) -> Result<NsFile
     .map_err(Refusal::from_errno)?;
     drop(o_path);
     // The fd behind the link cannot change (we own it), but check what was opened anyway.
-    check_node(fd.as_fd(), expected.map(|e| e.inode))?;
-    let file = NsFile {
-        identity: identity_of(fd.as_fd()),
-        fd,
-    };
-    if let Some(expected) = expected {
-        verify_identity(&file.identity, expected)?;
+    check_node(fd.as_fd(), None)?;
+    let identity = identity_of(fd.as_fd());
+    if !inode_ok {
+        return Err(Refusal::Changed(identity));
     }
-    Ok(file)
+    if let Some(expected) = expected {
+        verify_identity(&identity, expected)?;
+    }
+    Ok(NsFile { fd, identity })
 }
 
 /// nsview's own namespace of one type, through `/proc/thread-self/ns/TYPE`.
