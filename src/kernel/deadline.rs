@@ -17,11 +17,16 @@ pub fn run<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> io::Result<T> {
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
-    std::thread::Builder::new().name(name).spawn(move || {
+    let thread = std::thread::Builder::new().name(name).spawn(move || {
         let _ = tx.send(work());
     })?;
     match rx.recv_timeout(limit) {
-        Ok(value) => Ok(value),
+        // Joined (it is past its work): a thread that joined a namespace is gone before the
+        // caller goes on, as with a scoped thread.
+        Ok(value) => {
+            let _ = thread.join();
+            Ok(value)
+        }
         Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(io::Error::new(
             io::ErrorKind::TimedOut,
             format!("timed out after {}", human(limit)),
