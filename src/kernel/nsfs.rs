@@ -259,9 +259,8 @@ fn check_node(fd: BorrowedFd<'_>, inode: Option<Inode>) -> Result<Inode, Refusal
     Ok(st.st_ino)
 }
 
-/// The identity of an nsfs fd: inode, NS_GET_NSTYPE, NS_GET_ID.
-fn identity_of(fd: BorrowedFd<'_>) -> Identity {
-    let inode = rustix::fs::fstat(fd).map_or(0, |st| st.st_ino);
+/// The identity of an nsfs fd whose inode `check_node` gave: NS_GET_NSTYPE, NS_GET_ID.
+fn identity_of(fd: BorrowedFd<'_>, inode: Inode) -> Identity {
     // SAFETY: NS_GET_NSTYPE takes no argument and returns a CLONE_NEW* flag or -1.
     let flag = unsafe { libc::ioctl(fd.as_raw_fd(), libc::NS_GET_NSTYPE as _) };
     let mut id: u64 = 0;
@@ -277,8 +276,8 @@ fn identity_of(fd: BorrowedFd<'_>) -> Identity {
 /// A namespace fd the kernel handed over (NS_GET_PARENT, NS_GET_USERNS, SIOCGSKNS): checked
 /// like any other, though the kernel only returns nsfs files there.
 pub fn adopt(fd: OwnedFd) -> io::Result<NsFile> {
-    check_node(fd.as_fd(), None).map_err(|r| io::Error::other(r.describe()))?;
-    let identity = identity_of(fd.as_fd());
+    let inode = check_node(fd.as_fd(), None).map_err(|r| io::Error::other(r.describe()))?;
+    let identity = identity_of(fd.as_fd(), inode);
     Ok(NsFile { fd, identity })
 }
 
@@ -298,11 +297,11 @@ pub fn open_fd_entry(fd_dir: BorrowedFd<'_>, name: &std::ffi::CStr) -> Result<Ns
 
 /// Steps two and three of [`open`]: check the `O_PATH` fd, reopen it read-only, check again.
 fn reopen_checked(o_path: OwnedFd, expected: Option<&Expected>) -> Result<NsFile, Refusal> {
-    let inode_ok = match check_node(o_path.as_fd(), expected.map(|e| e.inode)) {
-        Ok(_) => true,
+    let (inode, inode_ok) = match check_node(o_path.as_fd(), expected.map(|e| e.inode)) {
+        Ok(inode) => (inode, true),
         // Another namespace: still an nsfs file, so reopening it below is harmless; it is
         // done only to say which namespace holds the inode now, never to use it.
-        Err(Refusal::Changed(_)) => false,
+        Err(Refusal::Changed(found)) => (found.inode, false),
         Err(refusal) => return Err(refusal),
     };
     // Reopen the very file the O_PATH fd pins: now known to be an nsfs file, whose open
@@ -314,10 +313,10 @@ fn reopen_checked(o_path: OwnedFd, expected: Option<&Expected>) -> Result<NsFile
         Mode::empty(),
     )
     .map_err(Refusal::from_errno)?;
+    // /proc/self/fd/N of our own O_PATH fd is that very file (nothing else can change our fd
+    // table under us), so the checks above hold for `fd`.
     drop(o_path);
-    // The fd behind the link cannot change (we own it), but check what was opened anyway.
-    check_node(fd.as_fd(), None)?;
-    let identity = identity_of(fd.as_fd());
+    let identity = identity_of(fd.as_fd(), inode);
     if !inode_ok {
         return Err(Refusal::Changed(identity));
     }

@@ -55,6 +55,36 @@ pub fn read_at(
     buf: &mut Vec<u8>,
     short_is_final: bool,
 ) -> Result<(), Errno> {
+    read_checked(dir, name, cap, buf, short_is_final, true)
+}
+
+/// [`read_at`] for a directory of the kernel's own procfs (the caller checked the proc root
+/// with [`is_procfs`]): procfs makes its `/proc/PID` files regular files, so the `fstat` is
+/// saved (one syscall per read on the scan's hot path). `O_NOFOLLOW | O_NONBLOCK` and the cap
+/// still hold: even a FIFO mounted there could not make the open or a read wait.
+pub fn read_procfs_at(
+    dir: BorrowedFd<'_>,
+    name: &CStr,
+    cap: Cap,
+    buf: &mut Vec<u8>,
+    short_is_final: bool,
+) -> Result<(), Errno> {
+    read_checked(dir, name, cap, buf, short_is_final, false)
+}
+
+/// True when `fd` is on procfs (the real /proc, not a fake tree).
+pub fn is_procfs(fd: BorrowedFd<'_>) -> bool {
+    rustix::fs::fstatfs(fd).is_ok_and(|fs| fs.f_type == rustix::fs::PROC_SUPER_MAGIC)
+}
+
+fn read_checked(
+    dir: BorrowedFd<'_>,
+    name: &CStr,
+    cap: Cap,
+    buf: &mut Vec<u8>,
+    short_is_final: bool,
+    check_type: bool,
+) -> Result<(), Errno> {
     let fd = rustix::fs::openat(
         dir,
         name,
@@ -62,9 +92,11 @@ pub fn read_at(
         Mode::empty(),
     )
     .map_err(|e| e.raw_os_error())?;
-    let st = rustix::fs::fstat(&fd).map_err(|e| e.raw_os_error())?;
-    if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
-        return Err(libc::EINVAL);
+    if check_type {
+        let st = rustix::fs::fstat(&fd).map_err(|e| e.raw_os_error())?;
+        if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
+            return Err(libc::EINVAL);
+        }
     }
     buf.clear();
     loop {

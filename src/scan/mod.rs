@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use rustix::fs::{Mode, OFlags};
 
-use crate::kernel::read::{Cap, read_at};
+use crate::kernel::read::{Cap, is_procfs, read_at, read_procfs_at};
 use crate::model::{
     GapSubject, Gaps, Holder, Inode, Link, Namespace, NsKind, NsLinks, Pid, Process, ReadError,
     Snapshot, Thread,
@@ -271,6 +271,24 @@ struct Buffers {
     link: Vec<u8>,
     /// The nsfs device on the live kernel, to recognise namespace fds by what they are.
     nsfs_dev: Option<u64>,
+    /// The proc root is the kernel's procfs (its files need no type check; a fake tree's do).
+    procfs: bool,
+}
+
+/// One bounded read under the proc root: without the `fstat` type check on the real procfs.
+fn read_proc(
+    procfs: bool,
+    dir: BorrowedFd<'_>,
+    name: &std::ffi::CStr,
+    cap: Cap,
+    buf: &mut Vec<u8>,
+    short_is_final: bool,
+) -> Result<(), i32> {
+    if procfs {
+        read_procfs_at(dir, name, cap, buf, short_is_final)
+    } else {
+        read_at(dir, name, cap, buf, short_is_final)
+    }
 }
 
 fn nsfs_dev(options: &ScanOptions) -> Option<u64> {
@@ -290,6 +308,7 @@ fn scan_pids(
     let mut output = WorkerOutput::default();
     let mut buffers = Buffers {
         nsfs_dev: nsfs_dev(options),
+        procfs: is_procfs(root),
         ..Buffers::default()
     };
     for &pid in pids {
@@ -321,12 +340,20 @@ fn scan_process(
     let dir = procs::open_dir(root, name).map_err(ReadError::from_errno)?;
     let dir = dir.as_fd();
     let uid = procs::owner_uid(dir).map_err(ReadError::from_errno)?;
-    read_at(dir, c"stat", Cap::STAT, &mut buffers.file, true).map_err(ReadError::from_errno)?;
+    read_proc(
+        buffers.procfs,
+        dir,
+        c"stat",
+        Cap::STAT,
+        &mut buffers.file,
+        true,
+    )
+    .map_err(ReadError::from_errno)?;
     let stat = procs::parse_stat(&buffers.file).ok_or(ReadError::Other(libc::EINVAL))?;
 
     // cmdline is readable by anyone; an error here means the process is going away.
     let (command, command_bytes) = if options.all_commands {
-        read_command(dir, c"cmdline", &mut buffers.file)
+        read_command(buffers.procfs, dir, c"cmdline", &mut buffers.file)
     } else {
         (String::new(), None)
     };
@@ -386,11 +413,12 @@ fn scan_process(
 /// cmdline joined by spaces, plus the raw bytes when they are not UTF-8; empty when
 /// unreadable (the process is going away) or empty.
 fn read_command(
+    procfs: bool,
     dir: BorrowedFd<'_>,
     path: &std::ffi::CStr,
     buf: &mut Vec<u8>,
 ) -> (String, Option<Vec<u8>>) {
-    match read_at(dir, path, Cap::CMDLINE, buf, true) {
+    match read_proc(procfs, dir, path, Cap::CMDLINE, buf, true) {
         Ok(()) => match procs::cmdline_bytes(buf) {
             Ok(text) => (text, None),
             Err(raw) => (String::from_utf8_lossy(&raw).into_owned(), Some(raw)),
@@ -409,6 +437,7 @@ fn read_representative_commands(snapshot: &mut Snapshot, root: BorrowedFd<'_>) {
     pids.sort_unstable();
     pids.dedup();
     let mut buf = Vec::new();
+    let procfs = is_procfs(root);
     for pid in pids {
         // "PID/cmdline" relative to the proc root, built on the stack.
         let mut digits = [0u8; 24];
@@ -419,7 +448,7 @@ fn read_representative_commands(snapshot: &mut Snapshot, root: BorrowedFd<'_>) {
         let Ok(path) = std::ffi::CStr::from_bytes_until_nul(&path) else {
             continue;
         };
-        let (command, command_bytes) = read_command(root, path, &mut buf);
+        let (command, command_bytes) = read_command(procfs, root, path, &mut buf);
         if let Some(process) = snapshot.processes.get_mut(&pid)
             && !command.is_empty()
         {
@@ -478,7 +507,14 @@ fn scan_threads(
         if links.current == process_links.current {
             continue;
         }
-        let comm = match read_at(tdir.as_fd(), c"comm", Cap::COMM, &mut buffers.file, false) {
+        let comm = match read_proc(
+            buffers.procfs,
+            tdir.as_fd(),
+            c"comm",
+            Cap::COMM,
+            &mut buffers.file,
+            false,
+        ) {
             Ok(()) => String::from_utf8_lossy(buffers.file.trim_ascii_end()).into_owned(),
             Err(_) => String::new(),
         };
