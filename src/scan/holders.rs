@@ -32,7 +32,8 @@ pub fn scan_fds(
     let fd_dir = match rustix::fs::openat(
         dir,
         c"fd",
-        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        // A directory, never a symlink (a fake tree could point one anywhere).
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
         Mode::empty(),
     ) {
         Ok(fd) => fd,

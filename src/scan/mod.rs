@@ -469,7 +469,8 @@ fn scan_threads(
     let task_dir = match rustix::fs::openat(
         dir,
         c"task",
-        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        // A directory, never a symlink (a fake tree could point one anywhere).
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
         Mode::empty(),
     ) {
         Ok(fd) => fd,
