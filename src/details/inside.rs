@@ -8,7 +8,7 @@
 //! The thread ends when its closure returns, so nothing else ever runs inside; one that does
 //! not return within [`deadline::INSIDE`] is abandoned and reported ("timed out after 2s").
 
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
 use rustix::fs::{Mode, OFlags};
@@ -204,11 +204,18 @@ pub fn run_inside<T: Send + 'static>(
     let already_inside = own.is_some() && rustix::fs::fstat(ns_fd).ok().map(|st| st.st_ino) == own;
     // The thread owns its copy of the fd: it may outlive this call.
     let owned = ns_fd.try_clone_to_owned()?;
+    use rustix::thread::LinkNameSpaceType as Type;
+    let allowed = match kind {
+        NsKind::Uts => Type::HostNameAndNISDomainName,
+        NsKind::Ipc => Type::InterProcessCommunication,
+        NsKind::Net => Type::Network,
+        _ => Type::ControlGroup,
+    };
     deadline::run(format!("nsview-{kind}"), deadline::INSIDE, move || {
-        // SAFETY: setns on an fd this closure owns; it only changes this thread, which ends
-        // right after `reader`.
-        if !already_inside && unsafe { libc::setns(owned.as_raw_fd(), kind.clone_flag()) } != 0 {
-            return Err(std::io::Error::last_os_error());
+        // setns moves only this thread, which ends right after `reader`; the type is pinned so
+        // the fd cannot be some other kind of namespace.
+        if !already_inside {
+            rustix::thread::move_into_link_name_space(owned.as_fd(), Some(allowed))?;
         }
         drop(owned);
         Ok(reader())
