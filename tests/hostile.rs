@@ -113,12 +113,18 @@ struct Trap {
 
 impl Trap {
     fn plant(plant: &str) -> Trap {
+        Trap::plant_in("hide", plant)
+    }
+
+    /// As [`Trap::plant`], with the hidden directory named `hide` (any bytes but `/` and NUL;
+    /// `$H` is its path inside the script).
+    fn plant_in(hide: &str, plant: &str) -> Trap {
         let dir = shared_dir();
         let script = format!(
-            "set -e; D=$1; mkdir -p $D/hide; touch $D/hide/trap $D/hide/trap2; \
-             unshare --net=$D/hide/trap true; unshare --uts=$D/hide/trap2 true; \
-             stat -L -c %i $D/hide/trap $D/hide/trap2 > $D/inodes.tmp; \
-             mount -t tmpfs none $D/hide; {plant}; mv $D/inodes.tmp $D/inodes; exec sleep 60"
+            "set -e; D=$1; H=\"$D/$2\"; mkdir -p \"$H\"; touch \"$H/trap\" \"$H/trap2\"; \
+             unshare --net=\"$H/trap\" true; unshare --uts=\"$H/trap2\" true; \
+             stat -L -c %i \"$H/trap\" \"$H/trap2\" > $D/inodes.tmp; \
+             mount -t tmpfs none \"$H\"; {plant}; mv $D/inodes.tmp $D/inodes; exec sleep 60"
         );
         let dir_arg = dir.path().to_string_lossy().into_owned();
         let sleeper = Sleeper::start(&[
@@ -135,6 +141,7 @@ impl Trap {
             &script,
             "sh",
             &dir_arg,
+            hide,
         ]);
         let inodes: Vec<u64> = std::fs::read_to_string(dir.path().join("inodes"))
             .expect("trap inodes")
@@ -198,7 +205,7 @@ fn fifo_at_a_hidden_bind_mount_freezes_nothing_and_is_reported() {
     if !trap_preconditions("fifo_at_a_hidden_bind_mount") {
         return;
     }
-    let trap = Trap::plant("mkfifo $D/hide/trap; mkfifo $D/hide/trap2");
+    let trap = Trap::plant("mkfifo \"$H/trap\"; mkfifo \"$H/trap2\"");
     let net = trap.inodes[0];
     let trap_path = trap.path().to_string_lossy().into_owned();
     for (name, run) in every_face(net) {
@@ -238,6 +245,42 @@ fn fifo_at_a_hidden_bind_mount_freezes_nothing_and_is_reported() {
     }
 }
 
+#[test]
+#[ignore = "needs root"]
+fn control_bytes_in_a_trapped_bind_mount_path_stay_escaped() {
+    if !trap_preconditions("control_bytes_in_a_trapped_bind_mount_path") {
+        return;
+    }
+    // OSC 52 (clipboard), OSC 0 (title), a bell and a newline that would forge a line.
+    let hide = "h\x1b]52;c;Y3VybCBldmlsLnNofHNo\x07\x1b]0;EVIL\x07\nFAKE LINE";
+    let trap = Trap::plant_in(hide, "mkfifo \"$H/trap\"; mkfifo \"$H/trap2\"");
+    let net = trap.inodes[0].to_string();
+    for args in [
+        vec!["--list"],
+        vec!["--list", "-P"],
+        vec!["--list", "-J"],
+        vec!["show", "--json", &net],
+        vec!["enter", &net, "true"],
+    ] {
+        let what = format!("{args:?}");
+        let run = run_bounded(nsview().args(&args), &what);
+        run.assert_prompt(&what);
+        for (stream, text) in [("stdout", &run.stdout), ("stderr", &run.stderr)] {
+            assert!(
+                !text.contains('\x1b') && !text.contains('\x07'),
+                "{what}: raw control byte on {stream}: {text:?}"
+            );
+            assert!(
+                !text.lines().any(|l| l.starts_with("FAKE LINE")),
+                "{what}: a forged line on {stream}: {text:?}"
+            );
+        }
+        if args[0] == "--list" && args.len() == 1 {
+            assert!(run.stderr.contains("\\x1b]52;c;"), "{what}: {}", run.stderr);
+        }
+    }
+}
+
 /// The `strace` of one nsview run: every open/openat/openat2 path it asked for.
 fn opened_paths(args: &[&str]) -> String {
     let log = tempfile::NamedTempFile::new().expect("log");
@@ -267,7 +310,7 @@ fn symlinks_at_a_hidden_bind_mount_open_no_host_file() {
     {
         return;
     }
-    let trap = Trap::plant("ln -s /etc/shadow $D/hide/trap; ln -s /dev/zero $D/hide/trap2");
+    let trap = Trap::plant("ln -s /etc/shadow \"$H/trap\"; ln -s /dev/zero \"$H/trap2\"");
     let (net, uts) = (trap.inodes[0].to_string(), trap.inodes[1].to_string());
     for args in [
         vec!["--list"],
