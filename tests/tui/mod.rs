@@ -570,9 +570,7 @@ impl Drop for TmuxRig {
 }
 
 fn uts_inode(pid: u32) -> Option<u64> {
-    let link = std::fs::read_link(format!("/proc/{pid}/ns/uts")).ok()?;
-    let text = link.to_string_lossy().into_owned();
-    text.strip_prefix("uts:[")?.strip_suffix(']')?.parse().ok()
+    crate::util::ns_inode(pid as i32, "uts")
 }
 
 /// The real terminal: nsview under tmux finds a UTS namespace with the filter, spawns a shell
@@ -580,6 +578,7 @@ fn uts_inode(pid: u32) -> Option<u64> {
 /// `enter`), the shell cannot start: then the test checks that the error reaches the status
 /// line and the UI stays alive.
 #[test]
+#[ignore = "needs root and tmux"]
 fn tmux_filter_shell_and_restore() {
     let test = "tui::tmux_filter_shell_and_restore";
     if !crate::util::require_root(test)
