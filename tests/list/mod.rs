@@ -365,25 +365,32 @@ fn live_task_and_raw_columns_match_lsns() {
     }
     let sleeper = unshared(&["--uts", "--ipc", "--net", "--fork", "--kill-child"]);
     let pid = sleeper.pid.to_string();
-    for args in [
-        vec![
-            "-r",
-            "-o",
-            "NS,TYPE,PID,PPID,USER,COMMAND,PATH",
-            "-p",
-            pid.as_str(),
-        ],
-        vec![
-            "-r",
-            "-n",
-            "-t",
-            "uts",
-            "-t",
-            "ipc",
-            "-o",
-            "NS,TYPE,NPROCS,PID,COMMAND",
-        ],
-        vec!["-r", "-t", "net", "-o", "NS,TYPE,PID,NETNSID,NSFS"],
+    // Each set of options with how many rows of our three namespaces it must show.
+    for (args, own_rows) in [
+        (
+            vec![
+                "-r",
+                "-o",
+                "NS,TYPE,PID,PPID,USER,COMMAND,PATH",
+                "-p",
+                pid.as_str(),
+            ],
+            3,
+        ),
+        (
+            vec![
+                "-r",
+                "-n",
+                "-t",
+                "uts",
+                "-t",
+                "ipc",
+                "-o",
+                "NS,TYPE,NPROCS,PID,COMMAND",
+            ],
+            2,
+        ),
+        (vec!["-r", "-t", "net", "-o", "NS,TYPE,PID,NETNSID,NSFS"], 1),
     ] {
         let ours = nsview().arg("--list").args(&args).output().expect("nsview");
         let lsns_args: Vec<&str> = std::iter::once("--list")
@@ -404,7 +411,8 @@ fn live_task_and_raw_columns_match_lsns() {
                 .collect()
         };
         let (ours, theirs) = (keep(stdout(&ours)), keep(stdout(&theirs)));
-        assert!(!ours.is_empty(), "{args:?}");
+        let rows = ours.iter().filter(|l| !l.starts_with("NS ")).count();
+        assert_eq!(rows, own_rows, "{args:?}: {ours:?}");
         assert_eq!(ours, theirs, "{args:?}");
     }
 }
