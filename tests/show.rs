@@ -11,9 +11,10 @@ fn show_root() -> PathBuf {
 
 fn show(args: &[&str]) -> std::process::Output {
     nsview()
+        .arg("--proc-root")
+        .arg(show_root())
         .arg("show")
         .args(args)
-        .env("NSVIEW_PROC_ROOT", show_root())
         .output()
         .expect("run nsview")
 }
@@ -92,8 +93,8 @@ fn show_attributes_containers_by_cgroup_path() {
     for (pid, expected) in table {
         let inode = (4026533000 + pid).to_string();
         let out = nsview()
-            .args(["show", &inode, "--json"])
-            .env("NSVIEW_PROC_ROOT", &root)
+            .args(["show", &inode, "--json", "--proc-root"])
+            .arg(&root)
             .output()
             .expect("run nsview");
         assert!(out.status.success(), "{pid}: {}", stderr(&out));
@@ -117,8 +118,8 @@ fn show_attributes_containers_by_cgroup_path() {
         }
     }
     let text = nsview()
-        .args(["show", "4026533103"])
-        .env("NSVIEW_PROC_ROOT", &root)
+        .args(["show", "4026533103", "--proc-root"])
+        .arg(&root)
         .output()
         .expect("run nsview");
     let text = stdout(&text);
@@ -139,8 +140,8 @@ fn show_into_a_closed_pipe_exits_quietly() {
     use std::process::Stdio;
     for json in [false, true] {
         let mut cmd = nsview();
-        cmd.args(["show", "4026532304"])
-            .env("NSVIEW_PROC_ROOT", show_root())
+        cmd.args(["show", "4026532304", "--proc-root"])
+            .arg(show_root())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         if json {
@@ -150,7 +151,7 @@ fn show_into_a_closed_pipe_exits_quietly() {
         drop(child.stdout.take()); // the reader goes away before anything is written
         let out = child.wait_with_output().expect("wait");
         assert_eq!(out.status.code(), Some(0), "json={json}: {}", stderr(&out));
-        assert!(out.stderr.is_empty(), "json={json}: {}", stderr(&out));
+        assert!(stderr(&out).is_empty(), "json={json}: {}", stderr(&out));
     }
 }
 
