@@ -14,6 +14,7 @@ use crate::details::{self, ContainerIndex, ContainerRow, KindDetails, NamespaceD
 use crate::error::Exit;
 use crate::model::{Inode, NsKind, Snapshot};
 use crate::scan::{self, ScanOptions, links};
+use crate::text;
 
 /// The `show` argument: an inode, or a link text (`uts:[4026532301]`) which also names a type.
 pub fn parse_namespace_arg(text: &str) -> Option<(Option<NsKind>, Inode)> {
@@ -59,7 +60,16 @@ pub fn run(args: &ShowArgs, scan: ScanOptions) -> anyhow::Result<i32> {
     let rows: Vec<ContainerRow> = index
         .matrix(&snapshot)
         .into_iter()
-        .filter(|row| found.containers.contains(&row.container))
+        .filter(|row| {
+            found.container.as_ref().is_some_and(|c| {
+                (c.runtime, &c.id, c.monitor)
+                    == (
+                        row.container.runtime,
+                        &row.container.id,
+                        row.container.monitor,
+                    )
+            })
+        })
         .collect();
 
     let mut out = std::io::stdout().lock();
@@ -109,9 +119,14 @@ impl Text {
     fn line(&mut self, text: &str) {
         self.0.push((None, text.to_string()));
     }
+    /// The text for a terminal. Every value goes through [`text::safe`] here, the one place
+    /// text output is made: hostnames, comms, interface names, mount and cgroup paths and
+    /// bind-mount paths are a stranger's bytes, and a control byte in one must show as `\xNN`,
+    /// never reach the terminal (nor a newline forge a row). Our own words pass unchanged.
     fn into_string(self) -> String {
         let mut out = String::new();
         for (label, value) in self.0 {
+            let value = text::safe(&value);
             match label {
                 Some(label) => out.push_str(&format!("{label:<LABEL$}{value}\n")),
                 None => {
@@ -125,6 +140,7 @@ impl Text {
 }
 
 /// The per-type part of the report as (label, value) rows, labels empty on continuation rows.
+/// The values are raw host strings: escape them ([`text::safe`]) where they are drawn.
 pub fn kind_rows(snapshot: &Snapshot, details: &KindDetails) -> Vec<(String, String)> {
     let mut t = Text(Vec::new());
     render_kind(&mut t, snapshot, details);
@@ -169,14 +185,15 @@ pub fn render(snapshot: &Snapshot, d: &NamespaceDetails, rows: &[ContainerRow]) 
         _ => "(unknown: neither pid 1 nor kthreadd readable)".to_string(),
     };
     t.row("host's", host);
-    t.rows(
-        "container",
-        d.containers.iter().map(|c| match &c.pod_uid {
-            Some(pod) => format!("{} pod {pod}", c.label()),
-            None => c.label(),
-        }),
-        "(none)",
-    );
+    let container = d.container.as_ref().map_or("(none)".into(), |c| {
+        let pod = c
+            .pod_uid
+            .as_ref()
+            .map(|pod| format!(" pod {pod}"))
+            .unwrap_or_default();
+        format!("{}{pod}, {}", c.label(), c.provenance.describe())
+    });
+    t.row("container", container);
     for row in rows {
         let marks: Vec<String> = row
             .namespaces

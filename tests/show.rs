@@ -99,15 +99,16 @@ fn show_attributes_containers_by_cgroup_path() {
             .expect("run nsview");
         assert!(out.status.success(), "{pid}: {}", stderr(&out));
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-        let containers = json["containers"].as_array().expect("containers");
+        let container = &json["container"];
         match expected {
-            None => assert!(containers.is_empty(), "{pid}: {json}"),
+            None => assert!(container.is_null(), "{pid}: {json}"),
             Some((runtime, short, pod)) => {
-                assert_eq!(containers.len(), 1, "{pid}: {json}");
-                let c = &containers[0];
+                let c = container;
                 assert_eq!(c["runtime"], *runtime, "{pid}");
                 assert_eq!(c["short_id"], *short, "{pid}");
                 assert_eq!(c["pod_uid"].as_str(), *pod, "{pid}");
+                // a fake proc root has no engine state files: the label is the cgroup path's
+                assert_eq!(c["provenance"], "cgroup-path", "{pid}");
                 // the matrix row: only UTS is the container's own
                 let row = &json["container_namespaces"][0];
                 for mark in row["namespaces"].as_array().expect("marks") {
@@ -125,7 +126,7 @@ fn show_attributes_containers_by_cgroup_path() {
     let text = stdout(&text);
     assert!(
         text.contains(&format!(
-            "container     containerd d4b2c3d4e5f6 pod {uid}\n"
+            "container     containerd d4b2c3d4e5f6 pod {uid}, from the cgroup path\n"
         )),
         "{text}"
     );
