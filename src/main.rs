@@ -32,7 +32,9 @@ fn main() {
     }
     let result = match &cli.command {
         Some(Command::Enter(args)) => nsview::enter::run(args, scan),
-        Some(Command::Show(args)) => nsview::show::run(args, scan),
+        Some(Command::Show(args)) => nsview::show::Config::from_args(args)
+            .map_err(anyhow::Error::from)
+            .and_then(|config| nsview::show::run(&config, scan)),
         None if cli.list.selected() => nsview::list::run(&cli.list, scan),
         None => nsview::tui::run(&cli.tui, scan),
     };

@@ -1,6 +1,6 @@
 //! `nsview show`: a readable (or JSON) report of what is inside one namespace.
 //!
-//! The argument is validated into an inode first; the snapshot and the details come from
+//! The arguments are validated into a [`Config`] first; the snapshot and the details come from
 //! `scan` and `details`; this module only formats. Things that could not be read are printed
 //! as such, never as errors: only an unknown or malformed namespace fails.
 
@@ -25,6 +25,33 @@ pub fn parse_namespace_arg(text: &str) -> Option<(Option<NsKind>, Inode)> {
     links::parse_decimal(text.as_bytes()).map(|inode| (None, inode))
 }
 
+/// `show`'s arguments, validated: built once from the clap values ([`Config::from_args`]),
+/// and all the rest of `show` reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub inode: Inode,
+    /// The type the argument named (`uts:[4026532301]`), which the namespace must have.
+    pub kind: Option<NsKind>,
+    pub json: bool,
+}
+
+impl Config {
+    /// Checks the raw arguments: the namespace must be an inode or a link text.
+    pub fn from_args(args: &ShowArgs) -> Result<Config, Exit> {
+        let (kind, inode) = parse_namespace_arg(&args.namespace).ok_or_else(|| {
+            Exit::failure(format!(
+                "invalid namespace '{}': expected an inode or a link text such as net:[4026531840]",
+                args.namespace
+            ))
+        })?;
+        Ok(Config {
+            inode,
+            kind,
+            json: args.json,
+        })
+    }
+}
+
 /// The JSON document: the details plus the container matrix rows of its containers.
 #[derive(Serialize)]
 struct Report<'a> {
@@ -34,13 +61,8 @@ struct Report<'a> {
 }
 
 /// Runs `nsview show` and returns the exit code.
-pub fn run(args: &ShowArgs, scan: ScanOptions) -> anyhow::Result<i32> {
-    let (kind, inode) = parse_namespace_arg(&args.namespace).ok_or_else(|| {
-        Exit::failure(format!(
-            "invalid namespace '{}': expected an inode or a link text such as net:[4026531840]",
-            args.namespace
-        ))
-    })?;
+pub fn run(config: &Config, scan: ScanOptions) -> anyhow::Result<i32> {
+    let Config { inode, kind, json } = *config;
     let snapshot = scan::scan(&scan)?;
     let Some(ns) = snapshot.namespace(inode) else {
         return Err(Exit::failure(format!("no namespace with inode {inode}")).into());
@@ -73,7 +95,7 @@ pub fn run(args: &ShowArgs, scan: ScanOptions) -> anyhow::Result<i32> {
         .collect();
 
     let mut out = std::io::stdout().lock();
-    if args.json {
+    if json {
         let report = Report {
             details: &found,
             container_namespaces: rows,
@@ -378,6 +400,28 @@ fn render_kind(t: &mut Text, snapshot: &Snapshot, details: &KindDetails) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn config_is_validated_from_the_arguments() {
+        let args = |namespace: &str, json| ShowArgs {
+            namespace: namespace.into(),
+            json,
+        };
+        assert_eq!(
+            Config::from_args(&args("net:[4026531840]", true)).ok(),
+            Some(Config {
+                inode: 4026531840,
+                kind: Some(NsKind::Net),
+                json: true
+            })
+        );
+        let err = Config::from_args(&args("net:[x]", false)).expect_err("invalid");
+        assert_eq!(err.code, 1);
+        assert!(
+            err.message.starts_with("invalid namespace 'net:[x]'"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn parses_namespace_arguments() {
