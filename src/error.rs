@@ -114,23 +114,31 @@ fn adopt_parent_pipe(fd: i32) -> Option<std::os::fd::OwnedFd> {
     // SAFETY: the fd is open (checked above) and nothing in this still single-threaded process
     // closes it while it is borrowed for the checks below.
     let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
-    let stat = rustix::fs::fstat(borrowed).ok()?;
-    if rustix::fs::FileType::from_raw_mode(stat.st_mode) != rustix::fs::FileType::Fifo {
-        return None;
-    }
-    let fs = rustix::fs::fstatfs(borrowed).ok()?;
-    #[allow(clippy::unnecessary_cast)] // f_type's width differs between architectures
-    if fs.f_type as i64 != PIPEFS_MAGIC {
-        return None;
-    }
-    let access = rustix::fs::fcntl_getfl(borrowed).ok()? & rustix::fs::OFlags::RWMODE;
-    if access != rustix::fs::OFlags::WRONLY || !parent_runs_this_binary() {
+    if !is_write_end_of_a_pipe(borrowed) || !parent_runs_this_binary() {
         return None;
     }
     // SAFETY: an open pipe the parent nsview made for us alone; nothing else here owns it.
     let owned = unsafe { OwnedFd::from_raw_fd(fd) };
     rustix::io::fcntl_setfd(&owned, rustix::io::FdFlags::CLOEXEC).ok()?;
     Some(owned)
+}
+
+/// True for the write end of an anonymous pipe (not a named FIFO, not a file or terminal).
+fn is_write_end_of_a_pipe(fd: std::os::fd::BorrowedFd<'_>) -> bool {
+    let Ok(stat) = rustix::fs::fstat(fd) else {
+        return false;
+    };
+    let Ok(fs) = rustix::fs::fstatfs(fd) else {
+        return false;
+    };
+    let Ok(flags) = rustix::fs::fcntl_getfl(fd) else {
+        return false;
+    };
+    #[allow(clippy::unnecessary_cast)] // f_type's width differs between architectures
+    let on_pipefs = fs.f_type as i64 == PIPEFS_MAGIC;
+    rustix::fs::FileType::from_raw_mode(stat.st_mode) == rustix::fs::FileType::Fifo
+        && on_pipefs
+        && flags & rustix::fs::OFlags::RWMODE == rustix::fs::OFlags::WRONLY
 }
 
 /// True when the parent process's executable is the same file as ours (the UI runs
@@ -182,6 +190,34 @@ mod tests {
             usage_line(missing),
             "the following required arguments were not provided: <NAMESPACE>; try 'nsview --help'"
         );
+    }
+
+    #[test]
+    fn only_the_write_end_of_an_anonymous_pipe_is_adopted() {
+        use std::os::fd::AsFd;
+        let (read, write) = rustix::pipe::pipe().expect("pipe");
+        assert!(is_write_end_of_a_pipe(write.as_fd()));
+        assert!(!is_write_end_of_a_pipe(read.as_fd()));
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = std::fs::File::create(dir.path().join("f")).expect("file");
+        assert!(!is_write_end_of_a_pipe(file.as_fd()));
+        let fifo = dir.path().join("fifo");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).expect("mkfifo");
+        // O_RDWR never blocks on a FIFO; its write-only open would wait for a reader.
+        let named = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&fifo)
+            .expect("open fifo");
+        let named_write = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&fifo)
+            .expect("open fifo for writing");
+        assert!(!is_write_end_of_a_pipe(named_write.as_fd()), "a named FIFO");
+        drop(named);
+        // Not our parent nsview: a stray flag from a test harness is ignored.
+        assert!(!parent_runs_this_binary());
+        assert!(adopt_parent_pipe(1).is_none() && adopt_parent_pipe(-1).is_none());
     }
 
     #[test]
