@@ -369,3 +369,226 @@ fn no_error_fd_can_be_chosen_from_outside() {
         );
     }
 }
+
+/// A shell in fresh UTS, net and mount namespaces with hostile strings planted by itself: its
+/// hostname (busybox's `hostname`: util-linux's refuses such names; the kernel does not), its comm, its argv, an interface name, and the source of a tmpfs on /tmp and
+/// the root of a bind mount on /etc/hostname (inside its private mount namespace only). It
+/// waits on a `sleep` child; both are killed by PID on drop.
+struct HostileShell {
+    shell: std::process::Child,
+    sleep: i32,
+    /// The interface name the kernel took (the ESC one, or the backslash fallback).
+    ifname: String,
+}
+
+impl Drop for HostileShell {
+    fn drop(&mut self) {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(self.sleep),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+        let _ = self.shell.kill();
+        let _ = self.shell.wait();
+    }
+}
+
+/// The hostname (at most 64 bytes), comm (15) and interface name (15) the shell plants.
+const HOSTNAME: &str = "h\x1b]52;c;Y3VybCBldmlsLnNofHNo\x07";
+const COMM: &str = "c\x1b]0;T\x07\n";
+const IFNAME: &str = "i\x1b]0;T\x07";
+/// What `ip link add` is given when the kernel or iproute2 refuses the ESC name.
+const IFNAME_FALLBACK: &str = r"i\x1bodd";
+
+impl HostileShell {
+    fn start() -> HostileShell {
+        use std::io::BufRead;
+        let script = r#"
+            set -e
+            busybox hostname "$1"
+            if ip link add name "$3" type bridge 2>/dev/null; then echo "if $3"; else
+                ip link add name "$4" type bridge; echo "if $4"; fi
+            mount -t tmpfs "$5" /tmp
+            touch "/tmp/$6"
+            if [ -f /etc/hostname ]; then mount --bind "/tmp/$6" /etc/hostname; fi
+            printf '%s' "$2" > /proc/$$/comm
+            sleep 60 &
+            echo "ready $!"
+            wait
+        "#;
+        let mut shell = std::process::Command::new("unshare")
+            .args(["--uts", "--net", "--mount", "--propagation", "private"])
+            .args(["sh", "-c", script, "sh", HOSTNAME, COMM, IFNAME])
+            .arg(IFNAME_FALLBACK)
+            .arg(format!("src{OSC52}"))
+            .arg(format!("f{CLEAR}"))
+            .arg(format!("{CLEAR}\n{FORGED}"))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("unshare");
+        let mut lines = std::io::BufReader::new(shell.stdout.take().expect("stdout")).lines();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut ifname = String::new();
+            for line in lines.by_ref().map_while(Result::ok) {
+                if let Some(name) = line.strip_prefix("if ") {
+                    ifname = name.to_string();
+                } else if let Some(pid) = line.strip_prefix("ready ") {
+                    let _ = tx.send((ifname.clone(), pid.trim().parse::<i32>().ok()));
+                    return;
+                }
+            }
+            let _ = tx.send((ifname, None));
+        });
+        let got = rx.recv_timeout(std::time::Duration::from_secs(20));
+        let (ifname, sleep) = match got {
+            Ok((ifname, Some(sleep))) => (ifname, sleep),
+            other => {
+                let _ = shell.kill();
+                let status = shell.wait();
+                panic!("the hostile shell did not get ready ({other:?}, {status:?})");
+            }
+        };
+        HostileShell {
+            shell,
+            sleep,
+            ifname,
+        }
+    }
+
+    fn pid(&self) -> i32 {
+        self.shell.id() as i32
+    }
+
+    fn ns(&self, kind: &str) -> u64 {
+        crate::util::ns_inode(self.pid(), kind).expect("ns link of the hostile shell")
+    }
+}
+
+/// A bind mount of a namespace file at a hostile path in a temp dir of the host's mount
+/// namespace (as `ip netns add` makes them), unmounted and removed on drop.
+struct HostileBindMount {
+    path: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl HostileBindMount {
+    fn new(ns_file: &Path) -> HostileBindMount {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(format!("b{OSC0}\n{FORGED}"));
+        std::fs::write(&path, "").expect("mount point");
+        let status = std::process::Command::new("mount")
+            .arg("--bind")
+            .arg(ns_file)
+            .arg(&path)
+            .status()
+            .expect("mount --bind");
+        assert!(status.success(), "mount --bind {ns_file:?}");
+        HostileBindMount { path, _dir: dir }
+    }
+}
+
+impl Drop for HostileBindMount {
+    fn drop(&mut self) {
+        let _ = nix::mount::umount2(&self.path, nix::mount::MntFlags::MNT_DETACH);
+    }
+}
+
+fn run_live(args: &[&str]) -> Output {
+    nsview()
+        .args(args)
+        .env("LANG", "C.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_CTYPE")
+        .output()
+        .expect("run nsview")
+}
+
+#[test]
+#[ignore = "needs root"]
+fn hostile_strings_in_live_namespaces_are_escaped_everywhere() {
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "needs root to make namespaces"
+    );
+    let shell = HostileShell::start();
+    let (uts, net, mnt) = (shell.ns("uts"), shell.ns("net"), shell.ns("mnt"));
+    let bind = HostileBindMount::new(&std::path::PathBuf::from(format!(
+        "/proc/{}/ns/uts",
+        shell.pid()
+    )));
+    let escaped_ifname = nsview::text::safe(&shell.ifname).into_owned();
+    assert!(escaped_ifname.contains(r"\x"), "{escaped_ifname}");
+
+    // show, text: every planted value, escaped.
+    for (inode, wanted) in [
+        (uts, r"h\x1b]52;c;Y3VybCBldmlsLnNofHNo\x07".to_string()),
+        (uts, r"c\x1b]0;T\x07\x0a".to_string()),
+        (
+            uts,
+            format!("{}", nsview::text::safe(&bind.path.to_string_lossy())),
+        ),
+        (net, escaped_ifname.clone()),
+        (mnt, r"src\x1b]52;c;Y3VybCBldmlsLnNofHNo\x07".to_string()),
+    ] {
+        let out = run_live(&["show", &inode.to_string()]);
+        assert_eq!(out.status.code(), Some(0), "{inode}: {}", stderr(&out));
+        assert_output_safe(&format!("show {inode}"), &out);
+        assert!(
+            stdout(&out).contains(&wanted),
+            "{inode}: {wanted} in\n{}",
+            stdout(&out)
+        );
+    }
+    // show --json: the original bytes, JSON-escaped.
+    let out = run_live(&["show", &uts.to_string(), "--json"]);
+    assert_output_safe("show --json", &out);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["details"]["uts"]["hostname"], HOSTNAME, "{json}");
+
+    // --list: table, raw and JSON, with the host-string columns, over the whole host.
+    let columns = "NS,TYPE,HOSTNAME,CONTAINER,COMMAND";
+    let uts_arg = uts.to_string();
+    for args in [
+        &["--list"][..],
+        &["--list", "-r"],
+        &["--list", "-J"],
+        &["-o", columns, "-u"],
+        &["-o", columns, "-r"],
+        &["-o", columns, "-J"],
+        &["-o", "NS,NSFS,COMMAND", "-u"],
+        &["-o", "NS,NSFS,COMMAND", "-r"],
+        &["-p", &shell.pid().to_string()],
+        &[&uts_arg],
+    ] {
+        let out = run_live(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert_output_safe(&format!("{args:?}"), &out);
+    }
+    let out = run_live(&["-o", columns, "-u", "-t", "uts"]);
+    let row = stdout(&out)
+        .lines()
+        .find(|l| l.starts_with(&uts_arg))
+        .map(str::to_string)
+        .unwrap_or_else(|| panic!("no row for {uts}: {}", stdout(&out)));
+    assert!(row.contains(r"h\x1b]52;c;"), "hostname escaped: {row}");
+    assert!(row.contains(r"f\x1b[2J"), "argv escaped: {row}");
+
+    // The error lines of enter, also for a command name that is itself hostile.
+    for command in [
+        "/nonexistent".to_string(),
+        format!("/nonexistent{OSC0}\n{FORGED}"),
+    ] {
+        let out = run_live(&["enter", &uts_arg, &command]);
+        assert_eq!(out.status.code(), Some(127), "{}", stderr(&out));
+        assert_output_safe(&format!("enter {command:?}"), &out);
+        assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    }
+    let out = run_live(&["enter", &uts_arg, &format!("/nonexistent{OSC0}")]);
+    assert!(
+        stderr(&out).contains(r"/nonexistent\x1b]0;EXEC\x07"),
+        "{}",
+        stderr(&out)
+    );
+    drop(bind);
+}
