@@ -7,5 +7,6 @@ mod holders;
 mod list;
 mod scan;
 mod show;
+mod textsafety;
 mod tui;
 mod util;
