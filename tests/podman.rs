@@ -141,6 +141,18 @@ fn still_listed(
         .collect()
 }
 
+/// The mount points in our mount namespace (the host's) that podman made for container `c`:
+/// its `/dev/shm` (`.../overlay-containers/<id>/userdata/shm`) and its overlay root.
+fn engine_mounts(c: &Container, merged: &str) -> Vec<String> {
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").expect("mountinfo");
+    mountinfo
+        .lines()
+        .filter_map(|l| l.split(' ').nth(4))
+        .filter(|point| point.contains(&c.id) || *point == merged)
+        .map(str::to_string)
+        .collect()
+}
+
 /// Pids whose parent is `parent` (from `/proc/PID/stat`).
 fn children_of(parent: i32) -> Vec<i32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
@@ -468,6 +480,13 @@ fn after_kill_9_of_conmon_and_runtime_the_netns_stays_bind_mounted_until_podman_
     engine::require();
     let c = Container::run("kill", &["--network", "slirp4netns"]);
     let namespaces = identities(&c, &OWN);
+    let merged = podman_ok(&[
+        "inspect",
+        "--format",
+        "{{.GraphDriver.Data.MergedDir}}",
+        &c.id,
+    ]);
+    assert_eq!(engine_mounts(&c, &merged).len(), 2, "shm and {merged}");
     // runc has exited once the container runs: what is left of the runtime is conmon and the
     // processes it supervises (the container's init).
     let mut victims = children_of(c.conmon_pid);
@@ -497,6 +516,8 @@ fn after_kill_9_of_conmon_and_runtime_the_netns_stays_bind_mounted_until_podman_
     assert!(nsfs.starts_with("/run/netns/netns-"), "{net}");
     let state = podman_ok(&["inspect", "--format", "{{.State.Status}}", &c.id]);
     eprintln!("after kill -9: podman says {state:?}; left {left:?}");
+    // And the container's shm and overlay root stay mounted on the host.
+    assert_eq!(engine_mounts(&c, &merged).len(), 2, "{merged}");
 
     // podman rm -f cleans up, though podman 4.3's first try fails ("container state
     // improper": it finds the container stopped while stopping it) and a second one does it.
@@ -517,4 +538,39 @@ fn after_kill_9_of_conmon_and_runtime_the_netns_stays_bind_mounted_until_podman_
     let left = still_listed(&namespaces, &[]);
     assert!(left.is_empty(), "left after podman rm -f: {left:?}");
     assert!(!Path::new(&nsfs).exists(), "{nsfs} left behind");
+    let mounts = engine_mounts(&c, &merged);
+    assert!(mounts.is_empty(), "mounts left: {mounts:?}");
+}
+
+#[test]
+#[ignore = "needs root and podman"]
+fn after_kill_9_of_conmon_alone_the_container_runs_on_and_podman_rm_removes_it() {
+    engine::require();
+    let c = Container::run("conmon", &["--network", "none"]);
+    let namespaces = identities(&c, &OWN);
+    let conmon = c.conmon_pid;
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(conmon),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .expect("kill conmon");
+    engine::wait_until_reaped(conmon);
+    // The container's init is reparented and keeps every namespace; its cgroup still names it.
+    let left = still_listed(&namespaces, &[]);
+    assert_eq!(left.len(), OWN.len(), "{left:?}");
+    let rows = list_rows(&["-o", "NS,TYPE,NPROCS,PID,CONTAINER"]);
+    for kind in OWN {
+        let r = row(&rows, c.ns(kind));
+        assert_eq!(r["pid"], c.pid, "{r}");
+        assert!(names(r["container"].as_str().unwrap_or(""), &c), "{r}");
+    }
+    let state = podman_ok(&["inspect", "--format", "{{.State.Status}}", &c.id]);
+    eprintln!("after kill -9 of conmon alone: podman says {state:?}");
+
+    // podman rm -f kills the orphan through runc and cleans up.
+    let pid = c.pid;
+    c.remove();
+    engine::wait_until_reaped(pid);
+    let left = still_listed(&namespaces, &[]);
+    assert!(left.is_empty(), "left after podman rm -f: {left:?}");
 }

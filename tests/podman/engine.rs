@@ -45,13 +45,21 @@ pub fn podman() -> Command {
     cmd
 }
 
+/// The tests' own directory under the temp dir: containers.conf and the image lock.
+fn state_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join("nsview-test-podman");
+    std::fs::create_dir_all(&dir).expect("podman test state dir");
+    dir
+}
+
 fn conf_file() -> &'static Path {
     static CONF: OnceLock<PathBuf> = OnceLock::new();
     CONF.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("nsview-test-podman-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("containers.conf dir");
-        let path = dir.join("containers.conf");
-        std::fs::write(&path, CONTAINERS_CONF).expect("write containers.conf");
+        let path = state_dir().join("containers.conf");
+        // Written aside and renamed: another test process may be reading the same file.
+        let aside = state_dir().join(format!("containers.conf.{}", std::process::id()));
+        std::fs::write(&aside, CONTAINERS_CONF).expect("write containers.conf");
+        std::fs::rename(&aside, &path).expect("rename containers.conf");
         path
     })
 }
@@ -118,9 +126,7 @@ pub fn require() {
 fn image() {
     static IMAGE_READY: OnceLock<()> = OnceLock::new();
     IMAGE_READY.get_or_init(|| {
-        let lock =
-            std::fs::File::create(std::env::temp_dir().join("nsview-test-podman-image.lock"))
-                .expect("image lock file");
+        let lock = std::fs::File::create(state_dir().join("image.lock")).expect("image lock file");
         let lock = nix::fcntl::Flock::lock(lock, nix::fcntl::FlockArg::LockExclusive)
             .map_err(|(_, errno)| errno)
             .expect("lock the image lock file");
