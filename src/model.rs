@@ -378,6 +378,10 @@ pub struct Snapshot {
     /// refused and never followed. Sorted.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unreadable_holders: Vec<UnreadableHolder>,
+    /// The fake proc root this was read from (`--proc-root DIR`); None for the live `/proc`.
+    /// Faces say so (stderr, the UI header): the data did not come from this kernel.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proc_root: Option<std::path::PathBuf>,
 }
 
 /// A holder path that did not open as the namespace it should hold: a FIFO, symlink, device
