@@ -259,6 +259,7 @@ fn control_bytes_in_a_trapped_bind_mount_path_stay_escaped() {
         vec!["--list"],
         vec!["--list", "-P"],
         vec!["--list", "-J"],
+        vec!["show", &net],
         vec!["show", "--json", &net],
         vec!["enter", &net, "true"],
     ] {
