@@ -436,7 +436,9 @@ pub enum FdEntry {
 /// statx of the magic link (as lsns 2.42 stats every fd and compares `st_dev` with the nsfs
 /// device), so an nsfs file opened through a bind mount, whose link text is a path, is still
 /// found. `AT_STATX_DONT_SYNC` answers from the inode cache: a file on a hung network or FUSE
-/// filesystem is never asked, and nothing is opened. None when the fd is gone or hidden.
+/// filesystem is never asked, and nothing is opened. The mask stays `TYPE | INO`: asking for
+/// times or the size makes NFS flush a file's dirty pages to the server first. None when the
+/// fd is gone or hidden.
 pub fn classify_fd_entry(
     fd_dir: BorrowedFd<'_>,
     name: &std::ffi::CStr,
