@@ -90,6 +90,8 @@ pub enum Mode {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
     Quit,
+    /// ^Z: stop the UI as any job is stopped.
+    Suspend,
     Up,
     Down,
     PageUp,
@@ -145,6 +147,8 @@ pub enum Action {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
     Quit,
+    /// ^Z: stop the UI (terminal restored) until the shell continues it.
+    Suspend,
     Rescan,
     Run(Launch),
 }
@@ -160,6 +164,18 @@ pub struct Launch {
     pub pause: bool,
 }
 
+impl Launch {
+    /// The one line on the clean screen before the child starts: where it runs.
+    pub fn banner(&self) -> String {
+        let after = if self.pause {
+            "its output stays until Enter"
+        } else {
+            "exit to return"
+        };
+        format!("nsview: {}; {after}", self.what)
+    }
+}
+
 /// How a child run ended, as the loop saw it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ChildOutcome {
@@ -169,6 +185,20 @@ pub enum ChildOutcome {
     Signalled(i32),
     /// Could not be started at all.
     SpawnFailed(String),
+}
+
+impl ChildOutcome {
+    /// "exit status 1", "killed by signal 9 (SIGKILL)", …
+    pub fn describe(&self) -> String {
+        match self {
+            ChildOutcome::Exited { code, .. } => format!("exit status {code}"),
+            ChildOutcome::Signalled(signal) => match nix::sys::signal::Signal::try_from(*signal) {
+                Ok(name) => format!("killed by signal {signal} ({name})"),
+                Err(_) => format!("killed by signal {signal}"),
+            },
+            ChildOutcome::SpawnFailed(why) => format!("not started: {why}"),
+        }
+    }
 }
 
 /// A screen rectangle in plain numbers (the loop copies the tree's area in before each draw).
@@ -596,6 +626,7 @@ impl App {
         }
         match action {
             Action::Quit => return Some(Command::Quit),
+            Action::Suspend => return Some(Command::Suspend),
             Action::Up => self.move_by(-1),
             Action::Down => self.move_by(1),
             Action::PageUp => self.move_by(-(self.page() as isize)),
@@ -686,24 +717,24 @@ impl App {
         self.inside.ask(want, self.generation)
     }
 
-    /// Records how a child run ended: errors go to the status line, the TUI carries on.
+    /// Records how a child run ended. Only nsview's own failure (the child's error line) is an
+    /// error; a shell's or command's exit status, or a signal, is news for the status line.
     pub fn child_finished(&mut self, launch: &Launch, outcome: ChildOutcome) {
         match outcome {
             ChildOutcome::Exited { code: 0, .. } => {
                 self.notice = Some(format!("back from {}", launch.what));
             }
-            ChildOutcome::Exited { code, error } => {
-                self.error = Some(match error {
-                    // The reason first: narrow status lines cut the end.
-                    Some(text) => format!("{text} ({})", launch.what),
-                    None => format!("{} exited with status {code}", launch.what),
-                });
-            }
-            ChildOutcome::Signalled(signal) => {
-                self.error = Some(format!("{} was killed by signal {signal}", launch.what));
+            ChildOutcome::Exited {
+                error: Some(text), ..
+            } => {
+                // The reason first: narrow status lines cut the end.
+                self.error = Some(format!("{} ({})", crate::text::safe(&text), launch.what));
             }
             ChildOutcome::SpawnFailed(why) => {
                 self.error = Some(format!("cannot start {}: {why}", launch.what));
+            }
+            other => {
+                self.notice = Some(format!("back from {}: {}", launch.what, other.describe()));
             }
         }
     }

@@ -29,6 +29,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("r", "rescan now"),
     ("?  F1", "this help"),
     ("q  ^c", "quit"),
+    ("^z", "suspend (fg brings it back)"),
     ("J K  Shift-↑ ↓", "scroll the detail pane"),
     ("mouse", "click selects (again: expand), wheel scrolls"),
 ];
@@ -46,6 +47,10 @@ fn key_action(mode: Mode, key: &KeyEvent) -> Option<Action> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     if ctrl && key.code == KeyCode::Char('c') {
         return Some(Action::Quit);
+    }
+    // Raw mode turns off the terminal's own ^Z (ISIG), so the UI stops itself, in every mode.
+    if ctrl && key.code == KeyCode::Char('z') {
+        return Some(Action::Suspend);
     }
     match mode {
         Mode::Normal if key.modifiers.contains(KeyModifiers::SHIFT) && key.code == KeyCode::Up => {
@@ -74,12 +79,11 @@ fn key_action(mode: Mode, key: &KeyEvent) -> Option<Action> {
             _ => None,
         },
         Mode::Help => match key.code {
-            KeyCode::Char('q') => Some(Action::Quit),
             KeyCode::Up | KeyCode::Char('k') => Some(Action::HelpScroll(-1)),
             KeyCode::Down | KeyCode::Char('j') => Some(Action::HelpScroll(1)),
             KeyCode::PageUp => Some(Action::HelpScroll(-10)),
             KeyCode::PageDown | KeyCode::Char(' ') => Some(Action::HelpScroll(10)),
-            // Any other key closes the overlay, as in less and htop.
+            // Any other key (q and Esc among them) closes the overlay, as in less and htop.
             _ => Some(Action::ToggleHelp),
         },
     }
@@ -200,6 +204,7 @@ mod tests {
             (key(Char('x')), Some(Action::StartPrompt)),
             (key(Char('z')), None),
             (ctrl('k'), None),
+            (ctrl('z'), Some(Action::Suspend)),
             (Event::Resize(80, 24), None),
         ];
         for (event, want) in table {
@@ -249,7 +254,11 @@ mod tests {
             action_for(Mode::Help, &key(Char('?'))),
             Some(Action::ToggleHelp)
         );
-        assert_eq!(action_for(Mode::Help, &key(Char('q'))), Some(Action::Quit));
+        // q and Esc close the overlay (q does not quit from under it).
+        assert_eq!(
+            action_for(Mode::Help, &key(Char('q'))),
+            Some(Action::ToggleHelp)
+        );
         assert_eq!(
             action_for(Mode::Help, &key(Down)),
             Some(Action::HelpScroll(1))

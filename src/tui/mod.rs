@@ -100,6 +100,9 @@ fn event_loop(
         if let Some(code) = signals.quit_code() {
             return Ok(code);
         }
+        if signals.take_continued() {
+            tui.reenter().context("cannot take the terminal back")?;
+        }
         while let Some(result) = scanner.poll() {
             match result {
                 Ok((snapshot, shared, took)) => {
@@ -151,6 +154,12 @@ fn event_loop(
             if let Some(action) = keys::action_for(app.mode, &input) {
                 match app.update(action) {
                     Some(Command::Quit) => return Ok(0),
+                    Some(Command::Suspend) => {
+                        tui.stop_self().context("cannot take the terminal back")?;
+                        // Our own SIGCONT: the modes are set already.
+                        signals.take_continued();
+                        break;
+                    }
                     Some(Command::Rescan) => scanner.request(),
                     Some(Command::Run(launch)) => {
                         run_child(tui, app, &launch, signals)?;
@@ -170,18 +179,16 @@ fn run_child(
     launch: &Launch,
     signals: &term::Signals,
 ) -> Result<()> {
-    tui.suspend();
+    let handover = tui.hand_over(&launch.banner());
     term::CHILD_RUNNING.store(true, std::sync::atomic::Ordering::Relaxed);
     let outcome = spawn_and_wait(launch);
-    if launch.pause {
-        let code = match &outcome {
-            ChildOutcome::Exited { code, .. } => code.to_string(),
-            other => format!("{other:?}"),
-        };
+    let reclaimed = tui.reclaim(handover);
+    if launch.pause && reclaimed.is_ok() {
         let mut stdout = io::stdout();
         let _ = write!(
             stdout,
-            "\n[nsview: exit status {code}; press Enter to return]"
+            "\n[nsview: {}; press Enter to return]",
+            outcome.describe()
         );
         let _ = stdout.flush();
         let mut line = String::new();
@@ -189,6 +196,7 @@ fn run_child(
     }
     signals.forget_interrupts();
     term::CHILD_RUNNING.store(false, std::sync::atomic::Ordering::Relaxed);
+    reclaimed.context("cannot take the terminal back from the child")?;
     tui.resume().context("cannot take the terminal back")?;
     app.child_finished(launch, outcome);
     Ok(())
@@ -201,13 +209,16 @@ fn spawn_and_wait(launch: &Launch) -> ChildOutcome {
     };
     let mut command = std::process::Command::new(exe);
     command.args(&launch.args);
+    term::in_own_foreground_group(&mut command);
     // The child's one-line error comes back through a pipe, because its stderr is the
     // terminal (a shell needs it) and is wiped when the UI repaints.
     let channel = error_channel();
     if let Ok((_, write)) = &channel {
         command.env(ERROR_FD_ENV, write.as_raw_fd().to_string());
     }
-    let status = command.status();
+    let status = command
+        .spawn()
+        .and_then(|child| term::wait_in_foreground(child.id()));
     let error = channel.ok().and_then(|(read, write)| {
         drop(write);
         read_error(read)

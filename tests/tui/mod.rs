@@ -3,6 +3,8 @@
 //! measurement, the no-terminal message and the real-terminal run under tmux. (In a directory
 //! so cargo does not also build it as a test target of its own.)
 
+mod handoff;
+
 use std::time::{Duration, Instant};
 
 use nsview::details::{Container, KindDetails, NamespaceDetails, Runtime, UtsDetails};
