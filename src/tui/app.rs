@@ -13,6 +13,8 @@ use std::time::Duration;
 use crate::model::{Inode, NsKind, Pid, Snapshot};
 
 use super::inside::{Found, Inside, Want};
+use super::launch::{Target, enter_args};
+use super::names::{Enrichment, Name, best_name, names_of};
 
 /// `at` moved by `lines`, within 0..=max.
 fn scrolled(at: u16, lines: i16, max: u16) -> u16 {
@@ -381,6 +383,17 @@ pub struct ScanInfo {
     pub took: Option<Duration>,
 }
 
+/// Times the loop measures (tests leave them unset, so screens stay deterministic).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Clock {
+    /// How old the data shown is (since the last scan arrived).
+    pub age: Option<Duration>,
+    /// How long the scan being waited for has run.
+    pub scan_running: Option<Duration>,
+    /// How long the detail pane has waited for the details worker.
+    pub details_waiting: Option<Duration>,
+}
+
 /// All UI state.
 #[derive(Debug)]
 pub struct App {
@@ -402,7 +415,7 @@ pub struct App {
     filter: Filter,
     pub prompt: String,
     /// The namespace the `x` prompt will run in.
-    prompt_target: Option<Inode>,
+    prompt_target: Option<(Target, String)>,
     /// Last error (a failed scan or child), shown until the next action clears it.
     pub error: Option<String>,
     /// Last informational message (e.g. a shell's exit status).
@@ -429,6 +442,10 @@ pub struct App {
     search: Option<SearchText>,
     /// Details beyond the snapshot, as the worker delivered them.
     pub inside: Inside,
+    /// Names read after the scan (hostnames, containers), and the best name per namespace.
+    enrichment: Enrichment,
+    names: HashMap<Inode, Name>,
+    clock: Clock,
 }
 
 impl App {
@@ -465,7 +482,55 @@ impl App {
             generation: 0,
             search: None,
             inside: Inside::default(),
+            enrichment: Enrichment::default(),
+            names: HashMap::new(),
+            clock: Clock::default(),
         }
+    }
+
+    /// The names gathered after the last scan (hostnames, containers); the NAME column and the
+    /// filter use them from now on.
+    pub fn set_enrichment(&mut self, enrichment: Enrichment) {
+        self.enrichment = enrichment;
+        self.rebuild_names();
+        self.search = None;
+        self.recompile_filter();
+        self.rebuild_rows();
+    }
+
+    fn rebuild_names(&mut self) {
+        let snapshot = &self.snapshot;
+        let enrichment = &self.enrichment;
+        self.names = snapshot
+            .namespaces
+            .values()
+            .filter_map(|ns| Some((ns.inode, best_name(snapshot, enrichment, ns)?)))
+            .collect();
+    }
+
+    /// The best name known for a namespace.
+    pub fn name_of(&self, inode: Inode) -> Option<&Name> {
+        self.names.get(&inode)
+    }
+
+    /// Every name known for a namespace, best first (for the detail pane).
+    pub fn names_of(&self, inode: Inode) -> Vec<Name> {
+        self.snapshot
+            .namespace(inode)
+            .map(|ns| names_of(&self.snapshot, &self.enrichment, ns))
+            .unwrap_or_default()
+    }
+
+    pub fn set_scanning(&mut self, scanning: bool) {
+        self.scanning = scanning;
+    }
+
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = clock;
+    }
+
+    pub fn clock(&self) -> Clock {
+        self.clock
     }
 
     /// Takes a fresh scan: marks what appeared, keeps what vanished for one cycle, rebuilds the
@@ -531,6 +596,7 @@ impl App {
         self.last_scan = Some(fresh);
         self.snapshot = display;
         self.index = Index::build(&self.snapshot, &self.vanished_pids);
+        self.rebuild_names();
         self.recompile_filter();
         self.rebuild_rows();
     }
@@ -839,35 +905,23 @@ impl App {
         }
     }
 
+    /// Enter: opens or closes what has children; never starts anything (shells need `s`).
     fn activate(&mut self) -> Option<Command> {
-        match self.selected()? {
-            NodeKey::Ns(_) => self.shell(),
-            NodeKey::Proc(..) => self.enter_process(),
-            _ => {
-                self.toggle();
-                None
+        match self.rows.get(self.cursor()).copied() {
+            Some(row) if row.has_children => self.toggle(),
+            Some(Row {
+                key: NodeKey::Proc(..),
+                ..
+            }) => {
+                self.notice =
+                    Some("s: a shell in all of this process's namespaces · x: a command".into());
             }
+            _ => {}
         }
+        None
     }
 
-    fn selected_namespace(&mut self) -> Option<Inode> {
-        match self.selected() {
-            Some(NodeKey::Ns(inode)) if self.vanished_ns.contains(&inode) => {
-                self.error = Some(format!("namespace {inode} has vanished"));
-                None
-            }
-            Some(NodeKey::Ns(inode)) => Some(inode),
-            Some(NodeKey::Proc(..)) => {
-                self.error = Some("select a namespace (s/x), or press e on a process".into());
-                None
-            }
-            _ => {
-                self.error = Some("select a namespace first".into());
-                None
-            }
-        }
-    }
-
+    /// `type:[inode]`, the way `/proc/PID/ns` links read.
     fn label(&self, inode: Inode) -> String {
         match self.snapshot.namespace(inode) {
             Some(ns) => format!("{}:[{inode}]", ns.kind),
@@ -875,78 +929,164 @@ impl App {
         }
     }
 
-    fn shell(&mut self) -> Option<Command> {
-        if let Some(NodeKey::Proc(..)) = self.selected() {
-            return self.enter_process();
+    /// The label and, when one is known, the best name: `uts:[4026532202] web-1`.
+    fn label_and_name(&self, inode: Inode) -> String {
+        let label = self.label(inode);
+        match self.name_of(inode) {
+            Some(name) => format!("{label} {}", crate::text::safe(&name.text)),
+            None => label,
         }
-        let inode = self.selected_namespace()?;
+    }
+
+    /// The host pid of a pid namespace's init: from the details read for the pane (NSpid says
+    /// which member is pid 1 inside), else the lowest member whose parent is outside the
+    /// namespace (what `unshare --fork` and container runtimes start). Err says why none.
+    pub fn pid_init(&self, inode: Inode) -> Result<Pid, String> {
+        if let Some(Ok(details)) = self.inside.namespace(inode)
+            && let crate::details::KindDetails::Pid(pid) = &details.details
+            && let Some(init) = &pid.init
+            && self.snapshot.process(init.pid).is_some()
+        {
+            return Ok(init.pid);
+        }
+        let ns = self
+            .snapshot
+            .namespace(inode)
+            .ok_or_else(|| "it is gone".to_string())?;
+        let inside = |pid: Pid| {
+            self.snapshot
+                .process(pid)
+                .is_some_and(|p| p.ns(NsKind::Pid) == Some(inode))
+        };
+        ns.members
+            .iter()
+            .copied()
+            .filter(|pid| !self.vanished_pids.contains(pid))
+            .find(|&pid| self.snapshot.process(pid).is_some_and(|p| !inside(p.ppid)))
+            .ok_or_else(|| "no process of it is visible (its init has exited)".to_string())
+    }
+
+    /// What `s`/`x` on the selection enter, and how the status line and banner name it. A
+    /// process: all of its namespaces. A pid namespace: all of its init's (so /proc inside is
+    /// its own), or only the pid namespace with a warning when no init is known.
+    fn launch_target(&mut self) -> Option<(Target, String)> {
+        match self.selected() {
+            Some(NodeKey::Proc(inode, pid)) => {
+                if self.vanished_pids.contains(&pid) {
+                    self.error = Some(format!("process {pid} has exited"));
+                    return None;
+                }
+                let process = self.snapshot.process(pid)?;
+                // The namespace the row sits under, else any namespace the process is in.
+                let ns = self
+                    .snapshot
+                    .namespace(inode)
+                    .filter(|ns| process.ns(ns.kind) == Some(inode))
+                    .or_else(|| {
+                        NsKind::ALL
+                            .into_iter()
+                            .find_map(|k| self.snapshot.namespace(process.ns(k)?))
+                    });
+                let Some(ns) = ns else {
+                    self.error = Some(format!("no readable namespace links for pid {pid}"));
+                    return None;
+                };
+                let what = format!(
+                    "the namespaces of pid {pid} ({})",
+                    crate::text::safe(&process.comm)
+                );
+                Some((
+                    Target {
+                        kind: ns.kind,
+                        inode: ns.inode,
+                        ns_id: ns.ns_id,
+                        all_of: Some(pid),
+                    },
+                    what,
+                ))
+            }
+            Some(NodeKey::Ns(inode)) if self.vanished_ns.contains(&inode) => {
+                self.error = Some(format!("namespace {inode} has vanished"));
+                None
+            }
+            Some(NodeKey::Ns(inode)) => {
+                let ns = self.snapshot.namespace(inode)?;
+                let mut target = Target {
+                    kind: ns.kind,
+                    inode,
+                    ns_id: ns.ns_id,
+                    all_of: None,
+                };
+                let mut what = self.label_and_name(inode);
+                // The host's pid namespace is the UI's own: nothing to gain by its init (whose
+                // links the kernel may refuse even to root).
+                if ns.kind == NsKind::Pid && self.snapshot.host_ns(NsKind::Pid) != Some(inode) {
+                    match self.pid_init(inode) {
+                        Ok(init) => {
+                            target.all_of = Some(init);
+                            what.push_str(&format!(" via init {init}"));
+                        }
+                        Err(why) => {
+                            what.push_str(&format!(
+                                " only ({why}: /proc stays the host's, so ps shows the host's)"
+                            ));
+                        }
+                    }
+                }
+                Some((target, what))
+            }
+            _ => {
+                self.error = Some("select a namespace or a process first".into());
+                None
+            }
+        }
+    }
+
+    fn shell(&mut self) -> Option<Command> {
+        let (target, what) = self.launch_target()?;
         Some(Command::Run(Launch {
-            args: vec!["enter".into(), inode.to_string()],
-            what: format!("shell in {}", self.label(inode)),
+            args: enter_args(&target, None),
+            what: format!("shell in {what}"),
             pause: false,
         }))
     }
 
+    /// `e`: a process's namespaces, all of them (the `docker exec` case).
     fn enter_process(&mut self) -> Option<Command> {
-        let Some(NodeKey::Proc(_, pid)) = self.selected() else {
-            self.error = Some("select a process to enter all its namespaces".into());
-            return None;
-        };
-        if self.vanished_pids.contains(&pid) {
-            self.error = Some(format!("process {pid} has exited"));
+        if !matches!(self.selected(), Some(NodeKey::Proc(..))) {
+            self.error =
+                Some("e enters a process's namespaces: select a process (s: a shell here)".into());
             return None;
         }
-        let process = self.snapshot.process(pid)?;
-        let Some(inode) = NsKind::ALL.into_iter().find_map(|k| process.ns(k)) else {
-            self.error = Some(format!("no readable namespace links for pid {pid}"));
-            return None;
-        };
-        Some(Command::Run(Launch {
-            args: vec![
-                "enter".into(),
-                "--all".into(),
-                "--pid".into(),
-                pid.to_string(),
-                inode.to_string(),
-            ],
-            what: format!("shell in the namespaces of pid {pid}"),
-            pause: false,
-        }))
+        self.shell()
     }
 
     fn start_prompt(&mut self) {
-        if let Some(inode) = self.selected_namespace() {
-            self.prompt_target = Some(inode);
+        if let Some(target) = self.launch_target() {
+            self.prompt_target = Some(target);
             self.prompt.clear();
             self.mode = Mode::Prompt;
         }
     }
 
-    /// The namespace the open `x` prompt is for, as `type:[inode]`.
+    /// What the open `x` prompt runs in.
     pub fn prompt_label(&self) -> String {
         self.prompt_target
-            .map(|inode| self.label(inode))
+            .as_ref()
+            .map(|(_, what)| what.clone())
             .unwrap_or_default()
     }
 
     fn submit_prompt(&mut self) -> Option<Command> {
         self.mode = Mode::Normal;
         let line = std::mem::take(&mut self.prompt);
-        let inode = self.prompt_target.take()?;
+        let (target, what) = self.prompt_target.take()?;
         if line.trim().is_empty() {
             return None;
         }
-        // A command line, not a word list: let a shell inside parse it, as `watch` and `ssh` do.
         Some(Command::Run(Launch {
-            args: vec![
-                "enter".into(),
-                inode.to_string(),
-                "--".into(),
-                "/bin/sh".into(),
-                "-c".into(),
-                line.clone(),
-            ],
-            what: format!("`{line}` in {}", self.label(inode)),
+            args: enter_args(&target, Some(&line)),
+            what: format!("`{}` in {what}", crate::text::safe(&line)),
             pause: true,
         }))
     }
@@ -1461,7 +1601,7 @@ mod tests {
             ]
         );
         select(&mut app, NodeKey::Ns(CONTAINER_PID));
-        app.update(Action::Activate);
+        assert_eq!(app.update(Action::Activate), None);
         assert!(app.error.is_none());
     }
 
@@ -1516,58 +1656,167 @@ mod tests {
         assert_eq!(app.selected(), Some(NodeKey::Proc(CONTAINER_UTS, 2002)));
     }
 
+    /// The arguments of a launch, without the `--ns-id` pair (present only once `enter` takes
+    /// it; launch.rs tests both forms).
+    fn args_of(command: Option<Command>) -> Vec<String> {
+        let Some(Command::Run(launch)) = command else {
+            panic!("no launch: {command:?}")
+        };
+        let mut args = launch.args;
+        if let Some(at) = args.iter().position(|a| a == "--ns-id") {
+            args.drain(at..at + 2);
+        }
+        args
+    }
+
     #[test]
-    fn actions_launch_nsview_enter() {
+    fn actions_launch_nsview_enter_with_the_identity_shown() {
         let mut app = app_with(sample::small());
         select(&mut app, NodeKey::Ns(CONTAINER_UTS));
+        let uts = format!("uts:[{CONTAINER_UTS}]");
         let Some(Command::Run(shell)) = app.update(Action::Shell) else {
             panic!("no launch")
         };
-        assert_eq!(shell.args, ["enter", &CONTAINER_UTS.to_string()]);
         assert!(!shell.pause);
+        assert_eq!(shell.what, format!("shell in {uts}"));
         assert_eq!(
-            app.update(Action::Activate),
-            Some(Command::Run(shell.clone()))
+            shell.banner(),
+            format!("nsview: shell in {uts}; exit to return")
         );
+        assert_eq!(args_of(Some(Command::Run(shell))), ["enter", uts.as_str()]);
+        // Enter opens and closes; it never starts a shell.
+        assert_eq!(app.update(Action::Activate), None);
+        assert!(keys(&app).contains(&NodeKey::Proc(CONTAINER_UTS, 2001)));
+        assert_eq!(app.update(Action::Activate), None);
+        assert!(!keys(&app).contains(&NodeKey::Proc(CONTAINER_UTS, 2001)));
 
+        // x: a command line, run by a shell inside.
         app.update(Action::StartPrompt);
         assert_eq!(app.mode, Mode::Prompt);
-        assert_eq!(app.prompt_label(), format!("uts:[{CONTAINER_UTS}]"));
+        assert_eq!(app.prompt_label(), uts);
         for c in "hostname -f".chars() {
             app.update(Action::PromptInput(c));
         }
-        let Some(Command::Run(run)) = app.update(Action::PromptSubmit) else {
-            panic!("no launch")
-        };
-        let inode = CONTAINER_UTS.to_string();
+        let run = app.update(Action::PromptSubmit);
+        assert!(matches!(&run, Some(Command::Run(l)) if l.pause));
         assert_eq!(
-            run.args,
+            args_of(run),
+            ["enter", uts.as_str(), "--", "/bin/sh", "-c", "hostname -f"]
+        );
+        assert_eq!(app.mode, Mode::Normal);
+
+        // On a process, s, e and x enter all of its namespaces.
+        app.update(Action::Expand);
+        app.update(Action::Down);
+        assert_eq!(app.selected(), Some(NodeKey::Proc(CONTAINER_UTS, 2001)));
+        let all = ["enter", "--all", "--pid", "2001", uts.as_str()];
+        assert_eq!(args_of(app.update(Action::EnterProcess)), all);
+        assert_eq!(args_of(app.update(Action::Shell)), all);
+        app.update(Action::StartPrompt);
+        assert!(
+            app.prompt_label().contains("pid 2001"),
+            "{}",
+            app.prompt_label()
+        );
+        app.update(Action::PromptInput('w'));
+        assert_eq!(
+            args_of(app.update(Action::PromptSubmit)),
             [
                 "enter",
-                inode.as_str(),
+                "--all",
+                "--pid",
+                "2001",
+                uts.as_str(),
                 "--",
                 "/bin/sh",
                 "-c",
-                "hostname -f"
+                "w"
             ]
         );
-        assert!(run.pause);
-        assert_eq!(app.mode, Mode::Normal);
+        // Enter on a process only says what would.
+        assert_eq!(app.update(Action::Activate), None);
+        assert!(
+            app.notice
+                .as_deref()
+                .unwrap_or("")
+                .starts_with("s: a shell")
+        );
 
-        app.update(Action::Expand);
-        app.update(Action::Down);
-        let Some(Command::Run(all)) = app.update(Action::EnterProcess) else {
-            panic!("no launch")
-        };
-        assert_eq!(all.args, ["enter", "--all", "--pid", "2001", "4026532201"]);
-        assert_eq!(app.update(Action::Shell), Some(Command::Run(all)));
-
-        // On a kind node, s explains itself instead of launching.
+        // On a kind node, s explains itself instead of launching; e on a namespace too.
         select(&mut app, NodeKey::Kind(NsKind::Net));
         assert_eq!(app.update(Action::Shell), None);
         assert!(app.error.is_some());
         app.update(Action::ClearFilter);
         assert!(app.error.is_none());
+        select(&mut app, NodeKey::Ns(CONTAINER_UTS));
+        assert_eq!(app.update(Action::EnterProcess), None);
+        assert!(
+            app.error
+                .as_deref()
+                .unwrap_or("")
+                .contains("select a process")
+        );
+    }
+
+    #[test]
+    fn a_shell_in_a_pid_namespace_goes_through_its_init() {
+        let mut app = app_with(sample::small());
+        app.update(Action::SelectView(View::PidTree));
+        select(&mut app, NodeKey::Ns(CONTAINER_PID));
+        let pid = format!("pid:[{CONTAINER_PID}]");
+        // No details read yet: the member whose parent is outside (2001, child of podman).
+        assert_eq!(app.pid_init(CONTAINER_PID), Ok(2001));
+        let launch = app.update(Action::Shell);
+        let what = match &launch {
+            Some(Command::Run(l)) => l.what.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert!(what.ends_with(" via init 2001"), "{what}");
+        assert_eq!(
+            args_of(launch),
+            ["enter", "--all", "--pid", "2001", pid.as_str()]
+        );
+        // The host's pid namespace: init is pid 1 (its parent, 0, is nobody), but a shell there
+        // enters just the pid namespace (the UI's own anyway).
+        let host_pid = HOST[NsKind::Pid.index()];
+        assert_eq!(app.pid_init(host_pid), Ok(1));
+        select(&mut app, NodeKey::Ns(host_pid));
+        assert_eq!(
+            args_of(app.update(Action::Shell)),
+            ["enter".to_string(), format!("pid:[{host_pid}]")]
+        );
+        // No visible init: only the pid namespace, and the words say what that means.
+        let mut orphan = sample::small();
+        if let Some(ns) = orphan.namespaces.get_mut(&CONTAINER_PID) {
+            ns.members.clear();
+        }
+        let mut app = app_with(orphan);
+        app.update(Action::SelectView(View::PidTree));
+        select(&mut app, NodeKey::Ns(CONTAINER_PID));
+        let launch = app.update(Action::Shell);
+        let what = match &launch {
+            Some(Command::Run(l)) => l.what.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert!(what.contains("ps shows the host's"), "{what}");
+        assert_eq!(args_of(launch), ["enter", pid.as_str()]);
+    }
+
+    #[test]
+    fn the_banner_names_the_namespace() {
+        let mut app = app_with(sample::small());
+        app.set_enrichment(crate::tui::names::Enrichment {
+            hostnames: [(CONTAINER_UTS, "web-1".to_string())].into(),
+            containers: Default::default(),
+        });
+        select(&mut app, NodeKey::Ns(CONTAINER_UTS));
+        let Some(Command::Run(shell)) = app.update(Action::Shell) else {
+            panic!("no launch")
+        };
+        assert_eq!(
+            shell.banner(),
+            format!("nsview: shell in uts:[{CONTAINER_UTS}] web-1; exit to return")
+        );
     }
 
     #[test]
@@ -1578,16 +1827,36 @@ mod tests {
             what: "shell in uts:[1]".into(),
             pause: false,
         };
+        // enter's own failure (its error line) is an error, escaped.
         app.child_finished(
             &launch,
             ChildOutcome::Exited {
                 code: 1,
-                error: Some("enter is not built yet".into()),
+                error: Some("no namespace \x1b]0;evil".into()),
             },
         );
         assert_eq!(
             app.error.as_deref(),
-            Some("enter is not built yet (shell in uts:[1])")
+            Some("no namespace \\x1b]0;evil (shell in uts:[1])")
+        );
+        app.update(Action::ClearFilter);
+        // The shell's own exit status is news, not an error.
+        app.child_finished(
+            &launch,
+            ChildOutcome::Exited {
+                code: 1,
+                error: None,
+            },
+        );
+        assert_eq!(app.error, None);
+        assert_eq!(
+            app.notice.as_deref(),
+            Some("back from shell in uts:[1]: exit status 1")
+        );
+        app.child_finished(&launch, ChildOutcome::Signalled(9));
+        assert_eq!(
+            app.notice.as_deref(),
+            Some("back from shell in uts:[1]: killed by signal 9 (SIGKILL)")
         );
         app.child_finished(
             &launch,

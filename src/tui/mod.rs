@@ -10,6 +10,8 @@ pub mod app;
 pub mod detail;
 pub mod inside;
 pub mod keys;
+pub mod launch;
+pub mod names;
 #[doc(hidden)]
 pub mod sample;
 pub mod term;
@@ -19,7 +21,7 @@ use std::io::{self, IsTerminal, Read, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -33,6 +35,7 @@ use crate::scan::{self, ScanOptions};
 
 use app::{Action, App, ChildOutcome, Command, Launch};
 use inside::{Found, Want};
+use names::Enrichment;
 
 /// How long the loop sleeps waiting for input before looking at scans and signals again.
 const TICK: Duration = Duration::from_millis(200);
@@ -49,8 +52,8 @@ pub fn run(args: &TuiArgs, options: ScanOptions) -> Result<i32> {
     let mut app = App::new(std::env::var_os("NO_COLOR").is_none());
     let mut reader = DetailsReader::spawn(options.proc_root.clone())?;
     let mut scanner = Scanner::spawn(options)?;
-    scanner.request();
-    app.scanning = true;
+    scanner.request().map_err(anyhow::Error::msg)?;
+    app.set_scanning(true);
     let signals = term::Signals::install().context("cannot install signal handlers")?;
     term::install_panic_hook();
     term::spawn_watchdog(signals.clone()).context("cannot start the watchdog thread")?;
@@ -96,6 +99,7 @@ fn event_loop(
     let mut next_refresh: Option<Instant> = None;
     // The scan the app shows, shared with the details worker.
     let mut current: Option<Arc<Snapshot>> = None;
+    let mut scanned_at: Option<Instant> = None;
     loop {
         if let Some(code) = signals.quit_code() {
             return Ok(code);
@@ -105,18 +109,19 @@ fn event_loop(
         }
         while let Some(result) = scanner.poll() {
             match result {
-                Ok((snapshot, shared, took)) => {
-                    app.apply_scan(snapshot, Some(took));
-                    current = Some(shared);
+                Ok(scanned) => {
+                    app.apply_scan(scanned.snapshot, Some(scanned.took));
+                    app.set_enrichment(scanned.enrichment);
+                    current = Some(scanned.shared);
+                    scanned_at = Some(Instant::now());
                 }
                 Err(message) => app.scan_failed(message),
             }
             next_refresh = interval.map(|every| Instant::now() + every);
         }
-        if next_refresh.is_some_and(|at| Instant::now() >= at) && !scanner.in_flight {
+        if next_refresh.is_some_and(|at| Instant::now() >= at) && scanner.running.is_none() {
             next_refresh = None;
-            scanner.request();
-            app.scanning = true;
+            request_scan(app, scanner);
         }
         while let Some(found) = reader.poll() {
             app.update(Action::Details(Box::new(found)));
@@ -126,6 +131,11 @@ fn event_loop(
         {
             reader.request(want, app.generation, Arc::clone(snapshot));
         }
+        app.set_clock(app::Clock {
+            age: scanned_at.map(|at| at.elapsed()),
+            scan_running: scanner.running_for(),
+            details_waiting: reader.waiting(),
+        });
         tui.terminal.draw(|frame| view::draw(app, frame))?;
 
         // Look again soon while details are being read, so they appear without a keystroke.
@@ -160,7 +170,7 @@ fn event_loop(
                         signals.take_continued();
                         break;
                     }
-                    Some(Command::Rescan) => scanner.request(),
+                    Some(Command::Rescan) => request_scan(app, scanner),
                     Some(Command::Run(launch)) => {
                         run_child(tui, app, &launch, signals)?;
                         break;
@@ -169,6 +179,13 @@ fn event_loop(
                 }
             }
         }
+    }
+}
+
+fn request_scan(app: &mut App, scanner: &mut Scanner) {
+    match scanner.request() {
+        Ok(()) => app.set_scanning(true),
+        Err(message) => app.scan_failed(message),
     }
 }
 
@@ -263,90 +280,152 @@ fn read_error(read: OwnedFd) -> Option<String> {
         .map(|l| l.trim().to_string())
 }
 
-/// A scan, a shared copy of it for the details worker (cloned on the scan thread, not the UI's),
-/// and how long it took.
-type ScanResult = Result<(Snapshot, Arc<Snapshot>, Duration), String>;
+/// What one scan thread delivers: the scan, a shared copy of it for the details worker (cloned
+/// on the scan thread, not the UI's), how long it took, and the names read after it.
+struct Scanned {
+    snapshot: Snapshot,
+    shared: Arc<Snapshot>,
+    took: Duration,
+    enrichment: Enrichment,
+}
 
-/// The background scanner: one thread, one request channel, one result channel. Requests made
-/// while a scan runs fold into one follow-up scan.
+type ScanResult = Result<Scanned, String>;
+
+/// A scan or a detail read running this long is called stuck: the UI says so, and the next
+/// request starts a fresh thread instead of queueing behind it.
+const STUCK: Duration = Duration::from_secs(5);
+/// At most this many stuck threads are left behind; after that requests wait.
+const MAX_ABANDONED: usize = 4;
+
+/// The background scanner: one thread per scan, numbered, so that a scan stuck in the kernel
+/// (a hostile mount, a namespace that cannot be entered) never blocks the next one: after
+/// [`STUCK`] a request starts a new scan and the stuck one's late answer is dropped. Requests
+/// made while a healthy scan runs fold into one follow-up scan.
 struct Scanner {
-    requests: Sender<()>,
-    results: Receiver<ScanResult>,
-    in_flight: bool,
+    options: ScanOptions,
+    results_tx: Sender<(u64, ScanResult)>,
+    results: Receiver<(u64, ScanResult)>,
+    last: u64,
+    /// The scan whose answer is wanted: its number and start.
+    running: Option<(u64, Instant)>,
     again: bool,
+    abandoned: usize,
 }
 
 impl Scanner {
     fn spawn(options: ScanOptions) -> Result<Scanner> {
-        let (request_tx, request_rx) = mpsc::channel::<()>();
-        let (result_tx, result_rx) = mpsc::channel();
-        std::thread::Builder::new()
-            .name("nsview-scan".into())
-            .spawn(move || {
-                while request_rx.recv().is_ok() {
-                    while request_rx.try_recv().is_ok() {}
-                    let started = Instant::now();
-                    let result = scan::scan(&options)
-                        .map(|snapshot| {
-                            let took = started.elapsed();
-                            let shared = Arc::new(snapshot.clone());
-                            (snapshot, shared, took)
-                        })
-                        .map_err(|err| format!("{err:#}"));
-                    if result_tx.send(result).is_err() {
-                        break;
-                    }
-                }
-            })
-            .context("cannot start the scanner thread")?;
+        let (results_tx, results) = mpsc::channel();
         Ok(Scanner {
-            requests: request_tx,
-            results: result_rx,
-            in_flight: false,
+            options,
+            results_tx,
+            results,
+            last: 0,
+            running: None,
             again: false,
+            abandoned: 0,
         })
     }
 
-    fn request(&mut self) {
-        if self.in_flight {
-            self.again = true;
-        } else if self.requests.send(()).is_ok() {
-            self.in_flight = true;
+    fn start(&mut self) -> Result<(), String> {
+        self.last += 1;
+        let number = self.last;
+        let options = self.options.clone();
+        let tx = self.results_tx.clone();
+        std::thread::Builder::new()
+            .name("nsview-scan".into())
+            .spawn(move || {
+                let started = Instant::now();
+                let result = scan::scan(&options)
+                    .map(|snapshot| {
+                        let took = started.elapsed();
+                        let enrichment = Enrichment::gather(&snapshot, &options.proc_root);
+                        let shared = Arc::new(snapshot.clone());
+                        Scanned {
+                            snapshot,
+                            shared,
+                            took,
+                            enrichment,
+                        }
+                    })
+                    .map_err(|err| format!("{err:#}"));
+                let _ = tx.send((number, result));
+            })
+            .map_err(|err| format!("cannot start a scan: {err}"))?;
+        self.running = Some((number, Instant::now()));
+        Ok(())
+    }
+
+    /// Asks for a scan. Err only when no thread could be started.
+    fn request(&mut self) -> Result<(), String> {
+        match self.running {
+            Some((_, since)) if since.elapsed() >= STUCK && self.abandoned < MAX_ABANDONED => {
+                self.abandoned += 1;
+                self.start()
+            }
+            Some(_) => {
+                self.again = true;
+                Ok(())
+            }
+            None => self.start(),
         }
     }
 
+    /// How long the wanted scan has been running, if one is.
+    fn running_for(&self) -> Option<Duration> {
+        self.running.map(|(_, since)| since.elapsed())
+    }
+
     fn poll(&mut self) -> Option<ScanResult> {
-        match self.results.try_recv() {
-            Ok(result) => {
-                self.in_flight = false;
-                if std::mem::take(&mut self.again) {
-                    self.request();
+        loop {
+            let (number, result) = self.results.try_recv().ok()?;
+            if self.running.is_some_and(|(wanted, _)| wanted == number) {
+                self.running = None;
+                if std::mem::take(&mut self.again)
+                    && let Err(err) = self.start()
+                {
+                    return Some(Err(err));
                 }
-                Some(result)
+                return Some(result);
             }
-            Err(TryRecvError::Empty) => None,
-            Err(TryRecvError::Disconnected) if self.in_flight => {
-                self.in_flight = false;
-                Some(Err("the scanner thread stopped".into()))
-            }
-            Err(TryRecvError::Disconnected) => None,
+            // A scan given up as stuck finished after all: older than what is wanted.
+            self.abandoned = self.abandoned.saturating_sub(1);
         }
     }
 }
 
 /// The details worker: reads what the detail pane asks for (`details::read`, a process's
 /// container) off the UI thread. Only the newest request waiting is served: moving through the
-/// tree with a key held down reads the row it stops on, not every row on the way.
+/// tree with a key held down reads the row it stops on, not every row on the way. A read stuck
+/// for [`STUCK`] is abandoned: the next request goes to a fresh worker.
 struct DetailsReader {
+    proc_root: PathBuf,
     requests: Sender<(Want, u64, Arc<Snapshot>)>,
     /// Each answer with how many older requests it made unnecessary.
     results: Receiver<(usize, Found)>,
     /// Requests sent and not answered yet.
     pending: usize,
+    /// When the oldest unanswered request was sent.
+    waiting_since: Option<Instant>,
+    abandoned: usize,
 }
 
 impl DetailsReader {
     fn spawn(proc_root: PathBuf) -> Result<DetailsReader> {
+        let (requests, results) = Self::worker(proc_root.clone())?;
+        Ok(DetailsReader {
+            proc_root,
+            requests,
+            results,
+            pending: 0,
+            waiting_since: None,
+            abandoned: 0,
+        })
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn worker(
+        proc_root: PathBuf,
+    ) -> Result<(Sender<(Want, u64, Arc<Snapshot>)>, Receiver<(usize, Found)>)> {
         let (request_tx, request_rx) = mpsc::channel::<(Want, u64, Arc<Snapshot>)>();
         let (result_tx, result_rx) = mpsc::channel();
         std::thread::Builder::new()
@@ -366,22 +445,36 @@ impl DetailsReader {
                 }
             })
             .context("cannot start the details thread")?;
-        Ok(DetailsReader {
-            requests: request_tx,
-            results: result_rx,
-            pending: 0,
-        })
+        Ok((request_tx, result_rx))
     }
 
     fn request(&mut self, want: Want, generation: u64, snapshot: Arc<Snapshot>) {
+        if self.waiting().is_some_and(|w| w >= STUCK)
+            && self.abandoned < MAX_ABANDONED
+            && let Ok((requests, results)) = Self::worker(self.proc_root.clone())
+        {
+            // The stuck worker keeps its channels; its answer goes nowhere.
+            self.requests = requests;
+            self.results = results;
+            self.pending = 0;
+            self.waiting_since = None;
+            self.abandoned += 1;
+        }
         if self.requests.send((want, generation, snapshot)).is_ok() {
             self.pending += 1;
+            self.waiting_since.get_or_insert_with(Instant::now);
         }
+    }
+
+    /// How long the oldest unanswered request has waited.
+    fn waiting(&self) -> Option<Duration> {
+        self.waiting_since.map(|since| since.elapsed())
     }
 
     fn poll(&mut self) -> Option<Found> {
         let (skipped, found) = self.results.try_recv().ok()?;
         self.pending = self.pending.saturating_sub(1 + skipped);
+        self.waiting_since = (self.pending > 0).then(Instant::now);
         Some(found)
     }
 }

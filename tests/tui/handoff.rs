@@ -100,8 +100,9 @@ impl Pane {
     }
 
     fn wait_for_ui(&self, what: &str) -> String {
+        // The status line shows the counts, or a notice before them that may fill the line.
         let screen = self.wait_for(what, 20, |s| {
-            s.contains("1 by type") && s.contains("namespaces,")
+            s.contains("1 by type") && (s.contains("namespaces,") || s.contains("back from"))
         });
         assert!(
             self.alternate_screen(),
@@ -142,6 +143,8 @@ impl Drop for Pane {
 struct Container {
     child: std::process::Child,
     pid_ns: u64,
+    /// Its init (`sleep`), by its pid outside.
+    init: i32,
 }
 
 impl Container {
@@ -162,7 +165,7 @@ impl Container {
         let own = crate::util::ns_inode(std::process::id() as i32, "pid").expect("own pid ns");
         let deadline = Instant::now() + Duration::from_secs(10);
         // The init inside has exec'd sleep once unshare has a child named sleep.
-        let pid_ns = loop {
+        let (pid_ns, init) = loop {
             let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
                 .unwrap_or_default();
             let init = children
@@ -175,12 +178,16 @@ impl Container {
             if let Some(init) = init
                 && let Some(ns) = crate::util::ns_inode(init, "pid").filter(|&ns| ns != own)
             {
-                break ns;
+                break (ns, init);
             }
             assert!(Instant::now() < deadline, "the container never started");
             std::thread::sleep(Duration::from_millis(20));
         };
-        Container { child, pid_ns }
+        Container {
+            child,
+            pid_ns,
+            init,
+        }
     }
 }
 
@@ -269,6 +276,21 @@ fn shell_in_a_pid_namespace_comes_back() {
         screen.contains(&format!("in=pid:[{}] status=0", container.pid_ns)),
         "{screen}"
     );
+    // Its init's mount namespace came along: /proc inside is the container's, with only its
+    // own few processes (init, the shell, and the commands of this line).
+    pane.type_text("echo procs=$(ls /proc | grep -c '^[0-9]')");
+    pane.keys(&["Enter"]);
+    let count_of = |s: &str| -> Option<usize> {
+        s.lines()
+            .find_map(|l| l.trim().strip_prefix("procs="))
+            .and_then(|n| n.trim().parse().ok())
+    };
+    let screen = pane.wait_for("the process count inside", 10, |s| count_of(s).is_some());
+    let count = count_of(&screen).unwrap_or_default();
+    assert!(
+        (2..=6).contains(&count),
+        "{count} processes inside:\n{screen}"
+    );
     pane.type_text("exit");
     pane.keys(&["Enter"]);
     let screen = pane.wait_for_ui("the UI after exit");
@@ -333,4 +355,40 @@ fn ctrl_z_and_fg() {
     pane.keys(&["Enter"]);
     pane.wait_for("nsview's exit status", 10, |s| s.contains("NSVIEW-EXIT=0"));
     assert!(!pane.alternate_screen(), "alternate screen left on");
+}
+
+/// `x` on a process runs a command line in all of its namespaces (here: the container's
+/// /proc), shows its output until Enter, and comes back to the UI.
+#[test]
+#[ignore = "needs root"]
+fn x_on_a_process_runs_in_all_its_namespaces() {
+    let container = Container::start();
+    let pane = Pane::start("nsview-handoff-x", ui_script);
+    pane.wait_for_ui("the UI");
+    pane.keys(&["/"]);
+    pane.type_text(&container.init.to_string());
+    pane.keys(&["Enter"]);
+    pane.keys(&["End"]);
+    let row = format!(" {} ", container.init);
+    pane.wait_for("the container's init selected", 10, |s| {
+        s.lines().any(|l| l.contains('▶') && l.contains(&row))
+    });
+    pane.keys(&["x"]);
+    pane.wait_for("the prompt", 10, |s| {
+        s.contains("run in the namespaces of pid")
+    });
+    pane.type_text("echo procs=$(ls /proc | grep -c '^[0-9]') host=$(cat /proc/1/comm)");
+    pane.keys(&["Enter"]);
+    let screen = pane.wait_for("the command's output", 15, |s| {
+        s.contains("press Enter to return")
+    });
+    assert!(
+        screen.contains("host=sleep"),
+        "pid 1 inside is the container's init:\n{screen}"
+    );
+    assert!(screen.contains("exit status 0"), "{screen}");
+    pane.keys(&["Enter"]);
+    let screen = pane.wait_for_ui("the UI after x");
+    assert!(screen.contains("back from `echo procs="), "{screen}");
+    more_keys_then_quit(&pane);
 }
