@@ -12,52 +12,16 @@ use std::time::Duration;
 
 use crate::model::{Inode, NsKind, Pid, Snapshot};
 
+use super::filter::{Filter, SearchText};
 use super::inside::{Found, Inside, Want};
 use super::launch::{Target, enter_args};
 use super::names::{Enrichment, Name, best_name, names_of};
+pub use super::tree::{Index, NodeKey, View};
+use super::tree::{children_of, roots_of};
 
 /// `at` moved by `lines`, within 0..=max.
 fn scrolled(at: u16, lines: i16, max: u16) -> u16 {
     at.saturating_add_signed(lines).min(max)
-}
-
-/// The three ways of arranging namespaces.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum View {
-    /// type → namespace → member processes.
-    Type,
-    /// user namespaces nested by parent, each with the namespaces it owns (`lsns -T owner`).
-    Owner,
-    /// pid namespaces nested by parent, members under each.
-    PidTree,
-}
-
-impl View {
-    pub const ALL: [View; 3] = [View::Type, View::Owner, View::PidTree];
-
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
-    pub fn title(self) -> &'static str {
-        match self {
-            View::Type => "by type",
-            View::Owner => "by owner",
-            View::PidTree => "pid tree",
-        }
-    }
-}
-
-/// A node of a tree, named by what it shows rather than where it is, so it survives rescans.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum NodeKey {
-    /// A namespace type (type view only).
-    Kind(NsKind),
-    Ns(Inode),
-    /// The "processes" group under a namespace in the owner and pid views.
-    Members(Inode),
-    /// A member process under namespace `.0`.
-    Proc(Inode, Pid),
 }
 
 /// Whether a namespace or process is new or gone since the previous scan.
@@ -174,7 +138,8 @@ impl Launch {
         } else {
             "exit to return"
         };
-        format!("nsview: {}; {after}", self.what)
+        // `what` holds host strings (names, comms): escaped, as it goes straight to the terminal.
+        format!("nsview: {}; {after}", crate::text::safe(&self.what))
     }
 }
 
@@ -218,151 +183,6 @@ impl Area {
             && column < self.x.saturating_add(self.width)
             && row >= self.y
             && row < self.y.saturating_add(self.height)
-    }
-}
-
-/// Parent/child edges of the three trees for one snapshot.
-#[derive(Debug, Default)]
-pub struct Index {
-    pub by_kind: [Vec<Inode>; 8],
-    owner_roots: Vec<Inode>,
-    /// The roots again per view, for the "open by default" test on every row.
-    owner_root_set: HashSet<Inode>,
-    pid_root_set: HashSet<Inode>,
-    owner_children: HashMap<Inode, Vec<Inode>>,
-    pid_roots: Vec<Inode>,
-    pid_children: HashMap<Inode, Vec<Inode>>,
-    /// Member count without processes that vanished (ghosts kept for one cycle).
-    pub live_members: HashMap<Inode, usize>,
-}
-
-impl Index {
-    fn build(snapshot: &Snapshot, vanished_pids: &HashSet<Pid>) -> Index {
-        let mut index = Index::default();
-        for ns in snapshot.namespaces.values() {
-            index.by_kind[ns.kind.index()].push(ns.inode);
-            let live = ns
-                .members
-                .iter()
-                .filter(|pid| !vanished_pids.contains(pid))
-                .count();
-            index.live_members.insert(ns.inode, live);
-        }
-        // Owner tree: a user namespace hangs under its parent, anything else under its owner.
-        let owner_of = |inode: Inode| {
-            snapshot.namespace(inode).and_then(|ns| match ns.kind {
-                NsKind::User => ns.parent.or(ns.owner),
-                _ => ns.owner,
-            })
-        };
-        let (roots, children) = nest(snapshot.namespaces.keys().copied(), owner_of, snapshot);
-        index.owner_roots = roots;
-        index.owner_children = children;
-        let pid_parent = |inode: Inode| snapshot.namespace(inode).and_then(|ns| ns.parent);
-        let pid_nss = snapshot.of_kind(NsKind::Pid).map(|ns| ns.inode);
-        let (roots, children) = nest(pid_nss, pid_parent, snapshot);
-        index.pid_roots = roots;
-        index.pid_children = children;
-        index.owner_root_set = index.owner_roots.iter().copied().collect();
-        index.pid_root_set = index.pid_roots.iter().copied().collect();
-        index
-    }
-}
-
-/// Builds roots and child lists from a parent function. A parent that is unknown, missing from
-/// the snapshot or part of a cycle (bad data must not hang the UI) makes the node a root.
-fn nest(
-    nodes: impl Iterator<Item = Inode>,
-    parent_of: impl Fn(Inode) -> Option<Inode>,
-    snapshot: &Snapshot,
-) -> (Vec<Inode>, HashMap<Inode, Vec<Inode>>) {
-    let mut roots = Vec::new();
-    let mut children: HashMap<Inode, Vec<Inode>> = HashMap::new();
-    for inode in nodes {
-        let parent = parent_of(inode).filter(|p| snapshot.namespaces.contains_key(p));
-        let acyclic = parent.is_some_and(|first| {
-            let mut at = Some(first);
-            // Namespaces nest at most 32 deep (kernel limit), so 64 steps is plenty.
-            for _ in 0..64 {
-                match at {
-                    Some(p) if p == inode => return false,
-                    Some(p) => at = parent_of(p).filter(|q| snapshot.namespaces.contains_key(q)),
-                    None => return true,
-                }
-            }
-            false
-        });
-        match parent {
-            Some(p) if acyclic => children.entry(p).or_default().push(inode),
-            _ => roots.push(inode),
-        }
-    }
-    (roots, children)
-}
-
-/// The lowercased text the filter searches, built once per scan on the first keystroke, so a
-/// keystroke over thousands of processes is substring searches only.
-#[derive(Debug, Default)]
-struct SearchText {
-    /// Each namespace's inode digits.
-    namespaces: Vec<(Inode, NsKind, String)>,
-    /// Each process's pid, command line and user name, NUL-separated so that no query (typed
-    /// text has no NUL) matches across two of them.
-    processes: Vec<(Pid, String)>,
-}
-
-impl SearchText {
-    fn build(snapshot: &Snapshot) -> SearchText {
-        let mut users: HashMap<u32, String> = HashMap::new();
-        let processes = snapshot
-            .processes
-            .values()
-            .map(|p| {
-                let user = users
-                    .entry(p.uid)
-                    .or_insert_with(|| snapshot.user_name(p.uid).to_lowercase());
-                (
-                    p.pid,
-                    format!("{}\0{}\0{user}", p.pid, p.command.to_lowercase()),
-                )
-            })
-            .collect();
-        let namespaces = snapshot
-            .namespaces
-            .values()
-            .map(|ns| (ns.inode, ns.kind, ns.inode.to_string()))
-            .collect();
-        SearchText {
-            namespaces,
-            processes,
-        }
-    }
-}
-
-/// The `/` filter, compiled against one snapshot.
-#[derive(Debug, Default)]
-struct Filter {
-    /// Lowercased query; empty means no filter.
-    query: String,
-    kinds: [bool; 8],
-    namespaces: HashSet<Inode>,
-    processes: HashSet<Pid>,
-    /// Per view: nodes with a matching descendant (shown and opened automatically).
-    leads_to_match: [HashSet<NodeKey>; 3],
-}
-
-impl Filter {
-    fn active(&self) -> bool {
-        !self.query.is_empty()
-    }
-
-    fn matches(&self, key: NodeKey) -> bool {
-        match key {
-            NodeKey::Kind(kind) => self.kinds[kind.index()],
-            NodeKey::Ns(inode) => self.namespaces.contains(&inode),
-            NodeKey::Members(_) => false,
-            NodeKey::Proc(_, pid) => self.processes.contains(&pid),
-        }
     }
 }
 
@@ -446,6 +266,9 @@ pub struct App {
     enrichment: Enrichment,
     names: HashMap<Inode, Name>,
     clock: Clock,
+    /// The proc root read, when it is not /proc (shown in the header).
+    proc_root: Option<String>,
+    paused: bool,
 }
 
 impl App {
@@ -485,7 +308,23 @@ impl App {
             enrichment: Enrichment::default(),
             names: HashMap::new(),
             clock: Clock::default(),
+            proc_root: None,
+            paused: false,
         }
+    }
+
+    /// Where the data comes from, when it is not the live /proc.
+    pub fn set_proc_root(&mut self, root: Option<String>) {
+        self.proc_root = root;
+    }
+
+    pub fn proc_root(&self) -> Option<&str> {
+        self.proc_root.as_deref()
+    }
+
+    /// True while automatic refresh is paused (`p`).
+    pub fn is_paused(&self) -> bool {
+        self.paused
     }
 
     /// The names gathered after the last scan (hostnames, containers); the NAME column and the
@@ -794,7 +633,7 @@ impl App {
                 error: Some(text), ..
             } => {
                 // The reason first: narrow status lines cut the end.
-                self.error = Some(format!("{} ({})", crate::text::safe(&text), launch.what));
+                self.error = Some(format!("{text} ({})", launch.what));
             }
             ChildOutcome::SpawnFailed(why) => {
                 self.error = Some(format!("cannot start {}: {why}", launch.what));
@@ -933,7 +772,7 @@ impl App {
     fn label_and_name(&self, inode: Inode) -> String {
         let label = self.label(inode);
         match self.name_of(inode) {
-            Some(name) => format!("{label} {}", crate::text::safe(&name.text)),
+            Some(name) => format!("{label} {}", name.text),
             None => label,
         }
     }
@@ -991,10 +830,7 @@ impl App {
                     self.error = Some(format!("no readable namespace links for pid {pid}"));
                     return None;
                 };
-                let what = format!(
-                    "the namespaces of pid {pid} ({})",
-                    crate::text::safe(&process.comm)
-                );
+                let what = format!("the namespaces of pid {pid} ({})", process.comm);
                 Some((
                     Target {
                         kind: ns.kind,
@@ -1086,7 +922,7 @@ impl App {
         }
         Some(Command::Run(Launch {
             args: enter_args(&target, Some(&line)),
-            what: format!("`{}` in {what}", crate::text::safe(&line)),
+            what: format!("`{line}` in {what}"),
             pause: true,
         }))
     }
@@ -1094,44 +930,64 @@ impl App {
     fn filter_changed(&mut self) {
         self.recompile_filter();
         self.rebuild_rows();
-        // Typing a filter should land on the first match, as in less and htop.
-        if self.filter.active()
-            && let Some(first) = self.rows.iter().position(|r| self.filter.matches(r.key))
-        {
-            self.move_to(first);
+        // Typing a filter should land on the first match, as in less and htop; a namespace
+        // before a process (`/net` means the net namespaces, not `kworker/R-netns`).
+        if self.filter.active() {
+            let first_ns = self
+                .rows
+                .iter()
+                .position(|r| !matches!(r.key, NodeKey::Proc(..)) && self.filter.matches(r.key));
+            let first =
+                first_ns.or_else(|| self.rows.iter().position(|r| self.filter.matches(r.key)));
+            if let Some(first) = first {
+                self.move_to(first);
+            }
         }
     }
 
     fn recompile_filter(&mut self) {
-        let query = self.filter_text.trim().to_lowercase();
-        let mut filter = Filter {
-            query,
-            ..Filter::default()
-        };
-        if filter.active() {
-            let q = filter.query.as_str();
-            for kind in NsKind::ALL {
-                filter.kinds[kind.index()] = kind.name().contains(q);
-            }
-            let search = self
-                .search
-                .get_or_insert_with(|| SearchText::build(&self.snapshot));
-            for (inode, kind, digits) in &search.namespaces {
-                if filter.kinds[kind.index()] || digits.contains(q) {
-                    filter.namespaces.insert(*inode);
-                }
-            }
-            for (pid, text) in &search.processes {
-                if text.contains(q) {
-                    filter.processes.insert(*pid);
-                }
-            }
-            for view in View::ALL {
-                filter.leads_to_match[view.index()] =
-                    leads_to_match(view, &self.snapshot, &self.index, &filter);
-            }
+        if self.filter_text.trim().is_empty() {
+            self.filter = Filter::default();
+            return;
         }
-        self.filter = filter;
+        let search = self
+            .search
+            .get_or_insert_with(|| SearchText::build(&self.snapshot, &self.enrichment));
+        self.filter = Filter::compile(&self.filter_text, &self.snapshot, &self.index, search);
+    }
+
+    /// Namespaces of `kind` shown (under the filter) and in all.
+    pub fn kind_counts(&self, kind: NsKind) -> (usize, usize) {
+        let all = self.index.by_kind[kind.index()].len();
+        if self.filter.active() {
+            (self.filter.kind_shown(kind), all)
+        } else {
+            (all, all)
+        }
+    }
+
+    /// Matching namespaces and processes, when a filter is on.
+    pub fn filter_counts(&self) -> Option<(usize, usize)> {
+        self.filter.active().then(|| self.filter.counts())
+    }
+
+    /// Why the filter text cannot be used (a bad regex, an unknown type).
+    pub fn filter_problem(&self) -> Option<&str> {
+        self.filter.problem.as_deref()
+    }
+
+    /// When the current view shows nothing under the filter: another view that would, and how
+    /// many things match.
+    pub fn filter_elsewhere(&self) -> Option<(View, usize)> {
+        if !self.filter.active() || !self.rows.is_empty() {
+            return None;
+        }
+        let (namespaces, processes) = self.filter.counts();
+        View::ALL
+            .into_iter()
+            .filter(|&v| v != self.view)
+            .find(|&v| self.filter.shows_anything(v, &self.index))
+            .map(|v| (v, namespaces + processes))
     }
 
     fn children(&self, key: NodeKey) -> Vec<NodeKey> {
@@ -1165,7 +1021,7 @@ impl App {
         let mut stack: Vec<(NodeKey, u16, bool)> =
             roots.into_iter().rev().map(|k| (k, 0, false)).collect();
         let filtering = self.filter.active();
-        let leads = &self.filter.leads_to_match[self.view.index()];
+        let leads = self.filter.leads(self.view);
         while let Some((key, depth, under_match)) = stack.pop() {
             let matched = filtering && self.filter.matches(key);
             let leads_here = filtering && leads.contains(&key);
@@ -1200,124 +1056,6 @@ impl App {
             .unwrap_or(place.cursor);
         self.move_to(cursor);
     }
-}
-
-fn roots_of(view: View, index: &Index) -> Vec<NodeKey> {
-    match view {
-        View::Type => NsKind::ALL
-            .into_iter()
-            .filter(|k| !index.by_kind[k.index()].is_empty())
-            .map(NodeKey::Kind)
-            .collect(),
-        View::Owner => index.owner_roots.iter().map(|&i| NodeKey::Ns(i)).collect(),
-        View::PidTree => index.pid_roots.iter().map(|&i| NodeKey::Ns(i)).collect(),
-    }
-}
-
-fn children_of(view: View, key: NodeKey, snapshot: &Snapshot, index: &Index) -> Vec<NodeKey> {
-    let members = |inode: Inode| -> Vec<NodeKey> {
-        snapshot
-            .namespace(inode)
-            .map(|ns| {
-                ns.members
-                    .iter()
-                    .map(|&p| NodeKey::Proc(inode, p))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    match (view, key) {
-        (_, NodeKey::Proc(..)) => Vec::new(),
-        (_, NodeKey::Kind(kind)) => index.by_kind[kind.index()]
-            .iter()
-            .map(|&i| NodeKey::Ns(i))
-            .collect(),
-        (View::Type, NodeKey::Ns(inode)) => members(inode),
-        (_, NodeKey::Members(inode)) => members(inode),
-        (View::Owner | View::PidTree, NodeKey::Ns(inode)) => {
-            let nested = if view == View::Owner {
-                &index.owner_children
-            } else {
-                &index.pid_children
-            };
-            let mut out: Vec<NodeKey> = nested
-                .get(&inode)
-                .map(|c| c.iter().map(|&i| NodeKey::Ns(i)).collect())
-                .unwrap_or_default();
-            if snapshot
-                .namespace(inode)
-                .is_some_and(|ns| !ns.members.is_empty())
-            {
-                out.push(NodeKey::Members(inode));
-            }
-            out
-        }
-    }
-}
-
-/// The nodes of one view that have a matching node somewhere below them. One post-order pass
-/// over the namespace nodes; processes are looked up in the filter's set, never walked twice.
-fn leads_to_match(
-    view: View,
-    snapshot: &Snapshot,
-    index: &Index,
-    filter: &Filter,
-) -> HashSet<NodeKey> {
-    let mut leads = HashSet::new();
-    let member_match = |inode: Inode| {
-        snapshot
-            .namespace(inode)
-            .is_some_and(|ns| ns.members.iter().any(|p| filter.processes.contains(p)))
-    };
-    match view {
-        View::Type => {
-            for kind in NsKind::ALL {
-                let mut any = false;
-                for &inode in &index.by_kind[kind.index()] {
-                    if member_match(inode) {
-                        leads.insert(NodeKey::Ns(inode));
-                        any = true;
-                    }
-                    any |= filter.namespaces.contains(&inode);
-                }
-                if any {
-                    leads.insert(NodeKey::Kind(kind));
-                }
-            }
-        }
-        View::Owner | View::PidTree => {
-            // Iterative post-order over the namespace forest.
-            let roots = roots_of(view, index);
-            let mut stack: Vec<(NodeKey, bool)> = roots.into_iter().map(|k| (k, false)).collect();
-            while let Some((key, children_done)) = stack.pop() {
-                let NodeKey::Ns(inode) = key else { continue };
-                let kids = children_of(view, key, snapshot, index);
-                if !children_done {
-                    stack.push((key, true));
-                    stack.extend(kids.into_iter().map(|k| (k, false)));
-                    continue;
-                }
-                let mut any = false;
-                for kid in kids {
-                    match kid {
-                        NodeKey::Ns(child) => {
-                            any |= filter.namespaces.contains(&child)
-                                || leads.contains(&NodeKey::Ns(child));
-                        }
-                        NodeKey::Members(ns) if member_match(ns) => {
-                            leads.insert(kid);
-                            any = true;
-                        }
-                        _ => {}
-                    }
-                }
-                if any {
-                    leads.insert(NodeKey::Ns(inode));
-                }
-            }
-        }
-    }
-    leads
 }
 
 #[cfg(test)]
@@ -1529,6 +1267,100 @@ mod tests {
         let rows = filter(&mut app, "no such thing");
         assert!(rows.is_empty());
         assert_eq!(app.selected(), None);
+    }
+
+    fn filtered(app: &mut App, text: &str) -> Vec<NodeKey> {
+        app.update(Action::ClearFilter);
+        app.update(Action::StartFilter);
+        for c in text.chars() {
+            app.update(Action::FilterInput(c));
+        }
+        app.update(Action::FilterDone);
+        keys(app)
+    }
+
+    fn named_app() -> App {
+        let mut app = app_with(sample::small());
+        app.set_enrichment(crate::tui::names::Enrichment {
+            hostnames: [(CONTAINER_UTS, "api-7".to_string())].into(),
+            containers: [(CONTAINER_UTS, "web".to_string())].into(),
+        });
+        app
+    }
+
+    #[test]
+    fn filter_finds_names_hostnames_and_netns_names() {
+        let mut app = named_app();
+        // A hostname finds its UTS namespace and the namespaces named after it.
+        let rows = filtered(&mut app, "API-7");
+        assert!(rows.contains(&NodeKey::Ns(CONTAINER_UTS)), "{rows:?}");
+        assert!(rows.contains(&NodeKey::Ns(CONTAINER_PID)), "{rows:?}");
+        // The first match in the tree: the container's mnt namespace, named after its hostname.
+        assert_eq!(app.selected(), Some(NodeKey::Ns(4026532201)), "first match");
+        // An `ip netns` name.
+        let rows = filtered(&mut app, "blue");
+        assert_eq!(rows, [NodeKey::Kind(NsKind::Net), NodeKey::Ns(BLUE_NET)]);
+        assert_eq!(app.filter_counts(), Some((1, 0)));
+        assert_eq!(app.kind_counts(NsKind::Net), (1, 3));
+        // `host` finds the initial namespaces.
+        let rows = filtered(&mut app, "host");
+        assert!(rows.contains(&NodeKey::Ns(HOST[0])));
+        assert!(!rows.contains(&NodeKey::Ns(CONTAINER_UTS)));
+    }
+
+    #[test]
+    fn filter_qualifiers_regex_and_inverse() {
+        let mut app = named_app();
+        // type:net selects net namespaces and no processes.
+        let rows = filtered(&mut app, "type:net");
+        assert_eq!(app.filter_counts(), Some((3, 0)));
+        assert!(
+            rows.iter()
+                .all(|k| matches!(k, NodeKey::Kind(NsKind::Net) | NodeKey::Ns(_)))
+        );
+        assert_eq!(app.selected(), Some(NodeKey::Kind(NsKind::Net)));
+        // `/net` lands on the net type, not on a process whose command says net.
+        let mut odd = sample::small();
+        sample::add_process_like(&mut odd, 412, 3000, "kworker/R-netns");
+        let mut odd_app = app_with(odd);
+        filtered(&mut odd_app, "net");
+        assert_eq!(odd_app.selected(), Some(NodeKey::Kind(NsKind::Net)));
+        // Qualifiers combine with words.
+        filtered(&mut app, "type:net blue");
+        assert_eq!(app.filter_counts(), Some((1, 0)));
+        filtered(&mut app, "user:alice cmd:sleep");
+        assert_eq!(app.filter_counts(), Some((0, 1)));
+        filtered(&mut app, "pid:2002");
+        assert_eq!(app.filter_counts(), Some((0, 1)));
+        // A regex, case-insensitive, anchored per field.
+        filtered(&mut app, "~^nginx: (master|worker)");
+        assert_eq!(app.filter_counts(), Some((0, 2)));
+        filtered(&mut app, "~(");
+        assert!(
+            app.filter_problem()
+                .is_some_and(|p| p.starts_with("bad regex"))
+        );
+        assert!(keys(&app).is_empty());
+        filtered(&mut app, "type:bogus");
+        assert_eq!(
+            app.filter_problem(),
+            Some("type:bogus: not a namespace type")
+        );
+        // The inverse: every process but nginx's.
+        filtered(&mut app, "!nginx");
+        let (_, processes) = app.filter_counts().expect("active");
+        assert_eq!(processes, 7 - 3);
+    }
+
+    #[test]
+    fn a_match_in_another_view_is_pointed_at() {
+        let mut app = named_app();
+        app.update(Action::SelectView(View::PidTree));
+        let rows = filtered(&mut app, "type:net");
+        assert!(rows.is_empty());
+        assert_eq!(app.filter_elsewhere(), Some((View::Type, 3)));
+        app.update(Action::SelectView(View::Type));
+        assert_eq!(app.filter_elsewhere(), None);
     }
 
     #[test]
@@ -1827,7 +1659,7 @@ mod tests {
             what: "shell in uts:[1]".into(),
             pause: false,
         };
-        // enter's own failure (its error line) is an error, escaped.
+        // enter's own failure (its error line) is an error (kept raw; the view escapes it).
         app.child_finished(
             &launch,
             ChildOutcome::Exited {
@@ -1837,7 +1669,7 @@ mod tests {
         );
         assert_eq!(
             app.error.as_deref(),
-            Some("no namespace \\x1b]0;evil (shell in uts:[1])")
+            Some("no namespace \x1b]0;evil (shell in uts:[1])")
         );
         app.update(Action::ClearFilter);
         // The shell's own exit status is news, not an error.

@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod detail;
+pub mod filter;
 pub mod inside;
 pub mod keys;
 pub mod launch;
@@ -15,6 +16,7 @@ pub mod names;
 #[doc(hidden)]
 pub mod sample;
 pub mod term;
+pub mod tree;
 pub mod view;
 
 use std::io::{self, IsTerminal, Read, Write};
@@ -50,6 +52,9 @@ pub fn run(args: &TuiArgs, options: ScanOptions) -> Result<i32> {
     }
     // no-color.org: set at all (any value) means no colour.
     let mut app = App::new(std::env::var_os("NO_COLOR").is_none());
+    if !options.is_live() {
+        app.set_proc_root(Some(options.proc_root.display().to_string()));
+    }
     let mut reader = DetailsReader::spawn(options.proc_root.clone())?;
     let mut scanner = Scanner::spawn(options)?;
     scanner.request().map_err(anyhow::Error::msg)?;

@@ -11,15 +11,19 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::model::{Holder, NsKind, Snapshot};
+use crate::text::safe;
 
 use super::app::{App, Area, Mark, Mode, NodeKey, Row, View};
 use super::detail::{self, Tone};
 use super::keys::HELP;
+use super::names::Source;
 
 /// Where each part of the screen goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Areas {
     pub header: Option<Rect>,
+    /// The tree's column headings.
+    pub columns: Option<Rect>,
     pub tree: Rect,
     pub detail: Option<Rect>,
     pub status: Option<Rect>,
@@ -73,8 +77,11 @@ pub fn layout(area: Rect) -> Areas {
     } else {
         (body, None)
     };
+    let mut tree = tree;
+    let columns = (tree.height >= 3).then(|| take_top(&mut tree));
     Areas {
         header,
+        columns,
         tree,
         detail,
         status,
@@ -187,9 +194,12 @@ pub fn render(app: &App, frame: &mut Frame) {
     }
     let areas = layout(area);
     if let Some(header) = areas.header {
-        frame.render_widget(Paragraph::new(header_line(app, theme)), header);
+        frame.render_widget(
+            Paragraph::new(header_line(app, theme, header.width)),
+            header,
+        );
     }
-    render_tree(app, theme, frame, areas.tree);
+    render_tree(app, theme, frame, areas.tree, areas.columns);
     if let Some(detail) = areas.detail {
         render_detail(app, theme, frame, detail, areas.tree.x == detail.x);
     }
@@ -206,7 +216,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     }
 }
 
-fn header_line(app: &App, theme: Theme) -> Line<'static> {
+fn header_line(app: &App, theme: Theme, width: u16) -> Line<'static> {
     let mut spans = vec![Span::styled("nsview ", theme.heading())];
     for (n, view) in View::ALL.into_iter().enumerate() {
         let text = format!(" {} {} ", n + 1, view.title());
@@ -220,30 +230,101 @@ fn header_line(app: &App, theme: Theme) -> Line<'static> {
     if app.mode == Mode::Filter || app.filter_active() {
         spans.push(Span::raw("  /"));
         spans.push(Span::styled(
-            app.filter_text.clone(),
+            safe(&app.filter_text).into_owned(),
             theme.fg(Color::Yellow).add_modifier(Modifier::BOLD),
         ));
         if app.mode == Mode::Filter {
             spans.push(Span::raw("▏"));
         }
-        if app.filter_active() && app.rows.is_empty() {
-            spans.push(Span::styled("  no match", theme.bad()));
+        if let Some(problem) = app.filter_problem() {
+            spans.push(Span::styled(format!("  {}", safe(problem)), theme.bad()));
+        } else if let Some((namespaces, processes)) = app.filter_counts() {
+            let text = match (namespaces, processes) {
+                (0, 0) => "  no match".to_string(),
+                (n, 0) => format!("  {n} {}", plural(n, "namespace", "namespaces")),
+                (0, p) => format!("  {p} {}", plural(p, "process", "processes")),
+                (n, p) => format!("  {n} ns, {p} {}", plural(p, "process", "processes")),
+            };
+            let style = if namespaces + processes == 0 {
+                theme.bad()
+            } else {
+                theme.dim()
+            };
+            spans.push(Span::styled(text, style));
+        }
+    }
+    // The right-hand side: where the data comes from and how old it is.
+    let right = freshness(app);
+    if !right.is_empty() {
+        let used: usize = spans.iter().map(|s| s.width()).sum();
+        let room = usize::from(width).saturating_sub(used);
+        if room > width_of(&right) + 1 {
+            spans.push(Span::raw(" ".repeat(room - width_of(&right))));
+            spans.push(Span::styled(right, theme.dim()));
         }
     }
     Line::from(spans)
 }
 
-fn render_tree(app: &App, theme: Theme, frame: &mut Frame, area: Rect) {
+/// "scanned 2s ago", "scan running 7s (stuck? r starts another)", "root /tmp/proc", ….
+fn freshness(app: &App) -> String {
+    let clock = app.clock();
+    let mut parts = Vec::new();
+    if let Some(root) = app.proc_root() {
+        parts.push(format!("root {}", safe(root)));
+    }
+    if app.is_paused() {
+        parts.push("paused".to_string());
+    }
+    match clock.scan_running {
+        Some(running) if running >= STUCK_AFTER => parts.push(format!(
+            "scan stuck {}s (r starts another)",
+            running.as_secs()
+        )),
+        Some(running) if running >= SLOW_AFTER => {
+            parts.push(format!("scanning {}s", running.as_secs()));
+        }
+        _ => {}
+    }
+    if let Some(age) = clock.age {
+        parts.push(format!("scanned {} ago", short_duration(age)));
+    }
+    parts.join(" · ")
+}
+
+/// A scan or read running this long is called slow, and this long stuck.
+pub const SLOW_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+pub const STUCK_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// 2s, 3m, 2h.
+fn short_duration(d: std::time::Duration) -> String {
+    let secs = d.as_secs();
+    match secs {
+        0..=119 => format!("{secs}s"),
+        120..=7199 => format!("{}m", secs / 60),
+        _ => format!("{}h", secs / 3600),
+    }
+}
+
+fn render_tree(app: &App, theme: Theme, frame: &mut Frame, area: Rect, columns: Option<Rect>) {
     if area.height == 0 {
         return;
     }
     if app.rows.is_empty() {
         let text = if app.scan_info.is_none() {
-            "scanning…"
+            "scanning…".to_string()
         } else if app.filter_active() {
-            "nothing matches the filter (Esc clears it)"
+            match app.filter_elsewhere() {
+                Some((view, n)) => format!(
+                    "nothing matches here; {n} {} in {} (press {})",
+                    plural(n, "match", "matches"),
+                    view.title(),
+                    view.index() + 1
+                ),
+                None => "nothing matches the filter (Esc clears it)".into(),
+            }
         } else {
-            "no namespaces seen"
+            "no namespaces seen".into()
         };
         frame.render_widget(Paragraph::new(Span::styled(text, theme.dim())), area);
         return;
@@ -251,16 +332,44 @@ fn render_tree(app: &App, theme: Theme, frame: &mut Frame, area: Rect) {
     let start = app.offset().min(app.rows.len());
     let end = (start + usize::from(area.height)).min(app.rows.len());
     let cursor = app.cursor();
-    let lines: Vec<Line> = app.rows[start..end]
+    let cells: Vec<Cells> = app.rows[start..end]
         .iter()
+        .map(|row| row_cells(app, theme, row))
+        .collect();
+    let widths = Widths::fit(&cells, usize::from(area.width));
+    if let Some(columns) = columns {
+        let header = format!(
+            "  {} {} {} {}",
+            fit("NAMESPACE/PID", widths.tree),
+            fit("NAME/USER", widths.name),
+            fit("PROCS", widths.procs),
+            "COMMAND"
+        );
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                header,
+                theme.heading().add_modifier(Modifier::UNDERLINED),
+            )),
+            columns,
+        );
+    }
+    let lines: Vec<Line> = cells
+        .into_iter()
+        .zip(&app.rows[start..end])
         .enumerate()
-        .map(|(i, row)| {
+        .map(|(i, (cells, row))| {
             let selected = start + i == cursor;
-            let mut line = row_line(app, theme, row);
+            let mut line = cells.line(&widths);
             // A marker as well as reverse video: visible without colour or attributes (text
             // snapshots, screen readers, `tmux capture-pane`).
             line.spans
                 .insert(0, Span::raw(if selected { "▶" } else { " " }));
+            if app.filter_matches(row.key) {
+                line = line.patch_style(Style::new().add_modifier(Modifier::UNDERLINED));
+            }
+            if app.mark(row.key) == Mark::Vanished {
+                line = line.patch_style(theme.dim());
+            }
             if selected {
                 line = line.patch_style(Style::new().add_modifier(Modifier::REVERSED));
             }
@@ -270,77 +379,210 @@ fn render_tree(app: &App, theme: Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-/// One tree row: mark, indentation, open/closed arrow, then what the node is.
-fn row_line(app: &App, theme: Theme, row: &Row) -> Line<'static> {
+/// "1 process", "2 processes".
+pub fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
+}
+
+/// The display width of a string (wide characters count two).
+fn width_of(text: &str) -> usize {
+    Span::raw(text).width()
+}
+
+/// `text` cut to `width` columns with `…`, or padded to it.
+pub fn fit(text: &str, width: usize) -> String {
+    let full = width_of(text);
+    if full <= width {
+        return format!("{text}{}", " ".repeat(width - full));
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    let mut buf = [0u8; 4];
+    for c in text.chars() {
+        let w = width_of(c.encode_utf8(&mut buf));
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    used += 1;
+    out.push_str(&" ".repeat(width.saturating_sub(used)));
+    out
+}
+
+/// One row's text per column, already escaped, with styles.
+struct Cells {
+    mark: Span<'static>,
+    tree: Vec<Span<'static>>,
+    name: (String, Style),
+    procs: String,
+    command: (String, Style),
+}
+
+impl Cells {
+    fn tree_width(&self) -> usize {
+        self.tree.iter().map(|s| s.width()).sum()
+    }
+
+    fn line(self, widths: &Widths) -> Line<'static> {
+        // The tree cell: its spans, cut as a whole if they do not fit.
+        let tree_width = self.tree_width();
+        let mut spans = vec![self.mark];
+        if tree_width <= widths.tree {
+            spans.extend(self.tree);
+            spans.push(Span::raw(" ".repeat(widths.tree - tree_width)));
+        } else {
+            let text: String = self.tree.iter().map(|s| s.content.as_ref()).collect();
+            spans.push(Span::raw(fit(&text, widths.tree)));
+        }
+        if widths.name > 0 {
+            spans.push(Span::raw(" "));
+            spans.push(Span::styled(fit(&self.name.0, widths.name), self.name.1));
+        }
+        if widths.procs > 0 {
+            spans.push(Span::raw(format!(" {:>w$}", self.procs, w = widths.procs)));
+        }
+        if widths.command > 0 {
+            spans.push(Span::raw(" "));
+            let command = fit(&self.command.0, widths.command);
+            spans.push(Span::styled(command.trim_end().to_string(), self.command.1));
+        }
+        Line::from(spans)
+    }
+}
+
+/// Column widths for the rows on screen: the tree as wide as its widest visible row, the name
+/// as its longest (bounded), then the count, and the command gets what is left. At 80 columns
+/// the name and count win over the command.
+struct Widths {
+    tree: usize,
+    name: usize,
+    procs: usize,
+    command: usize,
+}
+
+impl Widths {
+    fn fit(cells: &[Cells], width: usize) -> Widths {
+        // Selection marker and change mark.
+        let mut left = width.saturating_sub(2);
+        let tree = cells
+            .iter()
+            .map(Cells::tree_width)
+            .max()
+            .unwrap_or(0)
+            .max(13)
+            .min(left);
+        left -= tree;
+        let longest = cells.iter().map(|c| width_of(&c.name.0)).max().unwrap_or(0);
+        let name = longest.clamp(9, 24).min(left.saturating_sub(1));
+        left = left.saturating_sub(name + 1);
+        let procs = if left >= 6 { 5 } else { 0 };
+        left = left.saturating_sub(procs + 1);
+        let command = left.saturating_sub(1);
+        Widths {
+            tree,
+            name,
+            procs,
+            command,
+        }
+    }
+}
+
+/// The cells of one tree row.
+fn row_cells(app: &App, theme: Theme, row: &Row) -> Cells {
     let snapshot = &app.snapshot;
-    let mark = app.mark(row.key);
-    let mut spans = vec![match mark {
+    let mark = match app.mark(row.key) {
         Mark::Appeared => Span::styled("+", theme.good().add_modifier(Modifier::BOLD)),
         Mark::Vanished => Span::styled("-", theme.dim()),
         Mark::None => Span::raw(" "),
-    }];
+    };
     let arrow = match (row.has_children, row.expanded) {
         (true, true) => "▾ ",
         (true, false) => "▸ ",
         _ => "  ",
     };
-    spans.push(Span::raw(format!(
+    let mut tree = vec![Span::raw(format!(
         "{}{arrow}",
         "  ".repeat(usize::from(row.depth))
-    )));
-    let matched = app.filter_matches(row.key);
+    ))];
+    let mut name = (String::new(), Style::new());
+    let mut procs = String::new();
+    let mut command = (String::new(), Style::new());
     match row.key {
         NodeKey::Kind(kind) => {
-            let count = app.index.by_kind[kind.index()].len();
-            spans.push(Span::styled(
+            tree.push(Span::styled(
                 kind.name(),
                 theme.kind(kind).add_modifier(Modifier::BOLD),
             ));
-            spans.push(Span::styled(format!(" ({count})"), theme.dim()));
+            let (shown, all) = app.kind_counts(kind);
+            let count = if app.filter_active() {
+                format!(" ({shown} of {all})")
+            } else {
+                format!(" ({all})")
+            };
+            tree.push(Span::styled(count, theme.dim()));
         }
         NodeKey::Ns(inode) => {
             if let Some(ns) = snapshot.namespace(inode) {
                 if app.view != View::Type {
-                    spans.push(Span::styled(
+                    tree.push(Span::styled(
                         format!("{:<6} ", ns.kind.name()),
                         theme.kind(ns.kind),
                     ));
                 }
-                spans.push(Span::styled(
+                tree.push(Span::styled(
                     inode.to_string(),
                     theme.kind(ns.kind).add_modifier(Modifier::BOLD),
                 ));
-                let live = app.index.live_members.get(&inode).copied().unwrap_or(0);
-                spans.push(Span::raw(format!(" {live:>5} ")));
-                match snapshot.representative(ns) {
-                    Some(p) => spans.push(Span::raw(p.command.clone())),
-                    None => spans.push(Span::styled(held_by(snapshot, &ns.holders), theme.dim())),
+                if let Some(best) = app.name_of(inode) {
+                    let style = match best.source {
+                        Source::Host => theme.fg(Color::DarkGray),
+                        Source::Container => theme.good(),
+                        _ => theme.heading(),
+                    };
+                    name = (safe(&best.text).into_owned(), style);
                 }
+                let live = app.index.live_members.get(&inode).copied().unwrap_or(0);
+                procs = live.to_string();
+                command = match snapshot.representative(ns) {
+                    Some(p) => (safe(&p.command).into_owned(), Style::new()),
+                    None => (
+                        safe(&held_by(snapshot, &ns.holders)).into_owned(),
+                        theme.dim(),
+                    ),
+                };
             }
         }
         NodeKey::Members(inode) => {
             let live = app.index.live_members.get(&inode).copied().unwrap_or(0);
-            spans.push(Span::styled(format!("processes ({live})"), theme.dim()));
+            tree.push(Span::styled(
+                format!("{live} {}", plural(live, "process", "processes")),
+                theme.dim(),
+            ));
         }
         NodeKey::Proc(_, pid) => {
+            tree.push(Span::styled(format!("{pid:>7}"), theme.heading()));
             if let Some(p) = snapshot.process(pid) {
-                spans.push(Span::styled(format!("{pid:>7} "), theme.heading()));
-                spans.push(Span::styled(
-                    format!("{:<8} ", snapshot.user_name(p.uid)),
+                name = (
+                    safe(&snapshot.user_name(p.uid)).into_owned(),
                     theme.fg(Color::DarkGray),
-                ));
-                spans.push(Span::raw(p.command.clone()));
+                );
+                command = (safe(&p.command).into_owned(), Style::new());
             }
         }
     }
-    let mut line = Line::from(spans);
-    if matched {
-        line = line.patch_style(Style::new().add_modifier(Modifier::UNDERLINED));
+    Cells {
+        mark,
+        tree,
+        name,
+        procs,
+        command,
     }
-    if mark == Mark::Vanished {
-        line = line.patch_style(theme.dim());
-    }
-    line
 }
 
 /// "(held by …)" for a namespace no process is in.
@@ -383,12 +625,14 @@ fn detail_text(app: &App, theme: Theme) -> Vec<Line<'static>> {
     lines
         .into_iter()
         .map(|l| {
+            // Every value may carry host strings: escaped here, at the edge.
+            let value = safe(&l.value).into_owned();
             if l.label.is_empty() && matches!(l.tone, Tone::Heading | Tone::Kind(_)) {
-                Line::from(Span::styled(l.value, theme.tone(l.tone)))
+                Line::from(Span::styled(value, theme.tone(l.tone)))
             } else {
                 Line::from(vec![
-                    Span::styled(format!("{:<label_width$} ", l.label), theme.dim()),
-                    Span::styled(l.value, theme.tone(l.tone)),
+                    Span::styled(format!("{:<label_width$} ", safe(&l.label)), theme.dim()),
+                    Span::styled(value, theme.tone(l.tone)),
                 ])
             }
         })
@@ -437,6 +681,19 @@ fn status_line(app: &App, theme: Theme) -> Line<'static> {
     if app.scanning && app.scan_info.is_some() {
         spans.push(Span::styled(" · rescanning", theme.dim()));
     }
+    if let Some(waiting) = app.clock().details_waiting
+        && waiting >= SLOW_AFTER
+    {
+        let word = if waiting >= STUCK_AFTER {
+            "stuck"
+        } else {
+            "slow"
+        };
+        spans.push(Span::styled(
+            format!(" · details {word} ({}s)", waiting.as_secs()),
+            theme.bad(),
+        ));
+    }
     if let Some(note) = app.snapshot.partial_view_summary() {
         spans.push(Span::styled(format!(" · {note}"), theme.dim()));
     }
@@ -450,9 +707,15 @@ fn status_line(app: &App, theme: Theme) -> Line<'static> {
     }
     // On a one-line status, the error is what matters.
     if let Some(error) = &app.error {
-        spans.insert(0, Span::styled(format!("error: {error} · "), theme.bad()));
+        spans.insert(
+            0,
+            Span::styled(format!("error: {} · ", safe(error)), theme.bad()),
+        );
     } else if let Some(notice) = &app.notice {
-        spans.insert(0, Span::styled(format!("{notice} · "), theme.good()));
+        spans.insert(
+            0,
+            Span::styled(format!("{} · ", safe(notice)), theme.good()),
+        );
     }
     Line::from(spans)
 }
@@ -537,9 +800,12 @@ fn render_help(app: &App, theme: Theme, frame: &mut Frame, area: Rect) {
 fn render_prompt(app: &App, frame: &mut Frame, area: Rect) {
     let rect = centered(area, 70, 3);
     frame.render_widget(Clear, rect);
-    let title = format!(" run in {} (Enter runs, Esc cancels) ", app.prompt_label());
+    let title = format!(
+        " run in {} (Enter runs, Esc cancels) ",
+        safe(&app.prompt_label())
+    );
     frame.render_widget(
-        Paragraph::new(format!("$ {}▏", app.prompt)).block(Block::bordered().title(title)),
+        Paragraph::new(format!("$ {}▏", safe(&app.prompt))).block(Block::bordered().title(title)),
         rect,
     );
 }

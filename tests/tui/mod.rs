@@ -340,14 +340,17 @@ fn appeared_and_vanished_marks() {
     app.update(Action::Expand);
     let screen = screen(&mut app, 160, 48);
     assert!(
-        screen.contains("+         5000 root     /usr/sbin/sshd -D -R"),
+        screen.contains(" +         5000  root            /usr/sbin/sshd -D -R"),
         "{screen}"
     );
     assert!(
-        screen.contains("-          300 alice    sleep 600"),
+        screen.contains(" -          300  alice           sleep 600"),
         "{screen}"
     );
-    assert!(screen.contains("-    4026532301     0"), "{screen}");
+    assert!(
+        screen.contains(" -    4026532301               0 (held by fd 5"),
+        "{screen}"
+    );
     insta::assert_snapshot!(screen);
 }
 
