@@ -12,11 +12,12 @@ use std::time::Duration;
 
 use crate::model::{Inode, NsKind, Pid, Snapshot};
 
+use super::detail;
 use super::filter::{Filter, SearchText};
 use super::inside::{Found, Inside, Want};
 use super::launch::{Target, enter_args};
 use super::names::{Enrichment, Name, best_name, names_of};
-pub use super::tree::{Index, NodeKey, View};
+pub use super::tree::{Index, NodeKey, SortKey, View};
 use super::tree::{children_of, roots_of};
 
 /// `at` moved by `lines`, within 0..=max.
@@ -58,6 +59,18 @@ pub enum Action {
     Quit,
     /// ^Z: stop the UI as any job is stopped.
     Suspend,
+    /// Next sort key (inode, processes, name, type).
+    NextSort,
+    /// Reverse the sort order.
+    ReverseSort,
+    /// Zoom the detail pane to the whole screen, or back.
+    Zoom,
+    /// Select the next namespace the detail pane refers to.
+    Follow,
+    /// Open everything in the view.
+    ExpandAll,
+    /// Close everything in the view.
+    CollapseAll,
     Up,
     Down,
     PageUp,
@@ -242,6 +255,17 @@ pub struct App {
     pub notice: Option<String>,
     /// Per view: nodes whose open/closed state differs from the default.
     toggled: [HashSet<NodeKey>; 3],
+    /// Per view: everything opened (Some(true)) or closed (Some(false)) by `*` / `-`, the base
+    /// the toggles apply to.
+    fold_all: [Option<bool>; 3],
+    /// The first screen of the type view has been fitted to the terminal (once).
+    fitted: bool,
+    sort: SortKey,
+    reverse: bool,
+    /// The detail pane fills the screen.
+    zoomed: bool,
+    /// The follow key's walk: the namespace it started from and the reference it is at.
+    follow: Option<(Vec<Inode>, usize)>,
     places: [Place; 3],
     pub rows: Vec<Row>,
     /// Where the tree's rows are on screen (for clicks and page size).
@@ -292,6 +316,12 @@ impl App {
             error: None,
             notice: None,
             toggled: Default::default(),
+            fold_all: [None; 3],
+            fitted: false,
+            sort: SortKey::Inode,
+            reverse: false,
+            zoomed: false,
+            follow: None,
             places: [Place::default(); 3],
             rows: Vec::new(),
             tree_area: Area::default(),
@@ -332,6 +362,7 @@ impl App {
     pub fn set_enrichment(&mut self, enrichment: Enrichment) {
         self.enrichment = enrichment;
         self.rebuild_names();
+        self.apply_sort();
         self.search = None;
         self.recompile_filter();
         self.rebuild_rows();
@@ -436,6 +467,7 @@ impl App {
         self.snapshot = display;
         self.index = Index::build(&self.snapshot, &self.vanished_pids);
         self.rebuild_names();
+        self.apply_sort();
         self.recompile_filter();
         self.rebuild_rows();
     }
@@ -532,6 +564,20 @@ impl App {
         match action {
             Action::Quit => return Some(Command::Quit),
             Action::Suspend => return Some(Command::Suspend),
+            Action::NextSort => {
+                self.sort = self.sort.next();
+                self.apply_sort();
+                self.rebuild_rows();
+            }
+            Action::ReverseSort => {
+                self.reverse = !self.reverse;
+                self.apply_sort();
+                self.rebuild_rows();
+            }
+            Action::Zoom => self.zoomed = !self.zoomed,
+            Action::Follow => self.follow(),
+            Action::ExpandAll => self.fold_everything(true),
+            Action::CollapseAll => self.fold_everything(false),
             Action::Up => self.move_by(-1),
             Action::Down => self.move_by(1),
             Action::PageUp => self.move_by(-(self.page() as isize)),
@@ -557,6 +603,9 @@ impl App {
                 self.filter_changed();
             }
             Action::FilterDone => self.mode = Mode::Normal,
+            Action::ClearFilter if self.zoomed && self.mode == Mode::Normal => {
+                self.zoomed = false;
+            }
             Action::ClearFilter => {
                 self.mode = Mode::Normal;
                 self.error = None;
@@ -689,7 +738,7 @@ impl App {
     }
 
     fn is_open(&self, key: NodeKey) -> bool {
-        let default = match key {
+        let natural = match key {
             NodeKey::Kind(_) => true,
             NodeKey::Ns(inode) => match self.view {
                 View::Type => false,
@@ -698,7 +747,128 @@ impl App {
             },
             _ => false,
         };
+        let default = self.fold_all[self.view.index()].unwrap_or(natural);
         default != self.toggled[self.view.index()].contains(&key)
+    }
+
+    /// `*` / `-`: opens or closes every node of the view.
+    fn fold_everything(&mut self, open: bool) {
+        let view = self.view.index();
+        self.fold_all[view] = Some(open);
+        self.toggled[view].clear();
+        self.rebuild_rows();
+    }
+
+    /// The first time the type view is drawn: if it does not fit, the biggest types are folded
+    /// until it does (the host's groups are the big ones), so the start shows every type.
+    /// The loop calls this after every draw; it acts once, on the first drawn scan.
+    pub fn fit_first_screen(&mut self) {
+        let page = usize::from(self.tree_area.height);
+        if self.fitted || page == 0 || self.rows.is_empty() || self.view != View::Type {
+            return;
+        }
+        self.fitted = true;
+        let mut kinds: Vec<NsKind> = NsKind::ALL
+            .into_iter()
+            .filter(|k| !self.index.by_kind[k.index()].is_empty())
+            .collect();
+        kinds.sort_by_key(|k| std::cmp::Reverse(self.index.by_kind[k.index()].len()));
+        let mut rows = self.rows.len();
+        for kind in kinds {
+            if rows <= page {
+                break;
+            }
+            let key = NodeKey::Kind(kind);
+            if self.is_open(key) {
+                self.set_open_key(key, false);
+                rows -= self.index.by_kind[kind.index()].len();
+            }
+        }
+        self.rebuild_rows();
+    }
+
+    pub fn zoomed(&self) -> bool {
+        self.zoomed
+    }
+
+    /// `f`: selects the next namespace the detail pane refers to (owner, parent, veth peer,
+    /// the host's), walking the references of the node the walk started from; after the last
+    /// it starts over.
+    fn follow(&mut self) {
+        let here = self.selected();
+        let (refs, at) = match self.follow.take() {
+            Some((refs, at)) if here == refs.get(at).map(|&i| NodeKey::Ns(i)) => {
+                let next = (at + 1) % refs.len().max(1);
+                (refs, next)
+            }
+            _ => (detail::references(self), 0),
+        };
+        let Some(&target) = refs.get(at) else {
+            self.notice = Some("nothing to follow from here".into());
+            return;
+        };
+        self.reveal(target);
+        self.follow = Some((refs, at));
+    }
+
+    /// Makes namespace `inode` visible (opening its ancestors) and selects it; in a view that
+    /// does not show it, switches to the type view.
+    pub fn reveal(&mut self, inode: Inode) {
+        let Some(kind) = self.snapshot.namespace(inode).map(|ns| ns.kind) else {
+            return;
+        };
+        let shows = match self.view {
+            View::Type => true,
+            View::Owner => true,
+            View::PidTree => kind == NsKind::Pid,
+        };
+        if !shows {
+            self.view = View::Type;
+        }
+        match self.view {
+            View::Type => self.set_open_key(NodeKey::Kind(kind), true),
+            View::Owner | View::PidTree => {
+                let mut at = inode;
+                for _ in 0..64 {
+                    let parent = self.snapshot.namespace(at).and_then(|ns| match self.view {
+                        View::Owner if ns.kind == NsKind::User => ns.parent.or(ns.owner),
+                        View::Owner => ns.owner,
+                        _ => ns.parent,
+                    });
+                    let Some(parent) = parent.filter(|p| self.snapshot.namespace(*p).is_some())
+                    else {
+                        break;
+                    };
+                    self.set_open_key(NodeKey::Ns(parent), true);
+                    at = parent;
+                }
+            }
+        }
+        self.rebuild_rows();
+        if let Some(row) = self.rows.iter().position(|r| r.key == NodeKey::Ns(inode)) {
+            self.move_to(row);
+        } else if self.filter.active() {
+            self.notice = Some("the namespace is hidden by the filter (Esc clears it)".into());
+        }
+    }
+
+    /// Whether [`App::fit_first_screen`] has acted.
+    pub fn fitted(&self) -> bool {
+        self.fitted
+    }
+
+    /// Orders siblings by the current sort key.
+    fn apply_sort(&mut self) {
+        let names = &self.names;
+        self.index
+            .sort(&self.snapshot, self.sort, self.reverse, |inode| {
+                names.get(&inode).map(|n| n.text.clone())
+            });
+    }
+
+    /// The sort key and direction, for the header.
+    pub fn sort(&self) -> (SortKey, bool) {
+        (self.sort, self.reverse)
     }
 
     fn set_open_key(&mut self, key: NodeKey, open: bool) {
@@ -1136,6 +1306,90 @@ mod tests {
         select(&mut app, NodeKey::Kind(NsKind::Uts));
         assert_eq!(app.update(Action::Activate), None);
         assert!(!keys(&app).contains(&NodeKey::Ns(CONTAINER_UTS)));
+    }
+
+    #[test]
+    fn sort_keys_order_siblings_and_fold_all_opens_everything() {
+        let mut app = named_app();
+        let net: Vec<NodeKey> = keys(&app)
+            .into_iter()
+            .skip_while(|k| *k != NodeKey::Kind(NsKind::Net))
+            .skip(1)
+            .take(3)
+            .collect();
+        let host_net = HOST[NsKind::Net.index()];
+        assert_eq!(
+            net,
+            [
+                NodeKey::Ns(host_net),
+                NodeKey::Ns(4026532205),
+                NodeKey::Ns(BLUE_NET)
+            ]
+        );
+        // By processes: the host's (5) before the container's (2) before blue (0).
+        app.update(Action::NextSort);
+        assert_eq!(app.sort(), (SortKey::Processes, false));
+        let order = |app: &App| -> Vec<NodeKey> {
+            keys(app)
+                .into_iter()
+                .filter(
+                    |k| matches!(k, NodeKey::Ns(i) if [host_net, 4026532205, BLUE_NET].contains(i)),
+                )
+                .collect()
+        };
+        assert_eq!(
+            order(&app),
+            [
+                NodeKey::Ns(host_net),
+                NodeKey::Ns(4026532205),
+                NodeKey::Ns(BLUE_NET)
+            ]
+        );
+        app.update(Action::ReverseSort);
+        assert_eq!(
+            order(&app),
+            [
+                NodeKey::Ns(BLUE_NET),
+                NodeKey::Ns(4026532205),
+                NodeKey::Ns(host_net)
+            ]
+        );
+        // By name: "api-7" (its processes' hostname) < "blue" < "host".
+        app.update(Action::ReverseSort);
+        app.update(Action::NextSort);
+        assert_eq!(app.sort(), (SortKey::Name, false));
+        assert_eq!(
+            order(&app),
+            [
+                NodeKey::Ns(4026532205),
+                NodeKey::Ns(BLUE_NET),
+                NodeKey::Ns(host_net)
+            ]
+        );
+        // Expand all shows every process; collapse all leaves only the types.
+        app.update(Action::ExpandAll);
+        assert!(keys(&app).contains(&NodeKey::Proc(CONTAINER_UTS, 2002)));
+        app.update(Action::CollapseAll);
+        assert!(keys(&app).iter().all(|k| matches!(k, NodeKey::Kind(_))));
+        app.update(Action::Toggle);
+        assert!(keys(&app).len() > 8, "one type opened again");
+    }
+
+    #[test]
+    fn the_first_screen_fits() {
+        let mut app = app_with(sample::small());
+        assert_eq!(app.rows.len(), 24);
+        app.fit_first_screen();
+        assert!(app.rows.len() <= 10, "{}", app.rows.len());
+        // Every type is still there, folded.
+        assert_eq!(
+            keys(&app)
+                .iter()
+                .filter(|k| matches!(k, NodeKey::Kind(_)))
+                .count(),
+            8
+        );
+        assert!(app.fitted());
     }
 
     #[test]

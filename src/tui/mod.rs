@@ -142,6 +142,10 @@ fn event_loop(
             details_waiting: reader.waiting(),
         });
         tui.terminal.draw(|frame| view::draw(app, frame))?;
+        if !app.rows.is_empty() && !app.fitted() {
+            app.fit_first_screen();
+            tui.terminal.draw(|frame| view::draw(app, frame))?;
+        }
 
         // Look again soon while details are being read, so they appear without a keystroke.
         let tick = if reader.pending > 0 {

@@ -469,6 +469,74 @@ fn restore_without_locks() {
 mod tests {
     use super::*;
 
+    /// A terminal that claims to be 10000x10000 and keeps nothing it is sent.
+    struct Huge;
+
+    impl ratatui::backend::Backend for Huge {
+        type Error = io::Error;
+        fn draw<'a, I>(&mut self, content: I) -> io::Result<()>
+        where
+            I: Iterator<Item = (u16, u16, &'a ratatui::buffer::Cell)>,
+        {
+            content.for_each(drop);
+            Ok(())
+        }
+        fn hide_cursor(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+        fn show_cursor(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+        fn get_cursor_position(&mut self) -> io::Result<ratatui::layout::Position> {
+            Ok(ratatui::layout::Position::ORIGIN)
+        }
+        fn set_cursor_position<P: Into<ratatui::layout::Position>>(
+            &mut self,
+            _: P,
+        ) -> io::Result<()> {
+            Ok(())
+        }
+        fn clear(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+        fn clear_region(&mut self, _: ratatui::backend::ClearType) -> io::Result<()> {
+            Ok(())
+        }
+        fn size(&self) -> io::Result<ratatui::layout::Size> {
+            Ok(ratatui::layout::Size::new(10_000, 10_000))
+        }
+        fn window_size(&mut self) -> io::Result<ratatui::backend::WindowSize> {
+            Ok(ratatui::backend::WindowSize {
+                columns_rows: self.size()?,
+                pixels: ratatui::layout::Size::new(0, 0),
+            })
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A 10000x10000 report costs a clamped screen (the UI grew to 9 GB without it).
+    #[test]
+    fn an_absurd_terminal_size_is_clamped() {
+        let mut terminal = Terminal::new(Clamped(Huge)).expect("terminal");
+        let mut app = crate::tui::app::App::new(false);
+        app.apply_scan(crate::tui::sample::small(), None);
+        let started = std::time::Instant::now();
+        let frame = terminal
+            .draw(|frame| crate::tui::view::draw(&mut app, frame))
+            .expect("draw");
+        assert_eq!(
+            (frame.area.width, frame.area.height),
+            (MAX_WIDTH, MAX_HEIGHT)
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
     #[test]
     fn input_states_of_a_pipe() {
         let (read, write) = rustix::pipe::pipe().expect("pipe");

@@ -177,3 +177,88 @@ pub fn children_of(view: View, key: NodeKey, snapshot: &Snapshot, index: &Index)
         }
     }
 }
+
+/// How namespaces are ordered among their siblings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum SortKey {
+    /// By inode, as lsns sorts (the default).
+    #[default]
+    Inode,
+    /// Most processes first.
+    Processes,
+    /// By best name, unnamed last.
+    Name,
+    /// By type, then inode.
+    Type,
+}
+
+impl SortKey {
+    pub const ALL: [SortKey; 4] = [
+        SortKey::Inode,
+        SortKey::Processes,
+        SortKey::Name,
+        SortKey::Type,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            SortKey::Inode => "inode",
+            SortKey::Processes => "procs",
+            SortKey::Name => "name",
+            SortKey::Type => "type",
+        }
+    }
+
+    pub fn next(self) -> SortKey {
+        let at = SortKey::ALL.iter().position(|&k| k == self).unwrap_or(0);
+        SortKey::ALL[(at + 1) % SortKey::ALL.len()]
+    }
+}
+
+impl Index {
+    /// Orders every sibling list by `key` (ties by inode, so the order is total and stable
+    /// across rescans); `reverse` flips it.
+    pub fn sort(
+        &mut self,
+        snapshot: &Snapshot,
+        key: SortKey,
+        reverse: bool,
+        name_of: impl Fn(Inode) -> Option<String>,
+    ) {
+        let live = &self.live_members;
+        let rank = |inode: &Inode| -> (u8, i64, String, Inode) {
+            let kind = snapshot
+                .namespace(*inode)
+                .map_or(0, |ns| ns.kind.index() as u8);
+            match key {
+                SortKey::Inode => (0, 0, String::new(), *inode),
+                SortKey::Processes => {
+                    let n = live.get(inode).copied().unwrap_or(0) as i64;
+                    (0, -n, String::new(), *inode)
+                }
+                SortKey::Name => match name_of(*inode) {
+                    Some(name) => (0, 0, name.to_lowercase(), *inode),
+                    None => (1, 0, String::new(), *inode),
+                },
+                SortKey::Type => (kind, 0, String::new(), *inode),
+            }
+        };
+        let order = |list: &mut Vec<Inode>| {
+            list.sort_by_cached_key(rank);
+            if reverse {
+                list.reverse();
+            }
+        };
+        for list in &mut self.by_kind {
+            order(list);
+        }
+        order(&mut self.owner_roots);
+        order(&mut self.pid_roots);
+        for list in self.owner_children.values_mut() {
+            order(list);
+        }
+        for list in self.pid_children.values_mut() {
+            order(list);
+        }
+    }
+}

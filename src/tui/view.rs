@@ -13,8 +13,8 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use crate::model::{Holder, NsKind, Snapshot};
 use crate::text::safe;
 
-use super::app::{App, Area, Mark, Mode, NodeKey, Row, View};
-use super::detail::{self, Tone};
+use super::app::{App, Area, Mark, Mode, NodeKey, Row, SortKey, View};
+use super::detail::{self, DetailLine, Tone};
 use super::keys::HELP;
 use super::names::Source;
 
@@ -24,14 +24,17 @@ pub struct Areas {
     pub header: Option<Rect>,
     /// The tree's column headings.
     pub columns: Option<Rect>,
+    /// The detail pane is under the tree (or alone, zoomed), not beside it.
+    pub stacked: bool,
     pub tree: Rect,
     pub detail: Option<Rect>,
     pub status: Option<Rect>,
     pub hints: Option<Rect>,
 }
 
-/// Splits the screen. Pure, so the loop and tests agree on where the tree is.
-pub fn layout(area: Rect) -> Areas {
+/// Splits the screen. Pure, so the loop and tests agree on where the tree is. Zoomed, the
+/// detail pane takes the whole body.
+pub fn layout(area: Rect, zoomed: bool) -> Areas {
     let mut body = area;
     let take_top = |body: &mut Rect| {
         let top = Rect { height: 1, ..*body };
@@ -50,7 +53,9 @@ pub fn layout(area: Rect) -> Areas {
     };
     let hints = (body.height >= 7).then(|| take_bottom(&mut body));
     let status = (body.height >= 2).then(|| take_bottom(&mut body));
-    let (tree, detail) = if body.width >= 100 && body.height >= 3 {
+    let (tree, detail) = if zoomed && body.height >= 2 {
+        (Rect { height: 0, ..body }, Some(body))
+    } else if body.width >= 100 && body.height >= 3 {
         let tree_width = body.width * 55 / 100;
         let tree = Rect {
             width: tree_width,
@@ -79,9 +84,11 @@ pub fn layout(area: Rect) -> Areas {
     };
     let mut tree = tree;
     let columns = (tree.height >= 3).then(|| take_top(&mut tree));
+    let stacked = detail.is_some_and(|d| d.x == tree.x);
     Areas {
         header,
         columns,
+        stacked,
         tree,
         detail,
         status,
@@ -91,7 +98,7 @@ pub fn layout(area: Rect) -> Areas {
 
 /// Lays out, tells the app where its rows are (page size, clicks), then renders.
 pub fn draw(app: &mut App, frame: &mut Frame) {
-    let areas = layout(frame.area());
+    let areas = layout(frame.area(), app.zoomed());
     app.set_tree_area(Area {
         x: areas.tree.x,
         y: areas.tree.y,
@@ -100,16 +107,9 @@ pub fn draw(app: &mut App, frame: &mut Frame) {
     });
     match areas.detail {
         Some(pane) => {
-            let text = detail_text(app, Theme { color: false });
-            let inner = detail_inner(pane, pane.x == areas.tree.x);
-            let rows: usize = text
-                .iter()
-                .map(|line| {
-                    line.width()
-                        .div_ceil(usize::from(inner.width).max(1))
-                        .max(1)
-                })
-                .sum();
+            let text = detail_text(detail::pane(app).lines, Theme { color: false });
+            let inner = detail_inner(pane, areas.stacked);
+            let rows = wrapped_rows(&text, inner.width);
             let max = rows.saturating_sub(usize::from(inner.height));
             app.set_detail_area(
                 Area {
@@ -192,7 +192,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     if area.width == 0 || area.height == 0 {
         return;
     }
-    let areas = layout(area);
+    let areas = layout(area, app.zoomed());
     if let Some(header) = areas.header {
         frame.render_widget(
             Paragraph::new(header_line(app, theme, header.width)),
@@ -201,7 +201,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     }
     render_tree(app, theme, frame, areas.tree, areas.columns);
     if let Some(detail) = areas.detail {
-        render_detail(app, theme, frame, detail, areas.tree.x == detail.x);
+        render_detail(app, theme, frame, detail, areas.stacked);
     }
     if let Some(status) = areas.status {
         frame.render_widget(Paragraph::new(status_line(app, theme)), status);
@@ -252,6 +252,14 @@ fn header_line(app: &App, theme: Theme, width: u16) -> Line<'static> {
             };
             spans.push(Span::styled(text, style));
         }
+    }
+    let (sort, reverse) = app.sort();
+    if sort != SortKey::Inode || reverse {
+        let arrow = if reverse { "↑" } else { "↓" };
+        spans.push(Span::styled(
+            format!("  sort {}{arrow}", sort.title()),
+            theme.dim(),
+        ));
     }
     // The right-hand side: where the data comes from and how old it is.
     let right = freshness(app);
@@ -603,9 +611,10 @@ fn held_by(snapshot: &Snapshot, holders: &[Holder]) -> String {
     }
 }
 
-/// Where the detail text goes inside the pane (its border and a one-column margin off).
+/// Where the detail text goes inside the pane (its border, title row and a one-column margin
+/// off).
 fn detail_inner(area: Rect, stacked: bool) -> Rect {
-    let inner = detail_block(stacked).inner(area);
+    let inner = detail_block(stacked, Line::raw(""), None).inner(area);
     Rect {
         x: inner.x + u16::from(inner.width > 2),
         width: inner.width.saturating_sub(1),
@@ -614,8 +623,7 @@ fn detail_inner(area: Rect, stacked: bool) -> Rect {
 }
 
 /// The detail pane's lines, labels padded to one column.
-fn detail_text(app: &App, theme: Theme) -> Vec<Line<'static>> {
-    let lines = detail::detail_lines(app);
+fn detail_text(lines: Vec<DetailLine>, theme: Theme) -> Vec<Line<'static>> {
     let label_width = lines
         .iter()
         .map(|l| l.label.chars().count())
@@ -639,25 +647,59 @@ fn detail_text(app: &App, theme: Theme) -> Vec<Line<'static>> {
         .collect()
 }
 
-/// The pane's border: a line above it when stacked under the tree, else one to its left.
-fn detail_block(stacked: bool) -> Block<'static> {
-    Block::new().borders(if stacked { Borders::TOP } else { Borders::LEFT })
+/// How many screen rows `lines` take when wrapped to `width`.
+fn wrapped_rows(lines: &[Line], width: u16) -> usize {
+    lines
+        .iter()
+        .map(|line| line.width().div_ceil(usize::from(width).max(1)).max(1))
+        .sum()
+}
+
+/// The pane's border (a line above it when stacked under the tree, else one to its left) with
+/// the title on top, so scrolling never hides what is shown, and the scroll position at the
+/// right when the text does not fit.
+fn detail_block(
+    stacked: bool,
+    title: Line<'static>,
+    position: Option<Line<'static>>,
+) -> Block<'static> {
+    let mut block = Block::new()
+        .borders(if stacked { Borders::TOP } else { Borders::LEFT })
+        .title(title);
+    if let Some(position) = position {
+        block = block.title(position.right_aligned());
+    }
+    block
 }
 
 fn render_detail(app: &App, theme: Theme, frame: &mut Frame, area: Rect, stacked: bool) {
-    let mut block = detail_block(stacked).border_style(theme.dim());
-    if app.detail_scroll > 0 {
-        block = block.title(Span::styled(
-            format!(" ↑{} ", app.detail_scroll),
+    let pane = detail::pane(app);
+    let title = Line::from(Span::styled(
+        format!(" {} ", safe(&pane.title)),
+        theme.tone(pane.title_tone),
+    ));
+    let text = detail_text(pane.lines, theme);
+    let inner = detail_inner(area, stacked);
+    let total = wrapped_rows(&text, inner.width);
+    let shown = usize::from(inner.height);
+    let position = (total > shown).then(|| {
+        let first = usize::from(app.detail_scroll) + 1;
+        let last = (first - 1 + shown).min(total);
+        let zoom = if app.zoomed() { "" } else { " z zooms" };
+        Line::from(Span::styled(
+            format!(" {first}-{last}/{total} J/K{zoom} "),
             theme.dim(),
-        ));
-    }
-    frame.render_widget(block, area);
+        ))
+    });
     frame.render_widget(
-        Paragraph::new(detail_text(app, theme))
+        detail_block(stacked, title, position).border_style(theme.dim()),
+        area,
+    );
+    frame.render_widget(
+        Paragraph::new(text)
             .wrap(Wrap { trim: false })
             .scroll((app.detail_scroll, 0)),
-        detail_inner(area, stacked),
+        inner,
     );
 }
 

@@ -7,10 +7,14 @@ mod handoff;
 
 use std::time::{Duration, Instant};
 
-use nsview::details::{Container, KindDetails, NamespaceDetails, Runtime, UtsDetails};
+use nsview::details::{
+    Container, Interface, KindDetails, NamespaceDetails, NetDetails, Peer, Route, Runtime,
+    UtsDetails,
+};
 use nsview::model::NsKind;
 use nsview::tui::app::{Action, App, ChildOutcome, Launch, NodeKey, View};
 use nsview::tui::inside::{Found, Want};
+use nsview::tui::names::Enrichment;
 use nsview::tui::sample::{self, CONTAINER_USER, CONTAINER_UTS};
 use nsview::tui::view;
 use ratatui::Terminal;
@@ -187,24 +191,82 @@ fn process_detail_with_container() {
     insta::assert_snapshot!("detail_process_container_160x48", screen);
 }
 
-/// J/K (and the wheel over the pane) scroll the detail pane; a new selection starts at the top.
+/// The container's network namespace as `details` would read it: loopback and a veth whose
+/// peer is in the host's namespace.
+fn net_details() -> NamespaceDetails {
+    let interface = |index: u32, name: &str, kind: Option<&str>, addresses: &[&str]| Interface {
+        index: Some(index),
+        name: name.into(),
+        kind: kind.map(Into::into),
+        state: Some("UP".into()),
+        up: Some(true),
+        mac: (index > 1).then(|| format!("02:42:ac:11:00:0{index}")),
+        mtu: Some(if index == 1 { 65536 } else { 1500 }),
+        addresses: addresses.iter().map(|a| a.to_string()).collect(),
+        peer: None,
+    };
+    let mut eth0 = interface(
+        2,
+        "eth0",
+        Some("veth"),
+        &["10.88.0.7/16", "fe80::42:acff:fe11:7/64"],
+    );
+    eth0.peer = Some(Peer {
+        index: 9,
+        name: Some("veth1c2d".into()),
+        link_netnsid: Some(0),
+        netns: Some(sample::HOST[NsKind::Net.index()]),
+    });
+    NamespaceDetails {
+        inode: CONTAINER_NET,
+        kind: NsKind::Net,
+        members: 2,
+        via: None,
+        shared_with_host: Some(false),
+        containers: vec![web_container()],
+        details: KindDetails::Net(NetDetails {
+            netnsid: Some(0),
+            source: Some("netlink"),
+            interfaces: vec![
+                interface(1, "lo", None, &["127.0.0.1/8", "::1/128"]),
+                eth0,
+                interface(3, "eth1", Some("macvlan"), &["192.168.7.20/24"]),
+            ],
+            default_routes: vec![Route {
+                family: "inet",
+                gateway: Some("10.88.0.1".into()),
+                device: Some("eth0".into()),
+            }],
+        }),
+        unavailable: Vec::new(),
+    }
+}
+
+const CONTAINER_NET: u64 = 4026532205;
+
+/// J/K (and the wheel over the pane) scroll the detail pane under a title that stays, with the
+/// position shown; a new selection starts at the top.
 #[test]
 fn detail_pane_scrolls() {
     let mut app = app();
-    select(&mut app, NodeKey::Ns(CONTAINER_UTS), 80, 24);
+    select(&mut app, NodeKey::Ns(CONTAINER_NET), 80, 24);
     app.update(Action::Details(Box::new(Found::Namespace {
-        inode: CONTAINER_UTS,
+        inode: CONTAINER_NET,
         generation: app.generation,
-        result: Ok(uts_details(CONTAINER_UTS)),
+        result: Ok(net_details()),
     })));
     let top = screen(&mut app, 80, 24);
-    assert!(top.contains("uts namespace 4026532202"), "{top}");
+    assert!(top.contains(" net namespace 4026532205 "), "{top}");
+    assert!(top.contains(" 1-9/"), "{top}");
     for _ in 0..4 {
         app.update(Action::DetailScroll(1));
     }
     let scrolled = screen(&mut app, 80, 24);
-    assert!(!scrolled.contains("uts namespace 4026532202"), "{scrolled}");
-    assert!(scrolled.contains("↑4"), "{scrolled}");
+    assert!(
+        scrolled.contains(" net namespace 4026532205 "),
+        "title kept:\n{scrolled}"
+    );
+    assert!(scrolled.contains(" 5-13/"), "{scrolled}");
     insta::assert_snapshot!("detail_scrolled_80x24", scrolled);
     // Far past the end stops at the last line.
     for _ in 0..200 {
@@ -226,6 +288,166 @@ fn detail_pane_scrolls() {
     app.update(Action::Down);
     screen(&mut app, 80, 24);
     assert_eq!(app.detail_scroll, 0, "a new selection starts at the top");
+}
+
+/// The sample with names gathered (a container called web whose hostname is web-1).
+fn named_app() -> App {
+    let mut app = app();
+    let container_ns = [
+        4026532201,
+        CONTAINER_UTS,
+        4026532203,
+        4026532204,
+        CONTAINER_NET,
+        CONTAINER_USER,
+    ];
+    app.set_enrichment(Enrichment {
+        hostnames: [(CONTAINER_UTS, "web-1".to_string())].into(),
+        containers: container_ns
+            .into_iter()
+            .map(|i| (i, "web".to_string()))
+            .collect(),
+    });
+    app
+}
+
+const SIZES_NAMED: [(u16, u16, &str); 3] =
+    [(80, 24, "80x24"), (120, 40, "120x40"), (200, 60, "200x60")];
+
+/// Every view with the header row, the NAME column and the host's namespaces marked.
+#[test]
+fn named_views_at_three_sizes() {
+    for view in View::ALL {
+        for (w, h, size) in SIZES_NAMED {
+            let mut app = named_app();
+            app.update(Action::SelectView(view));
+            let screen = screen(&mut app, w, h);
+            assert!(screen.contains("NAME/USER"), "{screen}");
+            assert!(screen.contains(" host "), "{screen}");
+            let name = format!("named_{}_{size}", view.title().replace(' ', "_"));
+            insta::assert_snapshot!(name, screen);
+        }
+    }
+}
+
+/// A filtered view: the match count in the header, group counts under the filter.
+#[test]
+fn filtered_view_with_counts() {
+    for (w, h, size) in SIZES_NAMED {
+        let mut app = named_app();
+        app.update(Action::StartFilter);
+        for c in "web".chars() {
+            app.update(Action::FilterInput(c));
+        }
+        app.update(Action::FilterDone);
+        let screen = screen(&mut app, w, h);
+        assert!(screen.contains("6 namespaces"), "{screen}");
+        assert!(screen.contains("net (1 of 3)"), "{screen}");
+        insta::assert_snapshot!(format!("filtered_web_{size}"), screen);
+    }
+    // A match only in another view says where.
+    let mut app = named_app();
+    app.update(Action::SelectView(View::PidTree));
+    app.update(Action::StartFilter);
+    for c in "type:net".chars() {
+        app.update(Action::FilterInput(c));
+    }
+    let screen = screen(&mut app, 80, 24);
+    assert!(screen.contains("in by type (press 1)"), "{screen}");
+}
+
+/// `z` zooms the detail pane of a netns to the whole screen: interfaces and addresses first,
+/// identity last; Esc (or z) goes back.
+#[test]
+fn zoomed_netns_detail() {
+    for (w, h, size) in SIZES_NAMED {
+        let mut app = named_app();
+        select(&mut app, NodeKey::Ns(CONTAINER_NET), w, h);
+        app.update(Action::Details(Box::new(Found::Namespace {
+            inode: CONTAINER_NET,
+            generation: app.generation,
+            result: Ok(net_details()),
+        })));
+        app.update(Action::Zoom);
+        let zoomed = screen(&mut app, w, h);
+        assert!(
+            !zoomed.contains("NAME/USER"),
+            "the tree is hidden:\n{zoomed}"
+        );
+        let eth0 = zoomed.find("eth0 (veth)").expect("interfaces shown");
+        let identity = zoomed.find("identity").expect("identity shown");
+        assert!(eth0 < identity, "contents before identity:\n{zoomed}");
+        insta::assert_snapshot!(format!("zoomed_netns_{size}"), zoomed);
+        app.update(Action::ClearFilter);
+        assert!(screen(&mut app, w, h).contains("NAME/USER"), "Esc unzooms");
+    }
+}
+
+/// `f` follows the pane's references: the veth peer's namespace, then the owner.
+#[test]
+fn follow_jumps_to_referenced_namespaces() {
+    let mut app = named_app();
+    select(&mut app, NodeKey::Ns(CONTAINER_NET), 160, 48);
+    app.update(Action::Details(Box::new(Found::Namespace {
+        inode: CONTAINER_NET,
+        generation: app.generation,
+        result: Ok(net_details()),
+    })));
+    app.update(Action::Follow);
+    assert_eq!(
+        app.selected(),
+        Some(NodeKey::Ns(sample::HOST[NsKind::Net.index()])),
+        "the peer's netns"
+    );
+    app.update(Action::Follow);
+    assert_eq!(
+        app.selected(),
+        Some(NodeKey::Ns(CONTAINER_USER)),
+        "the owner"
+    );
+    // In the pid tree a user namespace is not shown: the type view takes over.
+    app.update(Action::SelectView(View::PidTree));
+    select(&mut app, NodeKey::Ns(sample::CONTAINER_PID), 160, 48);
+    app.update(Action::Follow);
+    assert_eq!(
+        app.view,
+        View::PidTree,
+        "the parent pid namespace is in the pid tree"
+    );
+    assert_eq!(
+        app.selected(),
+        Some(NodeKey::Ns(sample::HOST[NsKind::Pid.index()]))
+    );
+    app.update(Action::Follow);
+    assert_eq!(app.view, View::Type);
+    assert_eq!(app.selected(), Some(NodeKey::Ns(CONTAINER_USER)));
+}
+
+/// A hostile hostname and command line show escaped (`\x1b`), not raw and not dropped.
+#[test]
+fn hostile_strings_are_escaped() {
+    let mut snapshot = sample::small();
+    sample::add_process_like(
+        &mut snapshot,
+        2001,
+        6000,
+        "evil \x1b]52;c;Y3VybA==\x07 \x1b[2J",
+    );
+    let mut app = App::new(false);
+    app.apply_scan(snapshot, None);
+    app.set_enrichment(Enrichment {
+        hostnames: [(CONTAINER_UTS, "\x1b]0;EXEC\x07".to_string())].into(),
+        containers: Default::default(),
+    });
+    select(&mut app, NodeKey::Ns(CONTAINER_UTS), 160, 48);
+    app.update(Action::Expand);
+    let screen = screen(&mut app, 160, 48);
+    assert!(
+        !screen.contains('\x1b') && !screen.contains('\x07'),
+        "{screen}"
+    );
+    assert!(screen.contains("\\x1b]0;EXEC\\x07"), "{screen}");
+    assert!(screen.contains("evil \\x1b]52;c;Y3VybA==\\x07"), "{screen}");
 }
 
 #[test]
