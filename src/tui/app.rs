@@ -8,10 +8,11 @@
 //! across rescans.
 
 use std::collections::{HashMap, HashSet};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::model::{Inode, NsKind, Pid, Snapshot};
 
+use super::changes::Changes;
 use super::detail;
 use super::filter::{Filter, SearchText};
 use super::inside::{Found, Inside, Want};
@@ -19,6 +20,18 @@ use super::launch::{Target, enter_args};
 use super::names::{Enrichment, Name, best_name, names_of};
 pub use super::tree::{Index, NodeKey, SortKey, View};
 use super::tree::{children_of, roots_of};
+
+/// "3s", "1.5s", "2m".
+pub fn interval_text(d: Duration) -> String {
+    let secs = d.as_secs_f64();
+    if secs >= 120.0 {
+        format!("{}m", (secs / 60.0).round())
+    } else if secs.fract() == 0.0 {
+        format!("{secs}s")
+    } else {
+        format!("{secs:.1}s")
+    }
+}
 
 /// `at` moved by `lines`, within 0..=max.
 fn scrolled(at: u16, lines: i16, max: u16) -> u16 {
@@ -65,6 +78,14 @@ pub enum Action {
     ReverseSort,
     /// Zoom the detail pane to the whole screen, or back.
     Zoom,
+    /// Select the next row that changed in a recent scan.
+    NextChange,
+    /// Pause or resume the automatic refresh.
+    Pause,
+    /// Refresh half as often.
+    Slower,
+    /// Refresh twice as often.
+    Faster,
     /// Select the next namespace the detail pane refers to.
     Follow,
     /// Open everything in the view.
@@ -264,6 +285,8 @@ pub struct App {
     reverse: bool,
     /// The detail pane fills the screen.
     zoomed: bool,
+    changes: Changes,
+    interval: Option<Duration>,
     /// The follow key's walk: the namespace it started from and the reference it is at.
     follow: Option<(Vec<Inode>, usize)>,
     places: [Place; 3],
@@ -322,6 +345,8 @@ impl App {
             reverse: false,
             zoomed: false,
             follow: None,
+            changes: Changes::default(),
+            interval: None,
             places: [Place::default(); 3],
             rows: Vec::new(),
             tree_area: Area::default(),
@@ -406,57 +431,24 @@ impl App {
     /// Takes a fresh scan: marks what appeared, keeps what vanished for one cycle, rebuilds the
     /// index and rows, and keeps the selection by identity.
     pub fn apply_scan(&mut self, fresh: Snapshot, took: Option<Duration>) {
+        self.apply_scan_at(fresh, took, Instant::now());
+    }
+
+    /// [`App::apply_scan`] at a given time (marks last [`super::changes::MARK_FOR`]). The
+    /// selection keeps its row on screen when rows come and go above it.
+    pub fn apply_scan_at(&mut self, fresh: Snapshot, took: Option<Duration>, now: Instant) {
         self.scanning = false;
         self.scan_info = Some(ScanInfo {
             namespaces: fresh.namespaces.len(),
             processes: fresh.processes.len(),
             took,
         });
-        self.appeared_ns.clear();
-        self.vanished_ns.clear();
-        self.appeared_pids.clear();
-        self.vanished_pids.clear();
-        let mut display = fresh.clone();
-        if let Some(old) = self.last_scan.take() {
-            for inode in fresh.namespaces.keys() {
-                if !old.namespaces.contains_key(inode) {
-                    self.appeared_ns.insert(*inode);
-                }
-            }
-            for pid in fresh.processes.keys() {
-                if !old.processes.contains_key(pid) {
-                    self.appeared_pids.insert(*pid);
-                }
-            }
-            for (inode, ns) in &old.namespaces {
-                if !fresh.namespaces.contains_key(inode) {
-                    self.vanished_ns.insert(*inode);
-                    display.namespaces.insert(*inode, ns.clone());
-                }
-            }
-            for (pid, process) in &old.processes {
-                if fresh.processes.contains_key(pid) {
-                    continue;
-                }
-                self.vanished_pids.insert(*pid);
-                display.processes.insert(*pid, process.clone());
-                for kind in NsKind::ALL {
-                    if let Some(inode) = process.ns(kind)
-                        && !self.vanished_ns.contains(&inode)
-                        && let Some(ns) = display.namespaces.get_mut(&inode)
-                        && let Err(at) = ns.members.binary_search(pid)
-                    {
-                        ns.members.insert(at, *pid);
-                    }
-                }
-                if let Some(name) = old.user_names.get(&process.uid) {
-                    display
-                        .user_names
-                        .entry(process.uid)
-                        .or_insert_with(|| name.clone());
-                }
-            }
-        }
+        let screen_row = self.cursor().saturating_sub(self.offset());
+        let (display, marks) = self.changes.apply(self.last_scan.as_ref(), &fresh, now);
+        self.appeared_ns = marks.appeared_ns;
+        self.vanished_ns = marks.vanished_ns;
+        self.appeared_pids = marks.appeared_pids;
+        self.vanished_pids = marks.vanished_pids;
         self.generation += 1;
         self.search = None;
         self.inside.retain(
@@ -470,6 +462,92 @@ impl App {
         self.apply_sort();
         self.recompile_filter();
         self.rebuild_rows();
+        self.keep_screen_row(screen_row);
+    }
+
+    /// Scrolls so that the cursor sits on screen row `row` again (as far as the list allows).
+    fn keep_screen_row(&mut self, row: usize) {
+        let page = self.page();
+        let len = self.rows.len();
+        let place = &mut self.places[self.view.index()];
+        place.offset = place
+            .cursor
+            .saturating_sub(row.min(page.saturating_sub(1)))
+            .min(len.saturating_sub(page));
+    }
+
+    /// `n`: the next changed row after the cursor (wrapping); when no change is visible, the
+    /// first changed namespace is revealed.
+    fn next_change(&mut self) {
+        let len = self.rows.len();
+        let cursor = self.cursor();
+        let visible = (1..=len)
+            .map(|step| (cursor + step) % len.max(1))
+            .find(|&at| {
+                self.rows
+                    .get(at)
+                    .is_some_and(|r| self.mark(r.key) != Mark::None)
+            });
+        if let Some(at) = visible {
+            self.move_to(at);
+            return;
+        }
+        let hidden = self
+            .appeared_ns
+            .iter()
+            .chain(&self.vanished_ns)
+            .copied()
+            .min();
+        match hidden {
+            Some(inode) => self.reveal(inode),
+            None if self.appeared_pids.is_empty() && self.vanished_pids.is_empty() => {
+                self.notice = Some("no changes in the last 30 s".into());
+            }
+            None => {
+                // A changed process: open its namespace of the first type it has.
+                let pid = self
+                    .appeared_pids
+                    .iter()
+                    .chain(&self.vanished_pids)
+                    .copied()
+                    .min();
+                if let Some(pid) = pid
+                    && let Some(inode) = self
+                        .snapshot
+                        .process(pid)
+                        .and_then(|p| NsKind::ALL.into_iter().find_map(|k| p.ns(k)))
+                {
+                    self.reveal(inode);
+                    self.set_open_key(NodeKey::Ns(inode), true);
+                    self.rebuild_rows();
+                    if let Some(at) = self
+                        .rows
+                        .iter()
+                        .position(|r| r.key == NodeKey::Proc(inode, pid))
+                    {
+                        self.move_to(at);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The automatic refresh interval (None: manual only).
+    pub fn interval(&self) -> Option<Duration> {
+        self.interval
+    }
+
+    pub fn set_interval(&mut self, interval: Option<Duration>) {
+        self.interval = interval;
+    }
+
+    /// `<` / `>`: halves or doubles the interval, between 0.5 s and 1 h (from manual: 3 s).
+    fn change_interval(&mut self, longer: bool) {
+        let now = self.interval.unwrap_or(Duration::from_secs(3));
+        let next = if longer { now * 2 } else { now / 2 };
+        let next = next.clamp(Duration::from_millis(500), Duration::from_secs(3600));
+        self.interval = Some(next);
+        self.notice = Some(format!("refresh every {}", interval_text(next)));
     }
 
     /// A scan failed: keep showing the previous one.
@@ -575,6 +653,17 @@ impl App {
                 self.rebuild_rows();
             }
             Action::Zoom => self.zoomed = !self.zoomed,
+            Action::NextChange => self.next_change(),
+            Action::Pause => {
+                self.paused = !self.paused;
+                self.notice = Some(if self.paused {
+                    "refresh paused (p resumes, r rescans once)".into()
+                } else {
+                    "refresh resumed".into()
+                });
+            }
+            Action::Slower => self.change_interval(true),
+            Action::Faster => self.change_interval(false),
             Action::Follow => self.follow(),
             Action::ExpandAll => self.fold_everything(true),
             Action::CollapseAll => self.fold_everything(false),
@@ -1692,7 +1781,7 @@ mod tests {
     }
 
     #[test]
-    fn selection_and_expansion_survive_a_refresh_and_marks_last_one_cycle() {
+    fn selection_and_expansion_survive_a_refresh_and_marks_last_a_while() {
         let mut app = app_with(sample::small());
         select(&mut app, NodeKey::Ns(CONTAINER_UTS));
         app.update(Action::Expand);
@@ -1712,7 +1801,8 @@ mod tests {
                 ns.members.insert(0, 150);
             }
         }
-        app.apply_scan(next.clone(), None);
+        let start = Instant::now();
+        app.apply_scan_at(next.clone(), None, start);
         assert_eq!(app.selected(), Some(NodeKey::Proc(CONTAINER_UTS, 2002)));
         assert_eq!(
             app.cursor(),
@@ -1735,11 +1825,49 @@ mod tests {
         assert_eq!(app.selected(), Some(NodeKey::Proc(CONTAINER_UTS, 2001)));
         assert!(app.update(Action::EnterProcess).is_none());
         assert!(app.error.as_deref().unwrap_or("").contains("exited"));
-        app.apply_scan(next, None);
+        // A scan soon after keeps the marks and ghosts (a time, not a scan).
+        app.apply_scan_at(next.clone(), None, start + Duration::from_secs(3));
+        assert_eq!(app.mark(NodeKey::Proc(HOST[0], 150)), Mark::Appeared);
+        assert_eq!(app.mark(NodeKey::Ns(FD_UTS)), Mark::Vanished);
+        app.update(Action::Down);
+        // After MARK_FOR they are gone.
+        app.apply_scan_at(next, None, start + Duration::from_secs(31));
         assert!(!keys(&app).contains(&NodeKey::Ns(FD_UTS)));
         assert!(!keys(&app).contains(&NodeKey::Proc(CONTAINER_UTS, 2001)));
         assert_eq!(app.mark(NodeKey::Proc(HOST[0], 150)), Mark::None);
         assert_eq!(app.selected(), Some(NodeKey::Proc(CONTAINER_UTS, 2002)));
+    }
+
+    #[test]
+    fn next_change_and_screen_row_kept() {
+        let mut app = app_with(sample::small());
+        select(&mut app, NodeKey::Ns(CONTAINER_UTS));
+        let screen_row = app.cursor() - app.offset();
+        // New namespaces sort before the selection (low inodes): its screen row stays.
+        let mut next = sample::small();
+        for inode in [4026531001, 4026531002, 4026531003] {
+            next.namespaces
+                .insert(inode, crate::model::Namespace::new(inode, NsKind::Uts));
+        }
+        app.apply_scan(next, None);
+        assert_eq!(app.selected(), Some(NodeKey::Ns(CONTAINER_UTS)));
+        assert_eq!(app.cursor() - app.offset(), screen_row);
+        // n walks the changes, wrapping.
+        app.update(Action::NextChange);
+        assert_eq!(app.selected(), Some(NodeKey::Ns(4026531001)));
+        app.update(Action::NextChange);
+        assert_eq!(app.selected(), Some(NodeKey::Ns(4026531002)));
+        // Pause and interval keys.
+        app.update(Action::Pause);
+        assert!(app.is_paused());
+        app.update(Action::Pause);
+        app.set_interval(Some(Duration::from_secs(3)));
+        app.update(Action::Slower);
+        assert_eq!(app.interval(), Some(Duration::from_secs(6)));
+        app.update(Action::Faster);
+        app.update(Action::Faster);
+        assert_eq!(app.interval(), Some(Duration::from_millis(1500)));
+        assert_eq!(app.notice.as_deref(), Some("refresh every 1.5s"));
     }
 
     /// The arguments of a launch, without the `--ns-id` pair (present only once `enter` takes

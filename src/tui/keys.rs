@@ -7,31 +7,44 @@ use ratatui::crossterm::event::{
 
 use super::app::{Action, Mode, View};
 
-/// Every key of normal mode, as the help overlay lists them.
+/// Every key of normal mode and every mark on screen, as the help overlay lists them. An
+/// entry with an empty key is a section heading. Short enough for two columns at 80x24.
 pub const HELP: &[(&str, &str)] = &[
-    ("↑ ↓  k j", "move up / down"),
-    ("PgUp PgDn  ^b ^f", "move a page"),
-    ("Home End  g G", "first / last row"),
-    ("← h", "collapse, or go to parent"),
-    ("→ l", "expand"),
-    ("Space", "expand / collapse"),
-    (
-        "Enter",
-        "namespace: shell in it; process: enter all; group: expand",
-    ),
-    ("Tab  Shift-Tab", "next / previous view"),
-    ("1 2 3", "view by type / by owner / pid tree"),
-    ("/", "filter by type, inode, pid, user, command"),
-    ("Esc", "clear the filter and the error"),
-    ("s", "namespace: spawn your shell in it; process: enter all"),
-    ("x", "run a command line in the namespace"),
-    ("e", "process: enter all its namespaces"),
-    ("r", "rescan now"),
-    ("?  F1", "this help"),
-    ("q  ^c", "quit"),
-    ("^z", "suspend (fg brings it back)"),
-    ("J K  Shift-↑ ↓", "scroll the detail pane"),
-    ("mouse", "click selects (again: expand), wheel scrolls"),
+    ("", "move"),
+    ("↑↓ k j", "up / down"),
+    ("PgUp PgDn", "a page (^b ^f)"),
+    ("Home End", "first / last (g G)"),
+    ("← h  → l", "fold/unfold, ← to parent"),
+    ("Spc Enter", "open / close"),
+    ("* -", "open all / close all"),
+    ("Tab 1 2 3", "type / owner / pid tree"),
+    ("n", "next change (+ or -)"),
+    ("f", "follow peer/parent/owner"),
+    ("", "act"),
+    ("s", "shell (process: all ns)"),
+    ("x", "run a command line"),
+    ("e", "process: enter all ns"),
+    ("/  Esc", "filter / clear it"),
+    ("o O", "sort key / reverse"),
+    ("z  J K", "zoom / scroll the pane"),
+    ("r  p", "rescan / pause refresh"),
+    ("< >", "refresh faster/slower"),
+    ("^z", "suspend (fg: back)"),
+    ("? F1", "help (q, Esc close)"),
+    ("q ^c", "quit"),
+    ("", "marks"),
+    ("▸ ▾", "closed / open"),
+    ("▶", "the selected row"),
+    ("+ -", "new / gone (30 s)"),
+    ("underline", "matches the filter"),
+    ("host", "the initial namespaces"),
+    ("PROCS", "processes in it"),
+    ("= ≠", "is / is not the host's"),
+    ("", "filter"),
+    ("words", "inode type name cmd…"),
+    ("type:net", "name: pid: user: cmd:"),
+    ("~re  !x", "regex / inverse"),
+    ("mouse", "click, wheel scrolls"),
 ];
 
 /// The action an input event asks for in `mode`, if any.
@@ -118,6 +131,10 @@ fn normal_key(code: KeyCode, ctrl: bool) -> Option<Action> {
         KeyCode::Char('e') => Action::EnterProcess,
         KeyCode::Char('x') => Action::StartPrompt,
         KeyCode::Char('z') => Action::Zoom,
+        KeyCode::Char('n') => Action::NextChange,
+        KeyCode::Char('p') => Action::Pause,
+        KeyCode::Char('>') => Action::Slower,
+        KeyCode::Char('<') => Action::Faster,
         KeyCode::Char('f') => Action::Follow,
         KeyCode::Char('o') => Action::NextSort,
         KeyCode::Char('O') => Action::ReverseSort,
@@ -214,6 +231,10 @@ mod tests {
             (key(Char('-')), Some(Action::CollapseAll)),
             (key(Char('z')), Some(Action::Zoom)),
             (key(Char('f')), Some(Action::Follow)),
+            (key(Char('n')), Some(Action::NextChange)),
+            (key(Char('p')), Some(Action::Pause)),
+            (key(Char('>')), Some(Action::Slower)),
+            (key(Char('<')), Some(Action::Faster)),
             (key(Char('Z')), None),
             (ctrl('k'), None),
             (ctrl('z'), Some(Action::Suspend)),
@@ -353,14 +374,66 @@ mod tests {
     }
 
     #[test]
-    fn help_lists_every_normal_key() {
-        let help: String = HELP.iter().map(|(k, _)| format!("{k} ")).collect();
+    fn help_lists_every_normal_key_and_mark() {
+        let help: String = HELP.iter().map(|(k, w)| format!("{k} {w} ")).collect();
         for needle in [
-            "↑", "↓", "k", "j", "PgUp", "PgDn", "Home", "End", "g", "G", "←", "h", "→", "l",
-            "Space", "Enter", "Tab", "1 2 3", "/", "Esc", "s", "x", "e", "r", "?", "F1", "q", "^c",
-            "^b", "^f", "mouse",
+            "↑",
+            "↓",
+            "k",
+            "j",
+            "PgUp",
+            "PgDn",
+            "Home",
+            "End",
+            "g",
+            "G",
+            "←",
+            "h",
+            "→",
+            "l",
+            "Spc",
+            "Enter",
+            "Tab",
+            "1 2 3",
+            "/",
+            "Esc",
+            "s",
+            "x",
+            "e",
+            "r",
+            "?",
+            "F1",
+            "q",
+            "^c",
+            "^b",
+            "^f",
+            "^z",
+            "mouse",
+            "n",
+            "f",
+            "o O",
+            "z",
+            "J K",
+            "p",
+            "< >",
+            "* -",
+            "▸ ▾",
+            "▶",
+            "+ -",
+            "underline",
+            "host",
+            "PROCS",
+            "= ≠",
+            "~re",
+            "!",
         ] {
             assert!(help.contains(needle), "help misses {needle}");
+        }
+        // Every key the table maps in normal mode appears in the help.
+        for c in "qkjgGhl 123/?rsexonpfz*-<>JKO".chars() {
+            let bound = action_for(Mode::Normal, &key(KeyCode::Char(c))).is_some();
+            assert!(bound, "{c} is not bound");
+            assert!(help.contains(c), "help misses {c}");
         }
     }
 }

@@ -7,6 +7,7 @@
 //! terminal to a child `nsview enter` (never calling setns in this process).
 
 pub mod app;
+pub mod changes;
 pub mod detail;
 pub mod filter;
 pub mod inside;
@@ -101,6 +102,8 @@ fn event_loop(
     signals: &term::Signals,
     interval: Option<Duration>,
 ) -> Result<i32> {
+    app.set_interval(interval);
+    let mut interval = interval;
     let mut next_refresh: Option<Instant> = None;
     // The scan the app shows, shared with the details worker.
     let mut current: Option<Arc<Snapshot>> = None;
@@ -124,7 +127,15 @@ fn event_loop(
             }
             next_refresh = interval.map(|every| Instant::now() + every);
         }
-        if next_refresh.is_some_and(|at| Instant::now() >= at) && scanner.running.is_none() {
+        // The interval keys change it while running.
+        if app.interval() != interval {
+            interval = app.interval();
+            next_refresh = interval.map(|every| Instant::now() + every);
+        }
+        if next_refresh.is_some_and(|at| Instant::now() >= at)
+            && scanner.running.is_none()
+            && !app.is_paused()
+        {
             next_refresh = None;
             request_scan(app, scanner);
         }

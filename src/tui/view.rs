@@ -123,8 +123,9 @@ pub fn draw(app: &mut App, frame: &mut Frame) {
         }
         None => app.set_detail_area(Area::default(), 0),
     }
-    let help = help_rect(frame.area());
-    app.set_help_overflow((HELP.len() as u16).saturating_sub(help.height.saturating_sub(2)));
+    let help = help_lines(Theme { color: false }, frame.area().width.saturating_sub(2));
+    let rect = help_rect(frame.area(), &help);
+    app.set_help_overflow((help.len() as u16).saturating_sub(rect.height.saturating_sub(2)));
     render(app, frame);
 }
 
@@ -283,6 +284,8 @@ fn freshness(app: &App) -> String {
     }
     if app.is_paused() {
         parts.push("paused".to_string());
+    } else if let Some(every) = app.interval() {
+        parts.push(format!("every {}", super::app::interval_text(every)));
     }
     match clock.scan_running {
         Some(running) if running >= STUCK_AFTER => parts.push(format!(
@@ -746,6 +749,7 @@ fn status_line(app: &App, theme: Theme) -> Line<'static> {
     if marks != (0, 0) {
         spans.push(Span::styled(format!(" · +{}", marks.0), theme.good()));
         spans.push(Span::styled(format!(" -{}", marks.1), theme.dim()));
+        spans.push(Span::styled(" (n: next change)", theme.dim()));
     }
     // On a one-line status, the error is what matters.
     if let Some(error) = &app.error {
@@ -766,7 +770,7 @@ fn hints_line(app: &App, theme: Theme) -> Line<'static> {
     let text = match app.mode {
         Mode::Filter => "type to filter · Enter keep · Esc clear · ↑↓ move",
         Mode::Prompt => "Enter run · Esc cancel",
-        Mode::Help => "any key closes help",
+        Mode::Help => "q or Esc closes help · ↑↓ scroll",
         Mode::Normal if app.error.is_some() => {
             "Esc clear error · q quit · ? help · / filter · s shell · x run · r rescan"
         }
@@ -789,46 +793,66 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
+/// The help as lines, in two columns when `width` allows (80 columns do), else one.
+fn help_lines(theme: Theme, width: u16) -> Vec<Line<'static>> {
+    let key_width = HELP.iter().map(|(k, _)| width_of(k)).max().unwrap_or(0);
+    let what_width = HELP.iter().map(|(_, w)| width_of(w)).max().unwrap_or(0);
+    let cell = key_width + what_width + 3;
+    let entry = |(keys, what): &(&'static str, &'static str)| -> Vec<Span<'static>> {
+        if keys.is_empty() {
+            vec![Span::styled(
+                fit(&format!(" {what}"), cell),
+                theme.heading().add_modifier(Modifier::UNDERLINED),
+            )]
+        } else {
+            vec![
+                Span::styled(format!(" {keys:<key_width$} "), theme.heading()),
+                Span::raw(fit(what, what_width + 1)),
+            ]
+        }
+    };
+    let two = usize::from(width) >= 2 * cell + 2;
+    if !two {
+        return HELP.iter().map(|e| Line::from(entry(e))).collect();
+    }
+    // Split at a section heading near the middle, so no section is cut in two.
+    let half = HELP.len().div_ceil(2);
+    let split = (half..HELP.len())
+        .chain((0..half).rev())
+        .find(|&at| HELP[at].0.is_empty())
+        .unwrap_or(half);
+    let (left, right) = HELP.split_at(split);
+    (0..left.len().max(right.len()))
+        .map(|row| {
+            let mut spans = match left.get(row) {
+                Some(e) => entry(e),
+                None => vec![Span::raw(" ".repeat(cell))],
+            };
+            spans.push(Span::raw(" "));
+            if let Some(e) = right.get(row) {
+                spans.extend(entry(e));
+            }
+            Line::from(spans)
+        })
+        .collect()
+}
+
 /// Where the help overlay goes: centred, as large as the list, never larger than the screen.
-fn help_rect(area: Rect) -> Rect {
-    let key_width = HELP
-        .iter()
-        .map(|(k, _)| k.chars().count())
-        .max()
-        .unwrap_or(0);
-    let width = 4
-        + key_width as u16
-        + HELP
-            .iter()
-            .map(|(_, w)| w.chars().count() as u16)
-            .max()
-            .unwrap_or(0);
-    centered(area, width, HELP.len() as u16 + 2)
+fn help_rect(area: Rect, lines: &[Line]) -> Rect {
+    let width = lines.iter().map(|l| l.width()).max().unwrap_or(0) as u16 + 2;
+    centered(area, width, lines.len() as u16 + 2)
 }
 
 fn render_help(app: &App, theme: Theme, frame: &mut Frame, area: Rect) {
-    let key_width = HELP
-        .iter()
-        .map(|(k, _)| k.chars().count())
-        .max()
-        .unwrap_or(0);
-    let lines: Vec<Line> = HELP
-        .iter()
-        .map(|(keys, what)| {
-            Line::from(vec![
-                Span::styled(format!(" {keys:<key_width$}  "), theme.heading()),
-                Span::raw(*what),
-            ])
-        })
-        .collect();
-    let rect = help_rect(area);
+    let lines = help_lines(theme, area.width.saturating_sub(2));
+    let rect = help_rect(area, &lines);
     let shown = usize::from(rect.height.saturating_sub(2));
-    let title = if shown < HELP.len() {
+    let title = if shown < lines.len() {
         let first = usize::from(app.help_scroll) + 1;
-        let last = (first - 1 + shown).min(HELP.len());
-        format!(" keys {first}-{last}/{} ↑↓ scroll ", HELP.len())
+        let last = (first - 1 + shown).min(lines.len());
+        format!(" help {first}-{last}/{} ↑↓ scroll ", lines.len())
     } else {
-        " keys (any key closes) ".to_string()
+        " help (q or Esc closes) ".to_string()
     };
     frame.render_widget(Clear, rect);
     frame.render_widget(

@@ -271,7 +271,10 @@ fn shell_in_a_pid_namespace_comes_back() {
     let pane = shell_in_container("nsview-handoff-exit", &container);
     pane.type_text("echo in=$(readlink /proc/self/ns/pid) status=$?");
     pane.keys(&["Enter"]);
-    let screen = pane.wait_for("the shell's pid namespace", 10, |s| s.contains("status="));
+    // The output line, not the echo of the typed command (which also says `status=`).
+    let screen = pane.wait_for("the shell's pid namespace", 10, |s| {
+        s.lines().any(|l| l.trim_start().starts_with("in="))
+    });
     assert!(
         screen.contains(&format!("in=pid:[{}] status=0", container.pid_ns)),
         "{screen}"

@@ -19,6 +19,7 @@ use nsview::tui::sample::{self, CONTAINER_USER, CONTAINER_UTS};
 use nsview::tui::view;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::Color;
 
 fn app() -> App {
@@ -488,6 +489,23 @@ fn help_overlay() {
         app.update(Action::ToggleHelp);
         insta::assert_snapshot!(format!("help_{size}"), screen(&mut app, w, h));
     }
+    // At 80x24 all of it fits: every key and mark, nothing cut, no scrolling.
+    let mut app = app();
+    app.update(Action::ToggleHelp);
+    let screen = screen(&mut app, 80, 24);
+    assert!(screen.contains("help (q or Esc closes)"), "{screen}");
+    for (keys, what) in nsview::tui::keys::HELP {
+        assert!(screen.contains(keys), "{keys} missing:\n{screen}");
+        assert!(screen.contains(what), "{what} missing:\n{screen}");
+    }
+    // q and Esc close it; q does not quit from under it.
+    for close in [KeyCode::Char('q'), KeyCode::Esc] {
+        let event = Event::Key(KeyEvent::new(close, KeyModifiers::NONE));
+        let action = nsview::tui::keys::action_for(app.mode, &event).expect("bound");
+        assert_eq!(app.update(action), None);
+        assert_eq!(app.mode, nsview::tui::app::Mode::Normal);
+        app.update(Action::ToggleHelp);
+    }
 }
 
 /// Too small for the whole list: the overlay shows a window of it and scrolls.
@@ -496,14 +514,14 @@ fn help_overlay_scrolls_when_it_does_not_fit() {
     let mut app = app();
     app.update(Action::ToggleHelp);
     let first = screen(&mut app, 60, 12);
-    assert!(first.contains("keys 1-"), "{first}");
-    assert!(!first.contains("scroll the detail pane"), "{first}");
-    for _ in 0..40 {
+    assert!(first.contains("help 1-"), "{first}");
+    assert!(!first.contains("wheel scrolls"), "{first}");
+    for _ in 0..60 {
         app.update(Action::HelpScroll(1));
     }
     let last = screen(&mut app, 60, 12);
-    assert!(last.contains("scroll the detail pane"), "{last}");
-    assert!(!last.contains("move up / down"), "{last}");
+    assert!(last.contains("wheel scrolls"), "{last}");
+    assert!(!last.contains("up / down"), "{last}");
     insta::assert_snapshot!("help_scrolled_60x12", last);
     app.update(Action::ToggleHelp);
     app.update(Action::ToggleHelp);
