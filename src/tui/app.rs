@@ -12,10 +12,11 @@ use std::time::{Duration, Instant};
 
 use crate::model::{Inode, NsKind, Pid, Snapshot};
 
+pub use super::actions::{Action, ChildOutcome, Command, Launch};
 use super::changes::Changes;
 use super::detail;
 use super::filter::{Filter, SearchText};
-use super::inside::{Found, Inside, Want};
+use super::inside::{Inside, Want};
 use super::launch::{Target, enter_args};
 use super::names::{Enrichment, Name, best_name, names_of};
 pub use super::tree::{Index, NodeKey, SortKey, View};
@@ -64,142 +65,6 @@ pub enum Mode {
     /// Typing a command line for `x`.
     Prompt,
     Help,
-}
-
-/// Everything a key or mouse event can ask for.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Action {
-    Quit,
-    /// ^Z: stop the UI as any job is stopped.
-    Suspend,
-    /// Next sort key (inode, processes, name, type).
-    NextSort,
-    /// Reverse the sort order.
-    ReverseSort,
-    /// Zoom the detail pane to the whole screen, or back.
-    Zoom,
-    /// Select the next row that changed in a recent scan.
-    NextChange,
-    /// Pause or resume the automatic refresh.
-    Pause,
-    /// Refresh half as often.
-    Slower,
-    /// Refresh twice as often.
-    Faster,
-    /// Select the next namespace the detail pane refers to.
-    Follow,
-    /// Open everything in the view.
-    ExpandAll,
-    /// Close everything in the view.
-    CollapseAll,
-    Up,
-    Down,
-    PageUp,
-    PageDown,
-    Home,
-    End,
-    Collapse,
-    Expand,
-    Toggle,
-    /// Enter: toggles a group, spawns a shell on a namespace, enters a process's namespaces.
-    Activate,
-    NextView,
-    PrevView,
-    SelectView(View),
-    StartFilter,
-    FilterInput(char),
-    FilterBackspace,
-    /// Leaves filter typing, keeping the filter.
-    FilterDone,
-    /// Esc: drops the filter (and any error message).
-    ClearFilter,
-    ToggleHelp,
-    Refresh,
-    Shell,
-    EnterProcess,
-    StartPrompt,
-    PromptInput(char),
-    PromptBackspace,
-    PromptSubmit,
-    PromptCancel,
-    /// A left click at a screen position.
-    Click {
-        column: u16,
-        row: u16,
-    },
-    ScrollUp,
-    ScrollDown,
-    /// The background worker read details for the detail pane.
-    Details(Box<Found>),
-    /// Scrolls the detail pane by this many lines (J/K, Shift-↑/↓).
-    DetailScroll(i16),
-    /// Scrolls the help overlay when it does not fit.
-    HelpScroll(i16),
-    /// The mouse wheel at a screen position: scrolls the pane under it.
-    Wheel {
-        column: u16,
-        row: u16,
-        down: bool,
-    },
-}
-
-/// A side effect for the loop that owns the terminal.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Command {
-    Quit,
-    /// ^Z: stop the UI (terminal restored) until the shell continues it.
-    Suspend,
-    Rescan,
-    Run(Launch),
-}
-
-/// A child `nsview` to run with the terminal handed over.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Launch {
-    /// Arguments after the program name, e.g. `["enter", "4026532301"]`.
-    pub args: Vec<String>,
-    /// For messages: "shell in uts:[4026532301]".
-    pub what: String,
-    /// Wait for Enter after the child exits, so a command's output can be read.
-    pub pause: bool,
-}
-
-impl Launch {
-    /// The one line on the clean screen before the child starts: where it runs.
-    pub fn banner(&self) -> String {
-        let after = if self.pause {
-            "its output stays until Enter"
-        } else {
-            "exit to return"
-        };
-        // `what` holds host strings (names, comms): escaped, as it goes straight to the terminal.
-        format!("nsview: {}; {after}", crate::text::safe(&self.what))
-    }
-}
-
-/// How a child run ended, as the loop saw it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ChildOutcome {
-    /// Exit status and whatever the child reported on its error channel.
-    Exited { code: i32, error: Option<String> },
-    /// Killed by a signal.
-    Signalled(i32),
-    /// Could not be started at all.
-    SpawnFailed(String),
-}
-
-impl ChildOutcome {
-    /// "exit status 1", "killed by signal 9 (SIGKILL)", …
-    pub fn describe(&self) -> String {
-        match self {
-            ChildOutcome::Exited { code, .. } => format!("exit status {code}"),
-            ChildOutcome::Signalled(signal) => match nix::sys::signal::Signal::try_from(*signal) {
-                Ok(name) => format!("killed by signal {signal} ({name})"),
-                Err(_) => format!("killed by signal {signal}"),
-            },
-            ChildOutcome::SpawnFailed(why) => format!("not started: {why}"),
-        }
-    }
 }
 
 /// A screen rectangle in plain numbers (the loop copies the tree's area in before each draw).
@@ -252,28 +117,28 @@ pub struct Clock {
 #[derive(Debug)]
 pub struct App {
     /// The scan being shown, plus ghosts of what vanished since the previous scan.
-    pub snapshot: Snapshot,
+    snapshot: Snapshot,
     /// The last scan as it came, without ghosts: the base for the next comparison.
     last_scan: Option<Snapshot>,
-    pub index: Index,
-    pub appeared_ns: HashSet<Inode>,
-    pub vanished_ns: HashSet<Inode>,
-    pub appeared_pids: HashSet<Pid>,
-    pub vanished_pids: HashSet<Pid>,
-    pub scan_info: Option<ScanInfo>,
-    pub scanning: bool,
-    pub view: View,
-    pub mode: Mode,
+    index: Index,
+    appeared_ns: HashSet<Inode>,
+    vanished_ns: HashSet<Inode>,
+    appeared_pids: HashSet<Pid>,
+    vanished_pids: HashSet<Pid>,
+    scan_info: Option<ScanInfo>,
+    scanning: bool,
+    view: View,
+    mode: Mode,
     /// The filter text as typed (case kept for display).
-    pub filter_text: String,
+    filter_text: String,
     filter: Filter,
-    pub prompt: String,
+    prompt: String,
     /// The namespace the `x` prompt will run in.
     prompt_target: Option<(Target, String)>,
     /// Last error (a failed scan or child), shown until the next action clears it.
-    pub error: Option<String>,
+    error: Option<String>,
     /// Last informational message (e.g. a shell's exit status).
-    pub notice: Option<String>,
+    notice: Option<String>,
     /// Per view: nodes whose open/closed state differs from the default.
     toggled: [HashSet<NodeKey>; 3],
     /// Per view: everything opened (Some(true)) or closed (Some(false)) by `*` / `-`, the base
@@ -290,25 +155,25 @@ pub struct App {
     /// The follow key's walk: the namespace it started from and the reference it is at.
     follow: Option<(Vec<Inode>, usize)>,
     places: [Place; 3],
-    pub rows: Vec<Row>,
+    rows: Vec<Row>,
     /// Where the tree's rows are on screen (for clicks and page size).
-    pub tree_area: Area,
-    pub color: bool,
+    tree_area: Area,
+    color: bool,
     /// Where the detail pane is (for the wheel), how far it is scrolled, the most that makes
     /// sense (set by the view from the pane's content), and the selection it was scrolled for.
-    pub detail_area: Area,
-    pub detail_scroll: u16,
+    detail_area: Area,
+    detail_scroll: u16,
     detail_max: u16,
     detail_key: Option<NodeKey>,
     /// The same for the help overlay.
-    pub help_scroll: u16,
+    help_scroll: u16,
     help_max: u16,
     /// Counts applied scans; details are cached per (inode, generation).
-    pub generation: u64,
+    generation: u64,
     /// What the filter searches, for the current scan (None until the first filter).
     search: Option<SearchText>,
     /// Details beyond the snapshot, as the worker delivered them.
-    pub inside: Inside,
+    inside: Inside,
     /// Names read after the scan (hostnames, containers), and the best name per namespace.
     enrichment: Enrichment,
     names: HashMap<Inode, Name>,
@@ -380,6 +245,75 @@ impl App {
     /// True while automatic refresh is paused (`p`).
     pub fn is_paused(&self) -> bool {
         self.paused
+    }
+
+    // Read access for the view, the detail pane and tests; only `update` and the few
+    // `set_*` methods the loop calls change anything.
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+    pub fn appeared_ns(&self) -> &HashSet<Inode> {
+        &self.appeared_ns
+    }
+    pub fn vanished_ns(&self) -> &HashSet<Inode> {
+        &self.vanished_ns
+    }
+    pub fn appeared_pids(&self) -> &HashSet<Pid> {
+        &self.appeared_pids
+    }
+    pub fn vanished_pids(&self) -> &HashSet<Pid> {
+        &self.vanished_pids
+    }
+    pub fn scan_info(&self) -> &Option<ScanInfo> {
+        &self.scan_info
+    }
+    pub fn scanning(&self) -> bool {
+        self.scanning
+    }
+    pub fn view(&self) -> View {
+        self.view
+    }
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+    pub fn filter_text(&self) -> &str {
+        &self.filter_text
+    }
+    pub fn prompt(&self) -> &str {
+        &self.prompt
+    }
+    pub fn error(&self) -> &Option<String> {
+        &self.error
+    }
+    pub fn notice(&self) -> &Option<String> {
+        &self.notice
+    }
+    pub fn rows(&self) -> &[Row] {
+        &self.rows
+    }
+    pub fn tree_area(&self) -> Area {
+        self.tree_area
+    }
+    pub fn color(&self) -> bool {
+        self.color
+    }
+    pub fn detail_area(&self) -> Area {
+        self.detail_area
+    }
+    pub fn detail_scroll(&self) -> u16 {
+        self.detail_scroll
+    }
+    pub fn help_scroll(&self) -> u16 {
+        self.help_scroll
+    }
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+    pub fn inside(&self) -> &Inside {
+        &self.inside
     }
 
     /// The names gathered after the last scan (hostnames, containers); the NAME column and the

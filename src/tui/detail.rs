@@ -101,10 +101,10 @@ pub fn references(app: &App) -> Vec<Inode> {
 }
 
 fn kind_pane(app: &App, kind: NsKind) -> Pane {
-    let all = &app.index.by_kind[kind.index()];
+    let all = &app.index().by_kind[kind.index()];
     let empty = all
         .iter()
-        .filter_map(|i| app.snapshot.namespace(*i))
+        .filter_map(|i| app.snapshot().namespace(*i))
         .filter(|ns| ns.members.is_empty())
         .count();
     let mut lines = vec![line(
@@ -116,7 +116,7 @@ fn kind_pane(app: &App, kind: NsKind) -> Pane {
         ),
         Tone::Normal,
     )];
-    match host_reason(&app.snapshot, kind) {
+    match host_reason(app.snapshot(), kind) {
         Some((inode, why)) => lines.push(jump(
             line("host's", format!("{kind}:[{inode}] ({why})"), Tone::Host),
             inode,
@@ -166,7 +166,7 @@ fn user_text(snapshot: &Snapshot, uid: u32) -> String {
 }
 
 fn namespace_pane(app: &App, inode: Inode) -> Pane {
-    let snapshot = &app.snapshot;
+    let snapshot = &app.snapshot();
     let Some(ns) = snapshot.namespace(inode) else {
         return Pane {
             title: format!("namespace {inode} is gone"),
@@ -195,11 +195,11 @@ fn namespace_pane(app: &App, inode: Inode) -> Pane {
 /// What the details worker read: "reading…" until it arrives (with how long, when slow), an
 /// error as a dim line, else the containers and the per-type contents.
 fn inside_lines(app: &App, ns: &Namespace) -> Vec<DetailLine> {
-    if app.vanished_ns.contains(&ns.inode) {
+    if app.vanished_ns().contains(&ns.inode) {
         return Vec::new();
     }
     let mut out = Vec::new();
-    match app.inside.namespace(ns.inode) {
+    match app.inside().namespace(ns.inode) {
         None => {
             let waited = app
                 .clock()
@@ -233,7 +233,7 @@ fn inside_lines(app: &App, ns: &Namespace) -> Vec<DetailLine> {
 
 /// Per-type contents, as the UI words them.
 fn contents(app: &App, details: &NamespaceDetails) -> Vec<DetailLine> {
-    let snapshot = &app.snapshot;
+    let snapshot = &app.snapshot();
     let limit = list_limit(app);
     let mut out = Vec::new();
     let or_unknown = |v: &Option<String>| v.clone().unwrap_or_else(|| "(unknown)".into());
@@ -403,10 +403,15 @@ fn more(out: &mut Vec<DetailLine>, total: usize, limit: usize) {
 /// Who keeps it alive: members by command with counts, then holders by kind with counts; the
 /// user namespace's owned namespaces by type. Lists in full only when zoomed.
 fn alive_lines(app: &App, ns: &Namespace) -> Vec<DetailLine> {
-    let snapshot = &app.snapshot;
+    let snapshot = &app.snapshot();
     let limit = list_limit(app);
     let mut out = Vec::new();
-    let live = app.index.live_members.get(&ns.inode).copied().unwrap_or(0);
+    let live = app
+        .index()
+        .live_members
+        .get(&ns.inode)
+        .copied()
+        .unwrap_or(0);
     let mut by_comm: BTreeMap<String, usize> = BTreeMap::new();
     for pid in &ns.members {
         if let Some(p) = snapshot.process(*pid) {
@@ -440,7 +445,7 @@ fn alive_lines(app: &App, ns: &Namespace) -> Vec<DetailLine> {
                 .process(pid)
                 .map(|p| snapshot.user_name(p.uid))
                 .unwrap_or_default();
-            let tone = if app.vanished_pids.contains(&pid) {
+            let tone = if app.vanished_pids().contains(&pid) {
                 Tone::Dim
             } else {
                 Tone::Normal
@@ -523,7 +528,7 @@ fn holder_kind(holder: &Holder) -> &'static str {
 /// Identity, last: inode and id, whether it is the host's and how nsview knows, parent and
 /// owner (each once, worded so the owner's creator cannot be read as this one's), names.
 fn identity_lines(app: &App, ns: &Namespace) -> Vec<DetailLine> {
-    let snapshot = &app.snapshot;
+    let snapshot = &app.snapshot();
     let mut out = vec![heading("identity", Tone::Heading)];
     let mut id = format!("{}:[{}]", ns.kind, ns.inode);
     if let Some(ns_id) = ns.ns_id {
@@ -632,7 +637,7 @@ pub fn holder_text(snapshot: &Snapshot, holder: &Holder) -> (&'static str, Strin
 }
 
 fn process_pane(app: &App, pid: Pid) -> Pane {
-    let snapshot = &app.snapshot;
+    let snapshot = &app.snapshot();
     let Some(process) = snapshot.process(pid) else {
         return Pane {
             title: format!("process {pid} is gone"),
@@ -652,8 +657,8 @@ fn process_pane(app: &App, pid: Pid) -> Pane {
     ));
     out.push(line("user", user_text(snapshot, process.uid), Tone::Normal));
     out.push(line("state", process.state.to_string(), Tone::Normal));
-    if !app.vanished_pids.contains(&pid) {
-        out.push(match app.inside.container(pid) {
+    if !app.vanished_pids().contains(&pid) {
+        out.push(match app.inside().container(pid) {
             None => line("container", "reading…", Tone::Dim),
             Some(None) => line("container", "none", Tone::Dim),
             Some(Some(container)) => line("container", container.label(), Tone::Good),

@@ -6,6 +6,7 @@
 //! the app, runs scans on a background thread so typing never waits for /proc, and hands the
 //! terminal to a child `nsview enter` (never calling setns in this process).
 
+pub mod actions;
 pub mod app;
 pub mod changes;
 pub mod detail;
@@ -145,7 +146,7 @@ fn event_loop(
         if let Some(snapshot) = &current
             && let Some(want) = app.details_wanted()
         {
-            reader.request(want, app.generation, Arc::clone(snapshot));
+            reader.request(want, app.generation(), Arc::clone(snapshot));
         }
         app.set_clock(app::Clock {
             age: scanned_at.map(|at| at.elapsed()),
@@ -153,7 +154,7 @@ fn event_loop(
             details_waiting: reader.waiting(),
         });
         tui.terminal.draw(|frame| view::draw(app, frame))?;
-        if !app.rows.is_empty() && !app.fitted() {
+        if !app.rows().is_empty() && !app.fitted() {
             app.fit_first_screen();
             tui.terminal.draw(|frame| view::draw(app, frame))?;
         }
@@ -181,7 +182,7 @@ fn event_loop(
                 break;
             }
             let input = event::read()?;
-            if let Some(action) = keys::action_for(app.mode, &input) {
+            if let Some(action) = keys::action_for(app.mode(), &input) {
                 match app.update(action) {
                     Some(Command::Quit) => return Ok(0),
                     Some(Command::Suspend) => {

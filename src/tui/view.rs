@@ -188,7 +188,7 @@ impl Theme {
 
 /// Paints the whole screen from the app's state.
 pub fn render(app: &App, frame: &mut Frame) {
-    let theme = Theme { color: app.color };
+    let theme = Theme { color: app.color() };
     let area = frame.area();
     if area.width == 0 || area.height == 0 {
         return;
@@ -210,7 +210,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     if let Some(hints) = areas.hints {
         frame.render_widget(Paragraph::new(hints_line(app, theme)), hints);
     }
-    match app.mode {
+    match app.mode() {
         Mode::Help => render_help(app, theme, frame, area),
         Mode::Prompt => render_prompt(app, frame, area),
         _ => {}
@@ -221,20 +221,20 @@ fn header_line(app: &App, theme: Theme, width: u16) -> Line<'static> {
     let mut spans = vec![Span::styled("nsview ", theme.heading())];
     for (n, view) in View::ALL.into_iter().enumerate() {
         let text = format!(" {} {} ", n + 1, view.title());
-        let style = if view == app.view {
+        let style = if view == app.view() {
             Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
         } else {
             Style::new()
         };
         spans.push(Span::styled(text, style));
     }
-    if app.mode == Mode::Filter || app.filter_active() {
+    if app.mode() == Mode::Filter || app.filter_active() {
         spans.push(Span::raw("  /"));
         spans.push(Span::styled(
-            safe(&app.filter_text).into_owned(),
+            safe(app.filter_text()).into_owned(),
             theme.fg(Color::Yellow).add_modifier(Modifier::BOLD),
         ));
-        if app.mode == Mode::Filter {
+        if app.mode() == Mode::Filter {
             spans.push(Span::raw("▏"));
         }
         if let Some(problem) = app.filter_problem() {
@@ -321,8 +321,8 @@ fn render_tree(app: &App, theme: Theme, frame: &mut Frame, area: Rect, columns: 
     if area.height == 0 {
         return;
     }
-    if app.rows.is_empty() {
-        let text = if app.scan_info.is_none() {
+    if app.rows().is_empty() {
+        let text = if app.scan_info().is_none() {
             "scanning…".to_string()
         } else if app.filter_active() {
             match app.filter_elsewhere() {
@@ -340,10 +340,10 @@ fn render_tree(app: &App, theme: Theme, frame: &mut Frame, area: Rect, columns: 
         frame.render_widget(Paragraph::new(Span::styled(text, theme.dim())), area);
         return;
     }
-    let start = app.offset().min(app.rows.len());
-    let end = (start + usize::from(area.height)).min(app.rows.len());
+    let start = app.offset().min(app.rows().len());
+    let end = (start + usize::from(area.height)).min(app.rows().len());
     let cursor = app.cursor();
-    let cells: Vec<Cells> = app.rows[start..end]
+    let cells: Vec<Cells> = app.rows()[start..end]
         .iter()
         .map(|row| row_cells(app, theme, row))
         .collect();
@@ -366,7 +366,7 @@ fn render_tree(app: &App, theme: Theme, frame: &mut Frame, area: Rect, columns: 
     }
     let lines: Vec<Line> = cells
         .into_iter()
-        .zip(&app.rows[start..end])
+        .zip(&app.rows()[start..end])
         .enumerate()
         .map(|(i, (cells, row))| {
             let selected = start + i == cursor;
@@ -506,7 +506,7 @@ impl Widths {
 
 /// The cells of one tree row.
 fn row_cells(app: &App, theme: Theme, row: &Row) -> Cells {
-    let snapshot = &app.snapshot;
+    let snapshot = &app.snapshot();
     let mark = match app.mark(row.key) {
         Mark::Appeared => Span::styled("+", theme.good().add_modifier(Modifier::BOLD)),
         Mark::Vanished => Span::styled("-", theme.dim()),
@@ -540,7 +540,7 @@ fn row_cells(app: &App, theme: Theme, row: &Row) -> Cells {
         }
         NodeKey::Ns(inode) => {
             if let Some(ns) = snapshot.namespace(inode) {
-                if app.view != View::Type {
+                if app.view() != View::Type {
                     tree.push(Span::styled(
                         format!("{:<6} ", ns.kind.name()),
                         theme.kind(ns.kind),
@@ -558,7 +558,7 @@ fn row_cells(app: &App, theme: Theme, row: &Row) -> Cells {
                     };
                     name = (safe(&best.text).into_owned(), style);
                 }
-                let live = app.index.live_members.get(&inode).copied().unwrap_or(0);
+                let live = app.index().live_members.get(&inode).copied().unwrap_or(0);
                 procs = live.to_string();
                 command = match snapshot.representative(ns) {
                     Some(p) => (safe(&p.command).into_owned(), Style::new()),
@@ -570,7 +570,7 @@ fn row_cells(app: &App, theme: Theme, row: &Row) -> Cells {
             }
         }
         NodeKey::Members(inode) => {
-            let live = app.index.live_members.get(&inode).copied().unwrap_or(0);
+            let live = app.index().live_members.get(&inode).copied().unwrap_or(0);
             tree.push(Span::styled(
                 format!("{live} {}", plural(live, "process", "processes")),
                 theme.dim(),
@@ -686,7 +686,7 @@ fn render_detail(app: &App, theme: Theme, frame: &mut Frame, area: Rect, stacked
     let total = wrapped_rows(&text, inner.width);
     let shown = usize::from(inner.height);
     let position = (total > shown).then(|| {
-        let first = usize::from(app.detail_scroll) + 1;
+        let first = usize::from(app.detail_scroll()) + 1;
         let last = (first - 1 + shown).min(total);
         let zoom = if app.zoomed() { "" } else { " z zooms" };
         Line::from(Span::styled(
@@ -701,14 +701,14 @@ fn render_detail(app: &App, theme: Theme, frame: &mut Frame, area: Rect, stacked
     frame.render_widget(
         Paragraph::new(text)
             .wrap(Wrap { trim: false })
-            .scroll((app.detail_scroll, 0)),
+            .scroll((app.detail_scroll(), 0)),
         inner,
     );
 }
 
 fn status_line(app: &App, theme: Theme) -> Line<'static> {
     let mut spans = Vec::new();
-    match &app.scan_info {
+    match &app.scan_info() {
         Some(info) => {
             spans.push(Span::raw(format!(
                 "{} namespaces, {} processes",
@@ -723,7 +723,7 @@ fn status_line(app: &App, theme: Theme) -> Line<'static> {
         }
         None => spans.push(Span::styled("first scan…", theme.dim())),
     }
-    if app.scanning && app.scan_info.is_some() {
+    if app.scanning() && app.scan_info().is_some() {
         spans.push(Span::styled(" · rescanning", theme.dim()));
     }
     if let Some(waiting) = app.clock().details_waiting
@@ -739,12 +739,12 @@ fn status_line(app: &App, theme: Theme) -> Line<'static> {
             theme.bad(),
         ));
     }
-    if let Some(note) = app.snapshot.partial_view_summary() {
+    if let Some(note) = app.snapshot().partial_view_summary() {
         spans.push(Span::styled(format!(" · {note}"), theme.dim()));
     }
     let marks = (
-        app.appeared_ns.len() + app.appeared_pids.len(),
-        app.vanished_ns.len() + app.vanished_pids.len(),
+        app.appeared_ns().len() + app.appeared_pids().len(),
+        app.vanished_ns().len() + app.vanished_pids().len(),
     );
     if marks != (0, 0) {
         spans.push(Span::styled(format!(" · +{}", marks.0), theme.good()));
@@ -752,12 +752,12 @@ fn status_line(app: &App, theme: Theme) -> Line<'static> {
         spans.push(Span::styled(" (n: next change)", theme.dim()));
     }
     // On a one-line status, the error is what matters.
-    if let Some(error) = &app.error {
+    if let Some(error) = &app.error() {
         spans.insert(
             0,
             Span::styled(format!("error: {} · ", safe(error)), theme.bad()),
         );
-    } else if let Some(notice) = &app.notice {
+    } else if let Some(notice) = &app.notice() {
         spans.insert(
             0,
             Span::styled(format!("{} · ", safe(notice)), theme.good()),
@@ -767,11 +767,11 @@ fn status_line(app: &App, theme: Theme) -> Line<'static> {
 }
 
 fn hints_line(app: &App, theme: Theme) -> Line<'static> {
-    let text = match app.mode {
+    let text = match app.mode() {
         Mode::Filter => "type to filter · Enter keep · Esc clear · ↑↓ move",
         Mode::Prompt => "Enter run · Esc cancel",
         Mode::Help => "q or Esc closes help · ↑↓ scroll",
-        Mode::Normal if app.error.is_some() => {
+        Mode::Normal if app.error().is_some() => {
             "Esc clear error · q quit · ? help · / filter · s shell · x run · r rescan"
         }
         Mode::Normal => {
@@ -848,7 +848,7 @@ fn render_help(app: &App, theme: Theme, frame: &mut Frame, area: Rect) {
     let rect = help_rect(area, &lines);
     let shown = usize::from(rect.height.saturating_sub(2));
     let title = if shown < lines.len() {
-        let first = usize::from(app.help_scroll) + 1;
+        let first = usize::from(app.help_scroll()) + 1;
         let last = (first - 1 + shown).min(lines.len());
         format!(" help {first}-{last}/{} ↑↓ scroll ", lines.len())
     } else {
@@ -857,7 +857,7 @@ fn render_help(app: &App, theme: Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines)
-            .scroll((app.help_scroll, 0))
+            .scroll((app.help_scroll(), 0))
             .block(Block::bordered().title(title)),
         rect,
     );
@@ -871,7 +871,7 @@ fn render_prompt(app: &App, frame: &mut Frame, area: Rect) {
         safe(&app.prompt_label())
     );
     frame.render_widget(
-        Paragraph::new(format!("$ {}▏", safe(&app.prompt))).block(Block::bordered().title(title)),
+        Paragraph::new(format!("$ {}▏", safe(app.prompt()))).block(Block::bordered().title(title)),
         rect,
     );
 }

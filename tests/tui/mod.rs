@@ -42,7 +42,7 @@ fn screen(app: &mut App, width: u16, height: u16) -> String {
 fn select(app: &mut App, key: NodeKey, width: u16, height: u16) {
     draw(app, width, height);
     app.update(Action::Home);
-    for _ in 0..app.rows.len() {
+    for _ in 0..app.rows().len() {
         if app.selected() == Some(key) {
             return;
         }
@@ -126,7 +126,7 @@ fn namespace_detail_with_details() {
     assert!(before.contains("reading…"), "{before}");
     app.update(Action::Details(Box::new(Found::Namespace {
         inode: CONTAINER_UTS,
-        generation: app.generation,
+        generation: app.generation(),
         result: Ok(uts_details(CONTAINER_UTS)),
     })));
     assert_eq!(app.details_wanted(), None, "cached for this scan");
@@ -149,7 +149,7 @@ fn namespace_detail_error_is_a_dim_line() {
     select(&mut app, NodeKey::Ns(CONTAINER_UTS), 160, 48);
     app.update(Action::Details(Box::new(Found::Namespace {
         inode: CONTAINER_UTS,
-        generation: app.generation,
+        generation: app.generation(),
         result: Err("no namespace with inode 4026532202".into()),
     })));
     let terminal = draw(&mut app, 160, 48);
@@ -184,7 +184,7 @@ fn process_detail_with_container() {
     assert!(screen(&mut app, 160, 48).contains("reading…"));
     app.update(Action::Details(Box::new(Found::Container {
         pid,
-        generation: app.generation,
+        generation: app.generation(),
         container: Some(web_container()),
     })));
     let screen = screen(&mut app, 160, 48);
@@ -253,7 +253,7 @@ fn detail_pane_scrolls() {
     select(&mut app, NodeKey::Ns(CONTAINER_NET), 80, 24);
     app.update(Action::Details(Box::new(Found::Namespace {
         inode: CONTAINER_NET,
-        generation: app.generation,
+        generation: app.generation(),
         result: Ok(net_details()),
     })));
     let top = screen(&mut app, 80, 24);
@@ -274,21 +274,21 @@ fn detail_pane_scrolls() {
         app.update(Action::DetailScroll(1));
     }
     screen(&mut app, 80, 24);
-    let at_end = app.detail_scroll;
+    let at_end = app.detail_scroll();
     assert!(at_end < 100, "{at_end}");
     // The wheel over the pane scrolls it, not the tree.
     let cursor = app.cursor();
-    let pane = app.detail_area;
+    let pane = app.detail_area();
     app.update(Action::Wheel {
         column: pane.x + 2,
         row: pane.y + 2,
         down: false,
     });
-    assert_eq!(app.detail_scroll, at_end.saturating_sub(3));
+    assert_eq!(app.detail_scroll(), at_end.saturating_sub(3));
     assert_eq!(app.cursor(), cursor);
     app.update(Action::Down);
     screen(&mut app, 80, 24);
-    assert_eq!(app.detail_scroll, 0, "a new selection starts at the top");
+    assert_eq!(app.detail_scroll(), 0, "a new selection starts at the top");
 }
 
 /// The sample with names gathered (a container called web whose hostname is web-1).
@@ -366,7 +366,7 @@ fn zoomed_netns_detail() {
         select(&mut app, NodeKey::Ns(CONTAINER_NET), w, h);
         app.update(Action::Details(Box::new(Found::Namespace {
             inode: CONTAINER_NET,
-            generation: app.generation,
+            generation: app.generation(),
             result: Ok(net_details()),
         })));
         app.update(Action::Zoom);
@@ -391,7 +391,7 @@ fn follow_jumps_to_referenced_namespaces() {
     select(&mut app, NodeKey::Ns(CONTAINER_NET), 160, 48);
     app.update(Action::Details(Box::new(Found::Namespace {
         inode: CONTAINER_NET,
-        generation: app.generation,
+        generation: app.generation(),
         result: Ok(net_details()),
     })));
     app.update(Action::Follow);
@@ -411,7 +411,7 @@ fn follow_jumps_to_referenced_namespaces() {
     select(&mut app, NodeKey::Ns(sample::CONTAINER_PID), 160, 48);
     app.update(Action::Follow);
     assert_eq!(
-        app.view,
+        app.view(),
         View::PidTree,
         "the parent pid namespace is in the pid tree"
     );
@@ -420,7 +420,7 @@ fn follow_jumps_to_referenced_namespaces() {
         Some(NodeKey::Ns(sample::HOST[NsKind::Pid.index()]))
     );
     app.update(Action::Follow);
-    assert_eq!(app.view, View::Type);
+    assert_eq!(app.view(), View::Type);
     assert_eq!(app.selected(), Some(NodeKey::Ns(CONTAINER_USER)));
 }
 
@@ -501,9 +501,9 @@ fn help_overlay() {
     // q and Esc close it; q does not quit from under it.
     for close in [KeyCode::Char('q'), KeyCode::Esc] {
         let event = Event::Key(KeyEvent::new(close, KeyModifiers::NONE));
-        let action = nsview::tui::keys::action_for(app.mode, &event).expect("bound");
+        let action = nsview::tui::keys::action_for(app.mode(), &event).expect("bound");
         assert_eq!(app.update(action), None);
-        assert_eq!(app.mode, nsview::tui::app::Mode::Normal);
+        assert_eq!(app.mode(), nsview::tui::app::Mode::Normal);
         app.update(Action::ToggleHelp);
     }
 }
@@ -525,7 +525,7 @@ fn help_overlay_scrolls_when_it_does_not_fit() {
     insta::assert_snapshot!("help_scrolled_60x12", last);
     app.update(Action::ToggleHelp);
     app.update(Action::ToggleHelp);
-    assert_eq!(app.help_scroll, 0, "reopened help starts at the top");
+    assert_eq!(app.help_scroll(), 0, "reopened help starts at the top");
 }
 
 #[test]
@@ -672,7 +672,7 @@ fn five_thousand_processes_timing() {
         }
     }
     app.update(Action::SelectView(View::Type));
-    let rows = app.rows.len();
+    let rows = app.rows().len();
     let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("test terminal");
     let started = Instant::now();
     terminal
