@@ -868,10 +868,15 @@ impl App {
             }
         }
         self.rebuild_rows();
+        if !self.rows.iter().any(|r| r.key == NodeKey::Ns(inode)) && self.filter.active() {
+            // A jump should arrive: the filter that hides the target goes.
+            self.filter_text.clear();
+            self.recompile_filter();
+            self.rebuild_rows();
+            self.notice = Some(format!("filter cleared to show {}", self.label(inode)));
+        }
         if let Some(row) = self.rows.iter().position(|r| r.key == NodeKey::Ns(inode)) {
             self.move_to(row);
-        } else if self.filter.active() {
-            self.notice = Some("the namespace is hidden by the filter (Esc clears it)".into());
         }
     }
 
@@ -1627,6 +1632,18 @@ mod tests {
         filtered(&mut app, "!nginx");
         let (_, processes) = app.filter_counts().expect("active");
         assert_eq!(processes, 7 - 3);
+    }
+
+    #[test]
+    fn follow_clears_a_filter_that_hides_the_target() {
+        let mut app = named_app();
+        app.fit_first_screen();
+        filtered(&mut app, "blue");
+        assert_eq!(app.selected(), Some(NodeKey::Ns(BLUE_NET)));
+        app.update(Action::Zoom);
+        app.update(Action::Follow);
+        assert_eq!(app.selected(), Some(NodeKey::Ns(HOST[USER])));
+        assert!(!app.filter_active());
     }
 
     #[test]

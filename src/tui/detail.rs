@@ -539,13 +539,12 @@ fn identity_lines(app: &App, ns: &Namespace) -> Vec<DetailLine> {
         Some((host, why)) if host == ns.inode => {
             out.push(line("host", format!("yes: {why}"), Tone::Host));
         }
-        Some((host, _)) => out.push(jump(
-            line(
-                "host",
-                format!("no (the host's is {}:[{host}])", ns.kind),
-                Tone::Normal,
-            ),
-            host,
+        // No jump: the host's namespace is easy to find, the references worth following are
+        // the peer, the parent and the owner.
+        Some((host, _)) => out.push(line(
+            "host",
+            format!("no (the host's is {}:[{host}])", ns.kind),
+            Tone::Normal,
         )),
         None => out.push(line(
             "host",

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use super::tmux;
 
 /// A tmux server of the test's own with one pane, killed (by its socket) on drop.
-struct Pane {
+pub(super) struct Pane {
     socket: String,
     dir: tempfile::TempDir,
 }
@@ -21,7 +21,7 @@ struct Pane {
 impl Pane {
     /// Starts `script` (sh syntax; given the pane's temp dir) as the only pane of a 100x30
     /// detached session.
-    fn start(prefix: &str, script: impl FnOnce(&Path) -> String) -> Pane {
+    pub(super) fn start(prefix: &str, script: impl FnOnce(&Path) -> String) -> Pane {
         assert!(
             crate::util::require_program("tui::handoff", "tmux"),
             "tmux is needed for the real-terminal tests"
@@ -48,30 +48,30 @@ impl Pane {
         pane
     }
 
-    fn tmux(&self, args: &[&str]) -> String {
+    pub(super) fn tmux(&self, args: &[&str]) -> String {
         tmux(&self.socket, args)
     }
 
-    fn file(&self, name: &str) -> PathBuf {
+    pub(super) fn file(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
-    fn keys(&self, keys: &[&str]) {
+    pub(super) fn keys(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", self.socket.as_str()];
         args.extend_from_slice(keys);
         self.tmux(&args);
     }
 
     /// Types `text` literally.
-    fn type_text(&self, text: &str) {
+    pub(super) fn type_text(&self, text: &str) {
         self.keys(&["-l", text]);
     }
 
-    fn screen(&self) -> String {
+    pub(super) fn screen(&self) -> String {
         self.tmux(&["capture-pane", "-p", "-t", &self.socket])
     }
 
-    fn alternate_screen(&self) -> bool {
+    pub(super) fn alternate_screen(&self) -> bool {
         self.tmux(&[
             "display-message",
             "-p",
@@ -84,7 +84,7 @@ impl Pane {
     }
 
     /// Polls the pane until `done` holds, or fails with the last screen after `secs`.
-    fn wait_for(&self, what: &str, secs: u64, done: impl Fn(&str) -> bool) -> String {
+    pub(super) fn wait_for(&self, what: &str, secs: u64, done: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
             let screen = self.screen();
@@ -99,7 +99,7 @@ impl Pane {
         }
     }
 
-    fn wait_for_ui(&self, what: &str) -> String {
+    pub(super) fn wait_for_ui(&self, what: &str) -> String {
         // The status line shows the counts, or a notice before them that may fill the line.
         let screen = self.wait_for(what, 20, |s| {
             s.contains("1 by type") && (s.contains("namespaces,") || s.contains("back from"))
@@ -112,7 +112,7 @@ impl Pane {
     }
 
     /// Waits for a file the pane's script writes, and returns its trimmed text.
-    fn wait_for_file(&self, name: &str, secs: u64) -> String {
+    pub(super) fn wait_for_file(&self, name: &str, secs: u64) -> String {
         let path = self.file(name);
         let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
@@ -200,7 +200,7 @@ impl Drop for Container {
 
 /// The pane's script: nsview (shells it starts are /bin/sh with a `$ ` prompt), then its exit
 /// status into `rc`, then a pause so the pane stays for the test to read.
-fn ui_script(dir: &Path) -> String {
+pub(super) fn ui_script(dir: &Path) -> String {
     format!(
         "SHELL=/bin/sh PS1='$ ' ENV= {} --no-refresh\necho rc=$? > {}\nexec sleep 60\n",
         env!("CARGO_BIN_EXE_nsview"),
@@ -209,7 +209,7 @@ fn ui_script(dir: &Path) -> String {
 }
 
 /// The last non-empty line of a screen.
-fn last_line(screen: &str) -> &str {
+pub(super) fn last_line(screen: &str) -> &str {
     screen
         .lines()
         .rev()
