@@ -633,6 +633,11 @@ impl App {
                 self.mode = Mode::Normal;
                 self.error = None;
                 if !self.filter_text.is_empty() {
+                    // The selection stays where it is: the path the filter opened to it is
+                    // kept open.
+                    if let Some(key) = self.selected() {
+                        self.open_path_to(key);
+                    }
                     self.filter_text.clear();
                     self.filter_changed();
                 }
@@ -832,6 +837,31 @@ impl App {
         };
         self.reveal(target);
         self.follow = Some((refs, at));
+    }
+
+    /// Opens the nodes above `key` in the current view (whatever the filter does), so it is
+    /// visible without the filter.
+    fn open_path_to(&mut self, key: NodeKey) {
+        let cursor = self.cursor();
+        let Some(row) = self.rows.get(cursor).copied() else {
+            return;
+        };
+        debug_assert_eq!(row.key, key);
+        let mut depth = row.depth;
+        for above in self.rows[..cursor]
+            .iter()
+            .rev()
+            .copied()
+            .collect::<Vec<_>>()
+        {
+            if above.depth < depth {
+                self.set_open_key(above.key, true);
+                depth = above.depth;
+            }
+            if depth == 0 {
+                break;
+            }
+        }
     }
 
     /// Makes namespace `inode` visible (opening its ancestors) and selects it; in a view that
@@ -1489,9 +1519,12 @@ mod tests {
         app.update(Action::FilterDone);
         assert_eq!(app.mode, Mode::Normal);
         assert!(app.filter_active());
+        let selected = app.selected();
         app.update(Action::ClearFilter);
         assert!(!app.filter_active());
-        assert_eq!(app.rows.len(), all);
+        // Everything is back, plus the path to the selection, which stays selected.
+        assert!(app.rows.len() > all);
+        assert_eq!(app.selected(), selected);
     }
 
     #[test]
@@ -1644,6 +1677,16 @@ mod tests {
         app.update(Action::Follow);
         assert_eq!(app.selected(), Some(NodeKey::Ns(HOST[USER])));
         assert!(!app.filter_active());
+    }
+
+    #[test]
+    fn esc_keeps_the_selected_row() {
+        let mut app = named_app();
+        filtered(&mut app, "worker");
+        assert_eq!(app.selected(), Some(NodeKey::Proc(4026532201, 2002)));
+        app.update(Action::ClearFilter);
+        assert!(!app.filter_active());
+        assert_eq!(app.selected(), Some(NodeKey::Proc(4026532201, 2002)));
     }
 
     #[test]

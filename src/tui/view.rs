@@ -711,8 +711,11 @@ fn status_line(app: &App, theme: Theme) -> Line<'static> {
     match &app.scan_info() {
         Some(info) => {
             spans.push(Span::raw(format!(
-                "{} namespaces, {} processes",
-                info.namespaces, info.processes
+                "{} {}, {} {}",
+                info.namespaces,
+                plural(info.namespaces, "namespace", "namespaces"),
+                info.processes,
+                plural(info.processes, "process", "processes")
             )));
             if let Some(took) = info.took {
                 spans.push(Span::styled(
