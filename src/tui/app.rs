@@ -178,8 +178,6 @@ pub struct App {
     enrichment: Enrichment,
     names: HashMap<Inode, Name>,
     clock: Clock,
-    /// The proc root read, when it is not /proc (shown in the header).
-    proc_root: Option<String>,
     paused: bool,
 }
 
@@ -228,18 +226,16 @@ impl App {
             enrichment: Enrichment::default(),
             names: HashMap::new(),
             clock: Clock::default(),
-            proc_root: None,
             paused: false,
         }
     }
 
-    /// Where the data comes from, when it is not the live /proc.
-    pub fn set_proc_root(&mut self, root: Option<String>) {
-        self.proc_root = root;
-    }
-
-    pub fn proc_root(&self) -> Option<&str> {
-        self.proc_root.as_deref()
+    /// Where the data comes from, when it is not the live /proc (the scan records it).
+    pub fn proc_root(&self) -> Option<String> {
+        self.snapshot
+            .proc_root
+            .as_ref()
+            .map(|root| root.display().to_string())
     }
 
     /// True while automatic refresh is paused (`p`).

@@ -215,11 +215,13 @@ fn inside_lines(app: &App, ns: &Namespace) -> Vec<DetailLine> {
         }
         Some(Err(error)) => out.push(line("", error.clone(), Tone::Dim)),
         Some(Ok(details)) => {
-            for container in &details.containers {
+            // The label says where it came from: the cgroup path, or the engine's state file.
+            if let Some(container) = &details.container {
                 let mut text = container.label();
                 if let Some(pod) = &container.pod_uid {
                     text.push_str(&format!(" pod {pod}"));
                 }
+                text.push_str(&format!(" ({})", container.provenance.describe()));
                 out.push(line("container", text, Tone::Good));
             }
             out.extend(contents(app, details));

@@ -33,7 +33,7 @@ use ratatui::crossterm::event;
 
 use crate::cli::TuiArgs;
 use crate::details::{self, ContainerIndex};
-use crate::error::{ERROR_FD_ENV, Exit};
+use crate::error::Exit;
 use crate::model::Snapshot;
 use crate::scan::{self, ScanOptions};
 
@@ -54,9 +54,6 @@ pub fn run(args: &TuiArgs, options: ScanOptions) -> Result<i32> {
     }
     // no-color.org: set at all (any value) means no colour.
     let mut app = App::new(std::env::var_os("NO_COLOR").is_none());
-    if !options.is_live() {
-        app.set_proc_root(Some(options.proc_root.display().to_string()));
-    }
     let mut reader = DetailsReader::spawn(options.proc_root.clone())?;
     let mut scanner = Scanner::spawn(options)?;
     scanner.request().map_err(anyhow::Error::msg)?;
@@ -246,14 +243,15 @@ fn spawn_and_wait(launch: &Launch) -> ChildOutcome {
         Err(err) => return ChildOutcome::SpawnFailed(format!("cannot find nsview itself: {err}")),
     };
     let mut command = std::process::Command::new(exe);
-    command.args(&launch.args);
-    term::in_own_foreground_group(&mut command);
     // The child's one-line error comes back through a pipe, because its stderr is the
-    // terminal (a shell needs it) and is wiped when the UI repaints.
+    // terminal (a shell needs it) and is wiped when the UI repaints. The fd number goes on
+    // the child's command line (internal, global `--ui-error-fd`), never in the environment.
     let channel = error_channel();
     if let Ok((_, write)) = &channel {
-        command.env(ERROR_FD_ENV, write.as_raw_fd().to_string());
+        command.arg(format!("--ui-error-fd={}", write.as_raw_fd()));
     }
+    command.args(&launch.args);
+    term::in_own_foreground_group(&mut command);
     let status = command
         .spawn()
         .and_then(|child| term::wait_in_foreground(child.id()));

@@ -37,7 +37,8 @@ impl Enrichment {
             .namespaces
             .values()
             .filter_map(|ns| {
-                let container = index.of_namespace(snapshot, ns)?;
+                // One rule with show and --list: its init's container, never the host's.
+                let container = index.label_of(snapshot, ns)?;
                 let name = container.name.clone().unwrap_or_else(|| container.label());
                 Some((ns.inode, name))
             })

@@ -280,7 +280,7 @@ fn freshness(app: &App) -> String {
     let clock = app.clock();
     let mut parts = Vec::new();
     if let Some(root) = app.proc_root() {
-        parts.push(format!("root {}", safe(root)));
+        parts.push(format!("root {}", safe(&root)));
     }
     if app.is_paused() {
         parts.push("paused".to_string());
