@@ -321,7 +321,10 @@ const MAX_ABANDONED: usize = 4;
 /// [`STUCK`] a request starts a new scan and the stuck one's late answer is dropped. Requests
 /// made while a healthy scan runs fold into one follow-up scan.
 struct Scanner {
-    options: ScanOptions,
+    /// One scan (with its names), run on a thread of its own.
+    job: Arc<dyn Fn() -> ScanResult + Send + Sync>,
+    /// When a running scan counts as stuck ([`STUCK`]; shorter in tests).
+    stuck_after: Duration,
     results_tx: Sender<(u64, ScanResult)>,
     results: Receiver<(u64, ScanResult)>,
     last: u64,
@@ -333,41 +336,48 @@ struct Scanner {
 
 impl Scanner {
     fn spawn(options: ScanOptions) -> Result<Scanner> {
+        let job = move || {
+            let started = Instant::now();
+            scan::scan(&options)
+                .map(|snapshot| {
+                    let took = started.elapsed();
+                    let enrichment = Enrichment::gather(&snapshot, &options.proc_root);
+                    let shared = Arc::new(snapshot.clone());
+                    Scanned {
+                        snapshot,
+                        shared,
+                        took,
+                        enrichment,
+                    }
+                })
+                .map_err(|err| format!("{err:#}"))
+        };
+        Ok(Scanner::with_job(Arc::new(job), STUCK))
+    }
+
+    fn with_job(job: Arc<dyn Fn() -> ScanResult + Send + Sync>, stuck_after: Duration) -> Scanner {
         let (results_tx, results) = mpsc::channel();
-        Ok(Scanner {
-            options,
+        Scanner {
+            job,
+            stuck_after,
             results_tx,
             results,
             last: 0,
             running: None,
             again: false,
             abandoned: 0,
-        })
+        }
     }
 
     fn start(&mut self) -> Result<(), String> {
         self.last += 1;
         let number = self.last;
-        let options = self.options.clone();
+        let job = Arc::clone(&self.job);
         let tx = self.results_tx.clone();
         std::thread::Builder::new()
             .name("nsview-scan".into())
             .spawn(move || {
-                let started = Instant::now();
-                let result = scan::scan(&options)
-                    .map(|snapshot| {
-                        let took = started.elapsed();
-                        let enrichment = Enrichment::gather(&snapshot, &options.proc_root);
-                        let shared = Arc::new(snapshot.clone());
-                        Scanned {
-                            snapshot,
-                            shared,
-                            took,
-                            enrichment,
-                        }
-                    })
-                    .map_err(|err| format!("{err:#}"));
-                let _ = tx.send((number, result));
+                let _ = tx.send((number, job()));
             })
             .map_err(|err| format!("cannot start a scan: {err}"))?;
         self.running = Some((number, Instant::now()));
@@ -377,7 +387,9 @@ impl Scanner {
     /// Asks for a scan. Err only when no thread could be started.
     fn request(&mut self) -> Result<(), String> {
         match self.running {
-            Some((_, since)) if since.elapsed() >= STUCK && self.abandoned < MAX_ABANDONED => {
+            Some((_, since))
+                if since.elapsed() >= self.stuck_after && self.abandoned < MAX_ABANDONED =>
+            {
                 self.abandoned += 1;
                 self.start()
             }
@@ -532,6 +544,62 @@ mod tests {
         assert_eq!(refresh_interval(&args(-1.0, true)).ok().flatten(), None);
         for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
             assert!(refresh_interval(&args(bad, false)).is_err(), "{bad}");
+        }
+    }
+
+    /// A scan stuck in the kernel does not block the next one: after the stuck time a request
+    /// starts a fresh scan, whose answer is shown; the stuck one's late answer is dropped.
+    #[test]
+    fn a_stuck_scan_never_blocks_the_next() {
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let release_rx = std::sync::Mutex::new(release_rx);
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        let job = move || -> ScanResult {
+            let call = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if call == 0 {
+                // The first scan hangs until the test lets it go.
+                let _ = release_rx.lock().map(|rx| rx.recv());
+                return Err("the stuck scan".into());
+            }
+            let snapshot = crate::tui::sample::small();
+            Ok(Scanned {
+                shared: Arc::new(snapshot.clone()),
+                snapshot,
+                took: Duration::ZERO,
+                enrichment: Enrichment::default(),
+            })
+        };
+        let mut scanner = Scanner::with_job(Arc::new(job), Duration::from_millis(50));
+        scanner.request().expect("start");
+        std::thread::sleep(Duration::from_millis(20));
+        // Not stuck yet: the request folds into a follow-up.
+        scanner.request().expect("fold");
+        assert!(scanner.poll().is_none());
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(
+            scanner
+                .running_for()
+                .is_some_and(|d| d >= Duration::from_millis(50))
+        );
+        // Stuck: a new scan starts at once and answers.
+        scanner.request().expect("restart");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let answer = loop {
+            if let Some(answer) = scanner.poll() {
+                break answer;
+            }
+            assert!(Instant::now() < deadline, "no answer from the fresh scan");
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        assert!(
+            answer.is_ok(),
+            "the fresh scan's answer, not the stuck one's"
+        );
+        // The stuck one finishing late changes nothing.
+        release_tx.send(()).expect("release");
+        std::thread::sleep(Duration::from_millis(20));
+        while let Some(late) = scanner.poll() {
+            assert!(late.is_ok(), "a late stuck answer leaked through");
         }
     }
 
