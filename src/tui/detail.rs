@@ -9,7 +9,7 @@
 //! they came from). No fact is repeated. Lines that name another namespace carry it as a jump
 //! target for the follow key.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::details::{KindDetails, NamespaceDetails};
 use crate::model::{Holder, Inode, Link, Namespace, NsKind, Pid, Snapshot};
@@ -414,20 +414,21 @@ fn alive_lines(app: &App, ns: &Namespace) -> Vec<DetailLine> {
         .get(&ns.inode)
         .copied()
         .unwrap_or(0);
-    let mut by_comm: BTreeMap<String, usize> = BTreeMap::new();
+    // Counted per frame over every member (the host's have thousands): no allocation per pid.
+    let mut by_comm: HashMap<&str, usize> = HashMap::new();
     for pid in &ns.members {
         if let Some(p) = snapshot.process(*pid) {
-            *by_comm.entry(p.comm.clone()).or_default() += 1;
+            *by_comm.entry(p.comm.as_str()).or_default() += 1;
         }
     }
-    let mut comms: Vec<(String, usize)> = by_comm.into_iter().collect();
-    comms.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let mut comms: Vec<(&str, usize)> = by_comm.into_iter().collect();
+    comms.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
     let summary: Vec<String> = comms
         .iter()
         .take(4)
         .map(|(comm, n)| {
             if *n == 1 {
-                comm.clone()
+                comm.to_string()
             } else {
                 format!("{comm} ×{n}")
             }

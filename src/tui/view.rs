@@ -105,9 +105,17 @@ pub fn draw(app: &mut App, frame: &mut Frame) {
         width: areas.tree.width,
         height: areas.tree.height,
     });
+    let theme = Theme { color: app.color() };
+    // The pane's text is built once per frame: measured here, drawn by `render_with`.
+    let mut built = None;
     match areas.detail {
         Some(pane) => {
-            let text = detail_text(detail::pane(app).lines, Theme { color: false });
+            let content = detail::pane(app);
+            let title = Line::from(Span::styled(
+                format!(" {} ", safe(&content.title)),
+                theme.tone(content.title_tone),
+            ));
+            let text = detail_text(content.lines, theme);
             let inner = detail_inner(pane, areas.stacked);
             let rows = wrapped_rows(&text, inner.width);
             let max = rows.saturating_sub(usize::from(inner.height));
@@ -120,13 +128,16 @@ pub fn draw(app: &mut App, frame: &mut Frame) {
                 },
                 u16::try_from(max).unwrap_or(u16::MAX),
             );
+            built = Some((title, text));
         }
         None => app.set_detail_area(Area::default(), 0),
     }
-    let help = help_lines(Theme { color: false }, frame.area().width.saturating_sub(2));
-    let rect = help_rect(frame.area(), &help);
-    app.set_help_overflow((help.len() as u16).saturating_sub(rect.height.saturating_sub(2)));
-    render(app, frame);
+    if app.mode() == Mode::Help {
+        let help = help_lines(theme, frame.area().width.saturating_sub(2));
+        let rect = help_rect(frame.area(), &help);
+        app.set_help_overflow((help.len() as u16).saturating_sub(rect.height.saturating_sub(2)));
+    }
+    render_with(app, frame, built);
 }
 
 /// Colours, or none at all under NO_COLOR (modifiers such as reverse video stay).
@@ -188,6 +199,11 @@ impl Theme {
 
 /// Paints the whole screen from the app's state.
 pub fn render(app: &App, frame: &mut Frame) {
+    render_with(app, frame, None);
+}
+
+/// [`render`] with the detail pane's title and text already built (by [`draw`]).
+fn render_with(app: &App, frame: &mut Frame, pane: Option<(Line<'static>, Vec<Line<'static>>)>) {
     let theme = Theme { color: app.color() };
     let area = frame.area();
     if area.width == 0 || area.height == 0 {
@@ -202,7 +218,15 @@ pub fn render(app: &App, frame: &mut Frame) {
     }
     render_tree(app, theme, frame, areas.tree, areas.columns);
     if let Some(detail) = areas.detail {
-        render_detail(app, theme, frame, detail, areas.stacked);
+        let (title, text) = pane.unwrap_or_else(|| {
+            let content = detail::pane(app);
+            let title = Line::from(Span::styled(
+                format!(" {} ", safe(&content.title)),
+                theme.tone(content.title_tone),
+            ));
+            (title, detail_text(content.lines, theme))
+        });
+        render_detail(app, theme, frame, detail, areas.stacked, title, text);
     }
     if let Some(status) = areas.status {
         frame.render_widget(Paragraph::new(status_line(app, theme)), status);
@@ -675,13 +699,16 @@ fn detail_block(
     block
 }
 
-fn render_detail(app: &App, theme: Theme, frame: &mut Frame, area: Rect, stacked: bool) {
-    let pane = detail::pane(app);
-    let title = Line::from(Span::styled(
-        format!(" {} ", safe(&pane.title)),
-        theme.tone(pane.title_tone),
-    ));
-    let text = detail_text(pane.lines, theme);
+#[allow(clippy::too_many_arguments)]
+fn render_detail(
+    app: &App,
+    theme: Theme,
+    frame: &mut Frame,
+    area: Rect,
+    stacked: bool,
+    title: Line<'static>,
+    text: Vec<Line<'static>>,
+) {
     let inner = detail_inner(area, stacked);
     let total = wrapped_rows(&text, inner.width);
     let shown = usize::from(inner.height);
