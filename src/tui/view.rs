@@ -798,15 +798,15 @@ fn status_line(app: &App, theme: Theme) -> Line<'static> {
 
 fn hints_line(app: &App, theme: Theme) -> Line<'static> {
     let text = match app.mode() {
-        Mode::Filter => "type to filter · Enter keep · Esc clear · ↑↓ move",
+        Mode::Filter => "type:net name: pid: ~regex !inverse · Enter keep · Esc clear · ↑↓ move",
         Mode::Prompt => "Enter run · Esc cancel",
         Mode::Help => "q or Esc closes help · ↑↓ scroll",
         Mode::Normal if app.error().is_some() => {
-            "Esc clear error · q quit · ? help · / filter · s shell · x run · r rescan"
+            "Esc clear error · ? help · / filter · s shell · x run · r rescan · q quit"
         }
-        Mode::Normal => {
-            "q quit · ? help · / filter · Tab view · ←→ fold · s shell · x run · e enter · r rescan"
-        }
+        Mode::Normal if app.zoomed() => "z or Esc unzoom · J K scroll · f follow · ? help · q quit",
+        // The most used first: at 80 columns the end is cut.
+        Mode::Normal => "? help · / filter · s shell · x run · z zoom · o sort · Tab view · q quit",
     };
     Line::from(Span::styled(text, theme.dim()))
 }
