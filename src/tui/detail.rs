@@ -463,7 +463,21 @@ fn alive_lines(app: &App, ns: &Namespace) -> Vec<DetailLine> {
     }
     // Holders grouped by kind; owned and child namespaces by type.
     let mut groups: BTreeMap<&'static str, Vec<&Holder>> = BTreeMap::new();
+    // A child user namespace is also owned by its parent: listed once, as a child.
+    let children: std::collections::HashSet<Inode> = ns
+        .holders
+        .iter()
+        .filter_map(|h| match h {
+            Holder::Child { inode } => Some(*inode),
+            _ => None,
+        })
+        .collect();
     for holder in &ns.holders {
+        if let Holder::Owned { inode } = holder
+            && children.contains(inode)
+        {
+            continue;
+        }
         groups.entry(holder_kind(holder)).or_default().push(holder);
     }
     for (kind, holders) in &groups {
@@ -718,5 +732,49 @@ fn process_pane(app: &App, pid: Pid) -> Pane {
         title: format!("process {pid} ({})", process.comm),
         title_tone: Tone::Heading,
         lines: out,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::app::{Action, App};
+    use crate::tui::sample::{self, BLUE_NET, CONTAINER_USER, HOST};
+
+    /// Nothing is said twice: a child user namespace (also owned) is listed as a child only,
+    /// and a user namespace's parent is not repeated as its owner.
+    #[test]
+    fn no_repeated_lines() {
+        let mut snapshot = sample::small();
+        let host_user = HOST[NsKind::User.index()];
+        if let Some(ns) = snapshot.namespaces.get_mut(&host_user) {
+            ns.holders.push(Holder::Owned {
+                inode: CONTAINER_USER,
+            });
+            ns.holders.push(Holder::Owned { inode: BLUE_NET });
+        }
+        let mut app = App::new(false);
+        app.apply_scan(snapshot, None);
+        app.update(Action::SelectView(crate::tui::app::View::Owner));
+        app.update(Action::Home);
+        let lines = pane(&app).lines;
+        let find = |label: &str| -> Vec<String> {
+            lines
+                .iter()
+                .filter(|l| l.label == label)
+                .map(|l| l.value.clone())
+                .collect()
+        };
+        assert_eq!(find("children"), ["1 user"]);
+        assert_eq!(find("owns"), ["1 net"]);
+        // The container's user namespace: its parent once, no owner line on top.
+        app.update(Action::Down);
+        while app.selected() != Some(NodeKey::Ns(CONTAINER_USER)) {
+            app.update(Action::Down);
+        }
+        let lines = pane(&app).lines;
+        assert_eq!(lines.iter().filter(|l| l.label == "parent").count(), 1);
+        assert_eq!(lines.iter().filter(|l| l.label == "owner").count(), 0);
+        assert_eq!(lines.iter().filter(|l| l.label == "created by").count(), 1);
     }
 }
