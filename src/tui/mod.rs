@@ -130,9 +130,11 @@ fn event_loop(
             interval = app.interval();
             next_refresh = interval.map(|every| Instant::now() + every);
         }
-        if next_refresh.is_some_and(|at| Instant::now() >= at)
-            && scanner.running.is_none()
-            && !app.is_paused()
+        // A stuck scan does not hold the refresh back: the request starts a fresh one.
+        let idle_or_stuck = scanner
+            .running_for()
+            .is_none_or(|d| d >= scanner.stuck_after);
+        if next_refresh.is_some_and(|at| Instant::now() >= at) && idle_or_stuck && !app.is_paused()
         {
             next_refresh = None;
             request_scan(app, scanner);

@@ -313,7 +313,7 @@ fn freshness(app: &App) -> String {
     }
     match clock.scan_running {
         Some(running) if running >= STUCK_AFTER => parts.push(format!(
-            "scan stuck {}s (r starts another)",
+            "scan stuck {}s (another starts)",
             running.as_secs()
         )),
         Some(running) if running >= SLOW_AFTER => {
