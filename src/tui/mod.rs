@@ -102,7 +102,8 @@ fn event_loop(
 ) -> Result<i32> {
     app.set_interval(interval);
     let mut interval = interval;
-    let mut next_refresh: Option<Instant> = None;
+    // Until a scan answers, the next try is due once the first one would count as stuck.
+    let mut next_refresh: Option<Instant> = interval.map(|_| Instant::now() + STUCK);
     // The scan the app shows, shared with the details worker.
     let mut current: Option<Arc<Snapshot>> = None;
     let mut scanned_at: Option<Instant> = None;
@@ -136,7 +137,8 @@ fn event_loop(
             .is_none_or(|d| d >= scanner.stuck_after);
         if next_refresh.is_some_and(|at| Instant::now() >= at) && idle_or_stuck && !app.is_paused()
         {
-            next_refresh = None;
+            // If this one never answers, try again once it counts as stuck.
+            next_refresh = interval.map(|every| Instant::now() + every.max(scanner.stuck_after));
             request_scan(app, scanner);
         }
         while let Some(found) = reader.poll() {
