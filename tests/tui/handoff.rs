@@ -369,7 +369,8 @@ fn x_on_a_process_runs_in_all_its_namespaces() {
     let pane = Pane::start("nsview-handoff-x", ui_script);
     pane.wait_for_ui("the UI");
     pane.keys(&["/"]);
-    pane.type_text(&container.init.to_string());
+    // `pid:` matches the pid exactly (plain digits would also match 14810 for 810).
+    pane.type_text(&format!("pid:{}", container.init));
     pane.keys(&["Enter"]);
     pane.keys(&["End"]);
     let row = format!(" {} ", container.init);
