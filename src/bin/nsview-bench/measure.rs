@@ -143,7 +143,7 @@ pub fn tui_refresh() -> Result<usize> {
     APP.with_borrow_mut(|app| {
         let app = app.get_or_insert_with(|| nsview::tui::app::App::new(false));
         app.apply_scan(snapshot, Some(took));
-        Ok(app.snapshot.namespaces.len())
+        Ok(app.snapshot().namespaces.len())
     })
 }
 
