@@ -9,6 +9,8 @@ mod engine;
 
 use std::os::fd::AsRawFd;
 use std::path::Path;
+use std::process::Output;
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -19,14 +21,16 @@ use engine::{Container, MARKER, MARKER_TEXT, Pod, podman_ok};
 /// hybrid: no cgroup namespace; no user namespace without `--uidmap`/`--userns`).
 const OWN: [&str; 5] = ["mnt", "uts", "ipc", "pid", "net"];
 
+/// `nsview ARGS`, killed after a minute: a scan that blocks fails the test, never hangs it.
+fn nsview_run(args: &[&str]) -> Output {
+    engine::run_bounded(nsview().args(args), Duration::from_secs(60))
+}
+
 /// The rows of `nsview --list -J ARGS`.
 fn list_rows(args: &[&str]) -> Vec<Value> {
-    let output = nsview()
-        .arg("--list")
-        .arg("-J")
-        .args(args)
-        .output()
-        .expect("run nsview --list");
+    let mut argv = vec!["--list", "-J"];
+    argv.extend_from_slice(args);
+    let output = nsview_run(&argv);
     assert!(output.status.success(), "{}", stderr(&output));
     let json: Value = serde_json::from_str(&stdout(&output)).expect("--list -J is JSON");
     json["namespaces"]
@@ -42,30 +46,22 @@ fn row(rows: &[Value], inode: u64) -> &Value {
 }
 
 fn show_text(inode: u64) -> String {
-    let output = nsview()
-        .args(["show", &inode.to_string()])
-        .output()
-        .expect("run nsview show");
+    let output = nsview_run(&["show", &inode.to_string()]);
     assert!(output.status.success(), "{}", stderr(&output));
     stdout(&output)
 }
 
 fn show_json(inode: u64) -> Value {
-    let output = nsview()
-        .args(["show", "--json", &inode.to_string()])
-        .output()
-        .expect("run nsview show --json");
+    let output = nsview_run(&["show", "--json", &inode.to_string()]);
     assert!(output.status.success(), "{}", stderr(&output));
     serde_json::from_str(&stdout(&output)).expect("show --json is JSON")
 }
 
 /// `nsview enter ARGS`, which must succeed; its stdout.
 fn enter(args: &[&str]) -> String {
-    let output = nsview()
-        .arg("enter")
-        .args(args)
-        .output()
-        .expect("run nsview enter");
+    let mut argv = vec!["enter"];
+    argv.extend_from_slice(args);
+    let output = nsview_run(&argv);
     assert!(
         output.status.success(),
         "nsview enter {args:?}: {}",
@@ -153,6 +149,33 @@ fn engine_mounts(c: &Container, merged: &str) -> Vec<String> {
         .collect()
 }
 
+/// Waits (bounded) until a process in pid namespace `pid_ns` runs `cmdline` (NUL-separated).
+fn wait_for_member(pid_ns: u64, cmdline: &[u8]) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let found = std::fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+            .any(|pid| {
+                crate::util::ns_inode(pid, "pid") == Some(pid_ns)
+                    && std::fs::read(format!("/proc/{pid}/cmdline"))
+                        .ok()
+                        .as_deref()
+                        == Some(cmdline)
+            });
+        if found {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no {:?} in pid:[{pid_ns}]",
+            String::from_utf8_lossy(cmdline)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
 /// Pids whose parent is `parent` (from `/proc/PID/stat`).
 fn children_of(parent: i32) -> Vec<i32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
@@ -193,10 +216,7 @@ fn a_container_is_named_on_every_namespace_it_owns_and_on_none_of_the_hosts() {
     }
 
     // The table face too.
-    let output = nsview()
-        .args(["--list", "-o", "NS,TYPE,CONTAINER", "-t", "pid"])
-        .output()
-        .expect("run nsview --list");
+    let output = nsview_run(&["--list", "-o", "NS,TYPE,CONTAINER", "-t", "pid"]);
     let pid_ns = c.ns("pid").to_string();
     let line = stdout(&output)
         .lines()
@@ -365,8 +385,10 @@ fn enter_reaches_a_containers_network() {
 fn enter_all_reaches_a_containers_pid_and_mount_namespaces() {
     engine::require();
     let c = Container::run("pid", &["--network", "none"]);
-    // A second process in the container; `podman exec -d` returns once it runs.
+    // A second process in the container, waited for until it has exec'd (`exec -d` can
+    // return while runc's init is still setting it up).
     podman_ok(&["exec", "-d", &c.id, "sleep", "601"]);
+    wait_for_member(c.ns("pid"), b"sleep\x00601\x00");
     let pid_ns = c.ns("pid").to_string();
     let pid = c.pid.to_string();
     let ps = enter(&["--all", "--pid", &pid, &pid_ns, "ps", "-o", "pid,args"]);
