@@ -8,5 +8,6 @@ mod list;
 mod podman;
 mod scan;
 mod show;
+mod textsafety;
 mod tui;
 mod util;
