@@ -237,13 +237,13 @@ fn a_container_is_named_on_every_namespace_it_owns_and_on_none_of_the_hosts() {
 
         let json = show_json(inode);
         assert_eq!(json["shared_with_host"], false, "{kind}");
-        let containers = json["containers"].as_array().expect("containers");
-        assert_eq!(containers.len(), 1, "{kind}: {containers:?}");
-        assert_eq!(containers[0]["runtime"], "podman");
-        assert_eq!(containers[0]["id"], c.id.as_str());
-        assert_eq!(containers[0]["short_id"], c.short_id());
-        assert_eq!(containers[0]["name"], c.name.as_str());
-        assert_eq!(containers[0]["pod_uid"], Value::Null);
+        let container = &json["container"];
+        assert_eq!(container["runtime"], "podman", "{kind}: {json}");
+        assert_eq!(container["id"], c.id.as_str());
+        assert_eq!(container["short_id"], c.short_id());
+        assert_eq!(container["name"], c.name.as_str());
+        assert_eq!(container["pod_uid"], Value::Null);
+        assert_eq!(json["pod"], Value::Null);
         let matrix = &json["container_namespaces"][0];
         assert_eq!(matrix["container"]["id"], c.id.as_str());
         for mark in matrix["namespaces"].as_array().expect("marks") {
@@ -269,7 +269,17 @@ fn namespaces_a_container_shares_with_the_host_say_host() {
         assert_eq!(r["container"], Value::Null, "{kind}: {r}");
         let json = show_json(inode);
         assert_eq!(json["shared_with_host"], true, "{kind}");
-        assert!(show_text(inode).contains("host's        yes"), "{kind}");
+        assert_eq!(
+            json["container"],
+            Value::Null,
+            "{kind}: the host's, not the container's"
+        );
+        let text = show_text(inode);
+        assert!(text.contains("host's        yes"), "{kind}:\n{text}");
+        assert!(
+            !text.contains(c.short_id()) && !text.contains(&c.name),
+            "{kind}:\n{text}"
+        );
     }
     for kind in ["mnt", "ipc"] {
         let r = row(&rows, c.ns(kind));
@@ -318,32 +328,39 @@ fn a_pod_is_one_pod_with_both_containers() {
             .expect("a pod namespace has a label");
         assert!(label.contains("podman"), "{kind}: {r}");
 
+        // Labelled by the namespace's init, the infra container; the pod lists all three.
         let json = show_json(inode);
-        let containers = json["containers"].as_array().expect("containers");
+        assert_eq!(
+            json["container"]["id"],
+            pod.infra.id.as_str(),
+            "{kind}: {json}"
+        );
+        assert_eq!(
+            json["pod"]["id"],
+            pod.id.as_str(),
+            "{kind}: one pod {}",
+            pod.name
+        );
+        let members = json["pod"]["containers"]
+            .as_array()
+            .expect("pod containers");
+        assert_eq!(members.len(), 3, "{kind}: {members:?}");
         for c in [&pod.infra, &a, &b] {
-            let found = containers
+            let found = members
                 .iter()
                 .find(|j| j["id"] == c.id.as_str())
-                .unwrap_or_else(|| panic!("{kind}: {} not in {containers:?}", c.name));
+                .unwrap_or_else(|| panic!("{kind}: {} not in {members:?}", c.name));
             assert_eq!(found["name"], c.name.as_str());
-            assert_eq!(
-                found["pod_uid"],
-                pod.id.as_str(),
-                "{kind}: one pod {}",
-                pod.name
-            );
+            assert_eq!(found["pod_uid"], pod.id.as_str());
         }
-        assert_eq!(containers.len(), 3, "{kind}: {containers:?}");
 
         let text = show_text(inode);
-        let lines = container_lines(&text);
-        assert_eq!(lines.len(), 3, "{kind}: {lines:?}");
-        for c in [&a, &b] {
+        let pod_line = text.lines().find(|l| l.starts_with("pod ")).unwrap_or("");
+        assert!(pod_line.ends_with(pod.id.as_str()), "{kind}:\n{text}");
+        for c in [&pod.infra, &a, &b] {
             assert!(
-                lines
-                    .iter()
-                    .any(|l| names(l, c) && l.contains(pod.id.as_str())),
-                "{kind}: {} with its pod in {lines:?}",
+                text.lines().any(|l| names(l, c)),
+                "{kind}: {} in\n{text}",
                 c.name
             );
         }
