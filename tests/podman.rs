@@ -5,7 +5,7 @@
 //! They need root and podman, so they are `#[ignore]`d; CI runs them with `--include-ignored`.
 //! The engine side (image, containers, pods, cleanup by id) is in `podman/engine.rs`.
 
-mod engine;
+pub mod engine;
 
 use std::os::fd::AsRawFd;
 use std::path::Path;
@@ -612,4 +612,140 @@ fn after_kill_9_of_conmon_alone_the_container_runs_on_and_podman_rm_removes_it()
     engine::wait_until_reaped(pid);
     let left = still_listed(&namespaces, &[]);
     assert!(left.is_empty(), "left after podman rm -f: {left:?}");
+}
+
+/// A private tmux server (its own socket: no other session is touched), killed on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let output = engine::run_bounded(
+            std::process::Command::new("tmux")
+                .arg("-L")
+                .arg(&self.socket)
+                .args(args),
+            Duration::from_secs(30),
+        );
+        stdout(&output)
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "ui"];
+        args.extend_from_slice(keys);
+        self.run(&args);
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "ui"])
+    }
+
+    /// Polls the pane until `done` holds, or fails with the last screen after `secs`.
+    fn wait_for(&self, what: &str, secs: u64, done: impl Fn(&str) -> bool) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            let screen = self.screen();
+            if done(&screen) {
+                return screen;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}
+
+/// The UI's `s` on one namespace: filter to its inode, select it, spawn the shell, run
+/// `command` there and wait for `want` in its output, then leave the shell.
+fn ui_shell_in(tmux: &Tmux, inode: u64, label_of: &Container, command: &str, want: &str) {
+    // Esc clears the previous filter (waited for: a `/` hard on an Esc could read as Alt-/);
+    // `/` starts a new one.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("no filter", 10, |s| {
+        !s.lines().next().unwrap_or("").contains(" /")
+    });
+    tmux.keys(&["/"]);
+    tmux.keys(&["-l", &inode.to_string()]);
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("the filtered namespace", 15, |s| {
+        s.contains(&format!("namespace {inode}")) && s.contains(label_of.short_id())
+    });
+    // The detail pane names the container.
+    assert!(
+        screen.lines().any(|l| names(l, label_of)),
+        "no container line:\n{screen}"
+    );
+    tmux.keys(&["End"]);
+    tmux.keys(&["s"]);
+    let prompt = |s: &str| s.lines().rev().find(|l| !l.trim().is_empty()) == Some("$");
+    tmux.wait_for("a shell in the namespace", 15, prompt);
+    tmux.keys(&["-l", command]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(want, 10, |s| s.lines().any(|l| l.trim() == want));
+    tmux.keys(&["-l", "exit"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the UI again", 15, |s| s.contains("1 by type"));
+}
+
+#[test]
+#[ignore = "needs root and podman"]
+fn the_uis_shell_reaches_a_containers_uts_and_mount_namespaces() {
+    engine::require();
+    assert!(
+        std::process::Command::new("tmux")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success()),
+        "the UI test needs tmux (.ci/run installs it)"
+    );
+    let c = Container::run("ui", &["--network", "none"]);
+    let tmux = Tmux {
+        socket: crate::util::unique_name("nsview-podman-ui"),
+    };
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-x",
+        "140",
+        "-y",
+        "40",
+        "-s",
+        "ui",
+        "/bin/sh",
+    ]);
+    tmux.wait_for("the outer shell's prompt", 10, |s| !s.trim().is_empty());
+    // SHELL=/bin/sh: the image has busybox's sh there, the host has its own.
+    let command = format!(
+        "SHELL=/bin/sh PS1='$ ' {} ; echo NSVIEW-EXIT=$?",
+        env!("CARGO_BIN_EXE_nsview")
+    );
+    tmux.keys(&[&command, "Enter"]);
+    tmux.wait_for("the UI", 20, |s| {
+        s.contains("1 by type") && s.contains("namespaces,")
+    });
+
+    // uts: podman names the host after the short id.
+    ui_shell_in(&tmux, c.ns("uts"), &c, "hostname", c.short_id());
+    // mnt: the shell is the image's, and sees the image's files.
+    ui_shell_in(
+        &tmux,
+        c.ns("mnt"),
+        &c,
+        &format!("cat {MARKER}"),
+        MARKER_TEXT.trim(),
+    );
+
+    tmux.keys(&["q"]);
+    tmux.wait_for("the shell after quitting", 10, |s| {
+        s.contains("NSVIEW-EXIT=0")
+    });
 }
