@@ -598,6 +598,12 @@ fn after_kill_9_of_conmon_alone_the_container_runs_on_and_podman_rm_removes_it()
     engine::require();
     let c = Container::run("conmon", &["--network", "none"]);
     let namespaces = identities(&c, &OWN);
+    let merged = podman_ok(&[
+        "inspect",
+        "--format",
+        "{{.GraphDriver.Data.MergedDir}}",
+        &c.id,
+    ]);
     let conmon = c.conmon_pid;
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(conmon),
@@ -619,10 +625,14 @@ fn after_kill_9_of_conmon_alone_the_container_runs_on_and_podman_rm_removes_it()
 
     // podman rm -f kills the orphan through runc and cleans up.
     let pid = c.pid;
-    c.remove();
+    let mut c = c;
+    let output = c.try_remove();
+    assert!(output.status.success(), "podman rm -f: {}", stderr(&output));
     engine::wait_until_reaped(pid);
     let left = still_listed(&namespaces, &[]);
     assert!(left.is_empty(), "left after podman rm -f: {left:?}");
+    let mounts = engine_mounts(&c, &merged);
+    assert!(mounts.is_empty(), "mounts left: {mounts:?}");
 }
 
 /// A private tmux server (its own socket: no other session is touched), killed on drop.
