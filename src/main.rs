@@ -26,6 +26,9 @@ fn main() {
     let result = match &cli.command {
         Some(Command::Enter(args)) => nsview::enter::run(args, scan),
         Some(Command::Show(args)) => nsview::show::run(args, scan),
+        Some(Command::Leaks(args)) => nsview::leaks::run(args, scan),
+        Some(Command::Release(args)) => nsview::leaks::release::run(args, scan),
+        Some(Command::Metrics(args)) => nsview::metrics::run(args, scan),
         None if cli.list.selected() => nsview::list::run(&cli.list, scan),
         None => nsview::tui::run(&cli.tui, scan),
     };
