@@ -30,6 +30,9 @@ struct Report<'a> {
     #[serde(flatten)]
     details: &'a NamespaceDetails,
     container_namespaces: Vec<ContainerRow>,
+    /// The leak verdict when no process is a member (`nsview leaks`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    leak: Option<String>,
 }
 
 /// Runs `nsview show` and returns the exit code.
@@ -61,19 +64,22 @@ pub fn run(args: &ShowArgs, scan: ScanOptions) -> anyhow::Result<i32> {
         .into_iter()
         .filter(|row| found.containers.contains(&row.container))
         .collect();
+    let leak = crate::leaks::show_line(&snapshot, inode, &scan.proc_root);
 
     let mut out = std::io::stdout().lock();
     if args.json {
         let report = Report {
             details: &found,
             container_namespaces: rows,
+            leak,
         };
         // Serialise first: serde_json's writer errors hide the io::Error a closed pipe is.
         let mut text = serde_json::to_string_pretty(&report).context("encoding JSON")?;
         text.push('\n');
         out.write_all(text.as_bytes()).context("writing JSON")?;
     } else {
-        out.write_all(render(&snapshot, &found, &rows).as_bytes())
+        let text = crate::leaks::with_leak_row(render(&snapshot, &found, &rows), leak.as_deref());
+        out.write_all(text.as_bytes())
             .context("writing the report")?;
     }
     out.flush().context("writing the report")?;

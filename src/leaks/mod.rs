@@ -369,6 +369,32 @@ pub fn render(snapshot: &Snapshot, selected: &[Assessment], facts: &Facts) -> St
     out
 }
 
+/// `show`'s leak line for one namespace: the verdict summary, or None when it has members.
+pub fn show_line(snapshot: &Snapshot, inode: Inode, proc_root: &Path) -> Option<String> {
+    let ns = snapshot.namespace(inode)?;
+    if !ns.members.is_empty() {
+        return None;
+    }
+    verdict_line(snapshot, inode, &claims_for(snapshot, proc_root))
+}
+
+/// Puts `leak  <verdict>` under the `processes` row of `show`'s text report.
+pub fn with_leak_row(report: String, leak: Option<&str>) -> String {
+    let Some(leak) = leak else {
+        return report;
+    };
+    let mut out = String::with_capacity(report.len() + 64);
+    let mut done = false;
+    for line in report.split_inclusive('\n') {
+        out.push_str(line);
+        if !done && line.starts_with("processes ") {
+            out.push_str(&format!("{:<14}{leak}\n", "leak"));
+            done = true;
+        }
+    }
+    out
+}
+
 /// The claims for a snapshot, for faces that show a verdict beside other things (`show`, the
 /// LEAK column).
 pub fn claims_for(snapshot: &Snapshot, proc_root: &Path) -> Claims {
