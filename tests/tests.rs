@@ -4,6 +4,7 @@ mod churn;
 mod cli;
 mod enter;
 mod holders;
+mod leaks;
 mod list;
 mod scan;
 mod show;
