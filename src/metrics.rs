@@ -269,6 +269,8 @@ pub fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
         name.to_string_lossy(),
         std::process::id()
     ));
+    // A temp file of a crashed earlier run with the same pid would make create_new fail.
+    let _ = std::fs::remove_file(&temp);
     let result = (|| -> std::io::Result<()> {
         let mut file = std::fs::OpenOptions::new()
             .write(true)

@@ -6,6 +6,7 @@ mod enter;
 mod holders;
 mod leaks;
 mod list;
+mod metrics;
 mod scan;
 mod show;
 mod tui;
