@@ -248,7 +248,12 @@ pub fn render(
 /// One scan and its exposition.
 pub fn collect(options: &ScanOptions, per_namespace: bool) -> anyhow::Result<String> {
     let started = Instant::now();
-    let snapshot = scan::scan(options)?;
+    // No command lines: the name label uses comm.
+    let options = ScanOptions {
+        all_commands: false,
+        ..options.clone()
+    };
+    let snapshot = scan::scan(&options)?;
     let claims = leaks::claims_for(&snapshot, &options.proc_root);
     let seconds = started.elapsed().as_secs_f64();
     Ok(render(&snapshot, &claims, seconds, per_namespace))

@@ -105,6 +105,41 @@ pub fn claims(snapshot: &Snapshot, proc_root: &Path) -> Claims {
     claims
 }
 
+/// Reads the command line of every process that holds a namespace without members, for scans
+/// run without `all_commands` (the cheaper scan `leaks` and `metrics` use): only those
+/// processes are named in the report.
+pub fn fill_holder_commands(snapshot: &mut Snapshot, proc_root: &Path) {
+    let pids: BTreeSet<Pid> = snapshot
+        .namespaces
+        .values()
+        .filter(|ns| ns.members.is_empty())
+        .flat_map(|ns| ns.holders.iter().filter_map(holder_pid))
+        .collect();
+    let mut buf = Vec::new();
+    for pid in pids {
+        let Ok(dir) = rustix::fs::open(
+            proc_root.join(pid.to_string()),
+            rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
+            rustix::fs::Mode::empty(),
+        ) else {
+            continue;
+        };
+        if procs::read_whole_at(std::os::fd::AsFd::as_fd(&dir), c"cmdline", &mut buf).is_err() {
+            continue;
+        }
+        let (command, bytes) = match procs::cmdline_bytes(&buf) {
+            Ok(text) => (text, None),
+            Err(raw) => (String::from_utf8_lossy(&raw).into_owned(), Some(raw)),
+        };
+        if let Some(process) = snapshot.processes.get_mut(&pid)
+            && !command.is_empty()
+        {
+            process.command = command;
+            process.command_bytes = bytes;
+        }
+    }
+}
+
 /// Reads a state file if it is a regular file (not followed if a symlink) and small enough.
 fn read_state(path: &Path) -> Option<String> {
     let meta = std::fs::symlink_metadata(path).ok()?;

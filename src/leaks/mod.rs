@@ -123,7 +123,14 @@ pub fn host_veth_ends(snapshot: &Snapshot, details: &NamespaceDetails) -> Vec<St
 /// Runs `nsview leaks`: exit 0 when no probable leak is listed, 1 when one is.
 pub fn run(args: &LeaksArgs, scan: ScanOptions) -> anyhow::Result<i32> {
     let config = Config::from_args(args).map_err(|e| Exit::new(2, e))?;
-    let snapshot = scan::scan(&scan)?;
+    // Command lines only for the holders the report names (read below), as --list does for
+    // its representatives.
+    let scan = ScanOptions {
+        all_commands: false,
+        ..scan
+    };
+    let mut snapshot = scan::scan(&scan)?;
+    facts::fill_holder_commands(&mut snapshot, &scan.proc_root);
     let claims = facts::claims(&snapshot, &scan.proc_root);
     let selected = select(&snapshot, &claims, &config);
     let inodes: Vec<Inode> = selected.iter().map(|a| a.inode).collect();
