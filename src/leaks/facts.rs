@@ -309,7 +309,18 @@ pub fn gather(snapshot: &Snapshot, proc_root: &Path, inodes: &[Inode], contents:
         let Some(ns) = snapshot.namespace(inode) else {
             continue;
         };
-        if contents && let Ok(found) = details::read(snapshot, inode, proc_root) {
+        if contents && let Ok(mut found) = details::read(snapshot, inode, proc_root) {
+            // A mount namespace without processes has no mountinfo to read: count its mounts
+            // through the namespace itself.
+            if let details::KindDetails::Mnt(mnt) = &mut found.details
+                && mnt.mounts == 0
+                && live
+                && let Ok(fd) = details::inside::open_namespace(snapshot, ns, proc_root)
+                && let Some(count) = crate::scan::mounts::mount_count(&fd)
+            {
+                mnt.mounts = count as usize;
+                found.unavailable.retain(|u| !u.starts_with("mountinfo:"));
+            }
             facts.contents.insert(inode, found);
         }
         let mut age = Age::default();
