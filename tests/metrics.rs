@@ -237,3 +237,25 @@ fn prometheus_scrapes_the_leak_count_of_our_namespace() {
     drop(prometheus);
     drop(exporter);
 }
+
+#[test]
+#[ignore = "needs promtool"]
+fn readme_alert_rule_passes_promtool() {
+    require(PROMTOOL);
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let rule = readme
+        .split_once("<!-- nsview-alert-rule -->\n```yaml\n")
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .map(|(rule, _)| rule)
+        .expect("the alert rule block in README.md");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("rules.yml");
+    std::fs::write(&path, rule).expect("write rules");
+    let out = Command::new(PROMTOOL)
+        .args(["check", "rules"])
+        .arg(&path)
+        .output()
+        .expect("promtool check rules");
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+}
