@@ -273,8 +273,13 @@ pub struct MetricsArgs {
     #[arg(long = "textfile", value_name = "FILE", conflicts_with = "listen")]
     pub textfile: Option<PathBuf>,
 
-    /// Serve /metrics on ADDR (host:port, or a port on 127.0.0.1).
-    #[arg(long = "listen", value_name = "ADDR")]
+    /// Serve /metrics on ADDR (host:port, or a port on 127.0.0.1; bare: 127.0.0.1:9586).
+    #[arg(
+        long = "listen",
+        value_name = "ADDR",
+        num_args = 0..=1,
+        default_missing_value = "127.0.0.1:9586"
+    )]
     pub listen: Option<String>,
 
     /// With --listen: rescan at most once per this many seconds.

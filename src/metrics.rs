@@ -230,10 +230,13 @@ pub fn render(
             "nsview_namespace_probable_leak",
             "1 when the namespace is a probable leak (pinned, unclaimed), else 0.",
         );
+        let leaking: std::collections::HashSet<crate::model::Inode> = assessed
+            .iter()
+            .filter(|a| a.verdict.is_probable_leak())
+            .map(|a| a.inode)
+            .collect();
         for ns in snapshot.namespaces.values() {
-            let leak = assessed
-                .iter()
-                .any(|a| a.inode == ns.inode && a.verdict.is_probable_leak());
+            let leak = leaking.contains(&ns.inode);
             let _ = writeln!(
                 out,
                 "nsview_namespace_probable_leak{{{}}} {}",

@@ -28,8 +28,15 @@ pub struct Age {
     /// The pin's (nsfs inode's) modification time, seconds since the epoch: the namespace is
     /// at least this old.
     pub pinned_since: Option<i64>,
-    /// Holder processes and their start times, seconds since the epoch.
-    pub holders_started: Vec<(Pid, i64)>,
+    /// Holder processes and their start times.
+    pub holders_started: Vec<Started>,
+}
+
+/// When a holder process started, seconds since the epoch (from its `stat` and the boot time).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Started {
+    pub pid: Pid,
+    pub since: i64,
 }
 
 /// What the leaks face shows beyond the verdict.
@@ -333,10 +340,10 @@ pub fn gather(snapshot: &Snapshot, proc_root: &Path, inodes: &[Inode], contents:
                 }
                 _ => {
                     if let (Some(pid), Some(boot)) = (holder_pid(holder), boot)
-                        && !age.holders_started.iter().any(|(p, _)| *p == pid)
-                        && let Some(t) = process_started(proc_root, pid, boot, ticks)
+                        && !age.holders_started.iter().any(|s| s.pid == pid)
+                        && let Some(since) = process_started(proc_root, pid, boot, ticks)
                     {
-                        age.holders_started.push((pid, t));
+                        age.holders_started.push(Started { pid, since });
                     }
                 }
             }

@@ -347,10 +347,10 @@ pub fn render(snapshot: &Snapshot, selected: &[Assessment], facts: &Facts) -> St
             if let Some(t) = age.pinned_since {
                 row("age", format!("at least {} (pin)", duration(now - t)));
             }
-            for (pid, t) in &age.holders_started {
+            for s in &age.holders_started {
                 row(
                     "holder",
-                    format!("pid {pid} started {} ago", duration(now - t)),
+                    format!("pid {} started {} ago", s.pid, duration(now - s.since)),
                 );
             }
         }
@@ -395,7 +395,7 @@ pub fn with_leak_row(report: String, leak: Option<&str>) -> String {
     for line in report.split_inclusive('\n') {
         out.push_str(line);
         if !done && line.starts_with("processes ") {
-            out.push_str(&format!("{:<14}{leak}\n", "leak"));
+            out.push_str(&format!("{:<14}{}\n", "leak", safe(leak)));
             done = true;
         }
     }
@@ -425,6 +425,16 @@ mod tests {
         assert!(Config::from_args(&args(&["nett"], &[])).is_err());
         let err = Config::from_args(&args(&[], &["leak"])).expect_err("bad verdict");
         assert!(err.contains("pinned-unclaimed"), "{err}");
+    }
+
+    #[test]
+    fn show_gets_its_leak_row_under_processes() {
+        let report = "net:[5]\nprocesses     0\nns id         7\n".to_string();
+        assert_eq!(
+            with_leak_row(report.clone(), Some("held by process 4 (a\u{1b}b)")),
+            "net:[5]\nprocesses     0\nleak          held by process 4 (a\\x1bb)\nns id         7\n"
+        );
+        assert_eq!(with_leak_row(report.clone(), None), report);
     }
 
     #[test]
