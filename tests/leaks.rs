@@ -233,6 +233,29 @@ fn ip_netns_with_a_veth_is_a_probable_leak_and_release_removes_it() {
     );
     assert!(text.contains(&format!("host end {}", veth.host)), "{text}");
 
+    // The same verdict in `show` and in the LEAK column.
+    let show = nsview()
+        .args(["show", &inode.to_string()])
+        .output()
+        .expect("show");
+    assert!(
+        stdout(&show).contains("\nleak          pinned, unclaimed\n"),
+        "{}",
+        stdout(&show)
+    );
+    let list = nsview()
+        .args(["--list", "-n", "-o", "NS,LEAK", "-t", "net"])
+        .output()
+        .expect("list");
+    assert!(
+        stdout(&list)
+            .lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>()
+                == [inode.to_string().as_str(), "pinned-unclaimed"]),
+        "{}",
+        stdout(&list)
+    );
+
     let id = ns_id(inode);
     let out = release(&["--yes", &format!("net:[{inode}]")]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
