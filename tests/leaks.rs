@@ -516,3 +516,55 @@ fn leaks_usage_errors_exit_2() {
         assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
     }
 }
+
+#[test]
+#[ignore = "needs root"]
+fn release_unpins_but_names_the_fd_that_still_holds_it() {
+    require_root();
+    let netns = NamedNetns::add("nsview-leak-fd");
+    let inode = netns.inode();
+    // The fd is opened through a member's ns link: an fd opened through the pin path reads as
+    // that path in /proc/PID/fd, and the scanner here recognises nsfs fds by their
+    // `type:[inode]` link text only.
+    let member = Sleeper::start(&[
+        "nsenter",
+        &format!("--net={}", netns.path().display()),
+        "sleep",
+        "60",
+    ]);
+    let fd = open_ns(member.pid, "net");
+    let holder = sleeper_holding(&fd);
+    drop(fd);
+    member.stop();
+
+    let (doc, _) = leaks_json(&["-t", "net"]);
+    let e = expect_entry(&doc, inode);
+    // The fd outranks the bind mount: unmounting alone would not free it.
+    assert_eq!(e["verdict"], "held-by-process", "{e:#}");
+    let mut kinds = holder_kinds(&e);
+    kinds.sort();
+    assert_eq!(kinds, ["bind_mount", "fd"]);
+
+    let out = release(&["--yes", &inode.to_string()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let said = stdout(&out);
+    assert!(
+        said.contains(&format!("left alone: fd 3 of pid {}", holder.pid)),
+        "{said}"
+    );
+    assert!(said.contains("removed the pin file"), "{said}");
+    assert!(
+        said.contains(&format!(
+            "net:[{inode}] is still there, held by: fd 3 of pid {}",
+            holder.pid
+        )),
+        "{said}"
+    );
+    assert!(!netns.path().exists());
+    std::mem::forget(netns);
+    assert!(
+        std::fs::read_link(format!("/proc/{}/fd/3", holder.pid))
+            .is_ok_and(|l| l.to_string_lossy() == format!("net:[{inode}]")),
+        "the fd is untouched"
+    );
+}
