@@ -360,6 +360,15 @@ pub fn render(snapshot: &Snapshot, selected: &[Assessment], facts: &Facts) -> St
                 row(if first { "holds" } else { "" }, line);
                 first = false;
             }
+            // Said, so that an "(empty)" above is not taken for a fact.
+            let mut first = true;
+            for why in &details.unavailable {
+                row(
+                    if first { "unreadable" } else { "" },
+                    safe(why).into_owned(),
+                );
+                first = false;
+            }
         }
     }
     let leaks = selected
@@ -435,6 +444,71 @@ mod tests {
             "net:[5]\nprocesses     0\nleak          held by process 4 (a\\x1bb)\nns id         7\n"
         );
         assert_eq!(with_leak_row(report.clone(), None), report);
+    }
+
+    #[test]
+    fn renders_text_from_a_built_snapshot() {
+        let mut snapshot = Snapshot::default();
+        snapshot.self_links.current[NsKind::Mnt.index()] = crate::model::Link::Ns(1);
+        let mut pinned = crate::model::Namespace::new(11, NsKind::Net);
+        pinned.ns_id = Some(99);
+        pinned.holders.push(Holder::BindMount {
+            mnt_ns: Some(1),
+            path: "/run/netns/cni-0b1c2d3e-1111-2222-3333-444455556666".into(),
+            via_pid: None,
+        });
+        let mut kept = crate::model::Namespace::new(12, NsKind::User);
+        kept.holders.push(Holder::Child { inode: 13 });
+        snapshot.namespaces.insert(11, pinned);
+        snapshot.namespaces.insert(12, kept);
+        snapshot
+            .namespaces
+            .insert(13, crate::model::Namespace::new(13, NsKind::User));
+        let mut facts = Facts::default();
+        facts.ages.insert(
+            11,
+            Age {
+                pinned_since: Some(now() - 125),
+                holders_started: vec![],
+            },
+        );
+        let config = Config {
+            kinds: [NsKind::Net, NsKind::User].into_iter().collect(),
+            ..Config::default()
+        };
+        let selected = select(&snapshot, &Claims::new(), &config);
+        let text = render(&snapshot, &selected, &facts);
+        let want = [
+            "net:[11]  pinned, unclaimed  (probable leak)",
+            "  ns id      99",
+            "  held by    bind mount /run/netns/cni-0b1c2d3e-1111-2222-3333-444455556666 (in mnt:[1], nsview's own)",
+            "  claimed by nobody",
+            "  pattern    /run/netns/cni-0b1c2d3e-1111-2222-3333-444455556666 looks made by cni",
+        ];
+        for line in want {
+            assert!(
+                text.lines().any(|l| l == line),
+                "missing {line:?} in\n{text}"
+            );
+        }
+        assert!(text.contains("  age        at least 2m "), "{text}");
+        assert!(
+            text.contains("user:[12]  kept by child namespaces\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  held by    child namespace user:[13]\n"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("3 namespaces without processes, 1 probable leak\n"),
+            "{text}"
+        );
+        let only = Config {
+            verdicts: [Verdict::KeptByChildren].into_iter().collect(),
+            ..Config::default()
+        };
+        assert_eq!(select(&snapshot, &Claims::new(), &only).len(), 1);
     }
 
     #[test]
