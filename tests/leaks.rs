@@ -424,6 +424,10 @@ fn bind_mount_in_a_private_mount_namespace_releases_there() {
     assert_eq!(h["kind"], "bind_mount");
     assert_eq!(h["path"], "/mnt/netns");
     assert_eq!(h["mnt_ns"], holder_mnt);
+    assert!(
+        e["age"]["pinned_since"].as_i64().is_some(),
+        "pin age read in its mount namespace: {e:#}"
+    );
 
     let id = ns_id(net);
     let out = release(&["--yes", &net.to_string()]);

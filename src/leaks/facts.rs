@@ -1,8 +1,9 @@
 //! The enrichment step for leaks: everything the verdict and the report need that is not in
 //! the snapshot, read before any face renders. Claims come from the holding processes' cgroups
 //! and the runtimes' state files (docker's `config.v2.json`, podman's OCI `config.json`);
-//! contents come from the `details` readers; ages from a no-follow, no-sync `statx` of each pin
-//! in nsview's own mount namespace and from the holder processes' `stat`.
+//! contents come from the `details` readers; ages from a no-sync `statx` of each pin, resolved
+//! inside its mount namespace's root without following any symlink, and from the holder
+//! processes' `stat`.
 //!
 //! Every read is bounded (a size cap per state file, a cap on state directories listed) and
 //! never follows a symlink at the last component.
@@ -285,18 +286,59 @@ fn process_started(proc_root: &Path, pid: Pid, boot: i64, ticks: i64) -> Option<
     Some(boot + start / ticks.max(1))
 }
 
-/// The modification time of a pin path, without following a symlink and without asking a
-/// remote filesystem to sync (`AT_STATX_DONT_SYNC`), so it never waits on a server.
-fn pin_time(path: &str) -> Option<i64> {
-    use rustix::fs::{AtFlags, StatxFlags};
+/// The modification time of a pin `path` as seen from `root` (an O_PATH fd of a root
+/// directory: ours, or `/proc/PID/root` of a process in the pin's mount namespace). The path is
+/// resolved inside that root with no symlinks and no magic links at any component
+/// (`openat2` `RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS`), then stat'ed
+/// without asking a remote filesystem to sync (`AT_STATX_DONT_SYNC`).
+fn pin_time(root: std::os::fd::BorrowedFd<'_>, path: &str) -> Option<i64> {
+    use rustix::fs::{AtFlags, Mode, OFlags, ResolveFlags, StatxFlags};
+    let relative = path.trim_start_matches('/');
+    let fd = rustix::fs::openat2(
+        root,
+        if relative.is_empty() { "." } else { relative },
+        OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+        ResolveFlags::IN_ROOT | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS,
+    )
+    .ok()?;
     let st = rustix::fs::statx(
-        rustix::fs::CWD,
-        path,
-        AtFlags::SYMLINK_NOFOLLOW | AtFlags::STATX_DONT_SYNC | AtFlags::NO_AUTOMOUNT,
-        StatxFlags::MTIME | StatxFlags::INO,
+        &fd,
+        "",
+        AtFlags::EMPTY_PATH | AtFlags::STATX_DONT_SYNC,
+        StatxFlags::MTIME,
     )
     .ok()?;
     Some(st.stx_mtime.tv_sec)
+}
+
+/// An O_PATH fd of the root a bind mount's path is relative to: ours for our own mount
+/// namespace, else `/proc/PID/root` of the process the scan saw in that mount namespace, if it
+/// is still there.
+fn pin_root(
+    snapshot: &Snapshot,
+    proc_root: &Path,
+    mnt_ns: Option<Inode>,
+    via_pid: Option<Pid>,
+) -> Option<std::os::fd::OwnedFd> {
+    use rustix::fs::{Mode, OFlags};
+    let open = |path: PathBuf| {
+        rustix::fs::open(
+            path,
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .ok()
+    };
+    if mnt_ns == snapshot.self_links.get(NsKind::Mnt) {
+        return open(PathBuf::from("/"));
+    }
+    let pid = via_pid?;
+    let still_there = rustix::fs::stat(proc_root.join(format!("{pid}/ns/mnt")))
+        .ok()
+        .map(|st| st.st_ino)
+        == mnt_ns;
+    still_there.then(|| open(proc_root.join(format!("{pid}/root"))))?
 }
 
 /// Claims, contents (when `contents`) and ages for the given namespaces.
@@ -311,7 +353,6 @@ pub fn gather(snapshot: &Snapshot, proc_root: &Path, inodes: &[Inode], contents:
         .and_then(|t| parse_btime(&t));
     // SAFETY: sysconf only reads a configuration value.
     let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as i64;
-    let own_mnt = snapshot.self_links.get(NsKind::Mnt);
     for &inode in inodes {
         let Some(ns) = snapshot.namespace(inode) else {
             continue;
@@ -333,8 +374,14 @@ pub fn gather(snapshot: &Snapshot, proc_root: &Path, inodes: &[Inode], contents:
         let mut age = Age::default();
         for holder in &ns.holders {
             match holder {
-                Holder::BindMount { mnt_ns, path, .. } if live && *mnt_ns == own_mnt => {
-                    if let Some(t) = pin_time(path) {
+                Holder::BindMount {
+                    mnt_ns,
+                    path,
+                    via_pid,
+                } if live => {
+                    if let Some(root) = pin_root(snapshot, proc_root, *mnt_ns, *via_pid)
+                        && let Some(t) = pin_time(std::os::fd::AsFd::as_fd(&root), path)
+                    {
                         age.pinned_since = Some(age.pinned_since.map_or(t, |o: i64| o.min(t)));
                     }
                 }
