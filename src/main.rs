@@ -5,7 +5,6 @@ use nsview::cli::{Cli, Command, normalize_args};
 use nsview::scan::ScanOptions;
 
 fn main() {
-    nsview::error::take_parent_error_fd();
     let cli = match Cli::try_parse_from(normalize_args(std::env::args_os())) {
         Ok(cli) => cli,
         Err(err) if !err.use_stderr() => {
@@ -22,10 +21,20 @@ fn main() {
             std::process::exit(2);
         }
     };
+    nsview::error::take_parent_error_fd(cli.ui_error_fd);
     let scan = ScanOptions::for_root(cli.proc_root.clone());
+    if let Some(root) = scan.fake_root() {
+        // One line, every face: output that did not come from this kernel must say so.
+        eprintln!(
+            "nsview: reading a fake proc root: {} (test/offline mode)",
+            nsview::text::safe(&root.to_string_lossy())
+        );
+    }
     let result = match &cli.command {
         Some(Command::Enter(args)) => nsview::enter::run(args, scan),
-        Some(Command::Show(args)) => nsview::show::run(args, scan),
+        Some(Command::Show(args)) => nsview::show::Config::from_args(args)
+            .map_err(anyhow::Error::from)
+            .and_then(|config| nsview::show::run(&config, scan)),
         Some(Command::Leaks(args)) => nsview::leaks::run(args, scan),
         Some(Command::Release(args)) => nsview::leaks::release::run(args, scan),
         Some(Command::Metrics(args)) => nsview::metrics::run(args, scan),
