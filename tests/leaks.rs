@@ -656,3 +656,42 @@ fn release_asks_on_a_terminal() {
     assert!(!netns.path().exists());
     std::mem::forget(netns);
 }
+
+#[test]
+#[ignore = "needs root and podman"]
+fn podman_netns_left_by_a_killed_runtime_is_a_probable_leak() {
+    use crate::podman::engine::{self, Container};
+    engine::require();
+    let mut c = Container::run("leak", &["--network", "slirp4netns"]);
+    let net = ns_inode(c.pid, "net").expect("the container's netns");
+    // Running: its processes are members, so it is no candidate at all.
+    let (doc, _) = leaks_json(&["-t", "net"]);
+    assert!(entry(&doc, net).is_none());
+    // What a crashed runtime leaves: conmon and the container's init killed, nothing ran
+    // podman's cleanup, podman's bind mount under /run/netns is all that holds the netns.
+    for pid in [c.conmon_pid, c.pid] {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+    for pid in [c.conmon_pid, c.pid] {
+        engine::wait_until_reaped(pid);
+    }
+    let (doc, code) = leaks_json(&["-t", "net"]);
+    assert_eq!(code, 1);
+    let e = expect_entry(&doc, net);
+    assert_eq!(
+        e["verdict"], "pinned-unclaimed",
+        "its conmon is gone: {e:#}"
+    );
+    assert_eq!(e["patterns"][0]["made_by"], "podman", "{e:#}");
+    let path = e["holders"][0]["path"].as_str().expect("pin path");
+    assert!(path.starts_with("/run/netns/netns-"), "{e:#}");
+    // podman's own cleanup removes it (its first try may fail while it finds the container
+    // stopping, as tests/podman.rs measured).
+    let removed = (0..3).any(|_| c.try_remove().status.success());
+    assert!(removed, "podman rm -f never succeeded");
+    let (doc, _) = leaks_json(&["-t", "net"]);
+    assert!(entry(&doc, net).is_none(), "gone after podman rm");
+}

@@ -5,7 +5,7 @@
 //! They need root and podman, so they are `#[ignore]`d; CI runs them with `--include-ignored`.
 //! The engine side (image, containers, pods, cleanup by id) is in `podman/engine.rs`.
 
-mod engine;
+pub mod engine;
 
 use std::os::fd::AsRawFd;
 use std::path::Path;

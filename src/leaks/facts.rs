@@ -230,9 +230,12 @@ fn running_container_pins(snapshot: &Snapshot, state_root: &Path) -> BTreeMap<St
         let conmon = state_root.join(format!(
             "run/containers/storage/overlay-containers/{id}/userdata/conmon.pid"
         ));
+        // conmon supervises the container while it runs; a zombie conmon (killed, not yet
+        // reaped) or a recycled pid running something else does not count.
         let running = read_state(&conmon)
             .and_then(|t| t.trim().parse::<Pid>().ok())
-            .is_some_and(|pid| snapshot.process(pid).is_some());
+            .and_then(|pid| snapshot.process(pid))
+            .is_some_and(|p| !p.is_zombie() && p.comm == "conmon");
         if !running {
             continue;
         }
