@@ -695,3 +695,60 @@ fn podman_netns_left_by_a_killed_runtime_is_a_probable_leak() {
     let (doc, _) = leaks_json(&["-t", "net"]);
     assert!(entry(&doc, net).is_none(), "gone after podman rm");
 }
+
+/// Over the fake proc tree in fixtures/basic (any user): every holder kind the fixture has
+/// gets its verdict, a bind-mount-only namespace is the probable leak, and the exit status
+/// says so; a non-UTF-8 command is escaped from its bytes in the text report.
+#[test]
+fn verdicts_over_the_basic_fixture() {
+    let root = crate::util::fixtures().join("basic/proc");
+    let run = |args: &[&str]| {
+        nsview()
+            .arg("--proc-root")
+            .arg(&root)
+            .arg("leaks")
+            .args(args)
+            .output()
+            .expect("nsview leaks")
+    };
+    let out = run(&["--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let got: Vec<(u64, String, String)> = doc["namespaces"]
+        .as_array()
+        .expect("namespaces")
+        .iter()
+        .map(|e| {
+            (
+                e["inode"].as_u64().expect("inode"),
+                e["verdict"].as_str().expect("verdict").to_string(),
+                e["held_by"].as_str().expect("held_by").to_string(),
+            )
+        })
+        .collect();
+    let want = [
+        (4026532500, "held-by-process", "fd"),
+        (4026532600, "held-by-process", "thread"),
+        (4026532800, "held-by-process", "for_children"),
+        (4026532900, "pinned-unclaimed", "bind_mount"),
+    ];
+    let want: Vec<(u64, String, String)> = want
+        .iter()
+        .map(|(i, v, h)| (*i, v.to_string(), h.to_string()))
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(doc["probable_leaks"], 1);
+
+    let out = run(&["--verdict", "held-by-process", "-t", "net"]);
+    assert_eq!(out.status.code(), Some(0), "no probable leak selected");
+    let text = stdout(&out);
+    assert!(
+        text.contains("net:[4026532500]  held by process 100"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  held by    fd 3 of pid 100 (caf\\xe9 --x)"),
+        "{text}"
+    );
+    assert!(!text.contains("4026532900"), "{text}");
+}

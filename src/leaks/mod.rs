@@ -188,10 +188,14 @@ fn json(snapshot: &Snapshot, selected: &[Assessment], facts: &Facts) -> anyhow::
 
 /// A holder in words, host strings escaped for the terminal.
 pub fn describe_holder(snapshot: &Snapshot, kind: NsKind, holder: &Holder) -> String {
+    // A command line that is not UTF-8 is escaped from its bytes, as lsns does (`caf\xe9`).
     let command = |pid| {
         snapshot
             .process(pid)
-            .map(|p| format!(" ({})", safe(&p.command)))
+            .map(|p| match &p.command_bytes {
+                Some(bytes) => format!(" ({})", crate::text::safe_encode(bytes)),
+                None => format!(" ({})", safe(&p.command)),
+            })
             .unwrap_or_default()
     };
     let ns_label = |inode: Inode| {
