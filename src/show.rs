@@ -60,16 +60,13 @@ struct Report<'a> {
     #[serde(flatten)]
     details: &'a NamespaceDetails,
     container_namespaces: Vec<ContainerRow>,
-<<<<<<< HEAD
     /// The pod the namespace is shared in, with its containers among the members; absent
     /// when it is in none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pod: Option<PodMembers>,
-=======
     /// The leak verdict when no process is a member (`nsview leaks`).
     #[serde(skip_serializing_if = "Option::is_none")]
     leak: Option<String>,
->>>>>>> leaks
 }
 
 /// Runs `nsview show` and returns the exit code.
@@ -105,34 +102,27 @@ pub fn run(config: &Config, scan: ScanOptions) -> anyhow::Result<i32> {
             })
         })
         .collect();
-<<<<<<< HEAD
     let pod = index.pod_of(&snapshot, ns);
-=======
     let leak = crate::leaks::show_line(&snapshot, inode, &scan.proc_root);
->>>>>>> leaks
 
     let mut out = std::io::stdout().lock();
     if json {
         let report = Report {
             details: &found,
             container_namespaces: rows,
-<<<<<<< HEAD
             pod,
-=======
             leak,
->>>>>>> leaks
         };
         // Serialise first: serde_json's writer errors hide the io::Error a closed pipe is.
         let mut text = serde_json::to_string_pretty(&report).context("encoding JSON")?;
         text.push('\n');
         out.write_all(text.as_bytes()).context("writing JSON")?;
     } else {
-<<<<<<< HEAD
-        out.write_all(render(&snapshot, &found, &rows, pod.as_ref()).as_bytes())
-=======
-        let text = crate::leaks::with_leak_row(render(&snapshot, &found, &rows), leak.as_deref());
+        let text = crate::leaks::with_leak_row(
+            render(&snapshot, &found, &rows, pod.as_ref()),
+            leak.as_deref(),
+        );
         out.write_all(text.as_bytes())
->>>>>>> leaks
             .context("writing the report")?;
     }
     out.flush().context("writing the report")?;

@@ -102,8 +102,9 @@ impl Drop for Veth {
 }
 
 fn open_ns(pid: i32, kind: &str) -> OwnedFd {
-    nsview::scan::kernel::open_ns_file(std::path::Path::new(&format!("/proc/{pid}/ns/{kind}")))
-        .expect("open ns file")
+    use nsview::kernel::nsfs;
+    let link = nsfs::NsPath::ProcLink(format!("/proc/{pid}/ns/{kind}").into());
+    nsfs::open(&link, None).expect("open ns file").into_fd()
 }
 
 /// `sleep 60` with `fd` on its fd 3.

@@ -132,7 +132,15 @@ pub fn fill_holder_commands(snapshot: &mut Snapshot, proc_root: &Path) {
         ) else {
             continue;
         };
-        if procs::read_whole_at(std::os::fd::AsFd::as_fd(&dir), c"cmdline", &mut buf).is_err() {
+        if crate::kernel::read::read_at(
+            std::os::fd::AsFd::as_fd(&dir),
+            c"cmdline",
+            crate::kernel::read::Cap::CMDLINE,
+            &mut buf,
+            true,
+        )
+        .is_err()
+        {
             continue;
         }
         let (command, bytes) = match procs::cmdline_bytes(&buf) {
@@ -284,7 +292,14 @@ fn process_started(proc_root: &Path, pid: Pid, boot: i64, ticks: i64) -> Option<
     )
     .ok()?;
     let mut buf = Vec::new();
-    procs::read_whole_at(std::os::fd::AsFd::as_fd(&dir), c"stat", &mut buf).ok()?;
+    crate::kernel::read::read_at(
+        std::os::fd::AsFd::as_fd(&dir),
+        c"stat",
+        crate::kernel::read::Cap::STAT,
+        &mut buf,
+        true,
+    )
+    .ok()?;
     let start = i64::try_from(parse_starttime(&buf)?).ok()?;
     Some(boot + start / ticks.max(1))
 }

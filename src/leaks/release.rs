@@ -13,15 +13,15 @@
 
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
 
 use crate::cli::ReleaseArgs;
 use crate::error::Exit;
+use crate::kernel;
 use crate::model::{Holder, Inode, Namespace, NsKind, Snapshot};
-use crate::scan::{self, ScanOptions, kernel};
+use crate::scan::{self, ScanOptions};
 use crate::text::safe;
 
 /// The validated options of `nsview release`.
@@ -205,19 +205,24 @@ pub fn verify_path(path: &str, expected: &Expected) -> Result<OwnedFd, String> {
     if fs.f_type as i64 != NSFS_MAGIC {
         return Err(format!("{} is no longer a namespace file", safe(path)));
     }
-    let reopened = kernel::open_ns_file(Path::new(&format!("/proc/self/fd/{}", fd.as_raw_fd())))
-        .map_err(|e| format!("{}: reopening to check it: {e}", safe(path)))?;
+    let reopened = rustix::fs::open(
+        format!("/proc/self/fd/{}", fd.as_raw_fd()),
+        OFlags::RDONLY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| format!("{}: reopening to check it: {e}", safe(path)))?;
     check_identity(&reopened, expected).map_err(|why| format!("{}: {why}", safe(path)))?;
     Ok(fd)
 }
 
 /// inode + type + NS_GET_ID of an open namespace file against what the scan saw.
 pub fn check_identity(fd: &OwnedFd, expected: &Expected) -> Result<(), String> {
-    use kernel::NsKernel;
-    let inode = rustix::fs::fstat(fd).map_err(|e| e.to_string())?.st_ino;
-    let kind = kernel::Nsfs.kind(fd);
-    let id = kernel::Nsfs.ns_id(fd);
-    identity_matches(inode, kind, id, expected)
+    let file = fd
+        .try_clone()
+        .and_then(kernel::nsfs::adopt)
+        .map_err(|e| e.to_string())?;
+    let found = &file.identity;
+    identity_matches(found.inode, found.kind, found.ns_id, expected)
 }
 
 /// The pure comparison (unit-tested): an id the kernel reports must equal the expected one.
