@@ -36,7 +36,9 @@ use crate::kernel::read::Cap;
 use serde::Serialize;
 
 pub use columns::{ExtraColumn, column_values};
-pub use container::{Container, ContainerIndex, ContainerRow, Provenance, Runtime, SharedMark};
+pub use container::{
+    Container, ContainerIndex, ContainerRow, PodMembers, Provenance, Runtime, SharedMark,
+};
 pub use inside::Via;
 pub use net::{Interface, Peer, Route};
 pub use procfs::{ClockOffset, IdRange, Mount, TimeOffsets};
