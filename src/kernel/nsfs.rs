@@ -721,6 +721,23 @@ mod tests {
     }
 
     #[test]
+    fn related_handles_are_identified_only_when_asked() {
+        let uts = open_own(NsKind::Uts).expect("own uts");
+        let owner = Live.owner(&uts).expect("NS_GET_USERNS");
+        // The walk's cheap path: the inode from one fstat, type and id not asked yet ...
+        assert_eq!(owner.identity.kind, None);
+        assert_eq!(Live.inode(&owner), own_inode("user"));
+        // ... and asked when the walk wants them (a namespace new to the snapshot).
+        let identity = Live.identity(&owner);
+        assert_eq!(identity.kind, Some(NsKind::User));
+        assert_eq!(identity.inode, own_inode("user"));
+        assert_eq!(
+            identity.ns_id,
+            open_own(NsKind::User).expect("own user").identity.ns_id
+        );
+    }
+
+    #[test]
     fn recognises_nsfs_fds_by_device() {
         let dev = nsfs_device().expect("nsfs device");
         let file = open_own(NsKind::Ipc).expect("own ipc");
