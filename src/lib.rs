@@ -9,6 +9,7 @@ pub mod details;
 pub mod enter;
 pub mod error;
 pub mod list;
+pub mod lsns;
 pub mod model;
 pub mod scan;
 pub mod show;

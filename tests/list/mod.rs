@@ -1,5 +1,5 @@
 //! `nsview --list` over fixture /proc trees (insta snapshots of every format and option), bad
-//! input, a closed pipe, and live comparisons with the installed lsns on namespaces the tests
+//! input, a closed pipe, and live comparisons with lsns 2.42.2 on namespaces the tests
 //! create themselves.
 
 use std::io::Read;
@@ -111,7 +111,8 @@ fn fixture_json_types() {
     let json: serde_json::Value =
         serde_json::from_str(&f.ok(&["--list", "-J", "--output-all"])).expect("valid JSON");
     let rows = json["namespaces"].as_array().expect("array");
-    // Sorted by inode, numbers as numbers, empty cells as null, NSFS as an array.
+    // Sorted by inode, numbers as numbers, empty cells as null, NSFS a string (lsns 2.42; it
+    // loses the second path there, nsview keeps it on a second line).
     let inodes: Vec<u64> = rows.iter().filter_map(|r| r["ns"].as_u64()).collect();
     assert!(inodes.windows(2).all(|w| w[0] < w[1]), "{inodes:?}");
     assert_eq!(inodes.len(), rows.len());
@@ -124,7 +125,12 @@ fn fixture_json_types() {
     assert_eq!(held["command"], serde_json::Value::Null);
     assert_eq!(
         held["nsfs"],
-        serde_json::json!(["/run/netns/blue", "/run/netns/blue too"])
+        serde_json::json!("/run/netns/blue\n/run/netns/blue too")
+    );
+    assert_eq!(
+        held["path"],
+        serde_json::Value::Null,
+        "no PATH without a process (2.42)"
     );
     let weird = rows.iter().find(|r| r["ns"] == 4026532300u64).expect("uts");
     assert_eq!(weird["pid"], 100);
@@ -161,12 +167,9 @@ fn fixture_unreadable_entry_is_a_gap_not_an_error() {
     }
     let out = cmd.output().expect("run");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let note = stderr(&out);
-    assert_eq!(note.lines().count(), 1, "{note}");
-    assert!(
-        note.starts_with("nsview: note: could not read 1 process (permission denied"),
-        "{note}"
-    );
+    // Root under a script: the scan is whole in kind (CAP_SYS_PTRACE and CAP_SYS_ADMIN held),
+    // so the one unreadable entry is no news on stderr (the note shows on a terminal).
+    assert_eq!(stderr(&out), "");
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
     let uts = json["namespaces"]
         .as_array()
@@ -195,7 +198,7 @@ fn bad_input_is_one_line_and_non_zero() {
         ),
         (
             &["-J", "-r"],
-            "nsview: mutually exclusive arguments: --json --raw\n",
+            "nsview: options --json and --raw cannot be combined\n",
         ),
         (
             &["-p", "1", "4026531836"],
@@ -327,7 +330,7 @@ fn json_rows(output: &Output) -> Vec<serde_json::Value> {
 }
 
 fn live_ready(test: &str) -> bool {
-    require_root(test) && require_program(test, "unshare") && require_program(test, "lsns")
+    require_root(test) && require_program(test, "unshare")
 }
 
 const ALL_TYPES: [&str; 8] = ["mnt", "net", "pid", "uts", "ipc", "user", "cgroup", "time"];
@@ -359,7 +362,7 @@ fn live_every_type_matches_lsns() {
         .args(["--list", "-J", "-o", columns])
         .output()
         .expect("nsview");
-    let Some(theirs) = crate::util::lsns(
+    let Some(theirs) = crate::util::lsns_242(
         "live_every_type_matches_lsns",
         &["--list", "-J", "-o", columns],
     ) else {
@@ -422,7 +425,8 @@ fn live_task_and_raw_columns_match_lsns() {
         let lsns_args: Vec<&str> = std::iter::once("--list")
             .chain(args.iter().copied())
             .collect();
-        let Some(theirs) = crate::util::lsns("live_task_and_raw_columns_match_lsns", &lsns_args)
+        let Some(theirs) =
+            crate::util::lsns_242("live_task_and_raw_columns_match_lsns", &lsns_args)
         else {
             continue;
         };
@@ -491,8 +495,8 @@ fn live_hidden_user_namespace_trees_and_persistent() {
     let found = find_child(&value["namespaces"], parent, inner);
     assert!(found, "{text}");
 
-    // lsns 2.38 -T parent agrees that the inner namespace hangs under that parent.
-    let theirs = crate::util::lsns(
+    // lsns 2.42.2 -T parent agrees that the inner namespace hangs under that parent.
+    let theirs = crate::util::lsns_242(
         "live_hidden_user_namespace_trees_and_persistent",
         &["-J", "-t", "user", "-o", "NS,NPROCS", "--tree=parent"],
     );
@@ -586,7 +590,7 @@ fn process_tree_survives_a_parent_cycle() {
 fn issue2_non_utf8_argv_is_escaped_from_its_bytes() {
     let f = Fixture::new("basic");
     let table = f.ok(&["--list", "-t", "uts", "-o", "NS,PID,COMMAND"]);
-    assert!(table.contains("4026532300   100 caf\\xe9 --x\n"), "{table}");
+    assert!(table.contains("4026532300 100 caf\\xe9 --x\n"), "{table}");
     let raw = f.ok(&["--list", "-r", "-t", "uts", "-o", "NS,PID,COMMAND"]);
     assert!(raw.contains("4026532300 100 caf\\xe9\\x20--x\n"), "{raw}");
     let rows = json_rows(&f.run(&["--list", "-J", "-t", "uts", "-o", "NS,COMMAND"]));
@@ -636,7 +640,7 @@ fn issue2_live_non_utf8_argv_matches_lsns() {
                 stdout(&ours)
             );
         }
-        let Some(theirs) = crate::util::lsns(test, &args) else {
+        let Some(theirs) = crate::util::lsns_242(test, &args) else {
             return;
         };
         assert_eq!(ours.stdout, theirs.stdout, "{args:?}");
@@ -650,8 +654,8 @@ fn issue2_live_non_utf8_argv_matches_lsns() {
         rows[0]["command"],
         "caf\u{fffd} x\u{1}y\\z \\xq \u{85} € 60"
     );
-    if let Some(theirs) = crate::util::lsns(test, &["-J", "-o", "PID,COMMAND", &uts]) {
-        // The known difference: lsns 2.38 writes the byte itself (not valid UTF-8).
+    if let Some(theirs) = crate::util::lsns_242(test, &["-J", "-o", "PID,COMMAND", &uts]) {
+        // The known difference: lsns writes the byte itself (not valid UTF-8).
         assert!(
             theirs.stdout.windows(4).any(|w| w == b"caf\xe9"),
             "lsns changed how it writes non-UTF-8 JSON"
