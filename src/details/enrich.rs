@@ -4,11 +4,12 @@
 //! (`Namespace::extras`: HOSTNAME, CONTAINER, UIDMAP, HOSTNS, computed by
 //! [`super::columns`]). Faces then only read the snapshot; nothing here knows an output format.
 
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::Path;
 
 use super::columns::{ExtraColumn, column_values};
-use crate::model::{NsKind, Snapshot};
+use crate::model::{Holder, Namespace, NsKind, Snapshot};
+use crate::scan::holders::socket_netns_file;
 use crate::scan::kernel::{holder_paths, open_ns_file};
 
 /// What to fill in; everything else costs nothing.
@@ -50,7 +51,8 @@ pub fn enrich(snapshot: &mut Snapshot, proc_root: &Path, live: bool, wanted: Wan
 }
 
 /// NETNSID for each net namespace, asked once per namespace through its best path, as
-/// `ip netns list-id` asks it (RTM_GETNSID). A namespace no path opens keeps what it had.
+/// `ip netns list-id` asks it (RTM_GETNSID); a namespace only sockets hold is opened through
+/// one of them (pidfd_getfd + SIOCGSKNS), as lsns does. One nothing opens keeps what it had.
 fn fill_netnsids(snapshot: &mut Snapshot) {
     let Ok(mut socket) = super::netlink::Socket::open() else {
         return;
@@ -58,8 +60,7 @@ fn fill_netnsids(snapshot: &mut Snapshot) {
     let ids: Vec<(u64, i32)> = snapshot
         .of_kind(NsKind::Net)
         .filter_map(|ns| {
-            let paths = holder_paths(snapshot, ns, Path::new("/proc"));
-            let target = paths.first().and_then(|p| open_ns_file(p).ok())?;
+            let target = open_netns(snapshot, ns)?;
             let id = socket.nsid_raw(target.as_raw_fd()).ok()??;
             Some((ns.inode, id))
         })
@@ -69,6 +70,28 @@ fn fill_netnsids(snapshot: &mut Snapshot) {
             ns.netnsid = Some(id);
         }
     }
+}
+
+/// An fd of the network namespace `ns`: through its best path, else through a socket holder;
+/// checked to be that namespace (a path or an fd number may have been reused meanwhile).
+fn open_netns(snapshot: &Snapshot, ns: &Namespace) -> Option<OwnedFd> {
+    let by_path = holder_paths(snapshot, ns, Path::new("/proc"))
+        .first()
+        .and_then(|p| open_ns_file(p).ok());
+    let by_socket = || {
+        ns.holders.iter().find_map(|holder| {
+            let Holder::Socket { pid, fd } = holder else {
+                return None;
+            };
+            let pid = rustix::process::Pid::from_raw(*pid)?;
+            let pidfd =
+                rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty()).ok()?;
+            socket_netns_file(pidfd.as_fd(), *fd).ok()
+        })
+    };
+    by_path
+        .or_else(by_socket)
+        .filter(|fd| rustix::fs::fstat(fd).is_ok_and(|st| st.st_ino == ns.inode))
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use crate::util::{fixtures, nsview, require_program, require_root, stderr, stdout};
 
 mod extra;
+mod lsns;
 
 /// A private copy of a fixture (so modes and owners can be set without touching the repo),
 /// with `/proc/PID` owners taken from its `uids` file when we may chown.
