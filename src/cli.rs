@@ -17,7 +17,9 @@ use crate::list::args::{Opt, Request};
         With no arguments nsview starts an interactive terminal UI. `nsview --list` is a drop-in \
         for util-linux lsns (same options, columns and JSON). `nsview enter <inode>` runs a \
         command inside a namespace, whoever holds it.",
-    args_conflicts_with_subcommands = true
+    args_conflicts_with_subcommands = true,
+    // lsns takes a flag twice (`-l -l`), and the last `-T`/`-Q`.
+    args_override_self = true
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -359,6 +361,16 @@ mod tests {
         assert_eq!(r.operands, ["4026531836"]);
         let r = request(&["-T"]).expect("list mode");
         assert_eq!(r.options, [Opt::Tree(Some("owner".into()))]);
+        let r = request(&["-l", "-l", "-t", "net", "-t", "uts", "-Tparent", "-T"]).expect("list");
+        assert_eq!(
+            r.options
+                .iter()
+                .filter(|o| matches!(o, Opt::Type(_)))
+                .count(),
+            2,
+            "-t accumulates: {r:?}"
+        );
+        assert_eq!(r.options.last(), Some(&Opt::Tree(Some("owner".into()))));
         for flag in ["-P", "-r", "-u", "-W", "-H", "--output-all"] {
             assert!(request(&[flag]).is_some(), "{flag} selects list mode");
         }
