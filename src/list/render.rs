@@ -74,8 +74,25 @@ pub struct TableOptions {
     pub terminal: Option<usize>,
 }
 
+/// Screen cells, as libsmartcols's `mbs_safe_width` counts them (wcwidth per character; the
+/// text is already safe-encoded, so no control characters remain).
 fn width(text: &str) -> usize {
-    text.chars().count()
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
+/// The longest prefix of `text` that fits `cells` screen cells (`mbs_truncate`).
+fn truncate(text: &str, cells: usize) -> String {
+    let mut used = 0;
+    let mut out = String::new();
+    for c in text.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > cells {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out
 }
 
 /// One printed row: its cells' lines (made safe for a terminal), and the tree art for the
@@ -167,7 +184,7 @@ fn push_line(out: &mut String, table: &Table, layout: &Layout, cells: &[String])
         }
         let width_of = layout.widths[col];
         let text: String = if layout.trunc[col] {
-            text.chars().take(width_of).collect()
+            truncate(text, width_of)
         } else {
             text.clone()
         };

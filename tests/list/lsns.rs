@@ -633,3 +633,22 @@ fn stderr_is_quiet_for_root_and_honest_without_capabilities() {
     assert!(err.starts_with("lsns: partial view"), "{err}");
     assert!(!text(&out.stdout).contains("partial"), "never on stdout");
 }
+
+/// Widths count screen cells as libsmartcols does (a CJK character takes two), in a column
+/// that is not the last one.
+#[test]
+#[ignore = "needs root"]
+fn wide_characters_take_two_cells_as_in_lsns() {
+    require_root();
+    let ours = AsLsns::new();
+    let sleeper = Sleeper::start(&["unshare", "-u", "bash", "-c", "exec -a '日本語x' sleep 600"]);
+    let uts = sleeper.ns("uts").to_string();
+    let q = ns_filter(sleeper.ns("uts"));
+    for args in [
+        &["-o", "COMMAND,PID", &uts][..],
+        &["-o", "COMMAND,PID,NS", "-t", "uts", "-Q", &q],
+        &["-r", "-o", "COMMAND,PID", &uts],
+    ] {
+        assert_same(&ours, args);
+    }
+}
