@@ -1,19 +1,17 @@
 //! The `nsview` binary: parse arguments, dispatch to a face, map errors to exit codes. Started
-//! under the name `lsns` (a symlink), it is lsns (`nsview::lsns`).
+//! under the name `lsns` (a symlink), it is lsns (`nsview::lsns`), reading the real /proc.
 
 use clap::{CommandFactory, FromArgMatches};
 use nsview::cli::{Cli, Command, list_request, normalize_args};
 use nsview::scan::ScanOptions;
 
 fn main() {
-    nsview::error::take_parent_error_fd();
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if argv
         .first()
         .is_some_and(|argv0| nsview::lsns::invoked_as_lsns(argv0))
     {
-        let root = std::env::var_os("NSVIEW_PROC_ROOT").map(std::path::PathBuf::from);
-        std::process::exit(nsview::lsns::main(&argv, ScanOptions::for_root(root)));
+        std::process::exit(nsview::lsns::main(&argv, ScanOptions::for_root(None)));
     }
     let parsed = Cli::command()
         .try_get_matches_from(normalize_args(argv))
@@ -34,10 +32,20 @@ fn main() {
             std::process::exit(2);
         }
     };
+    nsview::error::take_parent_error_fd(cli.ui_error_fd);
     let scan = ScanOptions::for_root(cli.proc_root.clone());
+    if let Some(root) = scan.fake_root() {
+        // One line, every face: output that did not come from this kernel must say so.
+        eprintln!(
+            "nsview: reading a fake proc root: {} (test/offline mode)",
+            nsview::text::safe(&root.to_string_lossy())
+        );
+    }
     let result = match &cli.command {
         Some(Command::Enter(args)) => nsview::enter::run(args, scan),
-        Some(Command::Show(args)) => nsview::show::run(args, scan),
+        Some(Command::Show(args)) => nsview::show::Config::from_args(args)
+            .map_err(anyhow::Error::from)
+            .and_then(|config| nsview::show::run(&config, scan)),
         None => match list_request(&matches) {
             Some(request) => Ok(nsview::lsns::run(&request, scan, nsview::lsns::Mode::List)),
             None => nsview::tui::run(&cli.tui, scan),
