@@ -71,7 +71,10 @@ pub fn run(request: &Request, scan: ScanOptions, mode: Mode) -> i32 {
         }
         Ok(Action::Usage(message)) => {
             // getopt's own line (argv[0] as invoked), then lsns's `errtryhelp`.
-            eprintln!("{message}\nTry 'lsns --help' for more information.");
+            eprintln!(
+                "{}\nTry 'lsns --help' for more information.",
+                crate::error::one_line(&message)
+            );
             Ok(1)
         }
         Ok(Action::List(config)) => list_namespaces(&config, scan, mode),
@@ -87,7 +90,8 @@ fn report(err: &anyhow::Error, mode: Mode) -> i32 {
         return 0;
     }
     let code = err.downcast_ref::<Exit>().map_or(1, |e| e.code);
-    let line = format!("{err:#}").replace('\n', " ");
+    // Control characters in what a message quotes are escaped, as everywhere in nsview.
+    let line = crate::error::one_line(&format!("{err:#}"));
     if !line.is_empty() {
         eprintln!("{}: {line}", mode.prefix());
     }
