@@ -101,6 +101,17 @@ fn report(err: &anyhow::Error, mode: Mode) -> i32 {
 /// Scan, enrich, render, write.
 fn list_namespaces(config: &Config, base: ScanOptions, mode: Mode) -> anyhow::Result<i32> {
     let mut snapshot = scan_for(config, &base)?;
+    if !config.filter_unknown.is_empty() {
+        // lsns binds the filter to its table after the scan: one warning per unknown column.
+        for name in &config.filter_unknown {
+            eprintln!(
+                "{}: unknown column: {}",
+                mode.prefix(),
+                crate::error::one_line(name)
+            );
+        }
+        return Err(Exit::failure("failed to initialize filter").into());
+    }
     enrich(
         &mut snapshot,
         &base.proc_root,

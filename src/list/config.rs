@@ -52,6 +52,10 @@ pub struct Config {
     pub tree: Tree,
     pub persistent: bool,
     pub filter: Option<filter::Filter>,
+    /// Columns `-Q` names that do not exist. lsns parses such a filter, then fails when it
+    /// binds it to the table, after the scan: `unknown column: X` for each, then `failed to
+    /// initialize filter` (the driver reports them then).
+    pub filter_unknown: Vec<String>,
 }
 
 /// lsns's `excl[]`: {J,r}, {P,p}, {l,T}. The last group is not in ASCII order ('T' < 'l'), so
@@ -76,6 +80,7 @@ struct Parsed {
     net: bool,
     tree: Option<Tree>,
     filter: Option<filter::Filter>,
+    filter_unknown: Vec<String>,
     list_columns: bool,
     exclusive_seen: [Option<char>; 3],
 }
@@ -218,7 +223,14 @@ impl Parsed {
                 self.net |= kind == NsKind::Net;
             }
             Opt::Tree(value) => self.tree = Some(parse_tree(value.as_deref())?),
-            Opt::Filter(expr) => self.filter = Some(parse_filter(expr)?),
+            Opt::Filter(expr) => {
+                // lsns keeps the last -Q.
+                (self.filter, self.filter_unknown) = match parse_filter(expr) {
+                    Ok(filter) => (Some(filter), Vec::new()),
+                    Err(FilterProblem::Unknown(names)) => (None, names),
+                    Err(FilterProblem::Syntax(exit)) => return Err(exit),
+                };
+            }
             Opt::ListColumns => self.list_columns = true,
             Opt::Help | Opt::Version => {}
         }
@@ -278,6 +290,7 @@ impl Parsed {
             tree: self.tree.unwrap_or(Tree::None),
             persistent: self.persistent,
             filter: self.filter,
+            filter_unknown: self.filter_unknown,
         })
     }
 
@@ -359,9 +372,22 @@ fn parse_tree(value: Option<&str>) -> Result<Tree, Exit> {
     }
 }
 
+enum FilterProblem {
+    /// A syntax error: lsns fails at once, while parsing its options.
+    Syntax(Exit),
+    /// Unknown column names, reported after the scan as lsns does.
+    Unknown(Vec<String>),
+}
+
+/// What the filter parser says before its list of unknown columns.
+const UNKNOWN_COLUMNS: [&str; 2] = [
+    "failed to initialize filter: unknown column: ",
+    "failed to initialize filter: unknown columns: ",
+];
+
 /// `-Q`: lsns's number columns compare as numbers, the rest (the extensions too) as text
 /// (libsmartcols types each column; an empty number cell never matches a number).
-fn parse_filter(expr: &str) -> Result<filter::Filter, Exit> {
+fn parse_filter(expr: &str) -> Result<filter::Filter, FilterProblem> {
     let typed: Vec<(&str, filter::ColumnType)> = Column::known()
         .map(|c| {
             let kind = if c.json_kind() == columns::JsonKind::Number {
@@ -373,7 +399,16 @@ fn parse_filter(expr: &str) -> Result<filter::Filter, Exit> {
         })
         .collect();
     // The filter's messages already read like lsns's ("failed to parse ...").
-    filter::parse_typed(expr, &typed).map_err(|e| Exit::failure(e.to_string()))
+    filter::parse_typed(expr, &typed).map_err(|e| {
+        let message = e.to_string();
+        match UNKNOWN_COLUMNS
+            .iter()
+            .find_map(|prefix| message.strip_prefix(prefix))
+        {
+            Some(names) => FilterProblem::Unknown(names.split(", ").map(str::to_string).collect()),
+            None => FilterProblem::Syntax(Exit::failure(message)),
+        }
+    })
 }
 
 #[cfg(test)]
@@ -480,6 +515,11 @@ mod tests {
             Ok(Action::Usage(m)) if m == "lsns: unrecognized option '--bogus'"
         ));
         assert!(m(&["-Q", "NS > "]).starts_with("failed to parse \"NS > \": "));
+        let unknown = config(&["-Q", "FOO == 1 && BAR > 2"]).expect("reported after the scan");
+        assert_eq!(unknown.filter_unknown, ["FOO", "BAR"]);
+        assert!(
+            config(&["-Q", "FOO == 1", "-Q", "NS > 0"]).is_ok_and(|c| c.filter_unknown.is_empty())
+        );
         assert!(matches!(
             Config::from_request(&request(&["-h", "-X"])),
             Ok(Action::Help)

@@ -126,6 +126,11 @@ fn usage_errors_match_lsns_byte_for_byte() {
         &["-H", "--bogus"],
         &["-Hx"],
         &["-X", "-h"],
+        // Unknown filter columns fail after the scan, after -o's check.
+        &["-Q", "FOO == 1"],
+        &["-Q", "FOO == 1 && BAR > 2"],
+        &["-Q", "FOO == 1", "-o", "BAR"],
+        &["-Q", "FOO == 1", "-Q", "NS == 1"],
     ];
     for args in cases {
         assert_same(&ours, args);
