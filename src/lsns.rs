@@ -161,11 +161,7 @@ fn add_late_relations(
             .values()
             .any(|ns| ns.members.is_empty() && config.types.contains(&ns.kind))
     };
-    if possible
-        && !done
-        && (config.lists_processless() || config.namespace.is_some())
-        && processless_row()
-    {
+    if possible && !done && config.lists_processless() && processless_row() {
         scan::add_relations_later(snapshot, options);
     }
 }
