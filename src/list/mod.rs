@@ -191,3 +191,42 @@ fn filter_value(column: Column, cell: &rows::Cell) -> filter::FilterValue {
     }
     filter::FilterValue::Text(text)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scan::{ScanOptions, scan};
+
+    fn config(args: &[&str]) -> Config {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        match Config::from_request(&args::getopt("lsns", &args)) {
+            Ok(Action::List(config)) => *config,
+            _ => panic!("not a listing: {args:?}"),
+        }
+    }
+
+    #[test]
+    fn a_namespace_argument_without_processes_prints_nothing() {
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/basic/proc");
+        let snapshot = scan(&ScanOptions::for_root(Some(root))).expect("fixture scan");
+        let processless = snapshot
+            .namespaces
+            .values()
+            .find(|ns| ns.members.is_empty())
+            .expect("the fixture has a process-less namespace")
+            .inode
+            .to_string();
+        let out = render(&config(&[&processless]), &snapshot, Output::default());
+        assert_eq!(out.ok().as_deref(), Some(""));
+        let json = render(&config(&["-J", &processless]), &snapshot, Output::default());
+        assert_eq!(
+            json.ok().as_deref(),
+            Some("{\n   \"namespaces\": [\n\n   ]\n}\n")
+        );
+        let missing = render(&config(&["99"]), &snapshot, Output::default());
+        assert_eq!(
+            missing.err().map(|e| e.message),
+            Some("not found namespace: 99".to_string())
+        );
+    }
+}
