@@ -657,3 +657,80 @@ fn wide_characters_take_two_cells_as_in_lsns() {
         assert_same(&ours, args);
     }
 }
+
+/// Quotes `arg` for a POSIX shell.
+fn shell_quote(arg: &str) -> String {
+    format!("'{}'", arg.replace('\'', r"'\''"))
+}
+
+/// Two nsfs mount points of one netns (in a private mount namespace the test makes, so no host
+/// mount changes): NSFS is a multi-line cell in the table (continuation lines, the tree column's
+/// art there), comma-joined with `-W` and `-r`; JSON keeps both (the documented difference).
+#[test]
+#[ignore = "needs root"]
+fn two_nsfs_mount_points_match_lsns_except_json() {
+    require_root();
+    let ours = AsLsns::new();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    std::fs::write(&a, "").expect("mount point a");
+    std::fs::write(&b, "").expect("mount point b");
+    let cases: [&[&str]; 7] = [
+        &["-o", "NS,NSFS,TYPE,COMMAND", "-Q", "NS == $I"],
+        &["-t", "net", "-Q", "NS == $I"],
+        &["-W", "-t", "net", "-Q", "NS == $I"],
+        &["-T", "-t", "net", "-o", "NS,NSFS,TYPE", "-Q", "NS == $I"],
+        &["-r", "-t", "net", "-Q", "NS == $I"],
+        &["-n", "-o", "NSFS,NS", "-Q", "NS == $I"],
+        &["-J", "-o", "NS,NSFS", "-Q", "NS == $I"],
+    ];
+    let mut script = format!(
+        "unshare -n sleep 600 & S=$!\n\
+         while [ \"$(readlink /proc/$S/ns/net)\" = \"$(readlink /proc/self/ns/net)\" ]; do sleep 0.01; done\n\
+         mount --bind /proc/$S/ns/net {a} && mount --bind /proc/$S/ns/net {b} || exit 1\n\
+         I=$(stat -L -c %i {a}); kill $S; wait $S\n",
+        a = shell_quote(&a.to_string_lossy()),
+        b = shell_quote(&b.to_string_lossy()),
+    );
+    for (n, args) in cases.iter().enumerate() {
+        let quoted: Vec<String> = args
+            .iter()
+            .map(|a| format!("\"{}\"", a.replace('"', "\\\"")))
+            .collect();
+        for (who, program) in [("ours", ours.path()), ("theirs", lsns_242_path())] {
+            let out = dir.path().join(format!("{who}-{n}"));
+            script.push_str(&format!(
+                "(exec -a lsns {} {}) > {out} 2>&1; echo \"rc=$?\" >> {out}\n",
+                shell_quote(&program.to_string_lossy()),
+                quoted.join(" "),
+                out = shell_quote(&out.to_string_lossy()),
+            ));
+        }
+    }
+    let status = Command::new("unshare")
+        .args(["-m", "--propagation", "private", "bash", "-c", &script])
+        .status()
+        .expect("run unshare");
+    assert!(
+        status.success(),
+        "the private mount namespace script failed"
+    );
+    for (n, args) in cases.iter().enumerate() {
+        let read = |who: &str| {
+            std::fs::read_to_string(dir.path().join(format!("{who}-{n}"))).expect("output")
+        };
+        let (mine, theirs) = (read("ours"), read("theirs"));
+        if args[0] == "-J" {
+            assert!(
+                mine.contains(&format!("\"{}\\n{}\"", a.display(), b.display())),
+                "{mine}"
+            );
+            assert!(
+                !theirs.contains(&b.display().to_string()),
+                "2.42 loses the second path"
+            );
+        } else {
+            assert_eq!(mine, theirs, "lsns {args:?}");
+        }
+    }
+}
