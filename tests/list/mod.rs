@@ -207,6 +207,39 @@ fn fixture_unreadable_entry_is_a_gap_not_an_error() {
         .and_then(|rows| rows.iter().find(|r| r["ns"] == 4026532300u64))
         .expect("uts row");
     assert_eq!(uts["nprocs"], 1, "pid 101 could not be read");
+
+    // The same run with stderr on a terminal (a pty from `script`): the note is there, once.
+    let typescript = f.proc().with_file_name("typescript");
+    let inner = format!(
+        "{} --proc-root {} --list -J -t uts >/dev/null",
+        env!("CARGO_BIN_EXE_nsview"),
+        f.proc().display()
+    );
+    let mut cmd = Command::new("script");
+    cmd.args(["-q", "-e", "-c", &inner])
+        .arg(&typescript)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null());
+    // SAFETY: as above.
+    unsafe {
+        cmd.pre_exec(|| {
+            for cap in [1 as libc::c_ulong, 2] {
+                if libc::prctl(libc::PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        });
+    }
+    let status = cmd.status().expect("run script");
+    assert!(status.success());
+    let tty = std::fs::read_to_string(&typescript).expect("typescript");
+    assert_eq!(
+        tty.matches("nsview: note: could not read 1 process (permission denied")
+            .count(),
+        1,
+        "{tty}"
+    );
 }
 
 #[test]
