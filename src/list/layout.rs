@@ -1,7 +1,8 @@
 //! Column widths as libsmartcols 2.42 computes them for lsns (`libsmartcols/src/calculate.c`):
 //! each column's own width from its data, header and width hint, then, on a terminal, the
 //! reduction stages that narrow truncatable columns to fit and the widening of hinted columns
-//! when the table is narrower than the screen, and `-W`'s cut of the last columns.
+//! when the table is narrower than the screen. (lsns never enables libsmartcols's own nowrap
+//! mode, so nothing is cut or hidden at the screen's edge, even with `-W`.)
 //!
 //! Pure arithmetic over cell widths; the renderer measures and prints.
 
@@ -22,12 +23,10 @@ pub struct ColumnInput {
     pub tree_art: Option<usize>,
 }
 
-/// The result: a width per column, and the columns `-W` cut or hid on a narrow terminal.
+/// The result: a width per column.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {
     pub widths: Vec<usize>,
-    pub trunc: Vec<bool>,
-    pub hidden: Vec<bool>,
 }
 
 struct Stat {
@@ -87,33 +86,22 @@ fn stat(column: &ColumnInput) -> Stat {
 }
 
 /// The widths for a table; `terminal` is the screen width when stdout is a terminal.
-pub fn layout(columns: &[ColumnInput], terminal: Option<usize>, nowrap: bool) -> Layout {
+pub fn layout(columns: &[ColumnInput], terminal: Option<usize>) -> Layout {
     let stats: Vec<Stat> = columns.iter().map(stat).collect();
     let mut widths: Vec<usize> = columns
         .iter()
         .zip(&stats)
         .map(|(c, s)| natural_width(c.header, c.hint, s.max))
         .collect();
-    let mut layout = Layout {
-        trunc: columns.iter().map(|c| c.trunc).collect(),
-        hidden: vec![false; columns.len()],
-        widths: Vec::new(),
-    };
-    let Some(outwidth) = terminal else {
-        layout.widths = widths;
-        return layout;
-    };
-    let mut width = widths.iter().sum::<usize>() + columns.len().saturating_sub(1);
-    if width > outwidth {
-        reduce(columns, &stats, &mut widths, &mut width, outwidth);
-    } else if width < outwidth {
-        enlarge(columns, &mut widths, &mut width, outwidth);
+    if let Some(outwidth) = terminal {
+        let mut width = widths.iter().sum::<usize>() + columns.len().saturating_sub(1);
+        if width > outwidth {
+            reduce(columns, &stats, &mut widths, &mut width, outwidth);
+        } else if width < outwidth {
+            enlarge(columns, &mut widths, &mut width, outwidth);
+        }
     }
-    layout.widths = widths;
-    if nowrap && width > outwidth {
-        cut_last_columns(&mut layout, &mut width, outwidth);
-    }
-    layout
+    Layout { widths }
 }
 
 /// The reduction loop of `__scols_calculate`: columns sorted by `avg + 3 * deviation`, the worst
@@ -235,25 +223,6 @@ fn enlarge(columns: &[ColumnInput], widths: &mut [usize], width: &mut usize, out
     }
 }
 
-/// `-W` on a narrow terminal: from the right, the column that crosses the edge is cut, the ones
-/// wholly beyond it are hidden.
-fn cut_last_columns(layout: &mut Layout, width: &mut usize, outwidth: usize) {
-    for col in (0..layout.widths.len()).rev() {
-        if *width <= outwidth {
-            break;
-        }
-        if *width - layout.widths[col] < outwidth {
-            let r = *width - outwidth;
-            layout.trunc[col] = true;
-            layout.widths[col] -= r;
-            *width -= r;
-        } else {
-            layout.hidden[col] = true;
-            *width -= layout.widths[col] + 1;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,10 +268,10 @@ mod tests {
         let mut pid = column(3, 5, &[3]);
         pid.right = true;
         let columns = [column(2, 10, &[10]), column(4, 5, &[4]), pid];
-        assert_eq!(layout(&columns, None, false).widths, [10, 4, 3]);
-        assert_eq!(layout(&columns, Some(20), false).widths, [10, 4, 4]);
-        assert_eq!(layout(&columns, Some(21), false).widths, [10, 5, 4]);
-        assert_eq!(layout(&columns, Some(80), false).widths, [10, 5, 5]);
+        assert_eq!(layout(&columns, None).widths, [10, 4, 3]);
+        assert_eq!(layout(&columns, Some(20)).widths, [10, 4, 4]);
+        assert_eq!(layout(&columns, Some(21)).widths, [10, 5, 4]);
+        assert_eq!(layout(&columns, Some(80)).widths, [10, 5, 5]);
     }
 
     #[test]
@@ -310,12 +279,10 @@ mod tests {
         let mut command = column(7, 0, &[30, 10, 12]);
         command.trunc = true;
         let columns = [column(2, 10, &[10, 10, 10]), command];
-        let got = layout(&columns, Some(30), false);
+        let got = layout(&columns, Some(30));
         assert_eq!(got.widths.iter().sum::<usize>() + 1, 30);
         assert_eq!(got.widths[0], 10);
-        let narrow = layout(&columns, Some(5), false);
+        let narrow = layout(&columns, Some(5));
         assert_eq!(narrow.widths, [10, 7], "never below the header");
-        let cut = layout(&columns, Some(12), true);
-        assert!(cut.hidden[1] || cut.widths[1] <= 1, "{cut:?}");
     }
 }

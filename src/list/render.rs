@@ -65,7 +65,7 @@ impl Table {
 /// Options of the human table.
 pub struct TableOptions {
     pub noheadings: bool,
-    /// `-W`: cut the last columns rather than overflow on a narrow terminal.
+    /// `-W`: lists (NSFS) on one line, comma-separated.
     pub nowrap: bool,
     /// `-u`: COMMAND is not truncated on a narrow terminal.
     pub notruncate: bool,
@@ -130,7 +130,7 @@ pub fn table(table: &Table, options: &TableOptions, symbols: &TreeSymbols) -> St
     let mut out = String::new();
     if !options.noheadings {
         let header: Vec<String> = table.columns.iter().map(|c| c.name().to_string()).collect();
-        push_line(&mut out, table, &layout, &header);
+        push_line(&mut out, table, &layout, options.notruncate, &header);
     }
     for row in &printed {
         let height = row.cells.iter().map(Vec::len).max().unwrap_or(1);
@@ -142,7 +142,7 @@ pub fn table(table: &Table, options: &TableOptions, symbols: &TreeSymbols) -> St
                     None => String::new(),
                 })
                 .collect();
-            push_line(&mut out, table, &layout, &line);
+            push_line(&mut out, table, &layout, options.notruncate, &line);
         }
     }
     out
@@ -172,18 +172,15 @@ fn measure(
                 .then(|| order.iter().map(|p| width(&p.art)).max().unwrap_or(0)),
         })
         .collect();
-    layout(&inputs, options.terminal, options.nowrap)
+    layout(&inputs, options.terminal)
 }
 
-fn push_line(out: &mut String, table: &Table, layout: &Layout, cells: &[String]) {
-    let last = (0..cells.len()).rev().find(|&c| !layout.hidden[c]);
+fn push_line(out: &mut String, table: &Table, layout: &Layout, notruncate: bool, cells: &[String]) {
+    let last = cells.len().checked_sub(1);
     let mut line = String::new();
     for (col, text) in cells.iter().enumerate() {
-        if layout.hidden[col] {
-            continue;
-        }
         let width_of = layout.widths[col];
-        let text: String = if layout.trunc[col] {
+        let text: String = if table.columns[col].truncates() && !notruncate {
             truncate(text, width_of)
         } else {
             text.clone()

@@ -500,7 +500,7 @@ impl Drop for Tmux {
 fn terminal_widening_under_tmux_matches_lsns() {
     require_root();
     let ours = AsLsns::new();
-    let sleeper = Sleeper::start(&["unshare", "-u", "sleep", "600"]);
+    let sleeper = Sleeper::start(&["unshare", "-u", "sleep", "600.25"]);
     let uts = sleeper.ns("uts");
     let dir = tempfile::tempdir().expect("tempdir");
     let session = unique_name("nsview-lsns-tty");
@@ -512,14 +512,25 @@ fn terminal_widening_under_tmux_matches_lsns() {
         format!("-n -o TYPE,PID -t uts -Q 'NS == {uts}'"),
         format!("-t uts -Q 'NS == {uts}'"),
         format!("-o PID,PPID {uts}"),
+        // A narrower screen: COMMAND gives way (libsmartcols's reduction stages), never below
+        // its header; -W cuts nothing (lsns never enables libsmartcols's nowrap mode).
+        format!("stty cols 30; @ -o NS,TYPE,PID,COMMAND -t uts -Q 'NS == {uts}'"),
+        format!("stty cols 26; @ -o PID,PPID,COMMAND {uts}"),
+        format!("stty cols 20; @ -W -o NS,TYPE,PID,COMMAND,USER -t uts -Q 'NS == {uts}'"),
+        format!("stty cols 24; @ -u -o NS,COMMAND,PID -t uts -Q 'NS == {uts}'"),
     ];
     for (n, args) in cases.iter().enumerate() {
+        let args = if args.contains('@') {
+            args.clone()
+        } else {
+            format!("@ {args}")
+        };
         for (who, program) in [("ours", ours.path()), ("theirs", lsns_242_path())] {
             let out = dir.path().join(format!("{who}-{n}"));
+            let command = args.replace('@', &program.display().to_string());
             script.push_str(&format!(
-                "script -q -e -c \"{} {} 2>/dev/null\" {} >/dev/null 2>&1\n",
-                program.display(),
-                args.replace('"', "\\\""),
+                "script -q -e -c \"{} 2>/dev/null\" {} >/dev/null 2>&1\n",
+                command.replace('"', "\\\""),
                 out.display()
             ));
         }
