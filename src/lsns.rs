@@ -100,6 +100,11 @@ fn report(err: &anyhow::Error, mode: Mode) -> i32 {
 
 /// Scan, enrich, render, write.
 fn list_namespaces(config: &Config, base: ScanOptions, mode: Mode) -> anyhow::Result<i32> {
+    // Before the scan's threads: the locale is set here.
+    let output = Output {
+        terminal: std::io::stdout().is_terminal().then(terminal_width),
+        utf8: utf8_locale(),
+    };
     let mut snapshot = scan_for(config, &base)?;
     if !config.filter_unknown.is_empty() {
         // lsns binds the filter to its table after the scan: one warning per unknown column.
@@ -118,10 +123,6 @@ fn list_namespaces(config: &Config, base: ScanOptions, mode: Mode) -> anyhow::Re
         base.is_live(),
         config.wanted(),
     );
-    let output = Output {
-        terminal: std::io::stdout().is_terminal().then(terminal_width),
-        utf8: utf8_locale(),
-    };
     let text = list::render(config, &snapshot, output)?;
     write_stdout(&text)?;
     report_gaps(&snapshot, mode);
@@ -217,15 +218,17 @@ pub fn usage() -> String {
         .to_string()
 }
 
-/// libsmartcols draws trees with line-drawing characters only in a UTF-8 locale.
+/// libsmartcols draws trees with line-drawing characters only when the locale's codeset is
+/// UTF-8 (`nl_langinfo(CODESET)` after `setlocale(LC_ALL, "")`, as lsns starts): `LANG` naming
+/// a locale that is not installed means ASCII art there, and here.
 fn utf8_locale() -> bool {
-    let locale = ["LC_ALL", "LC_CTYPE", "LANG"]
-        .iter()
-        .filter_map(|var| std::env::var(var).ok())
-        .find(|value| !value.is_empty())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    locale.contains("utf-8") || locale.contains("utf8")
+    // SAFETY: called before the scan starts any thread, so nothing reads the locale
+    // concurrently; both calls take valid C strings and nl_langinfo's result is read at once.
+    unsafe {
+        libc::setlocale(libc::LC_ALL, c"".as_ptr());
+        let codeset = libc::nl_langinfo(libc::CODESET);
+        !codeset.is_null() && std::ffi::CStr::from_ptr(codeset).to_bytes() == b"UTF-8"
+    }
 }
 
 /// The terminal's width as libsmartcols finds it: TIOCGWINSZ on stdout, then a positive

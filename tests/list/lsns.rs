@@ -468,6 +468,16 @@ fn process_tree_of_a_namespace_matches_lsns() {
     }
     let tree = run(&ours.path(), "lsns", &[uts]);
     assert!(text(&tree.stdout).contains("└─sleep 602"), "{tree:?}");
+    // The art follows the locale's codeset: ASCII in C, and for a locale that is not installed.
+    for locale in ["C", "POSIX", "xx_YY.UTF-8", "C.UTF-8"] {
+        let with = |program: &Path| {
+            let mut cmd = Command::new(program);
+            cmd.arg0("lsns").arg(uts).env("LC_ALL", locale);
+            run_bounded("locale", &mut cmd).expect("finished")
+        };
+        let (mine, theirs) = (with(&ours.path()), with(&lsns_242_path()));
+        assert_eq!(text(&mine.stdout), text(&theirs.stdout), "LC_ALL={locale}");
+    }
 }
 
 /// A private tmux server with one session; killed by name on drop.
