@@ -434,6 +434,9 @@ fn four_digit_ppids_match_lsns() {
         &["-o", "PPID,PID", &uts_text],
         &["-r", "-o", "PPID,PID", &uts_text],
         &["-J", "-o", "PPID,PID", &uts_text],
+        &["--output-all", &uts_text],
+        &["-J", "--output-all", &uts_text],
+        &["-r", "--output-all", "-l", &uts_text],
         &["-o", "NS,TYPE,PID,PPID", "-t", "uts", "-Q", &q],
         &["-n", "-o", "NS,TYPE,PID,PPID", "-t", "uts", "-Q", &q],
     ] {
