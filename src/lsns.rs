@@ -5,6 +5,7 @@
 //! enrichment (`details::enrich`) → the list face renders → one write to stdout → the note on
 //! what could not be read, on stderr only where it helps (see [`report_gaps`]).
 
+use std::collections::HashSet;
 use std::ffi::{OsStr, OsString};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -15,7 +16,7 @@ use crate::details::enrich::enrich;
 use crate::error::Exit;
 use crate::list::args::{Request, getopt};
 use crate::list::{self, Action, Config, Output};
-use crate::model::Snapshot;
+use crate::model::{Inode, Snapshot};
 use crate::scan::{self, ScanOptions};
 
 /// The util-linux release whose lsns this one follows.
@@ -123,9 +124,9 @@ fn list_namespaces(config: &Config, base: ScanOptions, mode: Mode) -> anyhow::Re
         base.is_live(),
         config.wanted(),
     );
-    let text = list::render(config, &snapshot, output)?;
-    write_stdout(&text)?;
-    report_gaps(&snapshot, mode);
+    let rendered = list::render(config, &snapshot, output)?;
+    write_stdout(&rendered.text)?;
+    report_gaps(&snapshot, &rendered.namespaces, mode);
     Ok(0)
 }
 
@@ -168,11 +169,18 @@ fn add_late_relations(
 }
 
 /// The partial-view note, on stderr only: when stderr is a terminal (a person is reading),
-/// or whenever whole kinds of data are missing (no CAP_SYS_PTRACE / CAP_SYS_ADMIN). A root run
-/// under a script stays quiet about the few links even root cannot read (PID 1's here).
-fn report_gaps(snapshot: &Snapshot, mode: Mode) {
+/// whenever whole kinds of data are missing (no CAP_SYS_PTRACE / CAP_SYS_ADMIN), and whenever a
+/// holder of a namespace the output shows was refused (something not a namespace file sat
+/// where one should be: news on any host). A root run under a script stays quiet about the few
+/// links even root cannot read (PID 1's here), and about traps elsewhere.
+fn report_gaps(snapshot: &Snapshot, shown: &HashSet<Inode>, mode: Mode) {
+    let refused_here = snapshot
+        .unreadable_holders
+        .iter()
+        .any(|holder| shown.contains(&holder.inode));
+    let wanted = snapshot.unprivileged || refused_here || std::io::stderr().is_terminal();
     if let Some(note) = snapshot.partial_view_note()
-        && (snapshot.unprivileged || std::io::stderr().is_terminal())
+        && wanted
     {
         eprintln!("{}: {note}", mode.prefix());
     }

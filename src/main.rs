@@ -46,6 +46,9 @@ fn main() {
         Some(Command::Show(args)) => nsview::show::Config::from_args(args)
             .map_err(anyhow::Error::from)
             .and_then(|config| nsview::show::run(&config, scan)),
+        Some(Command::Leaks(args)) => nsview::leaks::run(args, scan),
+        Some(Command::Release(args)) => nsview::leaks::release::run(args, scan),
+        Some(Command::Metrics(args)) => nsview::metrics::run(args, scan),
         None => match list_request(&matches) {
             Some(request) => Ok(nsview::lsns::run(&request, scan, nsview::lsns::Mode::List)),
             None => nsview::tui::run(&cli.tui, scan),

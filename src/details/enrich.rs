@@ -4,13 +4,11 @@
 //! (`Namespace::extras`: HOSTNAME, CONTAINER, UIDMAP, HOSTNS, computed by
 //! [`super::columns`]). Faces then only read the snapshot; nothing here knows an output format.
 
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd};
 use std::path::Path;
 
 use super::columns::{ExtraColumn, column_values};
-use crate::model::{Holder, Namespace, NsKind, Snapshot};
-use crate::scan::holders::socket_netns_file;
-use crate::scan::kernel::{holder_paths, open_ns_file};
+use crate::model::{Namespace, NsKind, Snapshot};
 
 /// What to fill in; everything else costs nothing.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -20,6 +18,7 @@ pub struct Wanted {
     pub container: bool,
     pub uidmap: bool,
     pub hostns: bool,
+    pub leak: bool,
 }
 
 /// Fills the wanted values into `snapshot`. `proc_root` is the root the snapshot was scanned
@@ -33,6 +32,7 @@ pub fn enrich(snapshot: &mut Snapshot, proc_root: &Path, live: bool, wanted: Wan
         (wanted.container, ExtraColumn::Container),
         (wanted.uidmap, ExtraColumn::Uidmap),
         (wanted.hostns, ExtraColumn::Hostns),
+        (wanted.leak, ExtraColumn::Leak),
     ];
     for (_, column) in columns.into_iter().filter(|(want, _)| *want) {
         let values = column_values(snapshot, proc_root, column);
@@ -43,6 +43,7 @@ pub fn enrich(snapshot: &mut Snapshot, proc_root: &Path, live: bool, wanted: Wan
                     ExtraColumn::Container => &mut ns.extras.container,
                     ExtraColumn::Uidmap => &mut ns.extras.uidmap,
                     ExtraColumn::Hostns => &mut ns.extras.hostns,
+                    ExtraColumn::Leak => &mut ns.extras.leak,
                 };
                 *slot = Some(value);
             }
@@ -61,7 +62,7 @@ fn fill_netnsids(snapshot: &mut Snapshot) {
         .of_kind(NsKind::Net)
         .filter_map(|ns| {
             let target = open_netns(snapshot, ns)?;
-            let id = socket.nsid_raw(target.as_raw_fd()).ok()??;
+            let id = socket.nsid_raw(target.as_fd().as_raw_fd()).ok()??;
             Some((ns.inode, id))
         })
         .collect();
@@ -72,26 +73,11 @@ fn fill_netnsids(snapshot: &mut Snapshot) {
     }
 }
 
-/// An fd of the network namespace `ns`: through its best path, else through a socket holder;
-/// checked to be that namespace (a path or an fd number may have been reused meanwhile).
-fn open_netns(snapshot: &Snapshot, ns: &Namespace) -> Option<OwnedFd> {
-    let by_path = holder_paths(snapshot, ns, Path::new("/proc"))
-        .first()
-        .and_then(|p| open_ns_file(p).ok());
-    let by_socket = || {
-        ns.holders.iter().find_map(|holder| {
-            let Holder::Socket { pid, fd } = holder else {
-                return None;
-            };
-            let pid = rustix::process::Pid::from_raw(*pid)?;
-            let pidfd =
-                rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty()).ok()?;
-            socket_netns_file(pidfd.as_fd(), *fd).ok()
-        })
-    };
-    by_path
-        .or_else(by_socket)
-        .filter(|fd| rustix::fs::fstat(fd).is_ok_and(|st| st.st_ino == ns.inode))
+/// An fd of the network namespace `ns`: through its first holder that still holds it, else
+/// through a socket holder, checked to be that namespace (the kernel boundary's
+/// `open_namespace`).
+fn open_netns(snapshot: &Snapshot, ns: &Namespace) -> Option<crate::kernel::nsfs::NsFile> {
+    crate::kernel::open_namespace(snapshot, ns, Path::new("/proc")).ok()
 }
 
 #[cfg(test)]

@@ -16,6 +16,8 @@ pub enum Extension {
     Container,
     Uidmap,
     Hostns,
+    /// The leak verdict of a namespace no process is in (`nsview leaks`).
+    Leak,
 }
 
 impl Extension {
@@ -25,6 +27,7 @@ impl Extension {
             Extension::Container => "CONTAINER",
             Extension::Uidmap => "UIDMAP",
             Extension::Hostns => "HOSTNS",
+            Extension::Leak => "LEAK",
         }
     }
 
@@ -34,6 +37,7 @@ impl Extension {
             Extension::Container => "container (runtime and short id) from cgroup paths",
             Extension::Uidmap => "uid map of a user namespace (inside→outside/count)",
             Extension::Hostns => "yes when it is the host's namespace (pid 1's)",
+            Extension::Leak => "leak verdict of a namespace without processes (nsview leaks)",
         }
     }
 }
@@ -88,11 +92,12 @@ impl Column {
     ];
 
     /// nsview's extensions, in `--list-columns` order after lsns's.
-    pub const EXTRAS: [Column; 4] = [
+    pub const EXTRAS: [Column; 5] = [
         Column::Extra(Extension::Hostname),
         Column::Extra(Extension::Container),
         Column::Extra(Extension::Uidmap),
         Column::Extra(Extension::Hostns),
+        Column::Extra(Extension::Leak),
     ];
 
     /// Every column `-o` and `-Q` accept: lsns's, then the extensions.
@@ -350,7 +355,7 @@ mod tests {
         assert_eq!(Column::from_name("HOST"), None);
         assert!(Column::ALL.iter().all(|c| c.extra().is_none()));
         assert!(Column::EXTRAS.iter().all(|c| c.extra().is_some()));
-        assert_eq!(Column::known().count(), 17);
+        assert_eq!(Column::known().count(), 18);
 
         let mut columns = defaults(false);
         apply_output_list("+hostname,uidmap", &mut columns).expect("valid");

@@ -160,6 +160,7 @@ impl Config {
             container: self.uses(Column::Extra(Extension::Container)),
             uidmap: self.uses(Column::Extra(Extension::Uidmap)),
             hostns: self.uses(Column::Extra(Extension::Hostns)),
+            leak: self.uses(Column::Extra(Extension::Leak)),
         }
     }
 }

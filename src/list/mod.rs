@@ -33,21 +33,32 @@ pub struct Output {
     pub utf8: bool,
 }
 
+/// The finished output, and which namespaces its rows show (the driver's stderr note mentions
+/// refused holders of those).
+pub struct Rendered {
+    pub text: String,
+    pub namespaces: HashSet<Inode>,
+}
+
 /// The whole output for `config` over an (enriched) snapshot. A `<namespace>` that is not in
 /// the snapshot fails as lsns does; one with no process prints nothing.
-pub fn render(config: &Config, snapshot: &Snapshot, output: Output) -> Result<String, Exit> {
+pub fn render(config: &Config, snapshot: &Snapshot, output: Output) -> Result<Rendered, Exit> {
     let source = CellSource {
         snapshot,
         nowrap: config.nowrap,
     };
     let rows = select_rows(config, snapshot, &source)?;
+    let namespaces = rows.iter().map(|row| row.ns).collect();
     let table = fill_table(config, snapshot, &source, rows);
     let symbols = if output.utf8 {
         &rows::UTF8_SYMBOLS
     } else {
         &rows::ASCII_SYMBOLS
     };
-    Ok(format_table(config, &table, output, symbols))
+    Ok(Rendered {
+        text: format_table(config, &table, output, symbols),
+        namespaces,
+    })
 }
 
 /// Which rows, in which order and under which tree parents (`-Q` decides per candidate).
@@ -217,10 +228,10 @@ mod tests {
             .inode
             .to_string();
         let out = render(&config(&[&processless]), &snapshot, Output::default());
-        assert_eq!(out.ok().as_deref(), Some(""));
+        assert_eq!(out.ok().map(|r| r.text).as_deref(), Some(""));
         let json = render(&config(&["-J", &processless]), &snapshot, Output::default());
         assert_eq!(
-            json.ok().as_deref(),
+            json.ok().map(|r| r.text).as_deref(),
             Some("{\n   \"namespaces\": [\n\n   ]\n}\n")
         );
         let missing = render(&config(&["99"]), &snapshot, Output::default());

@@ -150,6 +150,7 @@ impl CellSource<'_> {
             Extension::Container => &source.extras.container,
             Extension::Uidmap => &source.extras.uidmap,
             Extension::Hostns => &source.extras.hostns,
+            Extension::Leak => &source.extras.leak,
         };
         value.clone().unwrap_or_default()
     }
