@@ -753,3 +753,40 @@ fn verdicts_over_the_basic_fixture() {
     );
     assert!(!text.contains("4026532900"), "{text}");
 }
+
+#[test]
+#[ignore = "needs root"]
+fn release_follows_an_unmount_that_propagated_to_a_copy() {
+    require_root();
+    let netns = NamedNetns::add("nsview-leak-prop");
+    let inode = netns.inode();
+    // A mount namespace made after `ip netns add`, keeping propagation: its copy of the pin
+    // is a peer of ours (`ip netns` makes its directory a shared mount), so unmounting ours
+    // unmounts that one too.
+    let copy = Sleeper::start(&[
+        "unshare",
+        "--mount",
+        "--propagation",
+        "unchanged",
+        "sleep",
+        "60",
+    ]);
+    let copy_mnt = copy.ns("mnt");
+    let out = release(&["--dry-run", &inode.to_string()]);
+    assert!(
+        stdout(&out).contains(&format!("in mount namespace mnt:[{copy_mnt}]")),
+        "both pins planned: {}",
+        stdout(&out)
+    );
+    let id = ns_id(inode);
+    let out = release(&["--yes", &inode.to_string()]);
+    let said = stdout(&out);
+    assert!(out.status.success(), "{said}{}", stderr(&out));
+    assert!(
+        said.contains("is no longer mounted (an earlier unmount reached it)"),
+        "{said}"
+    );
+    assert!(said.contains("is gone"), "{said}");
+    assert!(!id_present(id));
+    std::mem::forget(netns);
+}
