@@ -528,19 +528,11 @@ fn release_unpins_but_names_the_fd_that_still_holds_it() {
     require_root();
     let netns = NamedNetns::add("nsview-leak-fd");
     let inode = netns.inode();
-    // The fd is opened through a member's ns link: an fd opened through the pin path reads as
-    // that path in /proc/PID/fd, and the scanner here recognises nsfs fds by their
-    // `type:[inode]` link text only.
-    let member = Sleeper::start(&[
-        "nsenter",
-        &format!("--net={}", netns.path().display()),
-        "sleep",
-        "60",
-    ]);
-    let fd = open_ns(member.pid, "net");
+    // A shim's typical grip: an fd opened through the pin path itself (its /proc/PID/fd link
+    // reads as that path, not as `net:[inode]`).
+    let fd = OwnedFd::from(std::fs::File::open(netns.path()).expect("open the pin"));
     let holder = sleeper_holding(&fd);
     drop(fd);
-    member.stop();
 
     let (doc, _) = leaks_json(&["-t", "net"]);
     let e = expect_entry(&doc, inode);
@@ -567,9 +559,13 @@ fn release_unpins_but_names_the_fd_that_still_holds_it() {
     );
     assert!(!netns.path().exists());
     std::mem::forget(netns);
-    assert!(
-        std::fs::read_link(format!("/proc/{}/fd/3", holder.pid))
-            .is_ok_and(|l| l.to_string_lossy() == format!("net:[{inode}]")),
+    // Still open on the same namespace (its link text now names the unmounted path).
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(
+        std::fs::metadata(format!("/proc/{}/fd/3", holder.pid))
+            .map(|m| m.ino())
+            .ok(),
+        Some(inode),
         "the fd is untouched"
     );
 }
