@@ -679,3 +679,66 @@ fn the_ui_gets_its_childs_error_line_through_its_own_pipe() {
     assert!(screen.contains("(shell in uts:["), "{screen}");
     tmux.run(&["send-keys", "-t", "ui", "q"]);
 }
+
+/// Issue 10 item 6 over a fake tree: one host process moved into a cgroup named like a docker
+/// container does not make the host's namespaces the container's; a namespace whose init is in
+/// a container's cgroup is labelled, the same way in `show` and `--list -o CONTAINER`, with
+/// its provenance.
+#[test]
+fn container_labels_come_from_the_init_and_never_name_the_host() {
+    const ID: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    const ID2: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+    let fake = FakeProc::new();
+    fake.process_full(1, 0, "init", 'S', 1, b"/sbin/init\0", &HOST);
+    let spoofer = fake.process_full(500, 1, "sh", 'S', 1, b"sh\0", &HOST);
+    std::fs::write(
+        spoofer.join("cgroup"),
+        format!("0::/system.slice/docker-{ID}.scope\n"),
+    )
+    .expect("cgroup");
+    // A container: its init 600 (parent 1, outside) and a child 601 moved into another
+    // container's cgroup.
+    let own = with(&HOST, &[("uts", UTS), ("mnt", MNT)]);
+    let init = fake.process_full(600, 1, "nginx", 'S', 1, b"nginx\0", &own);
+    std::fs::write(
+        init.join("cgroup"),
+        format!("0::/system.slice/docker-{ID2}.scope\n"),
+    )
+    .expect("cgroup");
+    let child = fake.process_full(601, 600, "worker", 'S', 1, b"worker\0", &own);
+    std::fs::write(
+        child.join("cgroup"),
+        format!("0::/system.slice/docker-{ID}.scope\n"),
+    )
+    .expect("cgroup");
+
+    let out = run_on(&fake, &["-o", "NS,CONTAINER", "-J"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let listed = |inode: u64| {
+        json["namespaces"]
+            .as_array()
+            .and_then(|rows| rows.iter().find(|r| r["ns"] == inode))
+            .map(|r| r["container"].clone())
+            .unwrap_or_else(|| panic!("no row {inode}: {json}"))
+    };
+    for (kind, inode) in HOST {
+        assert!(listed(inode).is_null(), "host {kind}: {}", listed(inode));
+        let out = run_on(&fake, &["show", &inode.to_string(), "--json"]);
+        let shown: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        assert!(shown["container"].is_null(), "host {kind}: {shown}");
+    }
+    for inode in [UTS, MNT] {
+        assert_eq!(listed(inode), "docker bbbbbbbbbbbb", "{inode}");
+        let out = run_on(&fake, &["show", &inode.to_string(), "--json"]);
+        let shown: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        assert_eq!(shown["container"]["id"], ID2, "{inode}: {shown}");
+        assert_eq!(shown["container"]["provenance"], "cgroup-path", "{inode}");
+        let out = run_on(&fake, &["show", &inode.to_string()]);
+        assert!(
+            stdout(&out).contains("container     docker bbbbbbbbbbbb, from the cgroup path\n"),
+            "{}",
+            stdout(&out)
+        );
+    }
+}
