@@ -328,7 +328,8 @@ pub fn run(args: &ListArgs, scan: ScanOptions) -> anyhow::Result<i32> {
     };
     write_stdout(&text)?;
     if let Some(note) = snapshot.partial_view_note() {
-        eprintln!("nsview: {note}");
+        // Counts and capability names today; escaped anyway, as every line for a terminal.
+        eprintln!("nsview: {}", crate::text::safe(&note));
     }
     Ok(0)
 }
