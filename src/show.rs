@@ -101,7 +101,7 @@ pub fn run(config: &Config, scan: ScanOptions) -> anyhow::Result<i32> {
             container_namespaces: rows,
         };
         // Serialise first: serde_json's writer errors hide the io::Error a closed pipe is.
-        let mut text = serde_json::to_string_pretty(&report).context("encoding JSON")?;
+        let mut text = text::to_json_pretty(&report).context("encoding JSON")?;
         text.push('\n');
         out.write_all(text.as_bytes()).context("writing JSON")?;
     } else {

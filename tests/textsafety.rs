@@ -104,7 +104,7 @@ fn hostile_tree() -> FakeProc {
         net.join("dev"),
         format!(
             "Inter-|   Receive |  Transmit\n face |bytes packets|bytes packets\n\
-             e{OSC0}:  0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
+             e{OSC0}\u{9b}2J:  0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
         ),
     )
     .expect("net/dev");
@@ -133,7 +133,7 @@ fn hostile_strings_in_a_fake_proc_tree_are_escaped_everywhere() {
         (MNT, r"ovl\x1b[2J"),
         (MNT, r"/srv/x\x1b[2J"),
         (NET, r"/run/netns/n\x1b]0;EXEC\x07\x0ansview: all clear"),
-        (NET, r"e\x1b]0;EXEC\x07"),
+        (NET, r"e\x1b]0;EXEC\x07\xc2\x9b2J"),
         (CGROUP, r"box\x1b]0;EXEC\x07"),
         (HOST[2].1, r"evil\x1b]0;EXEC\x07\x0ansview: all clear"),
     ] {
@@ -154,12 +154,18 @@ fn hostile_strings_in_a_fake_proc_tree_are_escaped_everywhere() {
         stdout(&out)
     );
 
-    // show --json: valid JSON that carries the original value.
+    // show --json: valid JSON that carries the original value (C1 controls, such as the
+    // interface name's U+009B, escaped as \u009b too).
     for inode in [UTS, MNT, NET, CGROUP] {
         let out = run_on(&fake, &["show", &inode.to_string(), "--json"]);
         assert_output_safe(&format!("show --json {inode}"), &out);
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
         assert_eq!(json["container"]["id"], format!("box{OSC0}"), "{inode}");
+        if inode == NET {
+            let name = &json["details"]["net"]["interfaces"][0]["name"];
+            assert_eq!(*name, format!("e{OSC0}\u{9b}2J"), "{json}");
+            assert!(stdout(&out).contains(r"\u009b2J"), "{}", stdout(&out));
+        }
     }
 
     // --list in every format, with the columns that carry host strings.
