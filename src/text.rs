@@ -6,7 +6,8 @@
 //! raw (OSC 52 rewrites the clipboard, `\e[2J` clears the screen, `\n` forges a line), and it
 //! must not be silently dropped either, or a hostile name looks innocent. The escape is lsns's
 //! own (`\xNN`, libsmartcols's `mbs_safe_encode`), so a hostile name looks the same in nsview
-//! and in lsns. JSON output needs none of this: JSON escaping already covers control bytes.
+//! and in lsns. JSON escapes C0 controls itself; [`to_json_pretty`] also escapes DEL and the
+//! C1 controls (U+0080..U+009F, which some terminals obey), for JSON a user may read raw.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
