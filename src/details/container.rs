@@ -172,7 +172,8 @@ const STATE_FILE_CAP: u64 = 16 << 20;
 const CGROUP_FILE_CAP: u64 = 64 << 10;
 
 /// Reads a small regular file without blocking or following a final symlink (a FIFO or device
-/// under a fake proc root must not hang or flood the scan), at most `cap` bytes.
+/// under a fake proc root must not hang or flood the scan), at most `cap` bytes. (A local
+/// boundary until the shared bounded reads of `src/kernel/` are there to call instead.)
 fn read_small(path: &Path, cap: u64) -> Option<String> {
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
