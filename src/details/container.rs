@@ -57,7 +57,8 @@ pub struct Container {
     pub id: String,
     /// What users type: the first 12 hex digits, or the name.
     pub short_id: String,
-    /// The Kubernetes pod UID (with dashes), when the path is under kubepods.
+    /// The pod: the Kubernetes pod UID (with dashes) when the path is under kubepods, or the
+    /// podman pod id (64 hex digits, see [`podman_pod_id`]).
     pub pod_uid: Option<String>,
     /// True for the runtime's monitor process (`libpod-conmon-`, `crio-conmon-`,
     /// `lxc.monitor.`), which sits beside the container, not inside it.
@@ -365,8 +366,27 @@ pub fn container_from_cgroup(path: &str) -> Option<Container> {
         previous = Some(part);
     }
     found.map(|c| Container {
-        pod_uid: pod.clone(),
+        pod_uid: pod.clone().or_else(|| match c.runtime {
+            Runtime::Podman => podman_pod_id(path),
+            _ => None,
+        }),
         ..c
+    })
+}
+
+/// The podman pod a podman container's cgroup path puts it in: `<parent>/libpod_parent/<pod
+/// id>/libpod-<id>` (cgroupfs manager) or `.../machine-libpod_pod_<pod id>.slice/libpod-<id>
+/// .scope` (systemd manager; `user-libpod_pod_` when rootless). Podman keeps the pod's name only
+/// in its database (`bolt_state.db`), so only the id is known.
+pub fn podman_pod_id(path: &str) -> Option<String> {
+    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+    parts.iter().enumerate().rev().find_map(|(at, part)| {
+        let id = match part.strip_suffix(".slice") {
+            Some(slice) => &slice[slice.rfind("libpod_pod_")? + "libpod_pod_".len()..],
+            None if at > 0 && parts[at - 1] == "libpod_parent" => part,
+            None => return None,
+        };
+        is_hex_id(id).then(|| id.to_string())
     })
 }
 
@@ -765,6 +785,40 @@ mod tests {
         for path in &table {
             assert_eq!(container_from_cgroup(path), None, "{path:?}");
         }
+    }
+
+    #[test]
+    fn podman_pods_from_either_cgroup_manager() {
+        let table: &[(String, Option<&str>)] = &[
+            (format!("/libpod_parent/{ID2}/libpod-{ID}"), Some(ID2)),
+            (
+                format!("/machine.slice/machine-libpod_pod_{ID2}.slice/libpod-{ID}.scope"),
+                Some(ID2),
+            ),
+            (
+                format!(
+                    "/user.slice/user-1000.slice/user@1000.service/user.slice/user-libpod_pod_{ID2}.slice/libpod-{ID}.scope/container"
+                ),
+                Some(ID2),
+            ),
+            // not in a pod
+            (format!("/libpod_parent/libpod-{ID}"), None),
+            (format!("/machine.slice/libpod-{ID}.scope"), None),
+            // a short or foreign id is no pod
+            (format!("/libpod_parent/{}/libpod-{ID}", &ID2[..12]), None),
+            (format!("/other/{ID2}/libpod-{ID}"), None),
+        ];
+        for (path, pod) in table {
+            let c = expect(path);
+            assert_eq!(c.runtime, Runtime::Podman, "{path}");
+            assert_eq!(c.id, ID, "{path}");
+            assert_eq!(c.pod_uid.as_deref(), *pod, "{path}");
+        }
+        // a pod-looking slice never gives a non-podman container a pod
+        let docker = expect(&format!(
+            "/machine.slice/machine-libpod_pod_{ID2}.slice/docker-{ID}.scope"
+        ));
+        assert_eq!(docker.pod_uid, None);
     }
 
     #[test]
