@@ -83,7 +83,7 @@ pub fn run(config: &Config, scan: ScanOptions) -> anyhow::Result<i32> {
         .matrix(&snapshot)
         .into_iter()
         .filter(|row| {
-            found.container.as_ref().is_some_and(|c| {
+            found.containers.iter().any(|c| {
                 (c.runtime, &c.id, c.monitor)
                     == (
                         row.container.runtime,
@@ -207,15 +207,19 @@ pub fn render(snapshot: &Snapshot, d: &NamespaceDetails, rows: &[ContainerRow]) 
         _ => "(unknown: neither pid 1 nor kthreadd readable)".to_string(),
     };
     t.row("host's", host);
-    let container = d.container.as_ref().map_or("(none)".into(), |c| {
-        let pod = c
-            .pod_uid
-            .as_ref()
-            .map(|pod| format!(" pod {pod}"))
-            .unwrap_or_default();
-        format!("{}{pod}, {}", c.label(), c.provenance.describe())
-    });
-    t.row("container", container);
+    // The label (the init's container) first, then any other container that entered it.
+    t.rows(
+        "container",
+        d.containers.iter().map(|c| {
+            let pod = c
+                .pod_uid
+                .as_ref()
+                .map(|pod| format!(" pod {pod}"))
+                .unwrap_or_default();
+            format!("{}{pod}, {}", c.label(), c.provenance.describe())
+        }),
+        "(none)",
+    );
     for row in rows {
         let marks: Vec<String> = row
             .namespaces

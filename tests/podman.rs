@@ -224,6 +224,9 @@ fn a_container_is_named_on_every_namespace_it_owns_and_on_none_of_the_hosts() {
         assert_eq!(containers[0]["short_id"], c.short_id());
         assert_eq!(containers[0]["name"], c.name.as_str());
         assert_eq!(containers[0]["pod_uid"], Value::Null);
+        // The name is podman's own: its userdata/pidfile vouches for the container's init.
+        assert_eq!(containers[0]["provenance"], "state-file", "{kind}");
+        assert_eq!(json["container"]["id"], c.id.as_str(), "{kind}: the label");
         let matrix = &json["container_namespaces"][0];
         assert_eq!(matrix["container"]["id"], c.id.as_str());
         for mark in matrix["namespaces"].as_array().expect("marks") {

@@ -533,6 +533,26 @@ impl ContainerIndex {
         self.of_pid(namespace_init(snapshot, ns)?)
     }
 
+    /// Every container whose processes entered a namespace: the containers of its entry
+    /// points ([`entry_points`]: its init, then the other members whose parent is outside, as
+    /// a pod's containers join the infra container's namespaces), distinct, the label's
+    /// ([`ContainerIndex::label_of`]) first. Empty for the host's namespaces, like the label: a
+    /// process moved into a container's cgroup, or a child of a member, never adds one.
+    pub fn entered_by(&self, snapshot: &Snapshot, ns: &Namespace) -> Vec<&Container> {
+        if is_host_namespace(snapshot, ns) {
+            return Vec::new();
+        }
+        let mut found: Vec<&Container> = Vec::new();
+        for pid in entry_points(snapshot, ns) {
+            if let Some(c) = self.of_pid(pid)
+                && !found.contains(&c)
+            {
+                found.push(c);
+            }
+        }
+        found
+    }
+
     /// The per-container matrix: each container (by its lowest pid) with, per namespace type,
     /// its namespace and whether that is the host's.
     pub fn matrix(&self, snapshot: &Snapshot) -> Vec<ContainerRow> {
@@ -568,11 +588,20 @@ fn is_host_namespace(snapshot: &Snapshot, ns: &Namespace) -> bool {
     snapshot.host_ns(ns.kind) == Some(ns.inode) || ns.members.first().is_some_and(|&p| p <= 2)
 }
 
-/// A namespace's init: its lowest-pid member whose parent is outside it (the process that
-/// made or entered it; its descendants inherit it). Pids are a proxy for age here: the
-/// snapshot has no start times. None for a namespace without members.
+/// A namespace's init: its lowest-pid entry point ([`entry_points`]). Pids are a proxy for
+/// age here: the snapshot has no start times. None for a namespace without members.
 pub fn namespace_init(snapshot: &Snapshot, ns: &Namespace) -> Option<Pid> {
-    ns.members.iter().copied().find(|&pid| {
+    entry_points(snapshot, ns).next()
+}
+
+/// A namespace's entry points, in pid order: the members whose parent is outside it (or
+/// unknown), that is, the processes that made or entered it; every other member is a
+/// descendant of one and inherited it.
+pub fn entry_points<'a>(
+    snapshot: &'a Snapshot,
+    ns: &'a Namespace,
+) -> impl Iterator<Item = Pid> + 'a {
+    ns.members.iter().copied().filter(move |&pid| {
         let parent = snapshot.process(pid).map(|p| p.ppid);
         let parent_ns = parent
             .and_then(|ppid| snapshot.process(ppid))
@@ -1035,6 +1064,40 @@ mod tests {
         assert_eq!(
             index.label_of(&snapshot, ns).map(|c| c.id.as_str()),
             Some(ID)
+        );
+    }
+
+    #[test]
+    fn a_pods_shared_namespace_lists_every_container_that_entered_it() {
+        let scope = |id: &str| format!("/machine.slice/libpod-{id}.scope");
+        // 600 the infra container's init, 700 a container that joined (its parent, conmon
+        // 699, is outside), 601 a child of the infra moved into a third container's cgroup.
+        let snapshot = snapshot_of(&[
+            (1, 0, HOST),
+            (699, 1, HOST),
+            (600, 1, OTHER),
+            (601, 600, OTHER),
+            (700, 699, OTHER),
+        ]);
+        let ns = &snapshot.namespaces[&OTHER];
+        let third = "c".repeat(64);
+        let index = index_of(&[(600, &scope(ID)), (601, &scope(&third)), (700, &scope(ID2))]);
+        let ids: Vec<&str> = index
+            .entered_by(&snapshot, ns)
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect();
+        assert_eq!(ids, [ID, ID2]);
+        assert_eq!(
+            index.label_of(&snapshot, ns).map(|c| c.id.as_str()),
+            Some(ID)
+        );
+        // the host's: nothing, however its members are placed
+        let index = index_of(&[(699, &scope(ID))]);
+        assert!(
+            index
+                .entered_by(&snapshot, &snapshot.namespaces[&HOST])
+                .is_empty()
         );
     }
 

@@ -48,6 +48,10 @@ pub struct NamespaceDetails {
     /// `--list -o CONTAINER` and the UI), with where that came from
     /// ([`Container::provenance`]). Never set for the host's namespaces.
     pub container: Option<Box<Container>>,
+    /// Every container whose processes entered it ([`ContainerIndex::entered_by`]): the
+    /// label's first, then, for a pod's shared namespaces, the other containers of the pod.
+    /// Empty for the host's namespaces.
+    pub containers: Vec<Container>,
     pub details: KindDetails,
     /// What could not be read, one line each (`hostname: ...`), for the report to say so.
     pub unavailable: Vec<String>,
@@ -201,13 +205,15 @@ pub fn read(
         NsKind::Time => KindDetails::Time(read_time(snapshot, ns, proc_root, &mut unavailable)),
         NsKind::Ipc => KindDetails::Ipc(read_ipc(snapshot, ns, proc_root, live, &mut unavailable)),
     };
+    let (container, containers) = containers_of(snapshot, ns, proc_root);
     Ok(NamespaceDetails {
         inode,
         kind: ns.kind,
         members: ns.members.len(),
         via: task.map(|t| t.via),
         shared_with_host: snapshot.host_ns(ns.kind).map(|host| host == inode),
-        container: container_of(snapshot, ns, proc_root).map(Box::new),
+        container: container.map(Box::new),
+        containers,
         details,
         unavailable,
     })
@@ -364,6 +370,24 @@ pub fn container_of(snapshot: &Snapshot, ns: &Namespace, proc_root: &Path) -> Op
     ContainerIndex::for_pids([init], proc_root)
         .label_of(snapshot, ns)
         .cloned()
+}
+
+/// The label and every container that entered one namespace, reading the cgroup files of its
+/// entry points only (at most 256).
+pub fn containers_of(
+    snapshot: &Snapshot,
+    ns: &Namespace,
+    proc_root: &Path,
+) -> (Option<Container>, Vec<Container>) {
+    let entries = container::entry_points(snapshot, ns).take(256);
+    let index = ContainerIndex::for_pids(entries, proc_root);
+    let label = index.label_of(snapshot, ns).cloned();
+    let all = index
+        .entered_by(snapshot, ns)
+        .into_iter()
+        .cloned()
+        .collect();
+    (label, all)
 }
 
 fn read_net(

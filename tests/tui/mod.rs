@@ -100,6 +100,7 @@ fn uts_details(inode: u64) -> NamespaceDetails {
         via: None,
         shared_with_host: Some(false),
         container: Some(Box::new(web_container())),
+        containers: vec![web_container()],
         details: KindDetails::Uts(UtsDetails {
             hostname: Some("web-1".into()),
             domainname: Some("(none)".into()),
