@@ -747,3 +747,25 @@ fn container_labels_come_from_the_init_and_never_name_the_host() {
         );
     }
 }
+
+/// The UI header's source: a fake root is recorded in the snapshot and in the scan options,
+/// the live /proc in neither.
+#[test]
+fn a_fake_root_is_recorded_in_the_snapshot() {
+    let fake = hostile_tree();
+    let options = nsview::scan::ScanOptions::for_root(Some(fake.root.clone()));
+    assert_eq!(options.fake_root(), Some(fake.root.as_path()));
+    let snapshot = nsview::scan::scan(&options).expect("scan the fake tree");
+    assert_eq!(snapshot.proc_root.as_deref(), Some(fake.root.as_path()));
+    for live in [
+        None,
+        Some(std::path::PathBuf::from("/proc")),
+        Some("/proc/".into()),
+    ] {
+        assert_eq!(
+            nsview::scan::ScanOptions::for_root(live.clone()).fake_root(),
+            None,
+            "{live:?}"
+        );
+    }
+}
