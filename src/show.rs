@@ -210,14 +210,7 @@ pub fn render(snapshot: &Snapshot, d: &NamespaceDetails, rows: &[ContainerRow]) 
     // The label (the init's container) first, then any other container that entered it.
     t.rows(
         "container",
-        d.containers.iter().map(|c| {
-            let pod = c
-                .pod_uid
-                .as_ref()
-                .map(|pod| format!(" pod {pod}"))
-                .unwrap_or_default();
-            format!("{}{pod}, {}", c.label(), c.provenance.describe())
-        }),
+        d.containers.iter().map(|c| c.describe()),
         "(none)",
     );
     for row in rows {

@@ -109,6 +109,17 @@ impl Container {
         }
     }
 
+    /// The label with its pod and where it came from, as `show` prints it (and the UI's
+    /// detail pane may): `podman 0123456789ab (web) pod <id>, from the engine's state file`.
+    pub fn describe(&self) -> String {
+        let pod = self
+            .pod_uid
+            .as_ref()
+            .map(|pod| format!(" pod {pod}"))
+            .unwrap_or_default();
+        format!("{}{pod}, {}", self.label(), self.provenance.describe())
+    }
+
     /// `docker 0123456789ab (web)`, `lxc web`, with ` (monitor)` for monitors.
     pub fn label(&self) -> String {
         let name = match &self.name {
