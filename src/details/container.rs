@@ -544,24 +544,22 @@ impl ContainerIndex {
         self.of_pid(namespace_init(snapshot, ns)?)
     }
 
-    /// Every container whose processes entered a namespace: the containers of its entry
-    /// points ([`entry_points`]: its init, then the other members whose parent is outside, as
-    /// a pod's containers join the infra container's namespaces), distinct, the label's
-    /// ([`ContainerIndex::label_of`]) first. Empty for the host's namespaces, like the label: a
-    /// process moved into a container's cgroup, or a child of a member, never adds one.
-    pub fn entered_by(&self, snapshot: &Snapshot, ns: &Namespace) -> Vec<&Container> {
-        if is_host_namespace(snapshot, ns) {
-            return Vec::new();
-        }
-        let mut found: Vec<&Container> = Vec::new();
-        for pid in entry_points(snapshot, ns) {
-            if let Some(c) = self.of_pid(pid)
-                && !found.contains(&c)
-            {
-                found.push(c);
-            }
-        }
-        found
+    /// The pod a namespace is shared in: when its label container ([`Self::label_of`]) is in
+    /// a pod (a podman pod id or a Kubernetes pod UID), that pod with every distinct container
+    /// among the namespace's members that is in the same pod (a podman pod's infra container
+    /// included). Monitors (conmon) are not members of a pod.
+    pub fn pod_of(&self, snapshot: &Snapshot, ns: &Namespace) -> Option<PodMembers> {
+        let id = self.label_of(snapshot, ns)?.pod_uid.clone()?;
+        let mut containers: Vec<Container> = ns
+            .members
+            .iter()
+            .filter_map(|pid| self.of_pid(*pid))
+            .filter(|c| !c.monitor && c.pod_uid.as_ref() == Some(&id))
+            .cloned()
+            .collect();
+        containers.sort();
+        containers.dedup();
+        Some(PodMembers { id, containers })
     }
 
     /// The per-container matrix: each container (by its lowest pid) with, per namespace type,
@@ -619,6 +617,15 @@ pub fn entry_points<'a>(
             .and_then(|p| p.ns(ns.kind));
         parent_ns != Some(ns.inode)
     })
+}
+
+/// A pod as one namespace's members show it ([`ContainerIndex::pod_of`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PodMembers {
+    /// The podman pod id or Kubernetes pod UID ([`Container::pod_uid`]).
+    pub id: String,
+    /// Its containers among the namespace's members, sorted.
+    pub containers: Vec<Container>,
 }
 
 /// One row of the per-container matrix.
@@ -1079,40 +1086,6 @@ mod tests {
     }
 
     #[test]
-    fn a_pods_shared_namespace_lists_every_container_that_entered_it() {
-        let scope = |id: &str| format!("/machine.slice/libpod-{id}.scope");
-        // 600 the infra container's init, 700 a container that joined (its parent, conmon
-        // 699, is outside), 601 a child of the infra moved into a third container's cgroup.
-        let snapshot = snapshot_of(&[
-            (1, 0, HOST),
-            (699, 1, HOST),
-            (600, 1, OTHER),
-            (601, 600, OTHER),
-            (700, 699, OTHER),
-        ]);
-        let ns = &snapshot.namespaces[&OTHER];
-        let third = "c".repeat(64);
-        let index = index_of(&[(600, &scope(ID)), (601, &scope(&third)), (700, &scope(ID2))]);
-        let ids: Vec<&str> = index
-            .entered_by(&snapshot, ns)
-            .iter()
-            .map(|c| c.id.as_str())
-            .collect();
-        assert_eq!(ids, [ID, ID2]);
-        assert_eq!(
-            index.label_of(&snapshot, ns).map(|c| c.id.as_str()),
-            Some(ID)
-        );
-        // the host's: nothing, however its members are placed
-        let index = index_of(&[(699, &scope(ID))]);
-        assert!(
-            index
-                .entered_by(&snapshot, &snapshot.namespaces[&HOST])
-                .is_empty()
-        );
-    }
-
-    #[test]
     fn the_init_is_the_lowest_member_whose_parent_is_outside() {
         // 700 is a child of 650 (inside); 650's parent 1 is outside; 800 joined from outside.
         let snapshot = snapshot_of(&[
@@ -1161,5 +1134,42 @@ mod tests {
         assert_eq!(unescape_unit("trailing\\x2"), "trailing\\x2");
         assert_eq!(unescape_unit("bad\\xzz"), "bad\\xzz");
         assert_eq!(unescape_unit("\\x41\\x42"), "AB");
+    }
+
+    #[test]
+    fn a_pods_shared_namespace_lists_its_containers() {
+        const POD: &str = "aaaaaaaaaaaabbbbbbbbbbbbccccccccccccddddddddddddeeeeeeeeeeee0000";
+        const THIRD: &str = "9999999999999999999999999999999999999999999999999999999999999999";
+        // 600 is the infra (the init), 700 and 800 joined from their own conmons (parent 1);
+        // 900 is a conmon-like monitor of 700 and 950 a container of no pod.
+        let snapshot = snapshot_of(&[
+            (1, 0, HOST),
+            (600, 1, OTHER),
+            (700, 1, OTHER),
+            (800, 1, OTHER),
+            (900, 1, OTHER),
+            (950, 1, OTHER),
+        ]);
+        let ns = &snapshot.namespaces[&OTHER];
+        let in_pod = |id: &str| format!("/libpod_parent/{POD}/libpod-{id}");
+        let index = index_of(&[
+            (600, &in_pod(ID)),
+            (700, &in_pod(ID2)),
+            (800, &in_pod(ID2)),
+            (900, &format!("/machine.slice/libpod-conmon-{ID2}.scope")),
+            (950, &format!("/libpod_parent/libpod-{THIRD}")),
+        ]);
+        let pod = index.pod_of(&snapshot, ns).expect("a pod");
+        assert_eq!(pod.id, POD);
+        let ids: Vec<&str> = pod.containers.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, [ID2, ID]);
+
+        // labelled by a container in no pod: no pod
+        let index = index_of(&[(600, &format!("/libpod_parent/libpod-{THIRD}"))]);
+        assert_eq!(index.pod_of(&snapshot, ns), None);
+        // the host's namespace never is a pod's
+        let snapshot = snapshot_of(&[(1, 0, HOST), (600, 1, HOST)]);
+        let index = index_of(&[(600, &in_pod(ID))]);
+        assert_eq!(index.pod_of(&snapshot, &snapshot.namespaces[&HOST]), None);
     }
 }
