@@ -12,7 +12,6 @@ use std::process::{Command, Output};
 /// A command bound to the freshly built nsview binary.
 pub fn nsview() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_nsview"));
-    cmd.env_remove("NSVIEW_PROC_ROOT");
     cmd.env("NO_COLOR", "1");
     cmd
 }
