@@ -153,8 +153,12 @@ pub struct TuiArgs {
 
 #[derive(Debug, Args)]
 pub struct EnterArgs {
-    /// The namespace: an inode (4026532301) or a link text (net:[4026532301]).
-    #[arg(value_name = "NAMESPACE")]
+    // The help text is given as `help` rather than as a doc comment: rustdoc would read the
+    // brackets of `net:[4026532301]` as a link.
+    #[arg(
+        value_name = "NAMESPACE",
+        help = "The namespace: an inode (4026532301) or a link text (net:[4026532301])"
+    )]
     pub namespace: String,
 
     /// The command and its arguments (default: your shell).
@@ -212,8 +216,10 @@ pub struct EnterArgs {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// The namespace: an inode or a link text such as uts:[4026532301].
-    #[arg(value_name = "NAMESPACE")]
+    #[arg(
+        value_name = "NAMESPACE",
+        help = "The namespace: an inode or a link text such as uts:[4026532301]"
+    )]
     pub namespace: String,
 
     /// Print JSON instead of a readable report.

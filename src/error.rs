@@ -101,10 +101,13 @@ pub fn take_parent_error_fd() {
             // SAFETY: an open fd handed to us by the parent, owned by nothing else here.
             let owned =
                 unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) };
+            // Best effort: if it fails, a command nsview execs inherits a pipe to the parent
+            // nsview, which only means that parent may see its EOF late.
             let _ = rustix::io::fcntl_setfd(&owned, rustix::io::FdFlags::CLOEXEC);
             owned
         })
     });
+    // Err only when already set: this runs once, at the start of main.
     let _ = PARENT_ERROR_FD.set(owned);
 }
 

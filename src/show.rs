@@ -324,8 +324,10 @@ fn render_kind(t: &mut Text, snapshot: &Snapshot, details: &KindDetails) {
                     format!(" [{}]", mount.root)
                 };
                 format!(
-                    "{:<16}{} {}{root}",
-                    mount.mount_point, mount.fstype, mount.source
+                    "{}{} {}{root}",
+                    crate::text::pad_to(&mount.mount_point, 16),
+                    mount.fstype,
+                    mount.source
                 )
             };
             t.row("root", m.root.as_ref().map_or("(unknown)".into(), describe));

@@ -65,9 +65,36 @@ pub fn raw_escape_bytes(bytes: &[u8]) -> String {
     out
 }
 
+/// How many terminal columns `text` takes, as libsmartcols measures it (`mbs_width`, wcwidth):
+/// a CJK character or an emoji takes two, a combining mark none. Pad and align by this, never by
+/// `chars().count()`, or a table with CJK names goes out of line.
+pub fn width(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
+/// `text` and then spaces up to `columns` display columns (nothing added when it is wider).
+pub fn pad_to(text: &str, columns: usize) -> String {
+    let mut out = String::with_capacity(text.len() + columns);
+    out.push_str(text);
+    out.extend(std::iter::repeat_n(
+        ' ',
+        columns.saturating_sub(width(text)),
+    ));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn width_counts_terminal_columns() {
+        assert_eq!(width("sleep"), 5);
+        assert_eq!(width("日本"), 4);
+        assert_eq!(width("e\u{301}"), 1);
+        assert_eq!(pad_to("日本", 6), "日本  ");
+        assert_eq!(pad_to("toolong", 3), "toolong");
+    }
 
     #[test]
     fn raw_escapes_like_fputs_nonblank() {

@@ -405,7 +405,7 @@ pub struct ContainerRow {
     pub namespaces: Vec<SharedMark>,
 }
 
-/// A namespace of a container and whether it is the host's (see [`super::host_ns`]).
+/// A namespace of a container and whether it is the host's (see [`Snapshot::host_ns`](crate::model::Snapshot::host_ns)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct SharedMark {
     pub kind: NsKind,

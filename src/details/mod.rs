@@ -42,7 +42,7 @@ pub struct NamespaceDetails {
     pub members: usize,
     /// The task whose `/proc` entries the per-process details came from.
     pub via: Option<Via>,
-    /// Same inode as the host's namespace of this type ([`host_ns`]); None when unknown.
+    /// Same inode as the host's namespace of this type ([`Snapshot::host_ns`](crate::model::Snapshot::host_ns)); None when unknown.
     pub shared_with_host: Option<bool>,
     /// The containers its members belong to (by cgroup path), usually zero or one.
     pub containers: Vec<Container>,
