@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -35,6 +35,21 @@ pub struct Cli {
         value_name = "DIR"
     )]
     pub proc_root: Option<PathBuf>,
+
+    /// Print the man page (`man`) or a completion script (`complete-bash`, `complete-zsh`,
+    /// `complete-fish`) for these very options, and exit.
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub generate: Option<Generate>,
+}
+
+/// What `--generate` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Generate {
+    /// The man page, roff: `nsview --generate man | man -l -`.
+    Man,
+    CompleteBash,
+    CompleteZsh,
+    CompleteFish,
 }
 
 #[derive(Debug, Subcommand)]
@@ -246,4 +261,35 @@ pub fn normalize_args<I: IntoIterator<Item = std::ffi::OsString>>(
         }
     }
     out
+}
+
+/// A first argument that is not an option, not a namespace and not a subcommand, but close to
+/// one (`nsview shwo 4026533486`): the error to give instead of reading it as list mode's
+/// NAMESPACE, with clap's own suggestion, e.g. `did you mean 'show'?`.
+pub fn mistyped_subcommand(args: &[std::ffi::OsString]) -> Option<String> {
+    use clap::CommandFactory;
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let first = args.get(1)?.to_str()?;
+    let looks_like_namespace =
+        first.starts_with(|c: char| c.is_ascii_digit()) || first.contains(":[");
+    if first.starts_with('-') || looks_like_namespace {
+        return None;
+    }
+    let cmd = Cli::command();
+    // clap's matcher over the subcommands alone: it knows the names, aliases and similarity.
+    let probe = clap::Command::new("nsview")
+        .subcommands(cmd.get_subcommands().cloned())
+        .disable_help_subcommand(true);
+    let err = probe.try_get_matches_from(["nsview", first]).err()?;
+    if err.kind() != ErrorKind::InvalidSubcommand {
+        return None;
+    }
+    let suggestion = match err.get(ContextKind::SuggestedSubcommand)? {
+        ContextValue::String(s) => s.clone(),
+        ContextValue::Strings(list) => list.first()?.clone(),
+        _ => return None,
+    };
+    Some(format!(
+        "unrecognized subcommand '{first}': did you mean '{suggestion}'? Try 'nsview --help'"
+    ))
 }

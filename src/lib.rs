@@ -8,6 +8,7 @@ pub mod cli;
 pub mod details;
 pub mod enter;
 pub mod error;
+pub mod generate;
 pub mod list;
 pub mod model;
 pub mod scan;

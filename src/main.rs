@@ -6,7 +6,12 @@ use nsview::scan::ScanOptions;
 
 fn main() {
     nsview::error::take_parent_error_fd();
-    let cli = match Cli::try_parse_from(normalize_args(std::env::args_os())) {
+    let args = normalize_args(std::env::args_os());
+    if let Some(message) = nsview::cli::mistyped_subcommand(&args) {
+        eprintln!("nsview: {message}");
+        std::process::exit(2);
+    }
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(err) if !err.use_stderr() => {
             // --help and --version: clap prints them to stdout and exits 0.
@@ -22,6 +27,13 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if let Some(what) = cli.generate {
+        let code = match nsview::generate::write(what, &mut std::io::stdout().lock()) {
+            Ok(()) => 0,
+            Err(err) => nsview::error::report(&err.into()),
+        };
+        std::process::exit(code);
+    }
     let scan = ScanOptions::for_root(cli.proc_root.clone());
     let result = match &cli.command {
         Some(Command::Enter(args)) => nsview::enter::run(args, scan),
