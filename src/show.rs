@@ -143,7 +143,11 @@ const MEMBER_ROWS: usize = 20;
 /// The readable report.
 pub fn render(snapshot: &Snapshot, d: &NamespaceDetails, rows: &[ContainerRow]) -> String {
     let mut t = Text(Vec::new());
-    t.line(&format!("{}:[{}]", d.kind, d.inode));
+    let label = crate::model::NsLabel {
+        kind: d.kind,
+        inode: d.inode,
+    };
+    t.line(&label.to_string());
     t.row("processes", d.members);
     if let Some(via) = &d.via {
         let task = via

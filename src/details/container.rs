@@ -145,24 +145,7 @@ fn is_pod_uid(text: &str) -> bool {
 
 /// systemd unit-name unescaping: `\x2d` -> `-` (and any other `\xNN`).
 fn unescape_unit(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'\\'
-            && bytes.get(i + 1) == Some(&b'x')
-            && let Some(hex) = bytes.get(i + 2..i + 4)
-            && let Ok(hex) = std::str::from_utf8(hex)
-            && let Ok(byte) = u8::from_str_radix(hex, 16)
-        {
-            out.push(byte);
-            i += 4;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    crate::text::unescape(text, crate::text::Escaped::Hex)
 }
 
 /// Recognises one path component. `previous` is the component before it (for `/docker/<id>`,
@@ -278,23 +261,16 @@ pub fn container_from_cgroup(path: &str) -> Option<Container> {
 /// unified (`0::`) line, else the `name=systemd` line, else the first line that names a
 /// container (cgroup v1 hierarchies disagree when a runtime only uses some controllers).
 pub fn container_from_cgroup_file(text: &str) -> Option<Container> {
-    let mut lines: Vec<(&str, &str)> = text
-        .lines()
-        .filter_map(|line| {
-            let mut fields = line.splitn(3, ':');
-            let _id = fields.next()?;
-            Some((fields.next()?, fields.next()?))
-        })
-        .collect();
+    let mut lines = super::procfs::parse_cgroup(text);
     // Preferred hierarchies first; the sort is stable so the rest keep their order.
-    lines.sort_by_key(|(controllers, _)| match *controllers {
+    lines.sort_by_key(|line| match line.controllers.as_str() {
         "" => 0,
         "name=systemd" => 1,
         _ => 2,
     });
     lines
-        .into_iter()
-        .find_map(|(_, path)| container_from_cgroup(path))
+        .iter()
+        .find_map(|line| container_from_cgroup(&line.path))
 }
 
 /// Containers by pid, read once from every process's `/proc/PID/cgroup`.

@@ -90,7 +90,11 @@ impl Expected {
     }
 
     pub fn label(&self) -> String {
-        format!("{}:[{}]", self.kind, self.inode)
+        crate::model::NsLabel {
+            kind: self.kind,
+            inode: self.inode,
+        }
+        .to_string()
     }
 }
 

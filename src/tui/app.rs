@@ -839,7 +839,7 @@ impl App {
 
     fn label(&self, inode: Inode) -> String {
         match self.snapshot.namespace(inode) {
-            Some(ns) => format!("{}:[{inode}]", ns.kind),
+            Some(ns) => ns.label().to_string(),
             None => inode.to_string(),
         }
     }
