@@ -133,7 +133,10 @@ mod tests {
         assert!(page.contains(".SH \"NSVIEW ENTER\""));
         assert!(page.contains(".SH \"EXIT STATUS\""));
         assert_eq!(page.matches(".ds Aq").count(), 2, "one preamble");
-        assert!(!page.contains("proc\\-root"), "hidden options stay hidden");
+        assert!(
+            !page.contains("ui\\-error\\-fd"),
+            "hidden options stay hidden"
+        );
     }
 
     #[test]

@@ -5,7 +5,6 @@ use nsview::cli::{Cli, Command, normalize_args};
 use nsview::scan::ScanOptions;
 
 fn main() {
-    nsview::error::take_parent_error_fd();
     let args = normalize_args(std::env::args_os());
     if let Some(message) = nsview::cli::mistyped_subcommand(&args) {
         eprintln!("nsview: {message}");
@@ -27,6 +26,7 @@ fn main() {
             std::process::exit(2);
         }
     };
+    nsview::error::take_parent_error_fd(cli.ui_error_fd);
     if let Some(what) = cli.generate {
         let code = match nsview::generate::write(what, &mut std::io::stdout().lock()) {
             Ok(()) => 0,
@@ -35,9 +35,18 @@ fn main() {
         std::process::exit(code);
     }
     let scan = ScanOptions::for_root(cli.proc_root.clone());
+    if let Some(root) = scan.fake_root() {
+        // One line, every face: output that did not come from this kernel must say so.
+        eprintln!(
+            "nsview: reading a fake proc root: {} (test/offline mode)",
+            nsview::text::safe(&root.to_string_lossy())
+        );
+    }
     let result = match &cli.command {
         Some(Command::Enter(args)) => nsview::enter::run(args, scan),
-        Some(Command::Show(args)) => nsview::show::run(args, scan),
+        Some(Command::Show(args)) => nsview::show::Config::from_args(args)
+            .map_err(anyhow::Error::from)
+            .and_then(|config| nsview::show::run(&config, scan)),
         None if cli.list.selected() => nsview::list::run(&cli.list, scan),
         None => nsview::tui::run(&cli.tui, scan),
     };

@@ -11,9 +11,10 @@ fn show_root() -> PathBuf {
 
 fn show(args: &[&str]) -> std::process::Output {
     nsview()
+        .arg("--proc-root")
+        .arg(show_root())
         .arg("show")
         .args(args)
-        .env("NSVIEW_PROC_ROOT", show_root())
         .output()
         .expect("run nsview")
 }
@@ -92,21 +93,22 @@ fn show_attributes_containers_by_cgroup_path() {
     for (pid, expected) in table {
         let inode = (4026533000 + pid).to_string();
         let out = nsview()
-            .args(["show", &inode, "--json"])
-            .env("NSVIEW_PROC_ROOT", &root)
+            .args(["show", &inode, "--json", "--proc-root"])
+            .arg(&root)
             .output()
             .expect("run nsview");
         assert!(out.status.success(), "{pid}: {}", stderr(&out));
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-        let containers = json["containers"].as_array().expect("containers");
+        let container = &json["container"];
         match expected {
-            None => assert!(containers.is_empty(), "{pid}: {json}"),
+            None => assert!(container.is_null(), "{pid}: {json}"),
             Some((runtime, short, pod)) => {
-                assert_eq!(containers.len(), 1, "{pid}: {json}");
-                let c = &containers[0];
+                let c = container;
                 assert_eq!(c["runtime"], *runtime, "{pid}");
                 assert_eq!(c["short_id"], *short, "{pid}");
                 assert_eq!(c["pod_uid"].as_str(), *pod, "{pid}");
+                // a fake proc root has no engine state files: the label is the cgroup path's
+                assert_eq!(c["provenance"], "cgroup-path", "{pid}");
                 // the matrix row: only UTS is the container's own
                 let row = &json["container_namespaces"][0];
                 for mark in row["namespaces"].as_array().expect("marks") {
@@ -117,14 +119,14 @@ fn show_attributes_containers_by_cgroup_path() {
         }
     }
     let text = nsview()
-        .args(["show", "4026533103"])
-        .env("NSVIEW_PROC_ROOT", &root)
+        .args(["show", "4026533103", "--proc-root"])
+        .arg(&root)
         .output()
         .expect("run nsview");
     let text = stdout(&text);
     assert!(
         text.contains(&format!(
-            "container     containerd d4b2c3d4e5f6 pod {uid}\n"
+            "container     containerd d4b2c3d4e5f6 pod {uid}, from the cgroup path\n"
         )),
         "{text}"
     );
@@ -139,8 +141,8 @@ fn show_into_a_closed_pipe_exits_quietly() {
     use std::process::Stdio;
     for json in [false, true] {
         let mut cmd = nsview();
-        cmd.args(["show", "4026532304"])
-            .env("NSVIEW_PROC_ROOT", show_root())
+        cmd.args(["show", "4026532304", "--proc-root"])
+            .arg(show_root())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         if json {
@@ -150,7 +152,7 @@ fn show_into_a_closed_pipe_exits_quietly() {
         drop(child.stdout.take()); // the reader goes away before anything is written
         let out = child.wait_with_output().expect("wait");
         assert_eq!(out.status.code(), Some(0), "json={json}: {}", stderr(&out));
-        assert!(out.stderr.is_empty(), "json={json}: {}", stderr(&out));
+        assert!(stderr(&out).is_empty(), "json={json}: {}", stderr(&out));
     }
 }
 

@@ -27,8 +27,26 @@ pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-/// stderr as text, lossily.
+/// stderr as text, lossily, without the one notice every `--proc-root` run starts with
+/// ("nsview: reading a fake proc root: DIR (test/offline mode)"), so tests on fixtures see
+/// only what their case printed. `raw_stderr` keeps it; tests/textsafety.rs checks it.
 pub fn stderr(output: &Output) -> String {
+    let text = raw_stderr(output);
+    match text.split_once('\n') {
+        Some((first, rest))
+            if first.starts_with(FAKE_ROOT_NOTICE) && first.ends_with("(test/offline mode)") =>
+        {
+            rest.to_string()
+        }
+        _ => text,
+    }
+}
+
+/// The start of the notice a fake proc root prints on stderr.
+pub const FAKE_ROOT_NOTICE: &str = "nsview: reading a fake proc root: ";
+
+/// stderr as text, lossily, exactly as printed.
+pub fn raw_stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 

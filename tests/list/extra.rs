@@ -7,11 +7,12 @@ use std::process::Output;
 
 use crate::util::{Sleeper, fixtures, nsview, require_program, require_root, stderr, stdout};
 
-/// Runs nsview on a fixture tree through `NSVIEW_PROC_ROOT`. The fixtures have no fd
+/// Runs nsview on a fixture tree through `--proc-root`. The fixtures have no fd
 /// directories, so stderr carries a note; stdout is what is checked.
 fn on_fixture(name: &str, args: &[&str]) -> Output {
     let out = nsview()
-        .env("NSVIEW_PROC_ROOT", fixtures().join(name).join("proc"))
+        .arg("--proc-root")
+        .arg(fixtures().join(name).join("proc"))
         .env("LANG", "C.UTF-8")
         .env_remove("LC_ALL")
         .env_remove("LC_CTYPE")

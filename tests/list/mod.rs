@@ -520,7 +520,8 @@ fn process_tree_survives_a_parent_cycle() {
     );
 
     let mut child = nsview()
-        .env("NSVIEW_PROC_ROOT", &fake.root)
+        .arg("--proc-root")
+        .arg(&fake.root)
         .args(["-o", "NS,PID,PPID,COMMAND"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -88,6 +88,7 @@ fn web_container() -> Container {
         pod_uid: None,
         monitor: false,
         name: Some("web".into()),
+        provenance: nsview::details::Provenance::StateFile,
     }
 }
 
@@ -98,7 +99,7 @@ fn uts_details(inode: u64) -> NamespaceDetails {
         members: 2,
         via: None,
         shared_with_host: Some(false),
-        containers: vec![web_container()],
+        container: Some(Box::new(web_container())),
         details: KindDetails::Uts(UtsDetails {
             hostname: Some("web-1".into()),
             domainname: Some("(none)".into()),
