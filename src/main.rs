@@ -47,6 +47,9 @@ fn main() {
         Some(Command::Show(args)) => nsview::show::Config::from_args(args)
             .map_err(anyhow::Error::from)
             .and_then(|config| nsview::show::run(&config, scan)),
+        Some(Command::Leaks(args)) => nsview::leaks::run(args, scan),
+        Some(Command::Release(args)) => nsview::leaks::release::run(args, scan),
+        Some(Command::Metrics(args)) => nsview::metrics::run(args, scan),
         None if cli.list.selected() => nsview::list::run(&cli.list, scan),
         None => nsview::tui::run(&cli.tui, scan),
     };
