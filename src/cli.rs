@@ -35,6 +35,11 @@ pub struct Cli {
         value_name = "DIR"
     )]
     pub proc_root: Option<PathBuf>,
+
+    /// Read a saved snapshot (`nsview snapshot`) instead of scanning: the UI (read-only),
+    /// --list and show take it.
+    #[arg(long = "from", global = true, value_name = "FILE")]
+    pub from: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -43,6 +48,12 @@ pub enum Command {
     Enter(EnterArgs),
     /// Show what is inside one namespace: hostname, interfaces, uid maps, pids, mounts.
     Show(ShowArgs),
+    /// Save the whole scan as versioned JSON (docs/snapshot.schema.json).
+    Snapshot(SnapshotArgs),
+    /// Compare two snapshots (files, or - for a scan now); exit 1 when they differ.
+    Diff(DiffArgs),
+    /// Print namespace events as they happen: created, gone, entered, left, held.
+    Watch(WatchArgs),
 }
 
 /// The lsns-compatible options. Any of them selects list mode, as does `-l/--list`.
@@ -219,6 +230,55 @@ pub struct ShowArgs {
     /// Print JSON instead of a readable report.
     #[arg(short = 'J', long = "json")]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Also save what `show` knows about every namespace (hostnames, interfaces, uid maps...).
+    #[arg(long = "details")]
+    pub details: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier snapshot: a file, or - for a scan now.
+    #[arg(value_name = "A")]
+    pub before: std::ffi::OsString,
+
+    /// The later snapshot: a file, or - for a scan now.
+    #[arg(value_name = "B")]
+    pub after: std::ffi::OsString,
+
+    /// Print the changes as a JSON array.
+    #[arg(short = 'J', long = "json")]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Print JSON lines instead of text.
+    #[arg(short = 'J', long = "json")]
+    pub json: bool,
+
+    /// Only events about namespaces of this type; repeatable.
+    #[arg(short = 't', long = "type", value_name = "TYPE")]
+    pub types: Vec<String>,
+
+    /// Seconds between full rescans that catch what process events cannot (bind mounts, fds).
+    #[arg(long = "reconcile", value_name = "SECONDS", default_value_t = 10.0)]
+    pub reconcile: f64,
+
+    /// Poll (rescan every --reconcile seconds) even when process events are available.
+    #[arg(long = "poll")]
+    pub poll: bool,
+
+    /// Only events about this namespace (an inode or a link text such as net:[4026531840]).
+    #[arg(value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
 }
 
 /// Rewrites lsns's `-T<rel>` (getopt's attached optional value, e.g. `-Tparent`) into

@@ -12,5 +12,7 @@ pub mod list;
 pub mod model;
 pub mod scan;
 pub mod show;
+pub mod snapshot;
 pub mod text;
 pub mod tui;
+pub mod watch;

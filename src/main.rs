@@ -23,11 +23,28 @@ fn main() {
         }
     };
     let scan = ScanOptions::for_root(cli.proc_root.clone());
+    // A live scan, or the saved snapshot of --from: faces read either the same way.
+    let source = nsview::snapshot::Source::new(cli.from.clone(), scan.clone());
+    if cli.from.is_some()
+        && matches!(
+            cli.command,
+            Some(Command::Enter(_) | Command::Diff(_) | Command::Watch(_))
+        )
+    {
+        eprintln!(
+            "nsview: --from reads a saved snapshot: enter, diff and watch need the live system \
+             (diff takes its snapshots as arguments); try 'nsview --help'"
+        );
+        std::process::exit(2);
+    }
     let result = match &cli.command {
         Some(Command::Enter(args)) => nsview::enter::run(args, scan),
-        Some(Command::Show(args)) => nsview::show::run(args, scan),
-        None if cli.list.selected() => nsview::list::run(&cli.list, scan),
-        None => nsview::tui::run(&cli.tui, scan),
+        Some(Command::Show(args)) => nsview::show::run(args, source),
+        Some(Command::Snapshot(args)) => nsview::snapshot::run(args, source),
+        Some(Command::Diff(args)) => nsview::snapshot::diff::run(args, &scan),
+        Some(Command::Watch(args)) => nsview::watch::run(args, scan),
+        None if cli.list.selected() => nsview::list::run(&cli.list, source),
+        None => nsview::tui::run(&cli.tui, source),
     };
     let code = match result {
         Ok(code) => code,

@@ -33,14 +33,25 @@ struct Report<'a> {
 }
 
 /// Runs `nsview show` and returns the exit code.
-pub fn run(args: &ShowArgs, scan: ScanOptions) -> anyhow::Result<i32> {
+pub fn run(args: &ShowArgs, source: crate::snapshot::Source) -> anyhow::Result<i32> {
     let (kind, inode) = parse_namespace_arg(&args.namespace).ok_or_else(|| {
         Exit::failure(format!(
             "invalid namespace '{}': expected an inode or a link text such as net:[4026531840]",
             args.namespace
         ))
     })?;
-    let snapshot = scan::scan(&scan)?;
+    // --from FILE: the saved scan and, when it was taken with --details, the saved details.
+    let (scan, saved) = match source {
+        crate::snapshot::Source::Live(scan) => (scan, None),
+        crate::snapshot::Source::File(path) => {
+            let file = crate::snapshot::load(&path).map_err(|e| Exit::failure(format!("{e:#}")))?;
+            (ScanOptions::for_root(Some(path)), Some(file))
+        }
+    };
+    let snapshot = match &saved {
+        Some(file) => file.scan.clone(),
+        None => scan::scan(&scan)?,
+    };
     let Some(ns) = snapshot.namespace(inode) else {
         return Err(Exit::failure(format!("no namespace with inode {inode}")).into());
     };
@@ -53,11 +64,20 @@ pub fn run(args: &ShowArgs, scan: ScanOptions) -> anyhow::Result<i32> {
         ))
         .into());
     }
-    let found = details::read(&snapshot, inode, &scan.proc_root)
-        .map_err(|e| Exit::failure(e.to_string()))?;
-    let index = ContainerIndex::build(&snapshot, &scan.proc_root);
-    let rows: Vec<ContainerRow> = index
-        .matrix(&snapshot)
+    let (found, matrix) = match &saved {
+        Some(file) => (
+            file.details_of(inode)
+                .cloned()
+                .unwrap_or_else(|| details::not_saved(&snapshot, ns)),
+            file.containers.clone(),
+        ),
+        None => (
+            details::read(&snapshot, inode, &scan.proc_root)
+                .map_err(|e| Exit::failure(e.to_string()))?,
+            ContainerIndex::build(&snapshot, &scan.proc_root).matrix(&snapshot),
+        ),
+    };
+    let rows: Vec<ContainerRow> = matrix
         .into_iter()
         .filter(|row| found.containers.contains(&row.container))
         .collect();

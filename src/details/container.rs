@@ -8,12 +8,12 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::{Inode, Namespace, NsKind, Pid, Snapshot};
 
 /// The engine or manager a cgroup path pattern belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Runtime {
     Docker,
@@ -44,7 +44,7 @@ impl Runtime {
 }
 
 /// A container as its cgroup path names it.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Container {
     pub runtime: Runtime,
     /// The full id (64 hex digits) or, for LXC and nspawn, the machine name.
@@ -395,7 +395,7 @@ impl ContainerIndex {
 }
 
 /// One row of the per-container matrix.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContainerRow {
     pub container: Container,
     /// The container's lowest pid, whose namespaces the row shows.
@@ -406,7 +406,7 @@ pub struct ContainerRow {
 }
 
 /// A namespace of a container and whether it is the host's (see [`super::host_ns`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SharedMark {
     pub kind: NsKind,
     pub inode: Inode,

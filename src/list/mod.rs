@@ -214,15 +214,29 @@ impl Config {
 }
 
 /// Runs list mode and returns the exit code.
-pub fn run(args: &ListArgs, scan: ScanOptions) -> anyhow::Result<i32> {
+pub fn run(args: &ListArgs, source: crate::snapshot::Source) -> anyhow::Result<i32> {
     if args.list_columns {
         let text = render::column_list(args.raw, args.json);
         return write_stdout(&text).map(|()| 0);
     }
     let config = Config::from_args(args)?;
+    // --from FILE: the saved scan, with nothing read from this host (NETNSID from the file,
+    // the extension columns empty).
+    let (scan, loaded) = match source {
+        crate::snapshot::Source::Live(scan) => (scan, None),
+        crate::snapshot::Source::File(path) => (
+            // Not live: no ioctls, netlink or sockets are tried on this host's behalf.
+            ScanOptions::for_root(Some(path.clone())),
+            Some(crate::snapshot::load(&path).map_err(|e| Exit::failure(format!("{e:#}")))?),
+        ),
+    };
+    let from_file = loaded.is_some();
     let relations_possible = scan.relations && scan.is_live();
     let options = config.scan_options(scan);
-    let mut snapshot = scan::scan(&options)?;
+    let mut snapshot = match loaded {
+        Some(file) => file.scan,
+        None => scan::scan(&options)?,
+    };
 
     // Process-less rows need their owner's uid and show their hidden owners and parents (as
     // lsns 2.42 does for namespaces it finds through fds and bind mounts): fetch relations
@@ -242,10 +256,20 @@ pub fn run(args: &ListArgs, scan: ScanOptions) -> anyhow::Result<i32> {
 
     let netnsids = if config.uses(Column::Netnsid) && options.is_live() {
         netnsids(&snapshot, &config)
+    } else if from_file {
+        snapshot
+            .namespaces
+            .values()
+            .filter_map(|ns| Some((ns.inode, ns.netnsid?)))
+            .collect()
     } else {
         HashMap::new()
     };
-    let extras = extra_values(&snapshot, &options.proc_root, &config);
+    let extras = if from_file {
+        HashMap::new()
+    } else {
+        extra_values(&snapshot, &options.proc_root, &config)
+    };
     let source = CellSource {
         snapshot: &snapshot,
         netnsids: &netnsids,

@@ -354,6 +354,7 @@ fn scan_process(
             command,
             command_bytes,
             state: stat.state,
+            start_time: stat.start_time,
             links,
             odd_threads,
         },

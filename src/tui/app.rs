@@ -399,6 +399,9 @@ pub struct App {
     search: Option<SearchText>,
     /// Details beyond the snapshot, as the worker delivered them.
     pub inside: Inside,
+    /// Set when showing a saved snapshot (`--from FILE`, its path here): `s`, `x` and `e`
+    /// are refused, for there is no live namespace behind it to step into.
+    pub read_only: Option<String>,
 }
 
 impl App {
@@ -435,6 +438,7 @@ impl App {
             generation: 0,
             search: None,
             inside: Inside::default(),
+            read_only: None,
         }
     }
 
@@ -593,6 +597,15 @@ impl App {
                 | Action::HelpScroll(_)
         ) {
             self.notice = None;
+        }
+        if self.read_only.is_some()
+            && matches!(
+                action,
+                Action::Shell | Action::EnterProcess | Action::StartPrompt
+            )
+        {
+            self.notice = Some("read-only: a saved snapshot has no namespaces to enter".into());
+            return None;
         }
         match action {
             Action::Quit => return Some(Command::Quit),

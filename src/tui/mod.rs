@@ -29,7 +29,6 @@ use crate::cli::TuiArgs;
 use crate::details::{self, ContainerIndex};
 use crate::error::{ERROR_FD_ENV, Exit};
 use crate::model::Snapshot;
-use crate::scan::{self, ScanOptions};
 
 use app::{Action, App, ChildOutcome, Command, Launch};
 use inside::{Found, Want};
@@ -40,15 +39,24 @@ const TICK: Duration = Duration::from_millis(200);
 const DETAILS_TICK: Duration = Duration::from_millis(25);
 
 /// Runs the UI and returns the exit code.
-pub fn run(args: &TuiArgs, options: ScanOptions) -> Result<i32> {
-    let interval = refresh_interval(args)?;
+pub fn run(args: &TuiArgs, source: crate::snapshot::Source) -> Result<i32> {
+    let mut interval = refresh_interval(args)?;
     if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
         return Err(Exit::failure("no terminal; use `nsview --list` for a list").into());
     }
     // no-color.org: set at all (any value) means no colour.
     let mut app = App::new(std::env::var_os("NO_COLOR").is_none());
-    let mut reader = DetailsReader::spawn(options.proc_root.clone())?;
-    let mut scanner = Scanner::spawn(options)?;
+    // A saved snapshot never changes: no refresh, no actions that need the live system.
+    let proc_root = match &source {
+        crate::snapshot::Source::Live(options) => options.proc_root.clone(),
+        crate::snapshot::Source::File(path) => {
+            app.read_only = Some(path.display().to_string());
+            interval = None;
+            path.clone()
+        }
+    };
+    let mut reader = DetailsReader::spawn(proc_root)?;
+    let mut scanner = Scanner::spawn(source)?;
     scanner.request();
     app.scanning = true;
     let signals = term::Signals::install().context("cannot install signal handlers")?;
@@ -266,7 +274,7 @@ struct Scanner {
 }
 
 impl Scanner {
-    fn spawn(options: ScanOptions) -> Result<Scanner> {
+    fn spawn(source: crate::snapshot::Source) -> Result<Scanner> {
         let (request_tx, request_rx) = mpsc::channel::<()>();
         let (result_tx, result_rx) = mpsc::channel();
         std::thread::Builder::new()
@@ -275,7 +283,9 @@ impl Scanner {
                 while request_rx.recv().is_ok() {
                     while request_rx.try_recv().is_ok() {}
                     let started = Instant::now();
-                    let result = scan::scan(&options)
+                    let result = source
+                        .read(false)
+                        .map(|file| file.scan)
                         .map(|snapshot| {
                             let took = started.elapsed();
                             let shared = Arc::new(snapshot.clone());
