@@ -1,4 +1,254 @@
-//! `nsview watch`: namespace events as they happen.
-pub fn run(_args: &crate::cli::WatchArgs, _scan: crate::scan::ScanOptions) -> anyhow::Result<i32> {
-    Ok(0)
+//! `nsview watch`: namespace events as they happen, one line each (text or JSON lines).
+//!
+//! The machinery is a library piece: [`Watcher`] keeps a snapshot current from the kernel's
+//! process events ([`events`]: fork, exec, exit over the proc connector), re-reading only the
+//! processes an event named and patching the snapshot ([`patch`]), plus a periodic full scan
+//! (the reconcile) for what no process event announces: bind mounts, fds, sockets, relations,
+//! and setns(2)/unshare(2) by a process that has not forked, executed or exited since. Each
+//! step yields the [`Change`]s between the state before and after, as `nsview diff` reports
+//! them. Without process events (no CAP_NET_ADMIN, not in the initial network namespace) it
+//! polls: a full scan every reconcile interval.
+
+pub mod events;
+pub mod patch;
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+use crate::cli::WatchArgs;
+use crate::error::Exit;
+use crate::model::{Inode, NsKind, Pid, Snapshot};
+use crate::scan::{self, ScanOptions};
+use crate::snapshot::diff::{Change, diff_scans};
+
+/// How long a batch keeps collecting after its first event: a fork is usually followed by its
+/// exec (and the unshare or setns between them) within microseconds, so one re-read sees the
+/// settled state, and a burst costs one patch, not hundreds.
+const SETTLE: Duration = Duration::from_millis(10);
+
+/// Where a step's changes came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Via {
+    /// A process event and the re-read of the processes it named.
+    Event,
+    /// The periodic full scan next to events.
+    Reconcile,
+    /// A full scan in place of events (they are unavailable).
+    Poll,
+}
+
+/// A snapshot kept current by process events and periodic full scans.
+pub struct Watcher {
+    full: ScanOptions,
+    reread: ScanOptions,
+    events: Option<events::ProcEvents>,
+    every: Duration,
+    next_full: Instant,
+    state: Snapshot,
+}
+
+impl Watcher {
+    /// Subscribes to process events (unless `poll`), then takes the first full scan, so that
+    /// nothing between the two is missed. The error of a failed subscription is returned beside
+    /// the watcher, which then polls.
+    pub fn start(
+        options: ScanOptions,
+        every: Duration,
+        poll: bool,
+    ) -> Result<(Watcher, Option<std::io::Error>)> {
+        let (events, why) = if poll {
+            (None, None)
+        } else {
+            match events::ProcEvents::open() {
+                Ok(events) => (Some(events), None),
+                Err(err) => (None, Some(err)),
+            }
+        };
+        let reread = ScanOptions {
+            threads: false,
+            fds: false,
+            sockets: false,
+            mounts: false,
+            relations: false,
+            all_commands: false,
+            workers: 1,
+            ..options.clone()
+        };
+        let state = patch::settle(scan::scan(&options)?);
+        Ok((
+            Watcher {
+                full: options,
+                reread,
+                events,
+                every,
+                next_full: Instant::now() + every,
+                state,
+            },
+            why,
+        ))
+    }
+
+    /// True when driven by process events (not polling).
+    pub fn has_events(&self) -> bool {
+        self.events.is_some()
+    }
+
+    /// The current state.
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.state
+    }
+
+    /// Waits for the next change of state (events, or the full scan when it is due) and
+    /// returns what changed; an empty list when a step found nothing new.
+    pub fn step(&mut self) -> Result<(Via, Vec<Change>)> {
+        let wait = self.next_full.saturating_duration_since(Instant::now());
+        if let Some(events) = &mut self.events {
+            let batch = events
+                .wait(wait, SETTLE)
+                .context("reading process events")?;
+            if batch.overrun {
+                // Events were lost: only a full scan knows what happened.
+                self.next_full = Instant::now();
+            } else if !batch.is_empty() {
+                let pids: Vec<Pid> = batch.changed.iter().copied().collect();
+                let fresh = scan::read_processes(&self.reread, &pids)?;
+                let mut gone = batch.exited.clone();
+                let found: BTreeSet<Pid> = fresh.iter().map(|p| p.pid).collect();
+                gone.extend(pids.iter().filter(|pid| !found.contains(pid)));
+                let next = patch::patch(&self.state, fresh, &gone);
+                let changes = diff_scans(&self.state, &next, None);
+                self.state = next;
+                return Ok((Via::Event, changes));
+            }
+        } else {
+            std::thread::sleep(wait);
+        }
+        if Instant::now() < self.next_full {
+            return Ok((Via::Event, Vec::new()));
+        }
+        let next = patch::settle(scan::scan(&self.full)?);
+        let changes = diff_scans(&self.state, &next, None);
+        self.state = next;
+        self.next_full = Instant::now() + self.every;
+        let via = if self.events.is_some() {
+            Via::Reconcile
+        } else {
+            Via::Poll
+        };
+        Ok((via, changes))
+    }
+}
+
+/// Which changes to print: validated from `-t` and the NAMESPACE argument.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    /// Empty: every type.
+    pub types: Vec<NsKind>,
+    pub namespace: Option<(Option<NsKind>, Inode)>,
+}
+
+impl Filter {
+    pub fn keeps(&self, change: &Change) -> bool {
+        let ns = change.ns();
+        (self.types.is_empty() || self.types.contains(&ns.kind))
+            && self
+                .namespace
+                .is_none_or(|(kind, inode)| inode == ns.inode && kind.is_none_or(|k| k == ns.kind))
+    }
+}
+
+/// The JSON line: the change with when and how it was seen.
+#[derive(Serialize)]
+struct Line<'a> {
+    /// Seconds since the Unix epoch, with microseconds.
+    time: f64,
+    via: Via,
+    #[serde(flatten)]
+    change: &'a Change,
+}
+
+fn now_epoch() -> Duration {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+}
+
+/// Runs `nsview watch` until interrupted (or stdout closes: exit 0).
+pub fn run(args: &WatchArgs, scan: ScanOptions) -> Result<i32> {
+    if !(args.reconcile.is_finite() && args.reconcile >= 0.1 && args.reconcile <= 86_400.0) {
+        return Err(Exit::new(
+            2,
+            format!(
+                "--reconcile {}: expected seconds between 0.1 and 86400",
+                args.reconcile
+            ),
+        )
+        .into());
+    }
+    let mut filter = Filter::default();
+    for name in &args.types {
+        let kind = NsKind::from_name(name)
+            .ok_or_else(|| Exit::new(2, format!("unknown namespace type: {name}")))?;
+        filter.types.push(kind);
+    }
+    if let Some(text) = &args.namespace {
+        filter.namespace = Some(crate::show::parse_namespace_arg(text).ok_or_else(|| {
+            Exit::new(
+                2,
+                format!(
+                    "invalid namespace '{text}': expected an inode or a link text such as net:[4026531840]"
+                ),
+            )
+        })?);
+    }
+    let every = Duration::from_secs_f64(args.reconcile);
+    let (mut watcher, why) = Watcher::start(scan, every, args.poll)?;
+    if let Some(err) = why {
+        eprintln!(
+            "nsview: process events unavailable ({err}; they need CAP_NET_ADMIN in the initial \
+             network namespace): polling, a full scan every {} s",
+            args.reconcile
+        );
+    } else if args.poll {
+        eprintln!("nsview: polling, a full scan every {} s", args.reconcile);
+    }
+    let mut out = std::io::stdout().lock();
+    loop {
+        let (via, changes) = watcher.step()?;
+        for change in changes.iter().filter(|c| filter.keeps(c)) {
+            let mut line = if args.json {
+                serde_json::to_string(&Line {
+                    time: now_epoch().as_micros() as f64 / 1e6,
+                    via,
+                    change,
+                })
+                .context("encoding JSON")?
+            } else {
+                format!("{} {}", clock(now_epoch()), change.to_text())
+            };
+            line.push('\n');
+            // One write per whole line, flushed at once: a reader never sees half a line,
+            // and a closed pipe (`| head`) ends the watch quietly (exit 0, see error::report).
+            out.write_all(line.as_bytes())
+                .and_then(|()| out.flush())
+                .context("writing an event")?;
+        }
+    }
+}
+
+/// `HH:MM:SS.mmm` (UTC) for text lines.
+fn clock(t: Duration) -> String {
+    let secs = t.as_secs() % 86_400;
+    format!(
+        "{:02}:{:02}:{:02}.{:03}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60,
+        t.subsec_millis()
+    )
 }
