@@ -7,5 +7,7 @@ mod holders;
 mod list;
 mod scan;
 mod show;
+mod snapshot;
 mod tui;
 mod util;
+mod watch;

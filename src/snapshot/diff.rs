@@ -271,10 +271,21 @@ fn value_text(value: &serde_json::Value) -> String {
     }
 }
 
-/// Holders that only say "pid P's fd/thread", compared without the holder's pid identity
-/// (a holder set is small). Holders are compared as values.
-fn holder_set(ns: &Namespace) -> BTreeSet<&Holder> {
-    ns.holders.iter().collect()
+/// A namespace's holders as compared: a bind mount's `via_pid` (the lowest pid of the mount
+/// namespace it was read through, which changes as processes come and go) is not part of what
+/// holds the namespace.
+fn holder_set(ns: &Namespace) -> BTreeSet<Holder> {
+    ns.holders
+        .iter()
+        .map(|holder| match holder {
+            Holder::BindMount { mnt_ns, path, .. } => Holder::BindMount {
+                mnt_ns: *mnt_ns,
+                path: path.clone(),
+                via_pid: None,
+            },
+            other => other.clone(),
+        })
+        .collect()
 }
 
 /// True when `b` is the same namespace as `a` (see the module's identity rules).
@@ -335,13 +346,13 @@ pub fn diff_scans(
                 for holder in ha.difference(&hb) {
                     changes.push(Change::HolderRemoved {
                         ns: ns.clone(),
-                        holder: (*holder).clone(),
+                        holder: holder.clone(),
                     });
                 }
                 for holder in hb.difference(&ha) {
                     changes.push(Change::HolderAdded {
                         ns: ns.clone(),
-                        holder: (*holder).clone(),
+                        holder: holder.clone(),
                     });
                 }
                 if let Some((da, db)) = details

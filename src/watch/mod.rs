@@ -216,6 +216,13 @@ pub fn run(args: &WatchArgs, scan: ScanOptions) -> Result<i32> {
         );
     } else if args.poll {
         eprintln!("nsview: polling, a full scan every {} s", args.reconcile);
+    } else {
+        // Said once the subscription and the first scan are done: from here on nothing is
+        // missed (scripts and tests wait for this line before acting).
+        eprintln!(
+            "nsview: watching process events, a full scan every {} s",
+            args.reconcile
+        );
     }
     let mut out = std::io::stdout().lock();
     loop {
