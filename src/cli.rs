@@ -26,20 +26,21 @@ pub struct Cli {
     #[command(flatten)]
     pub tui: TuiArgs,
 
-    /// Read this directory instead of /proc (for tests and post-mortem copies).
-    #[arg(
-        long,
-        global = true,
-        hide = true,
-        env = "NSVIEW_PROC_ROOT",
-        value_name = "DIR"
-    )]
+    /// Read this directory instead of /proc: a fake or copied proc tree, for tests and
+    /// offline (post-mortem) use. nsview says on stderr when it reads one. Never taken from the
+    /// environment: a root tool has no hidden switches.
+    #[arg(long, global = true, value_name = "DIR")]
     pub proc_root: Option<PathBuf>,
 
     /// Read a saved snapshot (`nsview snapshot`) instead of scanning: the UI (read-only),
     /// --list and show take it.
     #[arg(long = "from", global = true, value_name = "FILE")]
     pub from: Option<PathBuf>,
+    /// Internal: the UI passes this to its own `nsview enter` child, the number of an inherited
+    /// pipe that also receives the child's error line. Ignored unless it is a pipe opened for
+    /// writing and the parent process runs this same nsview binary.
+    #[arg(long, global = true, hide = true, value_name = "FD")]
+    pub ui_error_fd: Option<i32>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -281,6 +282,41 @@ pub struct WatchArgs {
     pub namespace: Option<String>,
 }
 
+/// The global options that may come before a subcommand's name (`nsview --proc-root DIR show
+/// N`): with `args_conflicts_with_subcommands` clap would read the name as list mode's
+/// NAMESPACE, so [`normalize_args`] moves them after it. Both take a value.
+const GLOBAL_OPTIONS: [&str; 3] = ["--proc-root", "--ui-error-fd", "--from"];
+
+/// Moves leading global options (see [`GLOBAL_OPTIONS`]) after the subcommand name that
+/// follows them; anything else is left as it is.
+fn hoist_global_options(args: &mut Vec<std::ffi::OsString>) {
+    let mut at = 1;
+    while let Some(arg) = args.get(at).and_then(|a| a.to_str()) {
+        if GLOBAL_OPTIONS.contains(&arg) {
+            at += 2;
+        } else if GLOBAL_OPTIONS
+            .iter()
+            .any(|o| arg.strip_prefix(o).is_some_and(|v| v.starts_with('=')))
+        {
+            at += 1;
+        } else {
+            break;
+        }
+    }
+    let Some(name) = args.get(at).and_then(|a| a.to_str()) else {
+        return;
+    };
+    if at == 1
+        || !<Cli as clap::CommandFactory>::command()
+            .get_subcommands()
+            .any(|c| c.get_name() == name)
+    {
+        return;
+    }
+    let name = args.remove(at);
+    args.insert(1, name);
+}
+
 /// Rewrites lsns's `-T<rel>` (getopt's attached optional value, e.g. `-Tparent`) into
 /// `--tree=<rel>`, which clap understands; `-T <rel>` stays a positional, as in lsns.
 pub fn normalize_args<I: IntoIterator<Item = std::ffi::OsString>>(
@@ -299,5 +335,57 @@ pub fn normalize_args<I: IntoIterator<Item = std::ffi::OsString>>(
             _ => out.push(arg),
         }
     }
+    hoist_global_options(&mut out);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn normalized(args: &[&str]) -> Vec<String> {
+        normalize_args(args.iter().map(std::ffi::OsString::from))
+            .into_iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn global_options_before_a_subcommand_move_after_its_name() {
+        assert_eq!(
+            normalized(&["nsview", "--proc-root", "/p", "show", "1"]),
+            ["nsview", "show", "--proc-root", "/p", "1"]
+        );
+        assert_eq!(
+            normalized(&[
+                "nsview",
+                "--ui-error-fd=5",
+                "--proc-root=/p",
+                "enter",
+                "1",
+                "ls"
+            ]),
+            [
+                "nsview",
+                "enter",
+                "--ui-error-fd=5",
+                "--proc-root=/p",
+                "1",
+                "ls"
+            ]
+        );
+        // list mode's NAMESPACE and list options stay where they are
+        for args in [
+            &["nsview", "--proc-root", "/p", "--list"][..],
+            &["nsview", "--proc-root", "/p", "4026531840"],
+            &["nsview", "show", "--proc-root", "/p", "1"],
+            &["nsview", "--proc-root", "/p"],
+        ] {
+            assert_eq!(normalized(args), *args);
+        }
+        assert_eq!(
+            normalized(&["nsview", "-Tparent"]),
+            ["nsview", "--tree=parent"]
+        );
+    }
 }

@@ -51,7 +51,7 @@ pub fn usage_line(rendered: &str) -> String {
     } else {
         problem
     };
-    format!("{problem}; try 'nsview --help'")
+    format!("{}; try 'nsview --help'", crate::text::safe(problem))
 }
 
 /// True when the error is a write to a closed pipe, anywhere in its chain.
@@ -63,49 +63,94 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
-/// Set by the TUI when it runs `nsview enter` as a child: the number of an inherited pipe fd
-/// that also receives the error line, because the child's stderr is the terminal the UI repaints.
-pub const ERROR_FD_ENV: &str = "NSVIEW_ERROR_FD";
-
-/// Prints the error as one line and returns the exit code for it.
+/// Prints the error as one line and returns the exit code for it. The line is made safe for a
+/// terminal ([`crate::text::safe`]): an error's context often quotes a host string (a path
+/// from a mount namespace, a comm), and a control byte in it must not reach root's terminal,
+/// nor a newline forge a second line.
 pub fn report(err: &anyhow::Error) -> i32 {
     if is_broken_pipe(err) {
         return 0;
     }
     let code = err.downcast_ref::<Exit>().map_or(1, |e| e.code);
     // `{:#}` joins the context chain with ": " on one line.
-    let line = format!("{err:#}").replace('\n', " ");
+    let line = one_line(&format!("{err:#}"));
     eprintln!("nsview: {line}");
     copy_to_parent(&line);
     code
 }
 
-/// The parent's error pipe, taken from the environment once at start-up.
+/// Any message as one terminal-safe line: control bytes (newlines included) become `\xNN`.
+pub fn one_line(message: &str) -> String {
+    crate::text::safe(message).into_owned()
+}
+
+/// The parent's error pipe, checked once at start-up.
 static PARENT_ERROR_FD: std::sync::OnceLock<Option<std::os::fd::OwnedFd>> =
     std::sync::OnceLock::new();
 
-/// Takes the error pipe a parent nsview passed (see [`ERROR_FD_ENV`]) out of the environment
-/// and marks it close-on-exec, so the command `enter` runs inherits neither the variable nor
-/// the fd. Call first thing in `main`, while the process is still single-threaded.
-pub fn take_parent_error_fd() {
-    let fd = std::env::var(ERROR_FD_ENV)
-        .ok()
-        .and_then(|v| v.parse::<i32>().ok());
-    // SAFETY: called at the start of main, before any thread exists, so nothing reads the
-    // environment concurrently.
-    unsafe { std::env::remove_var(ERROR_FD_ENV) };
-    let owned = fd.filter(|&fd| fd > 2).and_then(|fd| {
-        // SAFETY: F_GETFD only asks whether the number is an open fd; nothing else owns it
-        // in this process (the parent opened it for us alone).
-        (unsafe { libc::fcntl(fd, libc::F_GETFD) } >= 0).then(|| {
-            // SAFETY: an open fd handed to us by the parent, owned by nothing else here.
-            let owned =
-                unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) };
-            let _ = rustix::io::fcntl_setfd(&owned, rustix::io::FdFlags::CLOEXEC);
-            owned
-        })
-    });
-    let _ = PARENT_ERROR_FD.set(owned);
+/// Adopts the error pipe a parent nsview UI named with the internal `--ui-error-fd` flag, and
+/// marks it close-on-exec so the command `enter` runs does not inherit it. The number comes
+/// only from the command line (never the environment, which `sudo -E` or a wrapper would hand
+/// to root), and it is used only when it is an anonymous pipe open for writing and our parent
+/// runs this same binary; anything else is left alone, untouched and unowned. Call first
+/// thing in `main`.
+pub fn take_parent_error_fd(fd: Option<i32>) {
+    let _ = PARENT_ERROR_FD.set(fd.and_then(adopt_parent_pipe));
+}
+
+/// `PIPEFS_MAGIC` (linux/magic.h): what fstatfs says about an anonymous pipe; a named FIFO
+/// reports the filesystem it lives on.
+const PIPEFS_MAGIC: i64 = 0x5049_5045;
+
+fn adopt_parent_pipe(fd: i32) -> Option<std::os::fd::OwnedFd> {
+    use std::os::fd::{BorrowedFd, FromRawFd, OwnedFd};
+    if fd <= 2 {
+        return None;
+    }
+    // SAFETY: F_GETFD only asks whether the number is an open fd.
+    if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
+        return None;
+    }
+    // SAFETY: the fd is open (checked above) and nothing in this still single-threaded process
+    // closes it while it is borrowed for the checks below.
+    let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
+    if !is_write_end_of_a_pipe(borrowed) || !parent_runs_this_binary() {
+        return None;
+    }
+    // SAFETY: an open pipe the parent nsview made for us alone; nothing else here owns it.
+    let owned = unsafe { OwnedFd::from_raw_fd(fd) };
+    rustix::io::fcntl_setfd(&owned, rustix::io::FdFlags::CLOEXEC).ok()?;
+    Some(owned)
+}
+
+/// True for the write end of an anonymous pipe (not a named FIFO, not a file or terminal).
+fn is_write_end_of_a_pipe(fd: std::os::fd::BorrowedFd<'_>) -> bool {
+    let Ok(stat) = rustix::fs::fstat(fd) else {
+        return false;
+    };
+    let Ok(fs) = rustix::fs::fstatfs(fd) else {
+        return false;
+    };
+    let Ok(flags) = rustix::fs::fcntl_getfl(fd) else {
+        return false;
+    };
+    #[allow(clippy::unnecessary_cast)] // f_type's width differs between architectures
+    let on_pipefs = fs.f_type as i64 == PIPEFS_MAGIC;
+    rustix::fs::FileType::from_raw_mode(stat.st_mode) == rustix::fs::FileType::Fifo
+        && on_pipefs
+        && flags & rustix::fs::OFlags::RWMODE == rustix::fs::OFlags::WRONLY
+}
+
+/// True when the parent process's executable is the same file as ours (the UI runs
+/// `current_exe()`), so a stray `--ui-error-fd` from a script or another program is ignored.
+fn parent_runs_this_binary() -> bool {
+    let parent = rustix::process::getppid().map_or(0, |p| p.as_raw_nonzero().get());
+    let ours = rustix::fs::stat("/proc/self/exe");
+    let theirs = rustix::fs::stat(format!("/proc/{parent}/exe").as_str());
+    match (ours, theirs) {
+        (Ok(a), Ok(b)) => parent > 1 && a.st_dev == b.st_dev && a.st_ino == b.st_ino,
+        _ => false,
+    }
 }
 
 /// Also sends the line to a parent nsview's status line, when there is one.
@@ -145,6 +190,34 @@ mod tests {
             usage_line(missing),
             "the following required arguments were not provided: <NAMESPACE>; try 'nsview --help'"
         );
+    }
+
+    #[test]
+    fn only_the_write_end_of_an_anonymous_pipe_is_adopted() {
+        use std::os::fd::AsFd;
+        let (read, write) = rustix::pipe::pipe().expect("pipe");
+        assert!(is_write_end_of_a_pipe(write.as_fd()));
+        assert!(!is_write_end_of_a_pipe(read.as_fd()));
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = std::fs::File::create(dir.path().join("f")).expect("file");
+        assert!(!is_write_end_of_a_pipe(file.as_fd()));
+        let fifo = dir.path().join("fifo");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).expect("mkfifo");
+        // O_RDWR never blocks on a FIFO; its write-only open would wait for a reader.
+        let named = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&fifo)
+            .expect("open fifo");
+        let named_write = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&fifo)
+            .expect("open fifo for writing");
+        assert!(!is_write_end_of_a_pipe(named_write.as_fd()), "a named FIFO");
+        drop(named);
+        // Not our parent nsview: a stray flag from a test harness is ignored.
+        assert!(!parent_runs_this_binary());
+        assert!(adopt_parent_pipe(1).is_none() && adopt_parent_pipe(-1).is_none());
     }
 
     #[test]

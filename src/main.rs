@@ -5,7 +5,6 @@ use nsview::cli::{Cli, Command, normalize_args};
 use nsview::scan::ScanOptions;
 
 fn main() {
-    nsview::error::take_parent_error_fd();
     let cli = match Cli::try_parse_from(normalize_args(std::env::args_os())) {
         Ok(cli) => cli,
         Err(err) if !err.use_stderr() => {
@@ -22,7 +21,15 @@ fn main() {
             std::process::exit(2);
         }
     };
+    nsview::error::take_parent_error_fd(cli.ui_error_fd);
     let scan = ScanOptions::for_root(cli.proc_root.clone());
+    if let Some(root) = scan.fake_root() {
+        // One line, every face: output that did not come from this kernel must say so.
+        eprintln!(
+            "nsview: reading a fake proc root: {} (test/offline mode)",
+            nsview::text::safe(&root.to_string_lossy())
+        );
+    }
     // A live scan, or the saved snapshot of --from: faces read either the same way.
     let source = nsview::snapshot::Source::new(cli.from.clone(), scan.clone());
     if cli.from.is_some()
@@ -39,7 +46,9 @@ fn main() {
     }
     let result = match &cli.command {
         Some(Command::Enter(args)) => nsview::enter::run(args, scan),
-        Some(Command::Show(args)) => nsview::show::run(args, source),
+        Some(Command::Show(args)) => nsview::show::Config::from_args(args)
+            .map_err(anyhow::Error::from)
+            .and_then(|config| nsview::show::run(&config, source)),
         Some(Command::Snapshot(args)) => nsview::snapshot::run(args, source),
         Some(Command::Diff(args)) => nsview::snapshot::diff::run(args, &scan),
         Some(Command::Watch(args)) => nsview::watch::run(args, scan),

@@ -393,6 +393,10 @@ pub struct Snapshot {
     pub unprivileged: bool,
     /// Those capabilities, by name, when `unprivileged`.
     pub missing_capabilities: Vec<String>,
+    /// The fake proc root this was read from (`--proc-root DIR`); None for the live `/proc`.
+    /// Faces say so (stderr, the UI header): the data did not come from this kernel.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proc_root: Option<std::path::PathBuf>,
 }
 
 impl Snapshot {

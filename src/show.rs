@@ -1,6 +1,6 @@
 //! `nsview show`: a readable (or JSON) report of what is inside one namespace.
 //!
-//! The argument is validated into an inode first; the snapshot and the details come from
+//! The arguments are validated into a [`Config`] first; the snapshot and the details come from
 //! `scan` and `details`; this module only formats. Things that could not be read are printed
 //! as such, never as errors: only an unknown or malformed namespace fails.
 
@@ -14,6 +14,7 @@ use crate::details::{self, ContainerIndex, ContainerRow, KindDetails, NamespaceD
 use crate::error::Exit;
 use crate::model::{Inode, NsKind, Snapshot};
 use crate::scan::{self, ScanOptions, links};
+use crate::text;
 
 /// The `show` argument: an inode, or a link text (`uts:[4026532301]`) which also names a type.
 pub fn parse_namespace_arg(text: &str) -> Option<(Option<NsKind>, Inode)> {
@@ -22,6 +23,33 @@ pub fn parse_namespace_arg(text: &str) -> Option<(Option<NsKind>, Inode)> {
         return Some((Some(kind), inode));
     }
     links::parse_decimal(text.as_bytes()).map(|inode| (None, inode))
+}
+
+/// `show`'s arguments, validated: built once from the clap values ([`Config::from_args`]),
+/// and all the rest of `show` reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub inode: Inode,
+    /// The type the argument named (`uts:[4026532301]`), which the namespace must have.
+    pub kind: Option<NsKind>,
+    pub json: bool,
+}
+
+impl Config {
+    /// Checks the raw arguments: the namespace must be an inode or a link text.
+    pub fn from_args(args: &ShowArgs) -> Result<Config, Exit> {
+        let (kind, inode) = parse_namespace_arg(&args.namespace).ok_or_else(|| {
+            Exit::failure(format!(
+                "invalid namespace '{}': expected an inode or a link text such as net:[4026531840]",
+                args.namespace
+            ))
+        })?;
+        Ok(Config {
+            inode,
+            kind,
+            json: args.json,
+        })
+    }
 }
 
 /// The JSON document: the details plus the container matrix rows of its containers.
@@ -33,13 +61,8 @@ struct Report<'a> {
 }
 
 /// Runs `nsview show` and returns the exit code.
-pub fn run(args: &ShowArgs, source: crate::snapshot::Source) -> anyhow::Result<i32> {
-    let (kind, inode) = parse_namespace_arg(&args.namespace).ok_or_else(|| {
-        Exit::failure(format!(
-            "invalid namespace '{}': expected an inode or a link text such as net:[4026531840]",
-            args.namespace
-        ))
-    })?;
+pub fn run(config: &Config, source: crate::snapshot::Source) -> anyhow::Result<i32> {
+    let Config { inode, kind, json } = *config;
     // --from FILE: the saved scan and, when it was taken with --details, the saved details.
     let (scan, saved) = match source {
         crate::snapshot::Source::Live(scan) => (scan, None),
@@ -79,11 +102,20 @@ pub fn run(args: &ShowArgs, source: crate::snapshot::Source) -> anyhow::Result<i
     };
     let rows: Vec<ContainerRow> = matrix
         .into_iter()
-        .filter(|row| found.containers.contains(&row.container))
+        .filter(|row| {
+            found.container.as_ref().is_some_and(|c| {
+                (c.runtime, &c.id, c.monitor)
+                    == (
+                        row.container.runtime,
+                        &row.container.id,
+                        row.container.monitor,
+                    )
+            })
+        })
         .collect();
 
     let mut out = std::io::stdout().lock();
-    if args.json {
+    if json {
         let report = Report {
             details: &found,
             container_namespaces: rows,
@@ -129,9 +161,14 @@ impl Text {
     fn line(&mut self, text: &str) {
         self.0.push((None, text.to_string()));
     }
+    /// The text for a terminal. Every value goes through [`text::safe`] here, the one place
+    /// text output is made: hostnames, comms, interface names, mount and cgroup paths and
+    /// bind-mount paths are a stranger's bytes, and a control byte in one must show as `\xNN`,
+    /// never reach the terminal (nor a newline forge a row). Our own words pass unchanged.
     fn into_string(self) -> String {
         let mut out = String::new();
         for (label, value) in self.0 {
+            let value = text::safe(&value);
             match label {
                 Some(label) => out.push_str(&format!("{label:<LABEL$}{value}\n")),
                 None => {
@@ -145,6 +182,7 @@ impl Text {
 }
 
 /// The per-type part of the report as (label, value) rows, labels empty on continuation rows.
+/// The values are raw host strings: escape them ([`text::safe`]) where they are drawn.
 pub fn kind_rows(snapshot: &Snapshot, details: &KindDetails) -> Vec<(String, String)> {
     let mut t = Text(Vec::new());
     render_kind(&mut t, snapshot, details);
@@ -189,14 +227,15 @@ pub fn render(snapshot: &Snapshot, d: &NamespaceDetails, rows: &[ContainerRow]) 
         _ => "(unknown: neither pid 1 nor kthreadd readable)".to_string(),
     };
     t.row("host's", host);
-    t.rows(
-        "container",
-        d.containers.iter().map(|c| match &c.pod_uid {
-            Some(pod) => format!("{} pod {pod}", c.label()),
-            None => c.label(),
-        }),
-        "(none)",
-    );
+    let container = d.container.as_ref().map_or("(none)".into(), |c| {
+        let pod = c
+            .pod_uid
+            .as_ref()
+            .map(|pod| format!(" pod {pod}"))
+            .unwrap_or_default();
+        format!("{}{pod}, {}", c.label(), c.provenance.describe())
+    });
+    t.row("container", container);
     for row in rows {
         let marks: Vec<String> = row
             .namespaces
@@ -381,6 +420,28 @@ fn render_kind(t: &mut Text, snapshot: &Snapshot, details: &KindDetails) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn config_is_validated_from_the_arguments() {
+        let args = |namespace: &str, json| ShowArgs {
+            namespace: namespace.into(),
+            json,
+        };
+        assert_eq!(
+            Config::from_args(&args("net:[4026531840]", true)).ok(),
+            Some(Config {
+                inode: 4026531840,
+                kind: Some(NsKind::Net),
+                json: true
+            })
+        );
+        let err = Config::from_args(&args("net:[x]", false)).expect_err("invalid");
+        assert_eq!(err.code, 1);
+        assert!(
+            err.message.starts_with("invalid namespace 'net:[x]'"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn parses_namespace_arguments() {

@@ -35,15 +35,23 @@ fn bad_arguments_get_one_line_and_a_non_zero_exit() {
 
 #[test]
 fn help_and_version_go_to_stdout_with_zero() {
-    for args in [
-        &["--help"][..],
-        &["--version"],
-        &["enter", "--help"],
-        &["show", "--help"],
+    for (args, starts) in [
+        (&["--help"][..], "Find every Linux namespace"),
+        (
+            &["--version"],
+            concat!("nsview ", env!("CARGO_PKG_VERSION"), "\n"),
+        ),
+        (&["enter", "--help"], "Run a command"),
+        (&["show", "--help"], "Show what is inside"),
     ] {
         let output = nsview().args(args).output().expect("run nsview");
         assert_eq!(output.status.code(), Some(0), "{args:?}");
-        assert!(!output.stdout.is_empty(), "{args:?}");
+        let text = crate::util::stdout(&output);
+        assert!(text.starts_with(starts), "{args:?}: {text}");
+        if args.len() > 1 {
+            let usage = format!("Usage: nsview {} ", args[0]);
+            assert!(text.contains(&usage), "{args:?}: {text}");
+        }
         assert!(output.stderr.is_empty(), "{args:?}");
     }
 }

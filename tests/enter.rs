@@ -3,79 +3,12 @@
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{nsview, require_program, require_root, stderr, stdout};
-
-/// A process the test started; killed and reaped by pid when dropped.
-struct Sleeper {
-    child: Child,
-}
-
-impl Sleeper {
-    fn spawn(cmd: &mut Command) -> Sleeper {
-        let child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("spawn sleeper");
-        Sleeper { child }
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// Kills it now and waits until it is gone.
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Sleeper {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-fn ns_inode(pid: u32, kind: &str) -> Option<u64> {
-    std::fs::metadata(format!("/proc/{pid}/ns/{kind}"))
-        .ok()
-        .map(|m| m.ino())
-}
-
-fn own_inode(kind: &str) -> u64 {
-    std::fs::metadata(format!("/proc/self/ns/{kind}"))
-        .map(|m| m.ino())
-        .expect("own namespace")
-}
-
-fn comm(pid: u32) -> String {
-    std::fs::read_to_string(format!("/proc/{pid}/comm"))
-        .unwrap_or_default()
-        .trim()
-        .to_string()
-}
-
-/// Waits until `pid` runs `sleep` in a `kind` namespace of its own, and returns that inode.
-fn wait_for_ns(pid: u32, kind: &str) -> u64 {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(inode) = ns_inode(pid, kind)
-            && inode != own_inode(kind)
-            && comm(pid) == "sleep"
-        {
-            return inode;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "pid {pid} never got its own {kind} namespace"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
+use crate::util::{
+    Sleeper, comm, first_child, nsview, require_program, require_root, stderr, stdout,
+};
 
 fn sh(script: &str) -> Command {
     let mut cmd = Command::new("sh");
@@ -86,8 +19,8 @@ fn sh(script: &str) -> Command {
 /// A sleeper in a new uts namespace with the given hostname; returns it and the inode.
 fn uts_sleeper(hostname: &str) -> (Sleeper, u64) {
     let script = format!("hostname {hostname} && exec sleep 60");
-    let sleeper = Sleeper::spawn(Command::new("unshare").args(["--uts", "sh", "-c", &script]));
-    let inode = wait_for_ns(sleeper.pid(), "uts");
+    let sleeper = Sleeper::start(&["unshare", "--uts", "sh", "-c", &script]);
+    let inode = sleeper.new_ns("uts");
     (sleeper, inode)
 }
 
@@ -140,6 +73,7 @@ fn enter_refuses_garbage_arguments() {
 }
 
 #[test]
+#[ignore = "needs root"]
 fn enter_uts_runs_hostname_inside() {
     if !require_root("enter_uts_runs_hostname_inside") {
         return;
@@ -169,11 +103,12 @@ fn enter_uts_runs_hostname_inside() {
 }
 
 #[test]
+#[ignore = "needs root"]
 fn enter_refuses_a_wrong_type_and_a_vanished_namespace() {
     if !require_root("enter_refuses_a_wrong_type_and_a_vanished_namespace") {
         return;
     }
-    let (mut sleeper, inode) = uts_sleeper("test-gone");
+    let (sleeper, inode) = uts_sleeper("test-gone");
     let err = one_line_error(&enter(&["-t", "net", &inode.to_string(), "true"]));
     assert!(
         err.contains(&format!("uts:[{inode}] is a uts namespace, not net")),
@@ -194,6 +129,7 @@ fn enter_refuses_a_wrong_type_and_a_vanished_namespace() {
 }
 
 #[test]
+#[ignore = "needs root"]
 fn enter_pid_namespace_runs_the_command_inside() {
     if !require_root("enter_pid_namespace_runs_the_command_inside") {
         return;
@@ -224,30 +160,24 @@ fn enter_pid_namespace_runs_the_command_inside() {
 /// A sleeper as pid 1 of a new pid namespace (with its own /proc); returns unshare, which
 /// takes the sleeper with it when killed (--kill-child), and the namespace inode.
 fn pid_sleeper() -> (Sleeper, u64) {
-    let unshare = Sleeper::spawn(Command::new("unshare").args([
+    let sleeper = Sleeper::start_forked(&[
+        "unshare",
         "--pid",
         "--fork",
         "--kill-child",
         "--mount-proc",
         "sleep",
         "60",
-    ]));
-    let inner = wait_for_child(unshare.pid());
-    let inode = wait_for_ns(inner, "pid");
-    (unshare, inode)
+    ]);
+    let inode = sleeper.new_ns("pid");
+    (sleeper, inode)
 }
 
-/// The first child of `pid` (unshare --fork's sleeper).
-fn wait_for_child(pid: u32) -> u32 {
+/// The first child of `pid` (nsview's command), waited for.
+fn wait_for_child(pid: u32) -> i32 {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let children =
-            std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
-        if let Some(child) = children
-            .split_whitespace()
-            .next()
-            .and_then(|c| c.parse().ok())
-        {
+        if let Some(child) = first_child(pid as i32) {
             return child;
         }
         assert!(Instant::now() < deadline, "{pid} never forked");
@@ -262,6 +192,7 @@ fn nsview_in_sh(args: &str) -> Output {
 }
 
 #[test]
+#[ignore = "needs root"]
 fn enter_passes_exit_codes_and_signals() {
     if !require_root("enter_passes_exit_codes_and_signals") {
         return;
@@ -284,6 +215,7 @@ fn enter_passes_exit_codes_and_signals() {
 }
 
 #[test]
+#[ignore = "needs root"]
 fn enter_net_sees_the_namespace_interfaces() {
     if !require_root("enter_net_sees_the_namespace_interfaces")
         || !require_program("enter_net_sees_the_namespace_interfaces", "ip")
@@ -293,8 +225,8 @@ fn enter_net_sees_the_namespace_interfaces() {
     let name = format!("nsv{}", std::process::id() % 1_000_000);
     // A veth pair made inside (the dummy module may be missing; veth is more common).
     let script = format!("ip link add {name}a type veth peer name {name}b && exec sleep 60");
-    let sleeper = Sleeper::spawn(Command::new("unshare").args(["--net", "sh", "-c", &script]));
-    let inode = wait_for_ns(sleeper.pid(), "net");
+    let sleeper = Sleeper::start(&["unshare", "--net", "sh", "-c", &script]);
+    let inode = sleeper.new_ns("net");
     let out = enter(&[&format!("net:[{inode}]"), "ip", "-o", "link"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let mut names: Vec<String> = stdout(&out)
@@ -315,6 +247,7 @@ fn enter_net_sees_the_namespace_interfaces() {
 }
 
 #[test]
+#[ignore = "needs root"]
 fn enter_mount_namespace_looks_the_command_up_inside() {
     if !require_root("enter_mount_namespace_looks_the_command_up_inside") {
         return;
@@ -326,8 +259,8 @@ fn enter_mount_namespace_looks_the_command_up_inside() {
         "mount -t tmpfs nsview-test {bin} && printf '#!/bin/sh\\necho inside\\n' > \
          {bin}/nsview-only-inside && chmod 755 {bin}/nsview-only-inside && exec sleep 60"
     );
-    let sleeper = Sleeper::spawn(Command::new("unshare").args(["--mount", "sh", "-c", &script]));
-    let inode = wait_for_ns(sleeper.pid(), "mnt");
+    let sleeper = Sleeper::start(&["unshare", "--mount", "sh", "-c", &script]);
+    let inode = sleeper.new_ns("mnt");
     wait_for(|| {
         Path::new(&format!(
             "/proc/{}/root{bin}/nsview-only-inside",
@@ -370,6 +303,7 @@ fn binary_for_others(dir: &Path) -> PathBuf {
 const NOBODY: [&str; 3] = ["--reuid=65534", "--regid=65534", "--clear-groups"];
 
 #[test]
+#[ignore = "needs root"]
 fn enter_own_user_namespace_unprivileged() {
     let test = "enter_own_user_namespace_unprivileged";
     if !require_root(test) || !require_program(test, "setpriv") {
@@ -377,16 +311,20 @@ fn enter_own_user_namespace_unprivileged() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let bin = binary_for_others(dir.path());
-    let sleeper = Sleeper::spawn(Command::new("setpriv").args(NOBODY).args([
-        "unshare",
-        "--user",
-        "--map-root-user",
-        "--net",
-        "sleep",
-        "60",
-    ]));
-    let inode = wait_for_ns(sleeper.pid(), "user");
-    let net = wait_for_ns(sleeper.pid(), "net");
+    let argv: Vec<&str> = std::iter::once("setpriv")
+        .chain(NOBODY.iter().copied())
+        .chain([
+            "unshare",
+            "--user",
+            "--map-root-user",
+            "--net",
+            "sleep",
+            "60",
+        ])
+        .collect();
+    let sleeper = Sleeper::start(&argv);
+    let inode = sleeper.new_ns("user");
+    let net = sleeper.new_ns("net");
     let as_nobody = |args: &[&str]| {
         Command::new("setpriv")
             .args(NOBODY)
@@ -443,6 +381,7 @@ fn enter_own_user_namespace_unprivileged() {
 }
 
 #[test]
+#[ignore = "needs root"]
 fn enter_netns_held_only_by_a_bind_mount() {
     let test = "enter_netns_held_only_by_a_bind_mount";
     if !require_root(test) || !require_program(test, "ip") {
@@ -451,8 +390,7 @@ fn enter_netns_held_only_by_a_bind_mount() {
     let name = format!("nsview-test-{}", std::process::id());
     let added = Command::new("ip").args(["netns", "add", &name]).status();
     if !added.is_ok_and(|s| s.success()) {
-        eprintln!("SKIP {test}: ip netns add failed");
-        return;
+        panic!("{test}: ip netns add failed");
     }
     struct NetnsGuard(String);
     impl Drop for NetnsGuard {
@@ -484,15 +422,14 @@ fn enter_netns_held_only_by_a_bind_mount() {
 }
 
 #[test]
+#[ignore = "needs root"]
 fn enter_uts_held_only_by_an_open_fd() {
     if !require_root("enter_uts_held_only_by_an_open_fd") {
         return;
     }
-    let (mut original, inode) = uts_sleeper("test-fdheld");
-    let holder = Sleeper::spawn(&mut sh(&format!(
-        "exec 3</proc/{}/ns/uts && exec sleep 60",
-        original.pid()
-    )));
+    let (original, inode) = uts_sleeper("test-fdheld");
+    let script = format!("exec 3</proc/{}/ns/uts && exec sleep 60", original.pid());
+    let holder = Sleeper::start(&["sh", "-c", &script]);
     wait_for(|| {
         comm(holder.pid()) == "sleep"
             && std::fs::read_link(format!("/proc/{}/fd/3", holder.pid()))
@@ -504,6 +441,7 @@ fn enter_uts_held_only_by_an_open_fd() {
 }
 
 #[test]
+#[ignore = "needs root"]
 fn enter_refuses_a_recycled_holder() {
     let test = "enter_refuses_a_recycled_holder";
     if !require_root(test) || !require_program(test, "mkfifo") {
@@ -563,6 +501,7 @@ fn enter_refuses_a_recycled_holder() {
 }
 
 #[test]
+#[ignore = "needs root"]
 fn enter_passes_stops_through_and_leaves_no_strays() {
     if !require_root("enter_passes_stops_through_and_leaves_no_strays") {
         return;

@@ -115,6 +115,7 @@ fn assert_enters(inode: u64, kind: &str) {
 }
 
 #[test]
+#[ignore = "needs root"]
 fn netns_held_only_by_ip_netns_bind_mount() {
     if !require_root("netns_held_only_by_ip_netns_bind_mount")
         || !require_program("netns_held_only_by_ip_netns_bind_mount", "ip")
@@ -169,6 +170,7 @@ fn netns_held_only_by_ip_netns_bind_mount() {
 }
 
 #[test]
+#[ignore = "needs root"]
 fn net_and_uts_held_only_by_open_fds() {
     if !require_root("net_and_uts_held_only_by_open_fds") {
         return;
@@ -197,6 +199,7 @@ fn net_and_uts_held_only_by_open_fds() {
 }
 
 #[test]
+#[ignore = "needs root"]
 fn netns_held_only_by_a_socket() {
     if !require_root("netns_held_only_by_a_socket") {
         return;
@@ -247,6 +250,7 @@ fn netns_held_only_by_a_socket() {
 }
 
 #[test]
+#[ignore = "needs root"]
 fn uts_held_only_by_a_non_leader_thread() {
     if !require_root("uts_held_only_by_a_non_leader_thread") {
         return;
@@ -319,15 +323,13 @@ fn thread_in_namespace_helper() {
 }
 
 #[test]
+#[ignore = "needs root"]
 fn time_namespace_held_only_by_time_for_children() {
     if !require_root("time_namespace_held_only_by_time_for_children") {
         return;
     }
     if ns_inode(std::process::id() as i32, "time").is_none() {
-        eprintln!(
-            "SKIP time_namespace_held_only_by_time_for_children: kernel has no time namespaces"
-        );
-        return;
+        panic!("time_namespace_held_only_by_time_for_children: kernel has no time namespaces");
     }
     // execve moves a process into its time_for_children namespace, so the holder must not
     // exec: a forked child unshares and waits (alarm(60) bounds its life).
@@ -369,6 +371,7 @@ fn time_namespace_held_only_by_time_for_children() {
 }
 
 #[test]
+#[ignore = "needs root"]
 fn netns_bind_mounted_inside_a_private_mount_namespace() {
     if !require_root("netns_bind_mounted_inside_a_private_mount_namespace") {
         return;
@@ -399,6 +402,7 @@ fn netns_bind_mounted_inside_a_private_mount_namespace() {
 }
 
 #[test]
+#[ignore = "needs root"]
 fn hidden_intermediate_user_namespace() {
     if !require_root("hidden_intermediate_user_namespace") {
         return;
@@ -434,16 +438,14 @@ fn hidden_intermediate_user_namespace() {
 }
 
 #[test]
+#[ignore = "needs root"]
 fn bind_mount_inside_a_process_less_mount_namespace() {
     if !require_root("bind_mount_inside_a_process_less_mount_namespace") {
         return;
     }
     let own_mnt = open_ns(std::process::id() as i32, "mnt");
     if nsview::scan::mounts::nsfs_mounts_everywhere(&own_mnt).is_none() {
-        eprintln!(
-            "SKIP bind_mount_inside_a_process_less_mount_namespace: no NS_MNT_GET_NEXT/listmount"
-        );
-        return;
+        panic!("bind_mount_inside_a_process_less_mount_namespace: no NS_MNT_GET_NEXT/listmount");
     }
     let creator = Sleeper::start(&["unshare", "--net", "sleep", "60"]);
     let net = creator.ns("net");
@@ -473,6 +475,7 @@ fn bind_mount_inside_a_process_less_mount_namespace() {
 }
 
 #[test]
+#[ignore = "needs root"]
 fn unprivileged_list_says_the_view_is_partial() {
     let test = "unprivileged_list_says_the_view_is_partial";
     if !require_root(test) || !require_program(test, "setpriv") {
@@ -496,8 +499,7 @@ fn unprivileged_list_says_the_view_is_partial() {
     let stderr = crate::util::stderr(&output);
     if stderr.contains("Permission denied") && !output.status.success() && output.stdout.is_empty()
     {
-        eprintln!("SKIP {test}: nobody cannot execute the test binary here: {stderr}");
-        return;
+        panic!("{test}: nobody cannot execute the test binary here: {stderr}");
     }
     assert!(
         output.status.success(),

@@ -11,9 +11,10 @@ fn show_root() -> PathBuf {
 
 fn show(args: &[&str]) -> std::process::Output {
     nsview()
+        .arg("--proc-root")
+        .arg(show_root())
         .arg("show")
         .args(args)
-        .env("NSVIEW_PROC_ROOT", show_root())
         .output()
         .expect("run nsview")
 }
@@ -92,21 +93,22 @@ fn show_attributes_containers_by_cgroup_path() {
     for (pid, expected) in table {
         let inode = (4026533000 + pid).to_string();
         let out = nsview()
-            .args(["show", &inode, "--json"])
-            .env("NSVIEW_PROC_ROOT", &root)
+            .args(["show", &inode, "--json", "--proc-root"])
+            .arg(&root)
             .output()
             .expect("run nsview");
         assert!(out.status.success(), "{pid}: {}", stderr(&out));
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-        let containers = json["containers"].as_array().expect("containers");
+        let container = &json["container"];
         match expected {
-            None => assert!(containers.is_empty(), "{pid}: {json}"),
+            None => assert!(container.is_null(), "{pid}: {json}"),
             Some((runtime, short, pod)) => {
-                assert_eq!(containers.len(), 1, "{pid}: {json}");
-                let c = &containers[0];
+                let c = container;
                 assert_eq!(c["runtime"], *runtime, "{pid}");
                 assert_eq!(c["short_id"], *short, "{pid}");
                 assert_eq!(c["pod_uid"].as_str(), *pod, "{pid}");
+                // a fake proc root has no engine state files: the label is the cgroup path's
+                assert_eq!(c["provenance"], "cgroup-path", "{pid}");
                 // the matrix row: only UTS is the container's own
                 let row = &json["container_namespaces"][0];
                 for mark in row["namespaces"].as_array().expect("marks") {
@@ -117,14 +119,14 @@ fn show_attributes_containers_by_cgroup_path() {
         }
     }
     let text = nsview()
-        .args(["show", "4026533103"])
-        .env("NSVIEW_PROC_ROOT", &root)
+        .args(["show", "4026533103", "--proc-root"])
+        .arg(&root)
         .output()
         .expect("run nsview");
     let text = stdout(&text);
     assert!(
         text.contains(&format!(
-            "container     containerd d4b2c3d4e5f6 pod {uid}\n"
+            "container     containerd d4b2c3d4e5f6 pod {uid}, from the cgroup path\n"
         )),
         "{text}"
     );
@@ -139,8 +141,8 @@ fn show_into_a_closed_pipe_exits_quietly() {
     use std::process::Stdio;
     for json in [false, true] {
         let mut cmd = nsview();
-        cmd.args(["show", "4026532304"])
-            .env("NSVIEW_PROC_ROOT", show_root())
+        cmd.args(["show", "4026532304", "--proc-root"])
+            .arg(show_root())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         if json {
@@ -150,7 +152,7 @@ fn show_into_a_closed_pipe_exits_quietly() {
         drop(child.stdout.take()); // the reader goes away before anything is written
         let out = child.wait_with_output().expect("wait");
         assert_eq!(out.status.code(), Some(0), "json={json}: {}", stderr(&out));
-        assert!(out.stderr.is_empty(), "json={json}: {}", stderr(&out));
+        assert!(stderr(&out).is_empty(), "json={json}: {}", stderr(&out));
     }
 }
 
@@ -183,14 +185,14 @@ fn show_accepts_link_text_and_rejects_bad_input() {
 mod live {
     use std::io::Write;
     use std::path::{Path, PathBuf};
-    use std::process::{Child, Command, Stdio};
-    use std::time::{Duration, Instant};
+    use std::process::Command;
+    use std::time::Duration;
 
     use nsview::details::{self, KindDetails, NamespaceDetails};
     use nsview::model::NsKind;
     use nsview::scan::{ScanOptions, scan};
 
-    use crate::util::{nsview, require_program, require_root, stderr, stdout};
+    use crate::util::{Sleeper, nsview, own_ns, require_program, require_root, stderr, stdout};
 
     /// Held by every test that reads details in this process (threads that setns), so the
     /// test that inspects all our threads' namespaces never sees another test's reader.
@@ -200,82 +202,6 @@ mod live {
         IN_PROCESS_DETAILS
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// A sleeper (and any extra pids it spawned) killed by pid and reaped on drop.
-    struct Sleeper {
-        child: Child,
-        extra: Vec<i32>,
-    }
-
-    impl Sleeper {
-        fn spawn(program: &str, args: &[&str]) -> Sleeper {
-            let child = Command::new(program)
-                .args(args)
-                .stdin(Stdio::piped())
-                .stdout(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|e| panic!("spawn {program}: {e}"));
-            Sleeper {
-                child,
-                extra: Vec::new(),
-            }
-        }
-
-        fn pid(&self) -> i32 {
-            self.child.id() as i32
-        }
-    }
-
-    impl Drop for Sleeper {
-        fn drop(&mut self) {
-            for pid in &self.extra {
-                // SAFETY: kill(2) on a pid this test created and has not reaped yet.
-                unsafe { libc::kill(*pid, libc::SIGKILL) };
-            }
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-
-    /// Waits until `pid` runs `sleep` (its setup before `exec sleep` is done).
-    fn wait_for_sleep(pid: i32) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-            if comm.trim() == "sleep" {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("pid {pid} never reached sleep");
-    }
-
-    /// The first child of `pid` (for `unshare --fork`).
-    fn first_child(pid: i32) -> i32 {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            let text = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-                .unwrap_or_default();
-            if let Some(child) = text.split_whitespace().next().and_then(|c| c.parse().ok()) {
-                return child;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("pid {pid} never forked");
-    }
-
-    fn ns_inode(pid: i32, kind: &str) -> u64 {
-        let text = std::fs::read_link(format!("/proc/{pid}/ns/{kind}")).expect("ns link");
-        let text = text.to_string_lossy();
-        text.trim_start_matches(|c: char| !c.is_ascii_digit())
-            .trim_end_matches(']')
-            .parse()
-            .expect("inode")
-    }
-
-    fn own_inode(kind: &str) -> u64 {
-        ns_inode(std::process::id() as i32, kind)
     }
 
     fn show_json(inode: u64) -> serde_json::Value {
@@ -301,16 +227,16 @@ mod live {
     }
 
     #[test]
+    #[ignore = "needs root"]
     fn live_uts_hostname_set_inside() {
         if !ready("live_uts_hostname_set_inside") {
             return;
         }
         let name = format!("nsview-show-{}", std::process::id());
         let script = format!("hostname {name} && exec sleep 60");
-        let sleeper = Sleeper::spawn("unshare", &["--uts", "sh", "-c", &script]);
-        wait_for_sleep(sleeper.pid());
-        let inode = ns_inode(sleeper.pid(), "uts");
-        assert_ne!(inode, own_inode("uts"));
+        let sleeper = Sleeper::start(&["unshare", "--uts", "sh", "-c", &script]);
+        let inode = sleeper.ns("uts");
+        assert_ne!(inode, own_ns("uts"));
         let json = show_json(inode);
         assert_eq!(json["details"]["uts"]["hostname"], name.as_str(), "{json}");
         assert_eq!(json["unavailable"], serde_json::json!([]));
@@ -332,6 +258,7 @@ mod live {
     }
 
     #[test]
+    #[ignore = "needs root"]
     fn live_netns_veth_with_assigned_address() {
         if !ready("live_netns_veth_with_assigned_address")
             || !require_program("live_netns_veth_with_assigned_address", "ip")
@@ -339,12 +266,10 @@ mod live {
         {
             return;
         }
-        let a = Sleeper::spawn("unshare", &["--net", "sleep", "60"]);
-        let b = Sleeper::spawn("unshare", &["--net", "sleep", "60"]);
-        wait_for_sleep(a.pid());
-        wait_for_sleep(b.pid());
-        let (net_a, net_b) = (ns_inode(a.pid(), "net"), ns_inode(b.pid(), "net"));
-        assert_ne!(net_a, own_inode("net"));
+        let a = Sleeper::start(&["unshare", "--net", "sleep", "60"]);
+        let b = Sleeper::start(&["unshare", "--net", "sleep", "60"]);
+        let (net_a, net_b) = (a.ns("net"), b.ns("net"));
+        assert_ne!(net_a, own_ns("net"));
         // Both ends are created inside namespaces this test owns: nothing on the host.
         let ip = |pid: i32, args: &str| {
             let status = Command::new("nsenter")
@@ -403,12 +328,12 @@ mod live {
     }
 
     #[test]
+    #[ignore = "needs root"]
     fn live_user_namespace_uid_map() {
         if !ready("live_user_namespace_uid_map") {
             return;
         }
-        let sleeper = Sleeper::spawn("unshare", &["--user", "sleep", "60"]);
-        wait_for_sleep(sleeper.pid());
+        let sleeper = Sleeper::start(&["unshare", "--user", "sleep", "60"]);
         // Root in the parent namespace may write any map (user_namespaces(7)).
         for (file, map) in [("uid_map", "0 1000 1\n"), ("gid_map", "0 1000 1\n")] {
             let mut f = std::fs::OpenOptions::new()
@@ -417,7 +342,7 @@ mod live {
                 .expect("open map");
             f.write_all(map.as_bytes()).expect("write map");
         }
-        let inode = ns_inode(sleeper.pid(), "user");
+        let inode = sleeper.ns("user");
         let json = show_json(inode);
         let user = &json["details"]["user"];
         assert_eq!(
@@ -428,7 +353,7 @@ mod live {
         assert_eq!(user["gid_map"][0]["outside"], 1000);
         assert_eq!(user["owner_uid"], 0);
         assert_eq!(user["depth"], 1, "{json}");
-        assert_eq!(user["parent"], own_inode("user"));
+        assert_eq!(user["parent"], own_ns("user"));
         let text = show_text(inode);
         assert!(text.contains("uid map       0 → 1000, range 1\n"), "{text}");
 
@@ -442,19 +367,17 @@ mod live {
     }
 
     #[test]
+    #[ignore = "needs root"]
     fn live_pid_one_inside_a_new_pid_namespace() {
         if !ready("live_pid_one_inside_a_new_pid_namespace") {
             return;
         }
         // --kill-child: the sleeper (pid 1 inside) dies with unshare, which the guard kills.
-        let unshare = Sleeper::spawn(
-            "unshare",
-            &["--pid", "--fork", "--kill-child", "sleep", "60"],
-        );
-        let child = first_child(unshare.pid());
-        wait_for_sleep(child);
-        let inode = ns_inode(child, "pid");
-        assert_ne!(inode, own_inode("pid"));
+        let unshare =
+            Sleeper::start_forked(&["unshare", "--pid", "--fork", "--kill-child", "sleep", "60"]);
+        let child = unshare.pid();
+        let inode = unshare.ns("pid");
+        assert_ne!(inode, own_ns("pid"));
         let json = show_json(inode);
         let pid = &json["details"]["pid"];
         assert_eq!(pid["init"]["pid"], child, "{json}");
@@ -472,38 +395,34 @@ mod live {
     }
 
     #[test]
+    #[ignore = "needs root"]
     fn live_time_namespace_offsets() {
         let test = "live_time_namespace_offsets";
         if !ready(test) {
             return;
         }
         if !Path::new("/proc/self/ns/time").exists() {
-            eprintln!("SKIP {test}: kernel without time namespaces");
-            return;
+            panic!("{test}: kernel without time namespaces");
         }
         let help = Command::new("unshare")
             .arg("--help")
             .output()
             .expect("unshare");
         if !stdout(&help).contains("--monotonic") {
-            eprintln!("SKIP {test}: unshare has no --monotonic");
-            return;
+            panic!("{test}: unshare has no --monotonic");
         }
-        let sleeper = Sleeper::spawn(
+        let sleeper = Sleeper::start(&[
             "unshare",
-            &[
-                "--time",
-                "--monotonic",
-                "86400",
-                "--boottime",
-                "3600",
-                "sleep",
-                "60",
-            ],
-        );
-        wait_for_sleep(sleeper.pid());
-        let inode = ns_inode(sleeper.pid(), "time");
-        assert_ne!(inode, own_inode("time"));
+            "--time",
+            "--monotonic",
+            "86400",
+            "--boottime",
+            "3600",
+            "sleep",
+            "60",
+        ]);
+        let inode = sleeper.ns("time");
+        assert_ne!(inode, own_ns("time"));
         let json = show_json(inode);
         let offsets = &json["details"]["time"]["offsets"];
         assert_eq!(offsets["monotonic"]["seconds"], 86400, "{json}");
@@ -536,32 +455,36 @@ mod live {
     }
 
     #[test]
+    #[ignore = "needs root"]
     fn live_cgroup_namespace_root() {
         let test = "live_cgroup_namespace_root";
         if !ready(test) {
             return;
         }
         let Some(mount) = cgroup2_mount() else {
-            eprintln!("SKIP {test}: no cgroup2 mount");
-            return;
+            panic!("{test}: no cgroup2 mount");
         };
         let name = format!("nsview-test-{}", std::process::id());
         let dir = mount.join(&name);
         if let Err(e) = std::fs::create_dir(&dir) {
-            eprintln!("SKIP {test}: cannot create {}: {e}", dir.display());
-            return;
+            panic!("{test}: cannot create {}: {e}", dir.display());
         }
         let _cgroup = CgroupDir(dir.clone());
         // Where our own cgroup is, as a path in that hierarchy: the new one is its sibling
         // only if we are at the root; compute the expected path from what the kernel shows.
-        let mut sleeper = Sleeper::spawn("sh", &["-c", "read go; exec unshare --cgroup sleep 60"]);
+        let mut sleeper = Sleeper::spawn_with(
+            &["sh", "-c", "read go; exec unshare --cgroup sleep 60"],
+            |_| {},
+        );
         std::fs::write(dir.join("cgroup.procs"), sleeper.pid().to_string())
             .expect("move the sleeper into the test cgroup");
-        let stdin = sleeper.child.stdin.as_mut().expect("stdin");
-        stdin.write_all(b"go\n").expect("release the sleeper");
-        wait_for_sleep(sleeper.pid());
-        let inode = ns_inode(sleeper.pid(), "cgroup");
-        assert_ne!(inode, own_inode("cgroup"));
+        sleeper
+            .stdin()
+            .write_all(b"go\n")
+            .expect("release the sleeper");
+        sleeper.wait_for_sleep();
+        let inode = sleeper.ns("cgroup");
+        assert_ne!(inode, own_ns("cgroup"));
         let outside = std::fs::read_to_string(format!("/proc/{}/cgroup", sleeper.pid()))
             .expect("cgroup file");
         let expected = outside
@@ -578,22 +501,20 @@ mod live {
     }
 
     #[test]
+    #[ignore = "needs root"]
     fn live_ipc_counts_from_inside() {
         let test = "live_ipc_counts_from_inside";
         if !ready(test) || !require_program(test, "ipcmk") {
             return;
         }
-        let sleeper = Sleeper::spawn(
+        let sleeper = Sleeper::start(&[
             "unshare",
-            &[
-                "--ipc",
-                "sh",
-                "-c",
-                "ipcmk -M 4096 && ipcmk -Q && ipcmk -Q && exec sleep 60",
-            ],
-        );
-        wait_for_sleep(sleeper.pid());
-        let json = show_json(ns_inode(sleeper.pid(), "ipc"));
+            "--ipc",
+            "sh",
+            "-c",
+            "ipcmk -M 4096 && ipcmk -Q && ipcmk -Q && exec sleep 60",
+        ]);
+        let json = show_json(sleeper.ns("ipc"));
         let ipc = &json["details"]["ipc"];
         assert_eq!(ipc["shared_memory"], 1, "{json}");
         assert_eq!(ipc["message_queues"], 2, "{json}");
@@ -628,18 +549,15 @@ mod live {
     }
 
     #[test]
+    #[ignore = "needs root"]
     fn live_detail_pass_leaves_our_namespaces_alone() {
         let test = "live_detail_pass_leaves_our_namespaces_alone";
         if !ready(test) {
             return;
         }
-        let sleeper = Sleeper::spawn(
-            "unshare",
-            &[
-                "--uts", "--ipc", "--net", "--cgroup", "--mount", "sleep", "60",
-            ],
-        );
-        wait_for_sleep(sleeper.pid());
+        let sleeper = Sleeper::start(&[
+            "unshare", "--uts", "--ipc", "--net", "--cgroup", "--mount", "sleep", "60",
+        ]);
         let _guard = in_process_details();
         let before = own_thread_links();
         let main_links = before

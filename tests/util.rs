@@ -3,6 +3,9 @@
 
 #![allow(dead_code)]
 
+use nsview::scan::ScanOptions;
+use std::fs;
+use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -24,37 +27,70 @@ pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-/// stderr as text, lossily.
+/// stderr as text, lossily, without the one notice every `--proc-root` run starts with
+/// ("nsview: reading a fake proc root: DIR (test/offline mode)"), so tests on fixtures see
+/// only what their case printed. `raw_stderr` keeps it; tests/textsafety.rs checks it.
 pub fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// True when running as root; otherwise prints why the calling test is skipped.
-pub fn require_root(test: &str) -> bool {
-    if nix::unistd::geteuid().is_root() {
-        true
-    } else {
-        eprintln!("SKIP {test}: needs root to create namespaces");
-        false
+    let text = raw_stderr(output);
+    match text.split_once('\n') {
+        Some((first, rest))
+            if first.starts_with(FAKE_ROOT_NOTICE) && first.ends_with("(test/offline mode)") =>
+        {
+            rest.to_string()
+        }
+        _ => text,
     }
 }
 
-/// True when `program` is on PATH; otherwise prints why the calling test is skipped.
+/// The start of the notice a fake proc root prints on stderr.
+pub const FAKE_ROOT_NOTICE: &str = "nsview: reading a fake proc root: ";
+
+/// stderr as text, lossily, exactly as printed.
+pub fn raw_stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The precondition of a test marked `#[ignore = "needs root"]`: true as root, otherwise a
+/// panic saying why (an ignored test runs only when asked to, so a missing precondition is a
+/// failure, never a silent pass). Returns bool so `assert!(require_root(t) && ...)` reads well.
+pub fn require_root(test: &str) -> bool {
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "{test}: needs root to create namespaces (run as root: cargo test -- --include-ignored)"
+    );
+    true
+}
+
+/// True when `program` is on PATH; otherwise a panic naming it (`.ci/run` installs every
+/// program the tests use).
 pub fn require_program(test: &str, program: &str) -> bool {
     let found = std::env::var_os("PATH")
         .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
         .unwrap_or(false);
-    if !found {
-        eprintln!("SKIP {test}: `{program}` is not installed");
-    }
-    found
+    assert!(
+        found,
+        "{test}: `{program}` is not installed (.ci/run installs it)"
+    );
+    true
 }
 
-/// A process the test started, killed by PID (and reaped) when dropped. Its lifetime is also
-/// bounded by the command itself (`sleep N`), so a crashed test leaves nothing for long.
+/// A process the test started, killed by PID (and reaped) when dropped: the one sleeper every
+/// test module uses. Its lifetime is also bounded by the command itself (`sleep N`), so a
+/// crashed test leaves nothing for long.
+///
+/// - [`Sleeper::start`]: run `argv` and wait until the process itself has exec'd its final
+///   `sleep` (`unshare --uts sh -c 'hostname x && exec sleep 60'`).
+/// - [`Sleeper::start_forked`]: for `unshare --fork ...`: `pid` is the forked child once it
+///   runs `sleep`; both it and the started process are killed on drop.
+/// - [`Sleeper::spawn_with`] + [`Sleeper::wait_for_sleep`]: start now, wait later (a script
+///   that first reads its stdin, see [`Sleeper::stdin`]).
 pub struct Sleeper {
+    /// The process in the namespaces under test (the one that runs `sleep`).
     pub pid: i32,
     child: std::process::Child,
+    /// More pids this test made the sleeper's business to kill (the forked child, helpers).
+    extra: Vec<i32>,
+    stopped: bool,
 }
 
 impl Sleeper {
@@ -66,28 +102,79 @@ impl Sleeper {
 
     /// As [`Sleeper::start`], with a chance to adjust the command (env, stdio, pre_exec).
     pub fn start_with(argv: &[&str], adjust: impl FnOnce(&mut Command)) -> Sleeper {
+        let mut sleeper = Sleeper::spawn_with(argv, adjust);
+        sleeper.wait_for_sleep();
+        sleeper
+    }
+
+    /// Starts `argv` (an `unshare --fork [--kill-child] ...` that ends in `sleep`) and waits
+    /// until its first child runs `sleep`; [`Sleeper::pid`] is that child.
+    pub fn start_forked(argv: &[&str]) -> Sleeper {
+        let mut sleeper = Sleeper::spawn_with(argv, |_| {});
+        let parent = sleeper.pid;
+        let child = sleeper.wait_until("fork a child", |s| {
+            first_child(parent).filter(|_| s.alive())
+        });
+        sleeper.extra.push(child);
+        sleeper.pid = child;
+        sleeper.wait_for_sleep();
+        sleeper
+    }
+
+    /// Starts `argv` without waiting for anything (stdin is piped, stdout null, stderr piped).
+    pub fn spawn_with(argv: &[&str], adjust: impl FnOnce(&mut Command)) -> Sleeper {
         let mut cmd = Command::new(argv[0]);
         cmd.args(&argv[1..])
-            .stdin(std::process::Stdio::null())
+            .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped());
         adjust(&mut cmd);
         let child = cmd
             .spawn()
             .unwrap_or_else(|e| panic!("spawn {argv:?}: {e}"));
-        let pid = child.id() as i32;
-        let mut sleeper = Sleeper { pid, child };
-        sleeper.wait_for_comm("sleep");
-        sleeper
+        Sleeper {
+            pid: child.id() as i32,
+            child,
+            extra: Vec::new(),
+            stopped: false,
+        }
     }
 
-    fn wait_for_comm(&mut self, want: &str) {
+    /// The process in the namespaces under test.
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    /// The started process's stdin (piped), for a script that waits for a go.
+    pub fn stdin(&mut self) -> &mut std::process::ChildStdin {
+        self.child
+            .stdin
+            .as_mut()
+            .expect("the sleeper's stdin is piped")
+    }
+
+    /// Also kill (and, if it is a child of the test, reap) `pid` when this sleeper goes.
+    pub fn also_kill(&mut self, pid: i32) {
+        self.extra.push(pid);
+    }
+
+    /// Waits (10 s at most) until [`Sleeper::pid`] runs `sleep`; panics with the started
+    /// process's stderr if it exits first.
+    pub fn wait_for_sleep(&mut self) {
+        let pid = self.pid;
+        self.wait_until("reach `sleep`", |_| (comm(pid) == "sleep").then_some(()));
+    }
+
+    fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Polls `ready` every 10 ms for 10 s; the started process exiting first is a failure.
+    fn wait_until<T>(&mut self, what: &str, mut ready: impl FnMut(&mut Self) -> Option<T>) -> T {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         loop {
-            let comm =
-                std::fs::read_to_string(format!("/proc/{}/comm", self.pid)).unwrap_or_default();
-            if comm.trim_end() == want {
-                return;
+            if let Some(value) = ready(self) {
+                return value;
             }
             if let Ok(Some(status)) = self.child.try_wait() {
                 let mut err = String::new();
@@ -95,11 +182,12 @@ impl Sleeper {
                     use std::io::Read;
                     let _ = e.read_to_string(&mut err);
                 }
-                panic!("helper process exited early ({status}): {err}");
+                panic!("helper process exited before it could {what} ({status}): {err}");
             }
             assert!(
                 std::time::Instant::now() < deadline,
-                "helper never reached `{want}`"
+                "helper pid {} did not {what} within 10 s",
+                self.pid
             );
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
@@ -110,16 +198,38 @@ impl Sleeper {
         ns_inode(self.pid, kind).unwrap_or_else(|| panic!("no {kind} link for {}", self.pid))
     }
 
+    /// As [`Sleeper::ns`], and asserts the namespace is not the test's own (the unshare
+    /// really made a new one).
+    pub fn new_ns(&self, kind: &str) -> u64 {
+        let inode = self.ns(kind);
+        assert_ne!(
+            inode,
+            own_ns(kind),
+            "pid {} is still in our {kind} namespace",
+            self.pid
+        );
+        inode
+    }
+
     /// Kills and reaps the process now.
     pub fn stop(mut self) {
         self.kill();
     }
 
     fn kill(&mut self) {
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(self.pid),
-            nix::sys::signal::Signal::SIGKILL,
-        );
+        if std::mem::replace(&mut self.stopped, true) {
+            return;
+        }
+        for &pid in &self.extra {
+            // Not a child of the test (a grandchild): killing is enough, its parent reaps it.
+            // Killed before the started process, which reaps it (unshare --fork waits for it),
+            // so the pid is not free for reuse unless the sleep already ran out.
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+        let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
@@ -130,11 +240,35 @@ impl Drop for Sleeper {
     }
 }
 
-/// Reads `/proc/PID/ns/KIND` and returns the inode in `kind:[inode]`.
+/// `/proc/PID/comm` without its newline ("" once the process is gone).
+pub fn comm(pid: i32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .unwrap_or_default()
+        .trim_end()
+        .to_string()
+}
+
+/// The first child of `pid` (`/proc/PID/task/PID/children`), if it has one yet.
+pub fn first_child(pid: i32) -> Option<i32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// The one ns-inode reader: `/proc/PID/ns/KIND`'s inode, from the `kind:[inode]` link text
+/// (`None` when the link is missing or unreadable).
 pub fn ns_inode(pid: i32, kind: &str) -> Option<u64> {
     let text = std::fs::read_link(format!("/proc/{pid}/ns/{kind}")).ok()?;
     let text = text.to_string_lossy();
     text.split_once(":[")?.1.strip_suffix(']')?.parse().ok()
+}
+
+/// The test process's own namespace of `kind`.
+pub fn own_ns(kind: &str) -> u64 {
+    ns_inode(std::process::id() as i32, kind).unwrap_or_else(|| panic!("no own {kind} link"))
 }
 
 /// A unique, test-owned name (for netns names, hostnames, tmux sessions).
@@ -195,10 +329,24 @@ impl Drop for Forked {
     }
 }
 
-/// Runs the `lsns` oracle with a time limit. lsns 2.38 can spin forever in user space (seen
-/// here on `-p PID` while other processes came and went: a parent chain that loops after pid
-/// reuse), so a hung oracle is killed and the comparison skipped with a printed reason.
-pub fn lsns(test: &str, args: &[&str]) -> Option<Output> {
+/// Runs the `lsns` oracle with a time limit, until it succeeds (5 tries). lsns 2.38 can spin
+/// forever in user space (seen here on `-p PID` while other processes came and went: a parent
+/// chain that loops after pid reuse), and exits 1 when a process vanishes under it (other
+/// tests' churn): a hung run is killed and a failed one retried; five failures are a panic.
+pub fn lsns(test: &str, args: &[&str]) -> Output {
+    let mut last = String::new();
+    for _ in 0..5 {
+        match lsns_once(args) {
+            Some(output) if output.status.success() => return output,
+            Some(output) => last = format!("{}: {}", output.status, stderr(&output)),
+            None => last = "hung for 30 s".to_string(),
+        }
+    }
+    panic!("{test}: lsns {args:?} failed five times, last: {last}");
+}
+
+/// One bounded run of lsns (`None`: killed after 30 s).
+fn lsns_once(args: &[&str]) -> Option<Output> {
     let child = Command::new("lsns")
         .args(args)
         .stdin(std::process::Stdio::null())
@@ -217,12 +365,139 @@ pub fn lsns(test: &str, args: &[&str]) -> Option<Output> {
         .recv_timeout(std::time::Duration::from_secs(30))
         .is_err()
     {
+        // The child is not reaped yet (the waiter still waits), so the pid is still lsns's.
         let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
         let _ = waiter.join();
-        eprintln!(
-            "SKIP {test}: lsns {args:?} hung for 30 s (an lsns bug, not ours); comparison skipped"
-        );
         return None;
     }
-    waiter.join().ok()?.ok()
+    Some(waiter.join().expect("lsns waiter").expect("wait for lsns"))
+}
+
+/// The host namespaces of the fake tree (link name, inode).
+pub const HOST: [(&str, u64); 8] = [
+    ("mnt", 4026531841),
+    ("net", 4026531840),
+    ("pid", 4026531836),
+    ("uts", 4026531838),
+    ("ipc", 4026531839),
+    ("user", 4026531837),
+    ("cgroup", 4026531835),
+    ("time", 4026531834),
+];
+
+/// The one fake /proc builder: a proc root in a temp dir, with `etc/passwd` beside it naming
+/// the runner's uid (`fixture-owner`), so scans of it give the same output for every user.
+pub struct FakeProc {
+    _dir: tempfile::TempDir,
+    pub root: PathBuf,
+}
+
+impl FakeProc {
+    pub fn new() -> FakeProc {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("proc");
+        fs::create_dir_all(&root).expect("mkdir proc");
+        fs::create_dir_all(dir.path().join("etc")).expect("mkdir etc");
+        // The fake pid dirs belong to whoever runs the test: give that uid a name no system
+        // passwd has, so a test can tell this file was read.
+        let me = nix::unistd::geteuid().as_raw();
+        fs::write(
+            dir.path().join("etc/passwd"),
+            format!(
+                "fixture-owner:x:{me}:{me}::/:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n"
+            ),
+        )
+        .expect("passwd");
+        FakeProc { _dir: dir, root }
+    }
+
+    fn stat_line(pid: i32, comm: &str, state: char, ppid: i32, threads: u32) -> String {
+        format!(
+            "{pid} ({comm}) {state} {ppid} 1 1 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 {threads} 0 100 0 0\n"
+        )
+    }
+
+    /// A process dir with stat, cmdline and the given ns links (name, inode).
+    pub fn process(&self, pid: i32, comm: &str, cmdline: &[u8], links: &[(&str, u64)]) -> PathBuf {
+        self.process_with(pid, comm, 'S', 1, cmdline, links)
+    }
+
+    pub fn process_with(
+        &self,
+        pid: i32,
+        comm: &str,
+        state: char,
+        threads: u32,
+        cmdline: &[u8],
+        links: &[(&str, u64)],
+    ) -> PathBuf {
+        self.process_full(pid, 1, comm, state, threads, cmdline, links)
+    }
+
+    /// A process dir with every stat field the scanner reads chosen by the caller.
+    #[allow(clippy::too_many_arguments)]
+    pub fn process_full(
+        &self,
+        pid: i32,
+        ppid: i32,
+        comm: &str,
+        state: char,
+        threads: u32,
+        cmdline: &[u8],
+        links: &[(&str, u64)],
+    ) -> PathBuf {
+        let dir = self.root.join(pid.to_string());
+        fs::create_dir_all(dir.join("ns")).expect("mkdir ns");
+        fs::write(
+            dir.join("stat"),
+            Self::stat_line(pid, comm, state, ppid, threads),
+        )
+        .expect("stat");
+        fs::write(dir.join("cmdline"), cmdline).expect("cmdline");
+        // A live process always has these; their absence would read as "vanished mid-scan".
+        fs::create_dir_all(dir.join("fd")).expect("fd");
+        fs::write(
+            dir.join("mountinfo"),
+            "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n",
+        )
+        .expect("mountinfo");
+        for (name, inode) in links {
+            link_ns(&dir.join("ns"), name, inode_kind(name), *inode);
+        }
+        dir
+    }
+
+    pub fn options(&self) -> ScanOptions {
+        ScanOptions::for_root(Some(self.root.clone()))
+    }
+}
+
+pub fn inode_kind(link_name: &str) -> &str {
+    link_name.trim_end_matches("_for_children")
+}
+
+pub fn link_ns(ns_dir: &Path, name: &str, kind: &str, inode: u64) {
+    symlink(format!("{kind}:[{inode}]"), ns_dir.join(name)).expect("symlink");
+}
+
+/// `base` links with `changes` applied (replaced by name, or added).
+pub fn with(
+    base: &[(&'static str, u64)],
+    changes: &[(&'static str, u64)],
+) -> Vec<(&'static str, u64)> {
+    base.iter()
+        .map(|(name, inode)| {
+            changes
+                .iter()
+                .find(|(n, _)| n == name)
+                .copied()
+                .unwrap_or((*name, *inode))
+        })
+        .chain(
+            changes
+                .iter()
+                .filter(|(n, _)| !base.iter().any(|(b, _)| b == n))
+                .copied(),
+        )
+        .collect()
 }

@@ -84,7 +84,7 @@ pub fn column_values(
             snapshot
                 .namespaces
                 .values()
-                .filter_map(|ns| Some((ns.inode, index.of_namespace(snapshot, ns)?.label())))
+                .filter_map(|ns| Some((ns.inode, index.label_of(snapshot, ns)?.label())))
                 .collect()
         }
         ExtraColumn::Uidmap => snapshot

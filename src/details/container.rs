@@ -4,6 +4,12 @@
 //! joins it to processes and namespaces (the procs habit: load a table once, join by key).
 //!
 //! Nothing here asks a container engine: names that only an engine knows are not guessed.
+//!
+//! A cgroup path is chosen by whoever can write to the cgroup tree, and a rootless user owns a
+//! delegated subtree: `docker-<64 hex>.scope` proves nothing. So a label says where it came
+//! from ([`Provenance`]), an engine's name is attached only when the engine's own state file
+//! names the process (its recorded pid is in the very same cgroup), and a namespace is given a
+//! container's label only by its init ([`ContainerIndex::label_of`]), never the host's.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -51,14 +57,45 @@ pub struct Container {
     pub id: String,
     /// What users type: the first 12 hex digits, or the name.
     pub short_id: String,
-    /// The Kubernetes pod UID (with dashes), when the path is under kubepods.
+    /// The pod: the Kubernetes pod UID (with dashes) when the path is under kubepods, or the
+    /// podman pod id (64 hex digits, see [`podman_pod_id`]).
     pub pod_uid: Option<String>,
     /// True for the runtime's monitor process (`libpod-conmon-`, `crio-conmon-`,
     /// `lxc.monitor.`), which sits beside the container, not inside it.
     pub monitor: bool,
     /// The engine's name for it (docker, podman), read from the engine's state files on the
-    /// live system when they are there and readable; None otherwise.
+    /// live system when they are there, readable, and name this very process; None otherwise.
     pub name: Option<String>,
+    /// Where the label came from: the cgroup path alone, or confirmed by the engine's state
+    /// file (which also gave the name).
+    #[serde(default)]
+    pub provenance: Provenance,
+}
+
+/// Where a container label came from. A cgroup path can be chosen by anyone with a delegated
+/// cgroup subtree; an engine's state file is written by the engine (root) and names the
+/// container's pid.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Provenance {
+    /// Only the text of the cgroup path (runtime and id), nothing that confirms it.
+    #[default]
+    CgroupPath,
+    /// The engine's state file (docker's config.v2.json, podman's userdata) records this
+    /// container's pid in the same cgroup: the name is the engine's.
+    StateFile,
+}
+
+impl Provenance {
+    /// How `show` and the UI's detail pane say it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Provenance::CgroupPath => "from the cgroup path",
+            Provenance::StateFile => "from the engine's state file",
+        }
+    }
 }
 
 impl Container {
@@ -71,6 +108,7 @@ impl Container {
             pod_uid: None,
             monitor: false,
             name: None,
+            provenance: Provenance::CgroupPath,
         }
     }
 
@@ -87,9 +125,34 @@ impl Container {
 
 /// Docker's name for a container: `"Name":"/web"` in its `config.v2.json`.
 pub fn docker_name(config_v2: &str) -> Option<String> {
+    docker_record(config_v2).and_then(|r| r.name)
+}
+
+/// Docker's record of a container: its name and the pid of its init (`"State":{"Pid":N}`,
+/// 0 when it is not running).
+fn docker_record(config_v2: &str) -> Option<EngineRecord> {
     let value: serde_json::Value = serde_json::from_str(config_v2).ok()?;
-    let name = value.get("Name")?.as_str()?.trim_start_matches('/');
-    (!name.is_empty()).then(|| name.to_string())
+    let name = value
+        .get("Name")
+        .and_then(|n| n.as_str())
+        .map(|n| n.trim_start_matches('/'))
+        .filter(|n| !n.is_empty())
+        .map(str::to_string);
+    let pid = value
+        .get("State")
+        .and_then(|s| s.get("Pid"))
+        .and_then(|p| p.as_u64())
+        .and_then(|p| Pid::try_from(p).ok())
+        .filter(|&p| p > 0);
+    Some(EngineRecord { name, pid })
+}
+
+/// What an engine's state files say about one container.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct EngineRecord {
+    name: Option<String>,
+    /// The host pid the engine started the container's init as.
+    pid: Option<Pid>,
 }
 
 /// Podman's name for container `id`, from its storage `containers.json`
@@ -107,21 +170,57 @@ pub fn podman_name(containers_json: &str, id: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Looks up the engine's name in its state files under `state_root` (`/` on the live system).
-/// Only docker and root podman keep one there; nothing is asked of a running engine.
-fn engine_name(container: &Container, state_root: &Path) -> Option<String> {
+/// The size cap for an engine state file and a cgroup file: far above real ones, so a huge or
+/// endless file costs a bounded read.
+const STATE_FILE_CAP: u64 = 16 << 20;
+const CGROUP_FILE_CAP: u64 = 64 << 10;
+
+/// Reads a small regular file without blocking or following a final symlink (a FIFO or device
+/// under a fake proc root must not hang or flood the scan), at most `cap` bytes.
+fn read_small(path: &Path, cap: u64) -> Option<String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_NOCTTY | libc::O_CLOEXEC)
+        .open(path)
+        .ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut text = String::new();
+    file.take(cap).read_to_string(&mut text).ok()?;
+    Some(text)
+}
+
+/// What the engine's state files under `state_root` (`/` on the live system) say about a
+/// container. Only docker and root podman keep them there; nothing is asked of a running
+/// engine. The id is validated hex (64 digits) before it becomes part of a path.
+fn engine_record(container: &Container, state_root: &Path) -> Option<EngineRecord> {
+    if !is_hex_id(&container.id) {
+        return None;
+    }
     match container.runtime {
         Runtime::Docker => {
             let path = state_root.join(format!(
                 "var/lib/docker/containers/{}/config.v2.json",
                 container.id
             ));
-            docker_name(&std::fs::read_to_string(path).ok()?)
+            docker_record(&read_small(&path, STATE_FILE_CAP)?)
         }
         Runtime::Podman => {
             let path =
                 state_root.join("var/lib/containers/storage/overlay-containers/containers.json");
-            podman_name(&std::fs::read_to_string(path).ok()?, &container.id)
+            let name = podman_name(&read_small(&path, STATE_FILE_CAP)?, &container.id);
+            // conmon writes the container's pid to userdata/pidfile (and its own to conmon.pid).
+            let userdata = state_root.join(format!(
+                "run/containers/storage/overlay-containers/{}/userdata",
+                container.id
+            ));
+            let pid = read_small(&userdata.join("pidfile"), 64)
+                .and_then(|t| t.trim().parse::<Pid>().ok())
+                .filter(|&p| p > 0);
+            Some(EngineRecord { name, pid })
         }
         _ => None,
     }
@@ -269,8 +368,27 @@ pub fn container_from_cgroup(path: &str) -> Option<Container> {
         previous = Some(part);
     }
     found.map(|c| Container {
-        pod_uid: pod.clone(),
+        pod_uid: pod.clone().or_else(|| match c.runtime {
+            Runtime::Podman => podman_pod_id(path),
+            _ => None,
+        }),
         ..c
+    })
+}
+
+/// The podman pod a podman container's cgroup path puts it in: `<parent>/libpod_parent/<pod
+/// id>/libpod-<id>` (cgroupfs manager) or `.../machine-libpod_pod_<pod id>.slice/libpod-<id>
+/// .scope` (systemd manager; `user-libpod_pod_` when rootless). Podman keeps the pod's name only
+/// in its database (`bolt_state.db`), so only the id is known.
+pub fn podman_pod_id(path: &str) -> Option<String> {
+    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+    parts.iter().enumerate().rev().find_map(|(at, part)| {
+        let id = match part.strip_suffix(".slice") {
+            Some(slice) => &slice[slice.rfind("libpod_pod_")? + "libpod_pod_".len()..],
+            None if at > 0 && parts[at - 1] == "libpod_parent" => part,
+            None => return None,
+        };
+        is_hex_id(id).then(|| id.to_string())
     })
 }
 
@@ -278,6 +396,11 @@ pub fn container_from_cgroup(path: &str) -> Option<Container> {
 /// unified (`0::`) line, else the `name=systemd` line, else the first line that names a
 /// container (cgroup v1 hierarchies disagree when a runtime only uses some controllers).
 pub fn container_from_cgroup_file(text: &str) -> Option<Container> {
+    container_and_path(text).map(|(container, _)| container)
+}
+
+/// The `(controllers, path)` pairs of a cgroup file, the preferred hierarchies first.
+fn preferred_lines(text: &str) -> Vec<(&str, &str)> {
     let mut lines: Vec<(&str, &str)> = text
         .lines()
         .filter_map(|line| {
@@ -293,14 +416,23 @@ pub fn container_from_cgroup_file(text: &str) -> Option<Container> {
         _ => 2,
     });
     lines
-        .into_iter()
-        .find_map(|(_, path)| container_from_cgroup(path))
 }
 
 /// Containers by pid, read once from every process's `/proc/PID/cgroup`.
 #[derive(Clone, Debug, Default)]
 pub struct ContainerIndex {
     by_pid: BTreeMap<Pid, Container>,
+    /// The cgroup path each container was recognised from, to check an engine's recorded pid
+    /// sits in the same cgroup as the process it would name.
+    cgroups: BTreeMap<Pid, String>,
+}
+
+/// The cgroup path to attribute a process by and the container it names (see
+/// [`container_from_cgroup_file`]).
+fn container_and_path(text: &str) -> Option<(Container, String)> {
+    preferred_lines(text)
+        .into_iter()
+        .find_map(|(_, path)| Some((container_from_cgroup(path)?, path.to_string())))
 }
 
 impl ContainerIndex {
@@ -311,30 +443,77 @@ impl ContainerIndex {
 
     /// Reads `/proc/PID/cgroup` of just these processes.
     pub fn for_pids(pids: impl IntoIterator<Item = Pid>, proc_root: &Path) -> ContainerIndex {
-        let by_pid = pids
-            .into_iter()
-            .filter_map(|pid| {
-                let text = std::fs::read_to_string(proc_root.join(format!("{pid}/cgroup"))).ok()?;
-                Some((pid, container_from_cgroup_file(&text)?))
-            })
-            .collect();
-        let index = ContainerIndex { by_pid };
+        let mut index = ContainerIndex::default();
+        for pid in pids {
+            index.add(pid, proc_root);
+        }
         if proc_root == Path::new("/proc") {
-            index.with_engine_names(Path::new("/"))
+            index.with_engine_names(Path::new("/"), proc_root)
         } else {
             index
         }
     }
 
+    /// Reads one process's cgroup file into the index, if it names a container.
+    fn add(&mut self, pid: Pid, proc_root: &Path) {
+        if self.by_pid.contains_key(&pid) {
+            return;
+        }
+        let path = proc_root.join(format!("{pid}/cgroup"));
+        if let Some((container, cgroup)) =
+            read_small(&path, CGROUP_FILE_CAP).and_then(|t| container_and_path(&t))
+        {
+            self.insert(pid, container, cgroup);
+        }
+    }
+
+    fn insert(&mut self, pid: Pid, container: Container, cgroup: String) {
+        self.by_pid.insert(pid, container);
+        self.cgroups.insert(pid, cgroup);
+    }
+
     /// Fills [`Container::name`] from the engines' state files under `state_root`, once per
-    /// container.
-    pub fn with_engine_names(mut self, state_root: &Path) -> ContainerIndex {
-        let mut names: BTreeMap<(Runtime, String), Option<String>> = BTreeMap::new();
-        for container in self.by_pid.values_mut() {
-            container.name = names
+    /// container, for the processes the state file vouches for: the engine's recorded pid is
+    /// recognised as the same container from the very same cgroup path. A process whose cgroup
+    /// merely carries another container's id (a rootless user can name a delegated cgroup
+    /// anything) keeps the bare cgroup-path label. `proc_root` is where a recorded pid's cgroup
+    /// file is read when the index does not have it yet.
+    pub fn with_engine_names(mut self, state_root: &Path, proc_root: &Path) -> ContainerIndex {
+        let mut records: BTreeMap<(Runtime, String), Option<EngineRecord>> = BTreeMap::new();
+        for container in self.by_pid.values() {
+            records
                 .entry((container.runtime, container.id.clone()))
-                .or_insert_with(|| engine_name(container, state_root))
-                .clone();
+                .or_insert_with(|| engine_record(container, state_root));
+        }
+        for record in records.values().flatten() {
+            if let Some(pid) = record.pid {
+                self.add(pid, proc_root);
+            }
+        }
+        // Per container: the engine's name and the cgroup path of the pid it recorded.
+        let vouched: BTreeMap<&(Runtime, String), (&String, &String)> = records
+            .iter()
+            .filter_map(|(key, record)| {
+                let record = record.as_ref()?;
+                let pid = record.pid?;
+                let theirs = self.by_pid.get(&pid)?;
+                let same = theirs.runtime == key.0 && theirs.id == key.1 && !theirs.monitor;
+                same.then_some((key, (record.name.as_ref()?, self.cgroups.get(&pid)?)))
+            })
+            .collect();
+        let named: Vec<(Pid, String)> = self
+            .by_pid
+            .iter()
+            .filter_map(|(pid, c)| {
+                let (name, cgroup) = vouched.get(&(c.runtime, c.id.clone()))?;
+                (self.cgroups.get(pid) == Some(*cgroup)).then(|| (*pid, (*name).clone()))
+            })
+            .collect();
+        for (pid, name) in named {
+            if let Some(container) = self.by_pid.get_mut(&pid) {
+                container.name = Some(name);
+                container.provenance = Provenance::StateFile;
+            }
         }
         self
     }
@@ -343,26 +522,17 @@ impl ContainerIndex {
         self.by_pid.get(&pid)
     }
 
-    /// The container of a namespace: the container of its lowest member, unless the namespace
-    /// is the host's (a `--network host` container's processes do not make the host's netns a
-    /// container's).
-    pub fn of_namespace(&self, snapshot: &Snapshot, ns: &Namespace) -> Option<&Container> {
-        if snapshot.host_ns(ns.kind) == Some(ns.inode) {
+    /// The container label of a namespace, the one rule `show`, the UI and `--list -o
+    /// CONTAINER` all read: the container of the namespace's init ([`namespace_init`]), and
+    /// nothing for the host's (initial) namespace of its type, whatever its members' cgroups
+    /// say (a `--network host` container's processes, or one process moved into a cgroup named
+    /// like a container, do not make the host's namespace a container's). A namespace whose
+    /// init is in no container has no label even when other members are in one.
+    pub fn label_of(&self, snapshot: &Snapshot, ns: &Namespace) -> Option<&Container> {
+        if is_host_namespace(snapshot, ns) {
             return None;
         }
-        self.of_pid(ns.lowest_pid()?)
-    }
-
-    /// Every distinct container among a namespace's members (a pod's shared netns has several).
-    pub fn all_in(&self, ns: &Namespace) -> Vec<Container> {
-        let mut all: Vec<Container> = ns
-            .members
-            .iter()
-            .filter_map(|pid| self.of_pid(*pid).cloned())
-            .collect();
-        all.sort();
-        all.dedup();
-        all
+        self.of_pid(namespace_init(snapshot, ns)?)
     }
 
     /// The per-container matrix: each container (by its lowest pid) with, per namespace type,
@@ -392,6 +562,25 @@ impl ContainerIndex {
             })
             .collect()
     }
+}
+
+/// True for the host's namespace of its kind: pid 1's (or kthreadd's), or any namespace pid 1
+/// or a kernel thread (ppid 0 or 2, pid 2) is in.
+fn is_host_namespace(snapshot: &Snapshot, ns: &Namespace) -> bool {
+    snapshot.host_ns(ns.kind) == Some(ns.inode) || ns.members.first().is_some_and(|&p| p <= 2)
+}
+
+/// A namespace's init: its lowest-pid member whose parent is outside it (the process that
+/// made or entered it; its descendants inherit it). Pids are a proxy for age here: the
+/// snapshot has no start times. None for a namespace without members.
+pub fn namespace_init(snapshot: &Snapshot, ns: &Namespace) -> Option<Pid> {
+    ns.members.iter().copied().find(|&pid| {
+        let parent = snapshot.process(pid).map(|p| p.ppid);
+        let parent_ns = parent
+            .and_then(|ppid| snapshot.process(ppid))
+            .and_then(|p| p.ns(ns.kind));
+        parent_ns != Some(ns.inode)
+    })
 }
 
 /// One row of the per-container matrix.
@@ -601,6 +790,40 @@ mod tests {
     }
 
     #[test]
+    fn podman_pods_from_either_cgroup_manager() {
+        let table: &[(String, Option<&str>)] = &[
+            (format!("/libpod_parent/{ID2}/libpod-{ID}"), Some(ID2)),
+            (
+                format!("/machine.slice/machine-libpod_pod_{ID2}.slice/libpod-{ID}.scope"),
+                Some(ID2),
+            ),
+            (
+                format!(
+                    "/user.slice/user-1000.slice/user@1000.service/user.slice/user-libpod_pod_{ID2}.slice/libpod-{ID}.scope/container"
+                ),
+                Some(ID2),
+            ),
+            // not in a pod
+            (format!("/libpod_parent/libpod-{ID}"), None),
+            (format!("/machine.slice/libpod-{ID}.scope"), None),
+            // a short or foreign id is no pod
+            (format!("/libpod_parent/{}/libpod-{ID}", &ID2[..12]), None),
+            (format!("/other/{ID2}/libpod-{ID}"), None),
+        ];
+        for (path, pod) in table {
+            let c = expect(path);
+            assert_eq!(c.runtime, Runtime::Podman, "{path}");
+            assert_eq!(c.id, ID, "{path}");
+            assert_eq!(c.pod_uid.as_deref(), *pod, "{path}");
+        }
+        // a pod-looking slice never gives a non-podman container a pod
+        let docker = expect(&format!(
+            "/machine.slice/machine-libpod_pod_{ID2}.slice/docker-{ID}.scope"
+        ));
+        assert_eq!(docker.pod_uid, None);
+    }
+
+    #[test]
     fn a_bad_pod_uid_is_dropped_but_the_container_kept() {
         let c = expect(&format!(
             "/kubepods.slice/kubepods-podzz.slice/cri-containerd-{ID}.scope"
@@ -644,25 +867,203 @@ mod tests {
         assert_eq!(podman_name(&podman, ID).as_deref(), Some("db"));
         assert_eq!(podman_name(&podman, &ID[..12]), None);
         assert_eq!(podman_name("{}", ID), None);
+    }
 
+    /// A fake engine state root with docker's config.v2.json for `id`.
+    fn docker_state(id: &str, config: &str) -> tempfile::TempDir {
         let state = tempfile::tempdir().expect("tempdir");
-        let dir = state.path().join(format!("var/lib/docker/containers/{ID}"));
+        let dir = state.path().join(format!("var/lib/docker/containers/{id}"));
         std::fs::create_dir_all(&dir).expect("mkdir");
-        std::fs::write(dir.join("config.v2.json"), r#"{"Name":"/web"}"#).expect("write");
+        std::fs::write(dir.join("config.v2.json"), config).expect("write");
+        state
+    }
+
+    fn index_of(entries: &[(Pid, &str)]) -> ContainerIndex {
         let mut index = ContainerIndex::default();
-        index.by_pid.insert(10, expect(&format!("/docker/{ID}")));
-        index.by_pid.insert(11, expect(&format!("/docker/{ID}")));
-        index.by_pid.insert(12, expect(&format!("/docker/{ID2}")));
-        let index = index.with_engine_names(state.path());
-        assert_eq!(
-            index.of_pid(10).and_then(|c| c.name.as_deref()),
-            Some("web")
-        );
+        for (pid, path) in entries {
+            index.insert(*pid, expect(path), path.to_string());
+        }
+        index
+    }
+
+    #[test]
+    fn engine_names_only_for_the_pid_the_state_file_records() {
+        let state = docker_state(ID, r#"{"Name":"/web","State":{"Pid":10}}"#);
+        let scope = format!("/system.slice/docker-{ID}.scope");
+        let index = index_of(&[(10, &scope), (11, &scope), (12, &format!("/docker/{ID2}"))])
+            .with_engine_names(state.path(), Path::new("/nonexistent"));
+        let web = index.of_pid(10).expect("pid 10");
+        assert_eq!(web.name.as_deref(), Some("web"));
+        assert_eq!(web.provenance, Provenance::StateFile);
         assert_eq!(
             index.of_pid(11).map(|c| c.label()).as_deref(),
-            Some("docker 3f4e5d6c7b8a (web)")
+            Some("docker 3f4e5d6c7b8a (web)"),
+            "the same cgroup as the recorded pid"
         );
-        assert_eq!(index.of_pid(12).and_then(|c| c.name.as_deref()), None);
+        let other = index.of_pid(12).expect("pid 12");
+        assert_eq!(
+            (other.name.as_deref(), other.provenance),
+            (None, Provenance::CgroupPath)
+        );
+
+        // A state file without a running pid, or naming a pid elsewhere, vouches for nobody.
+        for config in [
+            r#"{"Name":"/web"}"#,
+            r#"{"Name":"/web","State":{"Pid":0}}"#,
+            r#"{"Name":"/web","State":{"Pid":99}}"#,
+        ] {
+            let state = docker_state(ID, config);
+            let index = index_of(&[(10, &scope)])
+                .with_engine_names(state.path(), Path::new("/nonexistent"));
+            let c = index.of_pid(10).expect("pid 10");
+            assert_eq!(
+                (c.name.as_deref(), c.provenance),
+                (None, Provenance::CgroupPath),
+                "{config}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_container_naming_its_cgroup_after_another_gets_no_engine_name() {
+        // The real container (pid 10) is what docker recorded; pid 20 sits in a rootless
+        // user's delegated cgroup named after it, pid 30 in a cgroup nested inside another
+        // container and named after the first.
+        let state = docker_state(ID, r#"{"Name":"/web","State":{"Pid":10}}"#);
+        let real = format!("/system.slice/docker-{ID}.scope");
+        let rootless = format!("/user.slice/user-1000.slice/user@1000.service/docker-{ID}.scope");
+        let nested = format!("/system.slice/docker-{ID2}.scope/docker-{ID}.scope");
+        let index = index_of(&[(10, &real), (20, &rootless), (30, &nested)])
+            .with_engine_names(state.path(), Path::new("/nonexistent"));
+        assert_eq!(
+            index.of_pid(10).map(|c| c.provenance),
+            Some(Provenance::StateFile)
+        );
+        for pid in [20, 30] {
+            let c = index.of_pid(pid).expect("a cgroup-path label");
+            assert_eq!(c.label(), "docker 3f4e5d6c7b8a", "{pid}: no borrowed name");
+            assert_eq!(c.provenance, Provenance::CgroupPath, "{pid}");
+        }
+    }
+
+    #[test]
+    fn provenance_is_said_in_words_and_json() {
+        assert_eq!(Provenance::CgroupPath.describe(), "from the cgroup path");
+        assert_eq!(
+            Provenance::StateFile.describe(),
+            "from the engine's state file"
+        );
+        assert_eq!(
+            serde_json::to_value(Provenance::StateFile).expect("json"),
+            serde_json::json!("state-file")
+        );
+        assert_eq!(
+            serde_json::to_value(Provenance::CgroupPath).expect("json"),
+            serde_json::json!("cgroup-path")
+        );
+    }
+
+    /// A process in the given (mnt) namespace.
+    fn process(pid: Pid, ppid: Pid, mnt: Inode) -> crate::model::Process {
+        let mut links = crate::model::NsLinks::default();
+        links.current[NsKind::Mnt.index()] = crate::model::Link::Ns(mnt);
+        crate::model::Process {
+            pid,
+            ppid,
+            uid: 0,
+            comm: format!("p{pid}"),
+            command: format!("p{pid}"),
+            command_bytes: None,
+            state: 'S',
+            start_time: 0,
+            links,
+            odd_threads: Vec::new(),
+        }
+    }
+
+    /// A snapshot of processes (pid, ppid, mnt inode), grouped into mnt namespaces.
+    fn snapshot_of(procs: &[(Pid, Pid, Inode)]) -> Snapshot {
+        let mut snapshot = Snapshot::default();
+        for &(pid, ppid, mnt) in procs {
+            snapshot.processes.insert(pid, process(pid, ppid, mnt));
+            snapshot
+                .namespaces
+                .entry(mnt)
+                .or_insert_with(|| Namespace::new(mnt, NsKind::Mnt))
+                .members
+                .push(pid);
+        }
+        snapshot
+    }
+
+    const HOST: Inode = 4026531841;
+    const OTHER: Inode = 4026532500;
+
+    #[test]
+    fn a_host_namespace_is_never_a_containers() {
+        // pid 500, a child of pid 1 in the host's mount namespace, moved into a docker cgroup.
+        let snapshot = snapshot_of(&[(1, 0, HOST), (500, 1, HOST)]);
+        let index = index_of(&[(500, &format!("/system.slice/docker-{ID}.scope"))]);
+        assert_eq!(index.label_of(&snapshot, &snapshot.namespaces[&HOST]), None);
+        // even when it is the host namespace's only readable member (pid 1 unreadable)
+        let mut snapshot = snapshot_of(&[(500, 1, HOST)]);
+        snapshot.processes.insert(2, {
+            let mut kthreadd = process(2, 0, HOST);
+            kthreadd.comm = "kthreadd".into();
+            kthreadd
+        });
+        assert_eq!(index.label_of(&snapshot, &snapshot.namespaces[&HOST]), None);
+    }
+
+    #[test]
+    fn a_namespace_is_labelled_by_its_init_only() {
+        let scope = format!("/system.slice/docker-{ID}.scope");
+        // 600 made the namespace (its parent, 1, is outside); 601 is its child.
+        let snapshot = snapshot_of(&[(1, 0, HOST), (600, 1, OTHER), (601, 600, OTHER)]);
+        let ns = &snapshot.namespaces[&OTHER];
+        assert_eq!(namespace_init(&snapshot, ns), Some(600));
+
+        // the init in the container's cgroup: labelled, from the cgroup path
+        let index = index_of(&[(600, &scope), (601, &scope)]);
+        let label = index.label_of(&snapshot, ns).expect("labelled");
+        assert_eq!(label.label(), "docker 3f4e5d6c7b8a");
+        assert_eq!(label.provenance, Provenance::CgroupPath);
+
+        // only a child in a container's cgroup: no label
+        let index = index_of(&[(601, &scope)]);
+        assert_eq!(index.label_of(&snapshot, ns), None);
+
+        // the init in one container, a child moved into another: the init's
+        let index = index_of(&[(600, &scope), (601, &format!("/docker/{ID2}"))]);
+        assert_eq!(
+            index.label_of(&snapshot, ns).map(|c| c.id.as_str()),
+            Some(ID)
+        );
+    }
+
+    #[test]
+    fn the_init_is_the_lowest_member_whose_parent_is_outside() {
+        // 700 is a child of 650 (inside); 650's parent 1 is outside; 800 joined from outside.
+        let snapshot = snapshot_of(&[
+            (1, 0, HOST),
+            (650, 1, OTHER),
+            (700, 650, OTHER),
+            (800, 1, OTHER),
+        ]);
+        assert_eq!(
+            namespace_init(&snapshot, &snapshot.namespaces[&OTHER]),
+            Some(650)
+        );
+        // a member whose parent is unknown counts as entered from outside
+        let snapshot = snapshot_of(&[(300, 299, OTHER), (301, 300, OTHER)]);
+        assert_eq!(
+            namespace_init(&snapshot, &snapshot.namespaces[&OTHER]),
+            Some(300)
+        );
+        assert_eq!(
+            namespace_init(&Snapshot::default(), &Namespace::new(OTHER, NsKind::Mnt)),
+            None
+        );
     }
 
     #[test]

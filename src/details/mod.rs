@@ -25,7 +25,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 pub use columns::{ExtraColumn, column_values};
-pub use container::{Container, ContainerIndex, ContainerRow, Runtime, SharedMark};
+pub use container::{Container, ContainerIndex, ContainerRow, Provenance, Runtime, SharedMark};
 pub use inside::Via;
 pub use net::{Interface, Peer, Route};
 pub use procfs::{ClockOffset, IdRange, Mount, TimeOffsets};
@@ -44,8 +44,10 @@ pub struct NamespaceDetails {
     pub via: Option<Via>,
     /// Same inode as the host's namespace of this type ([`host_ns`]); None when unknown.
     pub shared_with_host: Option<bool>,
-    /// The containers its members belong to (by cgroup path), usually zero or one.
-    pub containers: Vec<Container>,
+    /// The container it belongs to: its init's ([`ContainerIndex::label_of`], the same rule as
+    /// `--list -o CONTAINER` and the UI), with where that came from
+    /// ([`Container::provenance`]). Never set for the host's namespaces.
+    pub container: Option<Box<Container>>,
     pub details: KindDetails,
     /// What could not be read, one line each (`hostname: ...`), for the report to say so.
     pub unavailable: Vec<String>,
@@ -201,14 +203,13 @@ pub fn read(
         NsKind::Time => KindDetails::Time(read_time(snapshot, ns, proc_root, &mut unavailable)),
         NsKind::Ipc => KindDetails::Ipc(read_ipc(snapshot, ns, proc_root, live, &mut unavailable)),
     };
-    let index = ContainerIndex::for_pids(ns.members.iter().copied().take(256), proc_root);
     Ok(NamespaceDetails {
         inode,
         kind: ns.kind,
         members: ns.members.len(),
         via: task.map(|t| t.via),
         shared_with_host: snapshot.host_ns(ns.kind).map(|host| host == inode),
-        containers: index.all_in(ns),
+        container: container_of(snapshot, ns, proc_root).map(Box::new),
         details,
         unavailable,
     })
@@ -233,7 +234,7 @@ pub fn not_saved(snapshot: &Snapshot, ns: &Namespace) -> NamespaceDetails {
         members: ns.members.len(),
         via: None,
         shared_with_host: snapshot.host_ns(ns.kind).map(|host| host == ns.inode),
-        containers: Vec::new(),
+        container: None,
         details,
         unavailable: vec!["details: the snapshot was saved without --details".to_string()],
     }
@@ -383,12 +384,12 @@ pub fn uid_map_summary(snapshot: &Snapshot, ns: &Namespace, proc_root: &Path) ->
     (!map.is_empty()).then(|| procfs::id_map_summary(&map))
 }
 
-/// The container of one namespace (its lowest member's), reading just that member's cgroup
-/// file. For many namespaces, build a [`ContainerIndex`] once instead.
+/// The container label of one namespace ([`ContainerIndex::label_of`]), reading just its
+/// init's cgroup file. For many namespaces, build a [`ContainerIndex`] once instead.
 pub fn container_of(snapshot: &Snapshot, ns: &Namespace, proc_root: &Path) -> Option<Container> {
-    let pid = ns.lowest_pid()?;
-    ContainerIndex::for_pids([pid], proc_root)
-        .of_namespace(snapshot, ns)
+    let init = container::namespace_init(snapshot, ns)?;
+    ContainerIndex::for_pids([init], proc_root)
+        .label_of(snapshot, ns)
         .cloned()
 }
 

@@ -72,7 +72,7 @@ impl Default for ScanOptions {
 }
 
 impl ScanOptions {
-    /// Options for a proc root given on the command line or in `NSVIEW_PROC_ROOT`. A fake root
+    /// Options for a proc root given on the command line (`--proc-root`). A fake root
     /// gets no ioctls or sockets (there is no kernel object behind its files) and uses the
     /// passwd file it brings, if any.
     pub fn for_root(proc_root: Option<PathBuf>) -> ScanOptions {
@@ -89,6 +89,12 @@ impl ScanOptions {
             options.proc_root = root;
         }
         options
+    }
+
+    /// The proc root when it is not the kernel's own `/proc` (`--proc-root DIR`), for the
+    /// stderr line and the UI header that say so.
+    pub fn fake_root(&self) -> Option<&Path> {
+        (!self.is_live()).then_some(self.proc_root.as_path())
     }
 
     /// True when the proc root is the kernel's own, so ioctls and pidfds make sense.
@@ -178,6 +184,7 @@ pub fn scan(options: &ScanOptions) -> Result<Snapshot> {
         }
     }
     snapshot.self_links = self_links;
+    snapshot.proc_root = options.fake_root().map(Path::to_path_buf);
 
     group_namespaces(&mut snapshot);
     if !options.all_commands {

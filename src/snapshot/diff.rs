@@ -619,7 +619,7 @@ mod tests {
             members: 1,
             via: None,
             shared_with_host: Some(true),
-            containers: vec![],
+            container: None,
             details: KindDetails::Uts(UtsDetails {
                 hostname: Some(name.into()),
                 domainname: None,

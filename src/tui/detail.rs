@@ -265,7 +265,7 @@ fn inside_lines(app: &App, inode: Inode) -> Vec<DetailLine> {
         None => out.push(line("", "reading…", Tone::Dim)),
         Some(Err(error)) => out.push(line("", error.clone(), Tone::Dim)),
         Some(Ok(details)) => {
-            for container in &details.containers {
+            if let Some(container) = &details.container {
                 out.push(line("container", container_text(container), Tone::Good));
             }
             for (label, value) in crate::show::kind_rows(&app.snapshot, &details.details) {

@@ -27,7 +27,7 @@ use ratatui::crossterm::event;
 
 use crate::cli::TuiArgs;
 use crate::details::{self, ContainerIndex};
-use crate::error::{ERROR_FD_ENV, Exit};
+use crate::error::Exit;
 use crate::model::Snapshot;
 
 use app::{Action, App, ChildOutcome, Command, Launch};
@@ -208,13 +208,14 @@ fn spawn_and_wait(launch: &Launch) -> ChildOutcome {
         Err(err) => return ChildOutcome::SpawnFailed(format!("cannot find nsview itself: {err}")),
     };
     let mut command = std::process::Command::new(exe);
-    command.args(&launch.args);
     // The child's one-line error comes back through a pipe, because its stderr is the
-    // terminal (a shell needs it) and is wiped when the UI repaints.
+    // terminal (a shell needs it) and is wiped when the UI repaints. The fd number goes on
+    // the child's command line (internal, global `--ui-error-fd`), never in the environment.
     let channel = error_channel();
     if let Ok((_, write)) = &channel {
-        command.env(ERROR_FD_ENV, write.as_raw_fd().to_string());
+        command.arg(format!("--ui-error-fd={}", write.as_raw_fd()));
     }
+    command.args(&launch.args);
     let status = command.status();
     let error = channel.ok().and_then(|(read, write)| {
         drop(write);
