@@ -120,7 +120,10 @@ impl Watcher {
                 let mut gone = batch.exited.clone();
                 let found: BTreeSet<Pid> = fresh.iter().map(|p| p.pid).collect();
                 gone.extend(pids.iter().filter(|pid| !found.contains(pid)));
-                let next = patch::patch(&self.state, fresh, &gone);
+                let mut next = patch::patch(&self.state, fresh, &gone);
+                if self.full.relations && self.full.is_live() {
+                    learn_ids(&self.state, &mut next, &self.full.proc_root);
+                }
                 let changes = diff_scans(&self.state, &next, None);
                 self.state = next;
                 return Ok((Via::Event, changes));
@@ -141,6 +144,58 @@ impl Watcher {
             Via::Poll
         };
         Ok((via, changes))
+    }
+}
+
+/// Asks NS_GET_ID of the namespaces a patch may have confused: new ones, and those whose
+/// members were all replaced in one batch. nsfs reuses an inode at once, so a namespace that
+/// died and a new one that took its inode within one batch look like one namespace whose
+/// members changed; their ids tell them apart, and a new id makes it a new namespace (gone and
+/// created in the diff). One open and one ioctl per such namespace, through a member's link,
+/// checked to still be that inode.
+fn learn_ids(base: &Snapshot, next: &mut Snapshot, proc_root: &std::path::Path) {
+    use crate::scan::kernel::{self, NsKernel};
+    for ns in next.namespaces.values_mut() {
+        let Some(&pid) = ns.members.first() else {
+            continue;
+        };
+        let before = base.namespace(ns.inode);
+        let suspect = match before {
+            None => true,
+            Some(old) => {
+                old.kind != ns.kind
+                    || (!old.members.is_empty()
+                        && !old
+                            .members
+                            .iter()
+                            .any(|p| ns.members.binary_search(p).is_ok()))
+            }
+        };
+        if !suspect {
+            continue;
+        }
+        let path = proc_root.join(format!("{pid}/ns/{}", ns.kind.name()));
+        let Some(fd) = kernel::Nsfs.open(&path) else {
+            continue;
+        };
+        if kernel::Nsfs.inode(&fd) != Some(ns.inode) {
+            continue; // the process moved again since it was read; the next event says so
+        }
+        let id = kernel::Nsfs.ns_id(&fd);
+        if let (Some(old), Some(new)) = (before.and_then(|b| b.ns_id), id)
+            && old != new
+        {
+            // A new namespace on a reused inode: nothing of the old one carries over.
+            ns.holders
+                .retain(|h| matches!(h, crate::model::Holder::ForChildren { .. }));
+            ns.parent = None;
+            ns.owner = None;
+            ns.owner_uid = None;
+            ns.nsfs_paths.clear();
+        }
+        if id.is_some() {
+            ns.ns_id = id;
+        }
     }
 }
 
