@@ -73,6 +73,7 @@ fn a_fixture_snapshot_validates_and_reads_back_to_the_same_output() {
         &["--list", "-P", "-J"],
         &["--list", "-T", "-J"],
         &["--list", "-p", "1", "-J"],
+        &["--list", "-J", "-o", "+HOSTNAME,CONTAINER,UIDMAP,HOSTNS"],
     ] {
         let live = run(args, Some(&root));
         let mut loaded = args.to_vec();

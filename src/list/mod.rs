@@ -233,8 +233,8 @@ pub fn run(args: &ListArgs, source: crate::snapshot::Source) -> anyhow::Result<i
     let from_file = loaded.is_some();
     let relations_possible = scan.relations && scan.is_live();
     let options = config.scan_options(scan);
-    let mut snapshot = match loaded {
-        Some(file) => file.scan,
+    let mut snapshot = match &loaded {
+        Some(file) => file.scan.clone(),
         None => scan::scan(&options)?,
     };
 
@@ -265,8 +265,13 @@ pub fn run(args: &ListArgs, source: crate::snapshot::Source) -> anyhow::Result<i
     } else {
         HashMap::new()
     };
-    let extras = if from_file {
-        HashMap::new()
+    let extras = if let Some(file) = &loaded {
+        Column::EXTRAS
+            .into_iter()
+            .filter(|&column| config.uses(column))
+            .filter_map(Column::extra)
+            .map(|extra| (extra, crate::snapshot::saved_column(file, extra)))
+            .collect()
     } else {
         extra_values(&snapshot, &options.proc_root, &config)
     };

@@ -20,7 +20,7 @@ pub mod file;
 pub mod source;
 mod wire;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -109,6 +109,49 @@ pub fn run(args: &crate::cli::SnapshotArgs, source: Source) -> anyhow::Result<i3
         }
     }
     Ok(0)
+}
+
+/// An extension column of `--list` (`-o +HOSTNAME,CONTAINER,UIDMAP,HOSTNS`) from a loaded
+/// snapshot, by inode: HOSTNS from the scan itself, the others from the saved details (empty
+/// for a snapshot taken without `--details`). The same rules as the live columns
+/// ([`details::column_values`]).
+pub fn saved_column(file: &SnapshotFile, column: details::ExtraColumn) -> HashMap<Inode, String> {
+    use crate::details::{ExtraColumn, KindDetails};
+    use crate::model::NsKind;
+    let scan = &file.scan;
+    match column {
+        // Reads nothing but the snapshot.
+        ExtraColumn::Hostns => details::column_values(scan, std::path::Path::new(""), column),
+        ExtraColumn::Hostname => scan
+            .namespaces
+            .values()
+            .filter_map(|ns| {
+                let uts = match ns.kind {
+                    NsKind::Uts => ns.inode,
+                    _ => scan.representative(ns)?.ns(NsKind::Uts)?,
+                };
+                match &file.details.get(&uts)?.details {
+                    KindDetails::Uts(d) => Some((ns.inode, d.hostname.clone()?)),
+                    _ => None,
+                }
+            })
+            .collect(),
+        ExtraColumn::Uidmap => file
+            .details
+            .values()
+            .filter_map(|d| match &d.details {
+                KindDetails::User(u) if !u.uid_map.is_empty() => {
+                    Some((d.inode, details::procfs::id_map_summary(&u.uid_map)))
+                }
+                _ => None,
+            })
+            .collect(),
+        ExtraColumn::Container => file
+            .details
+            .values()
+            .filter_map(|d| Some((d.inode, d.container.as_ref()?.label())))
+            .collect(),
+    }
 }
 
 /// Scans now, and with `with_details` reads what is inside every namespace (as `show` does,
