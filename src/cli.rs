@@ -161,6 +161,15 @@ pub struct TuiArgs {
     /// Do not rescan automatically (press r to rescan).
     #[arg(long = "no-refresh")]
     pub no_refresh: bool,
+
+    /// Follow process events (as `nsview watch`) instead of rescanning every --interval: changes
+    /// show as they happen, and a full rescan runs only every --reconcile seconds.
+    #[arg(long = "events")]
+    pub events: bool,
+
+    /// With --events: seconds between full rescans.
+    #[arg(long = "reconcile", value_name = "SECONDS", default_value_t = 30.0)]
+    pub reconcile: f64,
 }
 
 #[derive(Debug, Args)]

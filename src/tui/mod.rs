@@ -56,7 +56,21 @@ pub fn run(args: &TuiArgs, source: crate::snapshot::Source) -> Result<i32> {
         }
     };
     let mut reader = DetailsReader::spawn(proc_root)?;
-    let mut scanner = Scanner::spawn(source)?;
+    let mut scanner = match source.live_options() {
+        Some(options) if args.events => {
+            // Changes arrive as they happen; the timed rescans are the watcher's reconcile.
+            interval = None;
+            let every = refresh_interval(&TuiArgs {
+                interval: args.reconcile,
+                no_refresh: false,
+                events: true,
+                reconcile: args.reconcile,
+            })?
+            .unwrap_or(Duration::from_secs(30));
+            Scanner::spawn_watching(options.clone(), every)?
+        }
+        _ => Scanner::spawn(source)?,
+    };
     scanner.request();
     app.scanning = true;
     let signals = term::Signals::install().context("cannot install signal handlers")?;
@@ -307,6 +321,71 @@ impl Scanner {
         })
     }
 
+    /// A scanner driven by process events ([`crate::watch::Watcher`]): it sends a snapshot
+    /// whenever one changed, unasked; a request forces a full rescan.
+    fn spawn_watching(options: crate::scan::ScanOptions, every: Duration) -> Result<Scanner> {
+        let (request_tx, request_rx) = mpsc::channel::<()>();
+        let (result_tx, result_rx) = mpsc::channel::<ScanResult>();
+        std::thread::Builder::new()
+            .name("nsview-watch".into())
+            .spawn(move || {
+                let started = Instant::now();
+                let send = |snapshot: &Snapshot, took: Duration| {
+                    let shared = Arc::new(snapshot.clone());
+                    result_tx.send(Ok((snapshot.clone(), shared, took))).is_ok()
+                };
+                let (mut watcher, why) = match crate::watch::Watcher::start(options, every, false) {
+                    Ok(started) => started,
+                    Err(err) => {
+                        let _ = result_tx.send(Err(format!("{err:#}")));
+                        return;
+                    }
+                };
+                if !send(watcher.snapshot(), started.elapsed()) {
+                    return;
+                }
+                if let Some(err) = why {
+                    let _ = result_tx.send(Err(format!(
+                        "process events unavailable ({err}): polling every {} s",
+                        every.as_secs_f64()
+                    )));
+                }
+                // The request made at start-up is answered by the first snapshot.
+                while request_rx.try_recv().is_ok() {}
+                loop {
+                    let mut full = false;
+                    loop {
+                        match request_rx.try_recv() {
+                            Ok(()) => full = true,
+                            Err(TryRecvError::Empty) => break,
+                            Err(TryRecvError::Disconnected) => return,
+                        }
+                    }
+                    if full {
+                        watcher.rescan_now();
+                    }
+                    let step_started = Instant::now();
+                    let sent = match watcher.step_within(TICK) {
+                        Ok((_, changes)) if !changes.is_empty() || full => {
+                            send(watcher.snapshot(), step_started.elapsed())
+                        }
+                        Ok(_) => true,
+                        Err(err) => result_tx.send(Err(format!("{err:#}"))).is_ok(),
+                    };
+                    if !sent {
+                        return;
+                    }
+                }
+            })
+            .context("cannot start the watcher thread")?;
+        Ok(Scanner {
+            requests: request_tx,
+            results: result_rx,
+            in_flight: false,
+            again: false,
+        })
+    }
+
     fn request(&mut self) {
         if self.in_flight {
             self.again = true;
@@ -412,6 +491,7 @@ mod tests {
         let args = |interval, no_refresh| TuiArgs {
             interval,
             no_refresh,
+            ..TuiArgs::default()
         };
         assert_eq!(
             refresh_interval(&args(3.0, false)).ok().flatten(),

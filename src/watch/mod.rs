@@ -103,10 +103,24 @@ impl Watcher {
         &self.state
     }
 
+    /// Makes the next step a full scan (a user's "rescan now").
+    pub fn rescan_now(&mut self) {
+        self.next_full = Instant::now();
+    }
+
     /// Waits for the next change of state (events, or the full scan when it is due) and
     /// returns what changed; an empty list when a step found nothing new.
     pub fn step(&mut self) -> Result<(Via, Vec<Change>)> {
-        let wait = self.next_full.saturating_duration_since(Instant::now());
+        self.step_within(Duration::MAX)
+    }
+
+    /// As [`Watcher::step`], waiting at most `limit` (so a caller can look at its own
+    /// requests in between).
+    pub fn step_within(&mut self, limit: Duration) -> Result<(Via, Vec<Change>)> {
+        let wait = self
+            .next_full
+            .saturating_duration_since(Instant::now())
+            .min(limit);
         if let Some(events) = &mut self.events {
             let batch = events
                 .wait(wait, SETTLE)
