@@ -1,6 +1,6 @@
 //! The kernel's process events (the proc connector: `NETLINK_CONNECTOR`, `CN_IDX_PROC`), read
-//! into batches of "these pids changed". Needs CAP_NET_ADMIN to subscribe and works only in
-//! the initial network namespace; [`ProcEvents::open`] fails otherwise and the caller polls.
+//! into batches of "these pids changed". Older kernels let only CAP_NET_ADMIN subscribe (newer ones let
+//! anyone listen: seen here on 6.18 as nobody); it works only in the initial network namespace; [`ProcEvents::open`] fails otherwise and the caller polls.
 //!
 //! Layout (linux/connector.h, linux/cn_proc.h): a netlink header (16 bytes), a `cn_msg`
 //! (`cb_id {idx, val}`, `seq`, `ack`, `len: u16`, `flags: u16` = 20 bytes), then a
@@ -75,7 +75,7 @@ impl ProcEvents {
         // SAFETY: raw is a fresh socket that nothing else owns.
         let fd = unsafe { OwnedFd::from_raw_fd(raw) };
         // A bigger receive buffer rides out bursts (fork storms); an overrun still only costs
-        // a full rescan. SO_RCVBUFFORCE needs CAP_NET_ADMIN, which subscribing needs anyway.
+        // a full rescan. SO_RCVBUFFORCE needs CAP_NET_ADMIN; without it SO_RCVBUF (capped by rmem_max).
         let size: libc::c_int = 4 << 20;
         for option in [libc::SO_RCVBUFFORCE, libc::SO_RCVBUF] {
             // SAFETY: setsockopt with a pointer to a live c_int of the stated size.

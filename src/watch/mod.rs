@@ -6,8 +6,8 @@
 //! (the reconcile) for what no process event announces: bind mounts, fds, sockets, relations,
 //! and setns(2)/unshare(2) by a process that has not forked, executed or exited since. Each
 //! step yields the [`Change`]s between the state before and after, as `nsview diff` reports
-//! them. Without process events (no CAP_NET_ADMIN, not in the initial network namespace) it
-//! polls: a full scan every reconcile interval.
+//! them. Without process events (refused without CAP_NET_ADMIN on older kernels, or outside
+//! the initial network namespace) it polls: a full scan every reconcile interval.
 
 pub mod events;
 pub mod patch;
@@ -279,8 +279,8 @@ pub fn run(args: &WatchArgs, scan: ScanOptions) -> Result<i32> {
     let (mut watcher, why) = Watcher::start(scan, every, args.poll)?;
     if let Some(err) = why {
         eprintln!(
-            "nsview: process events unavailable ({err}; they need CAP_NET_ADMIN in the initial \
-             network namespace): polling, a full scan every {} s",
+            "nsview: process events unavailable ({err}; older kernels want CAP_NET_ADMIN, all want \
+             the initial network namespace): polling, a full scan every {} s",
             args.reconcile
         );
     } else if args.poll {
