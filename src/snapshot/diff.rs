@@ -298,12 +298,16 @@ fn same_namespace(a: &Namespace, b: &Namespace) -> bool {
         }
 }
 
+/// Whether a member pid in both snapshots is the same process. Neither side knowing it (a
+/// partial snapshot, such as the part of the watcher's state an event batch touched) is no
+/// evidence of a change.
 fn same_process(a: Option<&Process>, b: Option<&Process>) -> bool {
     match (a, b) {
         (Some(a), Some(b)) => {
             a.pid == b.pid
                 && (a.start_time == 0 || b.start_time == 0 || a.start_time == b.start_time)
         }
+        (None, None) => true,
         _ => false,
     }
 }
@@ -390,13 +394,14 @@ fn members_changes(
     after: &Snapshot,
     changes: &mut Vec<Change>,
 ) {
-    // Members are sorted pids; a pid in both is the same process only if its start time
-    // agrees, else the old one left and a new one entered.
-    let in_b: BTreeSet<Pid> = b.members.iter().copied().collect();
-    let in_a: BTreeSet<Pid> = a.members.iter().copied().collect();
+    // Members are sorted pids (binary search, no sets: a host namespace has thousands); a pid
+    // in both is the same process only if its start time agrees, else the old one left and a
+    // new one entered.
+    let in_b = |pid: &Pid| b.members.binary_search(pid).is_ok();
+    let in_a = |pid: &Pid| a.members.binary_search(pid).is_ok();
     let stays = |pid: Pid| same_process(before.process(pid), after.process(pid));
     for &pid in &a.members {
-        if !in_b.contains(&pid) || !stays(pid) {
+        if !in_b(&pid) || !stays(pid) {
             changes.push(Change::ProcessLeft {
                 ns: ns.clone(),
                 process: ProcRef::of(pid, before),
@@ -404,7 +409,7 @@ fn members_changes(
         }
     }
     for &pid in &b.members {
-        if !in_a.contains(&pid) || !stays(pid) {
+        if !in_a(&pid) || !stays(pid) {
             changes.push(Change::ProcessEntered {
                 ns: ns.clone(),
                 process: ProcRef::of(pid, after),

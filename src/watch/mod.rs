@@ -134,12 +134,13 @@ impl Watcher {
                 let mut gone = batch.exited.clone();
                 let found: BTreeSet<Pid> = fresh.iter().map(|p| p.pid).collect();
                 gone.extend(pids.iter().filter(|pid| !found.contains(pid)));
-                let mut next = patch::patch(&self.state, fresh, &gone);
+                // In place, touching only what the batch named: a busy machine sends many
+                // small batches, and a 5,000-process state must not be copied for each.
+                let (before, touched) = patch::apply(&mut self.state, fresh, &gone);
                 if self.full.relations && self.full.is_live() {
-                    learn_ids(&self.state, &mut next, &self.full.proc_root);
+                    learn_ids(&before, &mut self.state, &touched, &self.full.proc_root);
                 }
-                let changes = diff_scans(&self.state, &next, None);
-                self.state = next;
+                let changes = diff_scans(&before, &patch::part(&self.state, &touched), None);
                 return Ok((Via::Event, changes));
             }
         } else {
@@ -167,9 +168,17 @@ impl Watcher {
 /// members changed; their ids tell them apart, and a new id makes it a new namespace (gone and
 /// created in the diff). One open and one ioctl per such namespace, through a member's link,
 /// checked to still be that inode.
-fn learn_ids(base: &Snapshot, next: &mut Snapshot, proc_root: &std::path::Path) {
+fn learn_ids(
+    base: &Snapshot,
+    next: &mut Snapshot,
+    touched: &patch::Touched,
+    proc_root: &std::path::Path,
+) {
     use crate::scan::kernel::{self, NsKernel};
-    for ns in next.namespaces.values_mut() {
+    for inode in &touched.inodes {
+        let Some(ns) = next.namespaces.get_mut(inode) else {
+            continue;
+        };
         let Some(&pid) = ns.members.first() else {
             continue;
         };

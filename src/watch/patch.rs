@@ -148,6 +148,175 @@ pub fn patch(base: &Snapshot, fresh: Vec<Process>, gone: &BTreeSet<Pid>) -> Snap
     next
 }
 
+/// What a batch touched: the processes it named and every namespace whose members or holders
+/// it may change (their old and new links, namespaces holding a gone process's fds, and the
+/// parents and owners a dropped namespace may free).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Touched {
+    pub pids: BTreeSet<Pid>,
+    pub inodes: BTreeSet<Inode>,
+}
+
+/// The part of a snapshot a batch touched, for diffing before against after without copying
+/// (or comparing) the thousands of processes and namespaces it did not touch.
+pub fn part(snapshot: &Snapshot, touched: &Touched) -> Snapshot {
+    Snapshot {
+        namespaces: touched
+            .inodes
+            .iter()
+            .filter_map(|i| Some((*i, snapshot.namespaces.get(i)?.clone())))
+            .collect(),
+        processes: touched
+            .pids
+            .iter()
+            .filter_map(|p| Some((*p, snapshot.processes.get(p)?.clone())))
+            .collect(),
+        ..Snapshot::default()
+    }
+}
+
+fn linked_inodes(process: &Process) -> impl Iterator<Item = Inode> + '_ {
+    process
+        .links
+        .current
+        .iter()
+        .chain([
+            &process.links.pid_for_children,
+            &process.links.time_for_children,
+        ])
+        .filter_map(|link| link.inode())
+}
+
+/// [`patch`] in place, in time proportional to what the batch touched (plus one pass over the
+/// namespaces' holders), not to the whole snapshot: the watcher's step under a busy machine.
+/// Returns the touched part as it was before, and what was touched; diff it against
+/// [`part`] of the state after. The result equals [`patch`]'s (a test holds them together).
+pub fn apply(
+    state: &mut Snapshot,
+    fresh: Vec<Process>,
+    gone: &BTreeSet<Pid>,
+) -> (Snapshot, Touched) {
+    let mut gone = gone.clone();
+    let mut live = Vec::new();
+    for process in fresh {
+        if process.is_zombie() {
+            gone.insert(process.pid);
+        } else {
+            live.push(process);
+        }
+    }
+    let mut touched = Touched::default();
+    touched.pids.extend(gone.iter().copied());
+    touched.pids.extend(live.iter().map(|p| p.pid));
+    for pid in &touched.pids {
+        if let Some(process) = state.processes.get(pid) {
+            touched.inodes.extend(linked_inodes(process));
+        }
+    }
+    for process in &live {
+        touched.inodes.extend(linked_inodes(process));
+    }
+    for ns in state.namespaces.values() {
+        if ns
+            .holders
+            .iter()
+            .any(|h| holder_pid(h).is_some_and(|pid| touched.pids.contains(&pid)))
+        {
+            touched.inodes.insert(ns.inode);
+        }
+    }
+    // Parents and owners of touched namespaces, transitively: a dropped namespace may free
+    // them (see `remove_cascading`).
+    loop {
+        let more: Vec<Inode> = state
+            .namespaces
+            .values()
+            .filter(|ns| !touched.inodes.contains(&ns.inode))
+            .filter(|ns| {
+                ns.holders.iter().any(|h| match h {
+                    Holder::Child { inode } | Holder::Owned { inode } => {
+                        touched.inodes.contains(inode)
+                    }
+                    _ => false,
+                })
+            })
+            .map(|ns| ns.inode)
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        touched.inodes.extend(more);
+    }
+    let before = part(state, &touched);
+
+    for pid in &gone {
+        state.processes.remove(pid);
+    }
+    let reread: BTreeSet<Pid> = live.iter().map(|p| p.pid).collect();
+    for inode in &touched.inodes {
+        if let Some(ns) = state.namespaces.get_mut(inode) {
+            ns.members.retain(|pid| !touched.pids.contains(pid));
+            ns.holders.retain(|h| match holder_pid(h) {
+                Some(pid) if gone.contains(&pid) => false,
+                Some(pid) => !(matches!(h, Holder::ForChildren { .. }) && reread.contains(&pid)),
+                None => true,
+            });
+        }
+    }
+    for process in live {
+        for kind in NsKind::ALL {
+            if let Some(inode) = process.ns(kind) {
+                let ns = state
+                    .namespaces
+                    .entry(inode)
+                    .or_insert_with(|| Namespace::new(inode, kind));
+                if ns.kind != kind {
+                    // As in `patch`: a stale read unless the other type's namespace is empty.
+                    if !ns.members.is_empty() {
+                        continue;
+                    }
+                    *ns = Namespace::new(inode, kind);
+                }
+                if let Err(at) = ns.members.binary_search(&process.pid) {
+                    ns.members.insert(at, process.pid);
+                }
+            }
+        }
+        for (link, kind) in [
+            (process.links.pid_for_children, NsKind::Pid),
+            (process.links.time_for_children, NsKind::Time),
+        ] {
+            if let Some(inode) = link.inode()
+                && Some(inode) != process.ns(kind)
+            {
+                let ns = state
+                    .namespaces
+                    .entry(inode)
+                    .or_insert_with(|| Namespace::new(inode, kind));
+                if ns.kind == kind {
+                    ns.holders.push(Holder::ForChildren { pid: process.pid });
+                    ns.holders.sort();
+                    ns.holders.dedup();
+                }
+            }
+        }
+        state.processes.insert(process.pid, process);
+    }
+    let dropped: BTreeSet<Inode> = touched
+        .inodes
+        .iter()
+        .filter(|i| {
+            state
+                .namespaces
+                .get(i)
+                .is_some_and(|ns| ns.members.is_empty() && ns.holders.is_empty())
+        })
+        .copied()
+        .collect();
+    remove_cascading(&mut state.namespaces, dropped);
+    (before, touched)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,6 +371,53 @@ mod tests {
         assert_eq!(
             texts(diff_scans(&joined, &ended, None)),
             ["- uts:[11] gone: pid 50 (p50), pid 60 (p60)"]
+        );
+    }
+
+    /// `apply` (in place, touched part only) agrees with `patch` (whole) on the state and on
+    /// the changes, over the same batches as the tests above.
+    #[test]
+    fn apply_in_place_equals_patch() {
+        let mut user = Namespace::new(20, NsKind::User);
+        user.holders.push(Holder::Owned { inode: 30 });
+        let mut net = Namespace::new(30, NsKind::Net);
+        net.holders.push(Holder::Fd { pid: 50, fd: 4 });
+        let mut base = patch(
+            &Snapshot::default(),
+            vec![
+                process(1, 10, 'S'),
+                process(50, 10, 'S'),
+                process(60, 10, 'S'),
+            ],
+            &BTreeSet::new(),
+        );
+        base.namespaces.insert(20, user);
+        base.namespaces.insert(30, net);
+        let batches: Vec<(Vec<Process>, BTreeSet<Pid>)> = vec![
+            (vec![process(70, 10, 'S')], BTreeSet::new()),
+            (vec![process(50, 11, 'S')], BTreeSet::new()),
+            (
+                vec![process(60, 11, 'S'), process(80, 12, 'S')],
+                BTreeSet::from([70]),
+            ),
+            (vec![process(50, 11, 'Z')], BTreeSet::from([60])),
+            (vec![], BTreeSet::from([80, 999])),
+        ];
+        let mut whole = base.clone();
+        let mut in_place = base;
+        for (fresh, gone) in batches {
+            let next = patch(&whole, fresh.clone(), &gone);
+            let expected = diff_scans(&whole, &next, None);
+            whole = next;
+            let (before, touched) = apply(&mut in_place, fresh, &gone);
+            let got = diff_scans(&before, &part(&in_place, &touched), None);
+            assert_eq!(in_place, whole);
+            assert_eq!(got, expected);
+        }
+        assert!(
+            whole.namespaces.keys().all(|&i| i == 10),
+            "{:?}",
+            whole.namespaces
         );
     }
 
