@@ -337,3 +337,44 @@ fn clock(t: Duration) -> String {
         t.subsec_millis()
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::diff::{NsRef, ProcRef};
+
+    #[test]
+    fn filters_by_type_and_namespace_and_clock_reads_utc() {
+        let change = |kind, inode| Change::ProcessEntered {
+            ns: NsRef {
+                kind,
+                inode,
+                ns_id: None,
+            },
+            process: ProcRef {
+                pid: 1,
+                start_time: 0,
+                comm: String::new(),
+            },
+        };
+        let all = Filter::default();
+        assert!(all.keeps(&change(NsKind::Net, 5)));
+        let net = Filter {
+            types: vec![NsKind::Net],
+            namespace: None,
+        };
+        assert!(net.keeps(&change(NsKind::Net, 5)));
+        assert!(!net.keeps(&change(NsKind::Uts, 5)));
+        let one = Filter {
+            types: vec![],
+            namespace: Some((Some(NsKind::Net), 5)),
+        };
+        assert!(one.keeps(&change(NsKind::Net, 5)));
+        assert!(!one.keeps(&change(NsKind::Net, 6)));
+        assert!(!one.keeps(&change(NsKind::Uts, 5)));
+        assert_eq!(
+            clock(Duration::from_millis(86_400_000 + 3_723_004)),
+            "01:02:03.004"
+        );
+    }
+}
