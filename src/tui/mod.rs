@@ -47,15 +47,17 @@ pub fn run(args: &TuiArgs, source: crate::snapshot::Source) -> Result<i32> {
     // no-color.org: set at all (any value) means no colour.
     let mut app = App::new(std::env::var_os("NO_COLOR").is_none());
     // A saved snapshot never changes: no refresh, no actions that need the live system.
-    let proc_root = match &source {
-        crate::snapshot::Source::Live(options) => options.proc_root.clone(),
+    let (proc_root, saved) = match &source {
+        crate::snapshot::Source::Live(options) => (options.proc_root.clone(), None),
         crate::snapshot::Source::File(path) => {
             app.read_only = Some(path.display().to_string());
             interval = None;
-            path.clone()
+            // The detail pane shows the saved details: nothing is read from this host.
+            let file = crate::snapshot::load(path).map_err(|e| Exit::failure(format!("{e:#}")))?;
+            (path.clone(), Some(Arc::new(file)))
         }
     };
-    let mut reader = DetailsReader::spawn(proc_root)?;
+    let mut reader = DetailsReader::spawn(proc_root, saved)?;
     let mut scanner = match source.live_options() {
         Some(options) if args.events => {
             // Changes arrive as they happen; the timed rescans are the watcher's reconcile.
@@ -425,7 +427,10 @@ struct DetailsReader {
 }
 
 impl DetailsReader {
-    fn spawn(proc_root: PathBuf) -> Result<DetailsReader> {
+    fn spawn(
+        proc_root: PathBuf,
+        saved: Option<Arc<crate::snapshot::SnapshotFile>>,
+    ) -> Result<DetailsReader> {
         let (request_tx, request_rx) = mpsc::channel::<(Want, u64, Arc<Snapshot>)>();
         let (result_tx, result_rx) = mpsc::channel();
         std::thread::Builder::new()
@@ -438,7 +443,10 @@ impl DetailsReader {
                         skipped += 1;
                     }
                     let (want, generation, snapshot) = request;
-                    let found = read_details(want, generation, &snapshot, &proc_root);
+                    let found = match &saved {
+                        Some(file) => saved_details(want, generation, file),
+                        None => read_details(want, generation, &snapshot, &proc_root),
+                    };
                     if result_tx.send((skipped, found)).is_err() {
                         break;
                     }
@@ -462,6 +470,25 @@ impl DetailsReader {
         let (skipped, found) = self.results.try_recv().ok()?;
         self.pending = self.pending.saturating_sub(1 + skipped);
         Some(found)
+    }
+}
+
+/// The detail pane's answers from a saved snapshot (`--from`).
+fn saved_details(want: Want, generation: u64, file: &crate::snapshot::SnapshotFile) -> Found {
+    match want {
+        Want::Namespace(inode) => Found::Namespace {
+            inode,
+            generation,
+            result: file.details_of(inode).cloned().ok_or_else(|| {
+                "not in the snapshot (saved without --details, or gone before they were read)"
+                    .to_string()
+            }),
+        },
+        Want::Container(pid) => Found::Container {
+            pid,
+            generation,
+            container: None,
+        },
     }
 }
 
