@@ -190,6 +190,18 @@ fn a_live_snapshot_reads_back_to_the_live_output_for_the_tests_namespaces() {
     let kinds = ["user", "uts", "ipc", "net", "mnt", "cgroup", "time"];
     let mut inodes: Vec<u64> = kinds.iter().map(|k| all.ns(k)).collect();
     inodes.push(netns.inode());
+    // A pid namespace: its member (sleep) and unshare's pid_for_children holder.
+    let pid_ns = PidNamespace::start();
+    inodes.push(pid_ns.inode);
+    // An ipc namespace no process is in, held only by an fd of this test process.
+    let (held_fd, held_ipc) = {
+        let owner = Sleeper::start(&["unshare", "--ipc", "sleep", "60"]);
+        let inode = owner.ns("ipc");
+        let fd = std::fs::File::open(format!("/proc/{}/ns/ipc", owner.pid)).expect("open ns");
+        owner.stop();
+        (fd, inode)
+    };
+    inodes.push(held_ipc);
 
     let snap = take(dir.path(), "live.json", None);
     assert_valid(&snap);
@@ -219,6 +231,73 @@ fn a_live_snapshot_reads_back_to_the_live_output_for_the_tests_namespaces() {
         assert_eq!(saved, live, "show {inode}");
     }
     assert!(run(&["show", &all.ns("uts").to_string(), "--from", from], None).contains("snap-test"));
+    // The holders the test made are in the file.
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(&snap).expect("read")).expect("json");
+    let holders = |inode: u64| doc["scan"]["namespaces"][inode.to_string()]["holders"].clone();
+    let kinds_of = |inode: u64| -> Vec<String> {
+        holders(inode)
+            .as_array()
+            .map(|hs| {
+                hs.iter()
+                    .map(|h| h["kind"].as_str().unwrap_or("").to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert!(kinds_of(netns.inode()).contains(&"bind_mount".to_string()));
+    assert!(
+        kinds_of(held_ipc).contains(&"fd".to_string()),
+        "{}",
+        holders(held_ipc)
+    );
+    assert!(kinds_of(pid_ns.inode).contains(&"for_children".to_string()));
+    assert!(kinds_of(all.ns("user")).contains(&"owned".to_string()));
+    drop(held_fd);
+}
+
+/// `unshare --pid --fork --kill-child sleep 60`: a pid namespace with `sleep` as its init and
+/// unshare holding it through pid_for_children. Killed (and with it, sleep) on drop.
+struct PidNamespace {
+    child: std::process::Child,
+    inode: u64,
+}
+
+impl PidNamespace {
+    fn start() -> PidNamespace {
+        let child = std::process::Command::new("unshare")
+            .args(["--pid", "--fork", "--kill-child", "sleep", "60"])
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .expect("unshare --pid");
+        let pid = child.id();
+        let mut me = PidNamespace { child, inode: 0 };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+                .unwrap_or_default();
+            if let Some(init) = children.split_whitespace().next()
+                && std::fs::read_to_string(format!("/proc/{init}/comm"))
+                    .is_ok_and(|c| c.trim_end() == "sleep")
+                && let Some(inode) = crate::util::ns_inode(pid as i32, "pid_for_children")
+            {
+                me.inode = inode;
+                return me;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "unshare --pid never forked sleep"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for PidNamespace {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// The 64-bit ids of these namespaces in a snapshot file (inodes are reused, ids are not).
