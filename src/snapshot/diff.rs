@@ -27,18 +27,31 @@ use crate::text::safe;
 pub fn run(args: &crate::cli::DiffArgs, scan: &crate::scan::ScanOptions) -> anyhow::Result<i32> {
     use anyhow::Context;
     use std::io::Write;
-    let read = |operand: &std::ffi::OsStr| {
-        let source = super::Source::operand(operand, scan);
+    let read = |source: &super::Source, details: bool| {
         // Like diff(1): 1 means "different", so trouble is 2.
-        source.read(true).map_err(|e| {
+        source.read(details).map_err(|e| {
             crate::error::Exit::new(
                 2,
                 format!("cannot read snapshot {}: {e:#}", source.describe()),
             )
         })
     };
-    let before = read(&args.before)?;
-    let after = read(&args.after)?;
+    // Files first: a scan now (`-`) reads what is inside every namespace only when the other
+    // side has details to compare with.
+    let sources = [&args.before, &args.after].map(|op| super::Source::operand(op, scan));
+    let mut files: [Option<SnapshotFile>; 2] = [None, None];
+    for (slot, source) in files.iter_mut().zip(&sources) {
+        if !source.is_live() {
+            *slot = Some(read(source, false)?);
+        }
+    }
+    let details = files.iter().flatten().all(|f| f.has_details);
+    let [before, after] = match files {
+        [Some(a), Some(b)] => [a, b],
+        [Some(a), None] => [a, read(&sources[1], details)?],
+        [None, Some(b)] => [read(&sources[0], details)?, b],
+        [None, None] => [read(&sources[0], true)?, read(&sources[1], true)?],
+    };
     let changes = diff(&before, &after);
     let mut text = if args.json {
         serde_json::to_string_pretty(&changes).context("encoding JSON")?
