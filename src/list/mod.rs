@@ -416,10 +416,16 @@ fn visible_namespaces<'a>(
 
 /// NETNSID for each net namespace, asked once per namespace through its best path.
 fn netnsids(snapshot: &Snapshot, config: &Config) -> HashMap<Inode, i32> {
-    let mut ids = HashMap::new();
     if !config.types.contains(&NsKind::Net) {
-        return ids;
+        return HashMap::new();
     }
+    netnsids_of(snapshot)
+}
+
+/// NETNSID of every network namespace (`NSID_NOT_ASSIGNED` where none was given); also what
+/// a saved snapshot records in [`Namespace::netnsid`].
+pub(crate) fn netnsids_of(snapshot: &Snapshot) -> HashMap<Inode, i32> {
+    let mut ids = HashMap::new();
     // RTM_GETNSID, as `ip netns list-id` asks it: one round trip per network namespace, and
     // only when the NETNSID column is shown.
     let Ok(mut socket) = crate::details::netlink::Socket::open() else {

@@ -90,6 +90,17 @@ impl SnapshotFile {
 /// output without `-o` (or with `-o -`).
 pub fn run(args: &crate::cli::SnapshotArgs, source: Source) -> anyhow::Result<i32> {
     let mut file = source.read(args.details)?;
+    if let Some(options) = source.live_options()
+        && options.is_live()
+    {
+        // NETNSID as --list's column asks it (one netlink round trip per network namespace,
+        // so only here, not in every scan a live face takes): `--list --from` shows the same.
+        for (inode, id) in crate::list::netnsids_of(&file.scan) {
+            if let Some(ns) = file.scan.namespaces.get_mut(&inode) {
+                ns.netnsid = Some(id);
+            }
+        }
+    }
     // Re-saving a loaded file with --details cannot add what it lacks: say so.
     if args.details && !file.has_details {
         anyhow::bail!("{} was taken without --details", source.describe());
