@@ -55,6 +55,13 @@ pub enum Command {
     Diff(DiffArgs),
     /// Print namespace events as they happen: created, gone, entered, left, held.
     Watch(WatchArgs),
+    /// List namespaces no process is in: what holds them, what they hold, who claims them, and
+    /// a verdict (exit 1 when a probable leak is found).
+    Leaks(LeaksArgs),
+    /// Remove the bind mounts (and pin files) that keep a namespace no process is in.
+    Release(ReleaseArgs),
+    /// Prometheus metrics: namespaces, those without processes, probable leaks, scan gaps.
+    Metrics(MetricsArgs),
 }
 
 /// The lsns-compatible options. Any of them selects list mode, as does `-l/--list`.
@@ -161,15 +168,6 @@ pub struct TuiArgs {
     /// Do not rescan automatically (press r to rescan).
     #[arg(long = "no-refresh")]
     pub no_refresh: bool,
-
-    /// Follow process events (as `nsview watch`) instead of rescanning every --interval: changes
-    /// show as they happen, and a full rescan runs only every --reconcile seconds.
-    #[arg(long = "events")]
-    pub events: bool,
-
-    /// With --events: seconds between full rescans.
-    #[arg(long = "reconcile", value_name = "SECONDS", default_value_t = 30.0)]
-    pub reconcile: f64,
 }
 
 #[derive(Debug, Args)]
@@ -197,6 +195,11 @@ pub struct EnterArgs {
     /// Require the namespace to be of this type.
     #[arg(short = 't', long = "type", value_name = "TYPE")]
     pub kind: Option<String>,
+
+    /// Require this namespace id (NS_GET_ID, as `show` and the UI report it): refuse when the
+    /// inode now belongs to another namespace.
+    #[arg(long = "ns-id", value_name = "ID")]
+    pub ns_id: Option<String>,
 
     /// Set the root directory (bare -r: the holder's root).
     #[arg(
@@ -289,6 +292,65 @@ pub struct WatchArgs {
     /// Only events about this namespace (an inode or a link text such as net:[4026531840]).
     #[arg(value_name = "NAMESPACE")]
     pub namespace: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LeaksArgs {
+    /// Print JSON instead of a readable report.
+    #[arg(short = 'J', long = "json")]
+    pub json: bool,
+
+    /// Only this namespace type (mnt, net, ipc, user, pid, uts, cgroup, time); repeatable.
+    #[arg(short = 't', long = "type", value_name = "TYPE")]
+    pub types: Vec<String>,
+
+    /// Only this verdict (in-use, held-by-process, pinned-unclaimed, kept-by-children,
+    /// nothing-visible); repeatable.
+    #[arg(long = "verdict", value_name = "VERDICT")]
+    pub verdicts: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReleaseArgs {
+    /// The namespace: an inode or a link text such as net:[4026532301].
+    #[arg(value_name = "NAMESPACE")]
+    pub namespace: String,
+
+    /// Refuse unless the namespace has this id (NS_GET_ID), as `nsview leaks --json` shows it.
+    #[arg(long = "ns-id", value_name = "ID")]
+    pub ns_id: Option<u64>,
+
+    /// Do not ask.
+    #[arg(short = 'y', long = "yes")]
+    pub yes: bool,
+
+    /// Only show what would be done.
+    #[arg(short = 'n', long = "dry-run")]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// Add one series per namespace (type, inode and name labels).
+    #[arg(long = "per-namespace")]
+    pub per_namespace: bool,
+
+    /// Write the metrics to FILE atomically (for node_exporter's textfile collector).
+    #[arg(long = "textfile", value_name = "FILE", conflicts_with = "listen")]
+    pub textfile: Option<PathBuf>,
+
+    /// Serve /metrics on ADDR (host:port, or a port on 127.0.0.1; bare: 127.0.0.1:9586).
+    #[arg(
+        long = "listen",
+        value_name = "ADDR",
+        num_args = 0..=1,
+        default_missing_value = "127.0.0.1:9586"
+    )]
+    pub listen: Option<String>,
+
+    /// With --listen: rescan at most once per this many seconds.
+    #[arg(long = "interval", value_name = "SECONDS", default_value_t = 10.0)]
+    pub interval: f64,
 }
 
 /// The global options that may come before a subcommand's name (`nsview --proc-root DIR show

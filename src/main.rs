@@ -35,12 +35,18 @@ fn main() {
     if cli.from.is_some()
         && matches!(
             cli.command,
-            Some(Command::Enter(_) | Command::Diff(_) | Command::Watch(_))
+            Some(
+                Command::Enter(_)
+                    | Command::Diff(_)
+                    | Command::Watch(_)
+                    | Command::Release(_)
+                    | Command::Metrics(_)
+            )
         )
     {
         eprintln!(
-            "nsview: --from reads a saved snapshot: enter, diff and watch need the live system \
-             (diff takes its snapshots as arguments); try 'nsview --help'"
+            "nsview: --from reads a saved snapshot: enter, release, metrics, diff and watch need \
+             the live system (diff takes its snapshots as arguments); try 'nsview --help'"
         );
         std::process::exit(2);
     }
@@ -52,6 +58,9 @@ fn main() {
         Some(Command::Snapshot(args)) => nsview::snapshot::run(args, source),
         Some(Command::Diff(args)) => nsview::snapshot::diff::run(args, &scan),
         Some(Command::Watch(args)) => nsview::watch::run(args, scan),
+        Some(Command::Leaks(args)) => nsview::leaks::run(args, scan),
+        Some(Command::Release(args)) => nsview::leaks::release::run(args, scan),
+        Some(Command::Metrics(args)) => nsview::metrics::run(args, scan),
         None if cli.list.selected() => nsview::list::run(&cli.list, source),
         None => nsview::tui::run(&cli.tui, source),
     };

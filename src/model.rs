@@ -393,17 +393,65 @@ pub struct Snapshot {
     pub unprivileged: bool,
     /// Those capabilities, by name, when `unprivileged`.
     pub missing_capabilities: Vec<String>,
+    /// Holders whose path held something else than their namespace (a trap, or a race):
+    /// refused and never followed. Sorted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unreadable_holders: Vec<UnreadableHolder>,
     /// The fake proc root this was read from (`--proc-root DIR`); None for the live `/proc`.
     /// Faces say so (stderr, the UI header): the data did not come from this kernel.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub proc_root: Option<std::path::PathBuf>,
 }
 
+/// A holder path that did not open as the namespace it should hold: a FIFO, symlink, device
+/// or plain file planted at a bind mount's path, or an fd swapped for one. Never followed.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct UnreadableHolder {
+    /// The namespace the holder was seen to hold.
+    pub inode: Inode,
+    pub kind: NsKind,
+    /// The path that was tried (host text: escape it before printing to a terminal).
+    pub path: String,
+    /// What was there instead, e.g. "a FIFO, not a namespace file".
+    pub reason: String,
+}
+
 impl Snapshot {
+    /// "refused 1 holder: /proc/42/root/tmp/x (net:[4026532301]): a FIFO, not a namespace
+    /// file", with the host's path escaped (it may hold control characters), at most three
+    /// named.
+    pub fn unreadable_holders_note(&self) -> Option<String> {
+        let n = self.unreadable_holders.len();
+        if n == 0 {
+            return None;
+        }
+        let named: Vec<String> = self
+            .unreadable_holders
+            .iter()
+            .take(3)
+            .map(|h| {
+                format!(
+                    "{} ({}:[{}]): {}",
+                    crate::text::safe(&h.path),
+                    h.kind,
+                    h.inode,
+                    h.reason
+                )
+            })
+            .collect();
+        let more = if n > 3 {
+            format!("; {} more", n - 3)
+        } else {
+            String::new()
+        };
+        let noun = if n == 1 { "holder" } else { "holders" };
+        Some(format!("refused {n} {noun}: {}{more}", named.join("; ")))
+    }
+
     /// The short form of [`Snapshot::partial_view_note`] for a status line, e.g.
     /// "12 unreadable (10 denied, 2 exited)" or "partial view: needs CAP_SYS_PTRACE ...".
     pub fn partial_view_summary(&self) -> Option<String> {
-        if self.gaps.is_empty() && !self.unprivileged {
+        if self.gaps.is_empty() && !self.unprivileged && self.unreadable_holders.is_empty() {
             return None;
         }
         let parts: Vec<String> = [
@@ -424,6 +472,15 @@ impl Snapshot {
         } else {
             String::new()
         };
+        if !self.unreadable_holders.is_empty() {
+            if !summary.is_empty() {
+                summary.push_str("; ");
+            }
+            summary.push_str(&format!(
+                "{} holder(s) refused",
+                self.unreadable_holders.len()
+            ));
+        }
         if self.unprivileged {
             if !summary.is_empty() {
                 summary.push_str("; ");
@@ -445,7 +502,7 @@ impl Snapshot {
     /// counts and causes without calling the view wrong; without them it names the capability
     /// that would complete it.
     pub fn partial_view_note(&self) -> Option<String> {
-        if self.gaps.is_empty() && !self.unprivileged {
+        if self.gaps.is_empty() && !self.unprivileged && self.unreadable_holders.is_empty() {
             return None;
         }
         let denied_why = if self.unprivileged {
@@ -479,6 +536,14 @@ impl Snapshot {
                 "; {} would complete it",
                 self.missing_capabilities.join(" and ")
             ));
+        }
+        if let Some(holders) = self.unreadable_holders_note() {
+            note.push_str(if parts.is_empty() && !self.unprivileged {
+                ": "
+            } else {
+                "; "
+            });
+            note.push_str(&holders);
         }
         Some(note)
     }

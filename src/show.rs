@@ -10,7 +10,9 @@ use anyhow::Context;
 use serde::Serialize;
 
 use crate::cli::ShowArgs;
-use crate::details::{self, ContainerIndex, ContainerRow, KindDetails, NamespaceDetails};
+use crate::details::{
+    self, Container, ContainerIndex, ContainerRow, KindDetails, NamespaceDetails, PodMembers,
+};
 use crate::error::Exit;
 use crate::model::{Inode, NsKind, Snapshot};
 use crate::scan::{self, ScanOptions, links};
@@ -58,6 +60,13 @@ struct Report<'a> {
     #[serde(flatten)]
     details: &'a NamespaceDetails,
     container_namespaces: Vec<ContainerRow>,
+    /// The pod the namespace is shared in, with its containers among the members; absent
+    /// when it is in none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pod: Option<PodMembers>,
+    /// The leak verdict when no process is a member (`nsview leaks`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    leak: Option<String>,
 }
 
 /// Runs `nsview show` and returns the exit code.
@@ -113,19 +122,35 @@ pub fn run(config: &Config, source: crate::snapshot::Source) -> anyhow::Result<i
             })
         })
         .collect();
+    let (pod, leak) = match &saved {
+        Some(file) => (
+            file.pods.get(&inode).cloned(),
+            file.leaks.get(&inode).cloned(),
+        ),
+        None => (
+            ContainerIndex::build(&snapshot, &scan.proc_root).pod_of(&snapshot, ns),
+            crate::leaks::show_line(&snapshot, inode, &scan.proc_root),
+        ),
+    };
 
     let mut out = std::io::stdout().lock();
     if json {
         let report = Report {
             details: &found,
             container_namespaces: rows,
+            pod,
+            leak,
         };
         // Serialise first: serde_json's writer errors hide the io::Error a closed pipe is.
         let mut text = serde_json::to_string_pretty(&report).context("encoding JSON")?;
         text.push('\n');
         out.write_all(text.as_bytes()).context("writing JSON")?;
     } else {
-        out.write_all(render(&snapshot, &found, &rows).as_bytes())
+        let text = crate::leaks::with_leak_row(
+            render(&snapshot, &found, &rows, pod.as_ref()),
+            leak.as_deref(),
+        );
+        out.write_all(text.as_bytes())
             .context("writing the report")?;
     }
     out.flush().context("writing the report")?;
@@ -199,7 +224,12 @@ fn or_none(value: &Option<String>) -> &str {
 const MEMBER_ROWS: usize = 20;
 
 /// The readable report.
-pub fn render(snapshot: &Snapshot, d: &NamespaceDetails, rows: &[ContainerRow]) -> String {
+pub fn render(
+    snapshot: &Snapshot,
+    d: &NamespaceDetails,
+    rows: &[ContainerRow],
+    pod: Option<&PodMembers>,
+) -> String {
     let mut t = Text(Vec::new());
     t.line(&format!("{}:[{}]", d.kind, d.inode));
     t.row("processes", d.members);
@@ -236,6 +266,14 @@ pub fn render(snapshot: &Snapshot, d: &NamespaceDetails, rows: &[ContainerRow]) 
         format!("{}{pod}, {}", c.label(), c.provenance.describe())
     });
     t.row("container", container);
+    if let Some(pod) = pod {
+        t.row("pod", &pod.id);
+        t.rows(
+            "pod members",
+            pod.containers.iter().map(Container::label),
+            "(none)",
+        );
+    }
     for row in rows {
         let marks: Vec<String> = row
             .namespaces

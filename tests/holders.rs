@@ -40,8 +40,10 @@ fn assert_held(
 
 /// Opens a namespace file of a process and keeps it open in this test process.
 fn open_ns(pid: i32, kind: &str) -> OwnedFd {
-    nsview::scan::kernel::open_ns_file(std::path::Path::new(&format!("/proc/{pid}/ns/{kind}")))
+    let path = nsview::kernel::NsPath::ProcLink(format!("/proc/{pid}/ns/{kind}").into());
+    nsview::kernel::nsfs::open(&path, None)
         .expect("open ns file")
+        .into_fd()
 }
 
 /// Starts `sleep` with `fds` installed as fds 3, 4, ... (and nothing else inherited).
@@ -246,7 +248,41 @@ fn netns_held_only_by_a_socket() {
             fd: 3,
         }
     });
+    // Opened through the socket, the relations are filled too (lsns's USER column for it).
+    let ns = snapshot.namespace(net).expect("netns");
+    assert!(ns.owner.is_some(), "socket-only netns has no owner: {ns:?}");
+    assert!(ns.ns_id.is_some(), "socket-only netns has no id: {ns:?}");
     assert_enters(net, "net");
+}
+
+#[test]
+#[ignore = "needs root"]
+fn netns_fd_opened_through_a_bind_path_that_is_gone() {
+    if !require_root("netns_fd_opened_through_a_bind_path_that_is_gone") {
+        return;
+    }
+    // lsns's `filedesc` test: the fd was opened through /run/netns/NAME, so it reads back as
+    // that path (or `/` once unmounted), never as `net:[N]`; it is an nsfs file all the same.
+    let netns = NamedNetns::add("nsview-fdpath");
+    let inode = netns.inode();
+    let fd = OwnedFd::from(std::fs::File::open(netns.path()).expect("open bind path"));
+    let holder = sleeper_holding(&[&fd]);
+    drop(fd);
+    drop(netns);
+    let link = std::fs::read_link(format!("/proc/{}/fd/3", holder.pid)).expect("fd link");
+    assert!(
+        !link.to_string_lossy().starts_with("net:["),
+        "the test needs a path-like link, got {link:?}"
+    );
+    let snapshot = live_scan();
+    assert_held(&snapshot, inode, NsKind::Net, "fd via a bind path", |h| {
+        *h == Holder::Fd {
+            pid: holder.pid,
+            fd: 3,
+        }
+    });
+    let ns = snapshot.namespace(inode).expect("netns");
+    assert!(ns.owner.is_some(), "{ns:?}");
 }
 
 #[test]
@@ -313,7 +349,9 @@ fn thread_in_namespace_helper() {
     let Some(path) = std::env::var_os("NSVIEW_TEST_NS_PATH") else {
         return;
     };
-    let fd = nsview::scan::kernel::open_ns_file(std::path::Path::new(&path)).expect("open ns");
+    let fd = nsview::kernel::nsfs::open(&nsview::kernel::NsPath::ProcLink(path.into()), None)
+        .expect("open ns")
+        .into_fd();
     let thread = std::thread::spawn(move || {
         nix::sched::setns(&fd, nix::sched::CloneFlags::empty()).expect("setns");
         println!("tid={}", nix::unistd::gettid().as_raw());

@@ -467,14 +467,14 @@ fn diff_reports_each_of_the_tests_changes_once() {
 fn the_ui_on_a_saved_snapshot_says_so_and_refuses_to_step_in() {
     use nsview::tui::app::{Action, App};
     let mut app = App::new(false);
-    app.read_only = Some("/tmp/bug-report.json".into());
+    app.set_read_only("/tmp/bug-report.json".into());
     app.apply_scan(nsview::tui::sample::small(), None);
     for action in [Action::Shell, Action::EnterProcess, Action::StartPrompt] {
         assert_eq!(app.update(action), None);
         assert!(
-            app.notice.as_deref().unwrap_or("").contains("read-only"),
+            app.notice().as_deref().unwrap_or("").contains("read-only"),
             "{:?}",
-            app.notice
+            app.notice()
         );
     }
     let backend = ratatui::backend::TestBackend::new(100, 10);

@@ -672,8 +672,9 @@ fn the_ui_gets_its_childs_error_line_through_its_own_pipe() {
     tmux.run(&["send-keys", "-t", "ui", "End"]);
     sleeper.stop();
     tmux.run(&["send-keys", "-t", "ui", "s"]);
+    // The UI names the namespace with its type (`uts:[inode]`), so enter's line does too.
     let screen = tmux.wait_for("the child's error in the status line", |s| {
-        s.contains(&format!("namespace {inode} not found"))
+        s.contains(&format!("namespace uts:[{inode}] not found"))
     });
     assert!(screen.contains("(shell in uts:["), "{screen}");
     tmux.run(&["send-keys", "-t", "ui", "q"]);

@@ -15,14 +15,17 @@ pub enum ExtraColumn {
     Container,
     Uidmap,
     Hostns,
+    /// The leak verdict of a namespace no process is in (`nsview leaks`).
+    Leak,
 }
 
 impl ExtraColumn {
-    pub const ALL: [ExtraColumn; 4] = [
+    pub const ALL: [ExtraColumn; 5] = [
         ExtraColumn::Hostname,
         ExtraColumn::Container,
         ExtraColumn::Uidmap,
         ExtraColumn::Hostns,
+        ExtraColumn::Leak,
     ];
 
     /// The header (JSON keys are these in lower case).
@@ -32,6 +35,7 @@ impl ExtraColumn {
             ExtraColumn::Container => "CONTAINER",
             ExtraColumn::Uidmap => "UIDMAP",
             ExtraColumn::Hostns => "HOSTNS",
+            ExtraColumn::Leak => "LEAK",
         }
     }
 
@@ -41,6 +45,7 @@ impl ExtraColumn {
             ExtraColumn::Container => "container (runtime and short id) from cgroup paths",
             ExtraColumn::Uidmap => "uid map of a user namespace (inside→outside/count)",
             ExtraColumn::Hostns => "yes when it is the host's namespace (pid 1's)",
+            ExtraColumn::Leak => "leak verdict of a namespace without processes (nsview leaks)",
         }
     }
 
@@ -99,6 +104,13 @@ pub fn column_values(
                 Some((ns.inode, if host == ns.inode { "yes" } else { "no" }.into()))
             })
             .collect(),
+        ExtraColumn::Leak => {
+            let claims = crate::leaks::claims_for(snapshot, proc_root);
+            crate::leaks::assess_all(snapshot, &claims)
+                .into_iter()
+                .map(|a| (a.inode, a.verdict.name().to_string()))
+                .collect()
+        }
     }
 }
 

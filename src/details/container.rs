@@ -535,6 +535,24 @@ impl ContainerIndex {
         self.of_pid(namespace_init(snapshot, ns)?)
     }
 
+    /// The pod a namespace is shared in: when its label container ([`Self::label_of`]) is in
+    /// a pod (a podman pod id or a Kubernetes pod UID), that pod with every distinct container
+    /// among the namespace's members that is in the same pod (a podman pod's infra container
+    /// included). Monitors (conmon) are not members of a pod.
+    pub fn pod_of(&self, snapshot: &Snapshot, ns: &Namespace) -> Option<PodMembers> {
+        let id = self.label_of(snapshot, ns)?.pod_uid.clone()?;
+        let mut containers: Vec<Container> = ns
+            .members
+            .iter()
+            .filter_map(|pid| self.of_pid(*pid))
+            .filter(|c| !c.monitor && c.pod_uid.as_ref() == Some(&id))
+            .cloned()
+            .collect();
+        containers.sort();
+        containers.dedup();
+        Some(PodMembers { id, containers })
+    }
+
     /// The per-container matrix: each container (by its lowest pid) with, per namespace type,
     /// its namespace and whether that is the host's.
     pub fn matrix(&self, snapshot: &Snapshot) -> Vec<ContainerRow> {
@@ -581,6 +599,15 @@ pub fn namespace_init(snapshot: &Snapshot, ns: &Namespace) -> Option<Pid> {
             .and_then(|p| p.ns(ns.kind));
         parent_ns != Some(ns.inode)
     })
+}
+
+/// A pod as one namespace's members show it ([`ContainerIndex::pod_of`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PodMembers {
+    /// The podman pod id or Kubernetes pod UID ([`Container::pod_uid`]).
+    pub id: String,
+    /// Its containers among the namespace's members, sorted.
+    pub containers: Vec<Container>,
 }
 
 /// One row of the per-container matrix.
@@ -1090,5 +1117,42 @@ mod tests {
         assert_eq!(unescape_unit("trailing\\x2"), "trailing\\x2");
         assert_eq!(unescape_unit("bad\\xzz"), "bad\\xzz");
         assert_eq!(unescape_unit("\\x41\\x42"), "AB");
+    }
+
+    #[test]
+    fn a_pods_shared_namespace_lists_its_containers() {
+        const POD: &str = "aaaaaaaaaaaabbbbbbbbbbbbccccccccccccddddddddddddeeeeeeeeeeee0000";
+        const THIRD: &str = "9999999999999999999999999999999999999999999999999999999999999999";
+        // 600 is the infra (the init), 700 and 800 joined from their own conmons (parent 1);
+        // 900 is a conmon-like monitor of 700 and 950 a container of no pod.
+        let snapshot = snapshot_of(&[
+            (1, 0, HOST),
+            (600, 1, OTHER),
+            (700, 1, OTHER),
+            (800, 1, OTHER),
+            (900, 1, OTHER),
+            (950, 1, OTHER),
+        ]);
+        let ns = &snapshot.namespaces[&OTHER];
+        let in_pod = |id: &str| format!("/libpod_parent/{POD}/libpod-{id}");
+        let index = index_of(&[
+            (600, &in_pod(ID)),
+            (700, &in_pod(ID2)),
+            (800, &in_pod(ID2)),
+            (900, &format!("/machine.slice/libpod-conmon-{ID2}.scope")),
+            (950, &format!("/libpod_parent/libpod-{THIRD}")),
+        ]);
+        let pod = index.pod_of(&snapshot, ns).expect("a pod");
+        assert_eq!(pod.id, POD);
+        let ids: Vec<&str> = pod.containers.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, [ID2, ID]);
+
+        // labelled by a container in no pod: no pod
+        let index = index_of(&[(600, &format!("/libpod_parent/libpod-{THIRD}"))]);
+        assert_eq!(index.pod_of(&snapshot, ns), None);
+        // the host's namespace never is a pod's
+        let snapshot = snapshot_of(&[(1, 0, HOST), (600, 1, HOST)]);
+        let index = index_of(&[(600, &in_pod(ID))]);
+        assert_eq!(index.pod_of(&snapshot, &snapshot.namespaces[&HOST]), None);
     }
 }

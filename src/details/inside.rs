@@ -1,19 +1,22 @@
-//! Reading through holders without disturbing the host: opening a namespace file or a member's
-//! `/proc/PID` directory and checking it is still the namespace the snapshot named (inodes and
-//! pids are recycled), and running a reader on a short-lived thread that joins exactly one
-//! namespace and then ends.
+//! Reading through holders without disturbing the host: opening a namespace file (through
+//! [`crate::kernel`], checked) or a member's `/proc/PID` directory and checking it is still the
+//! namespace the snapshot named (inodes and pids are recycled), and running a reader on a
+//! short-lived thread that joins exactly one namespace and then ends, with a deadline.
 //!
 //! Why a thread and not the caller: setns(2) moves only the calling thread, and a thread that
 //! has entered a foreign namespace must never go back to do other work (a pool, the UI loop).
-//! A scoped thread ends when its closure returns, so nothing else ever runs inside.
+//! The thread ends when its closure returns, so nothing else ever runs inside; one that does
+//! not return within [`deadline::INSIDE`] is abandoned and reported ("timed out after 2s").
 
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
 use rustix::fs::{Mode, OFlags};
 
+use crate::kernel::deadline;
+use crate::kernel::read::{Cap, read_at};
 use crate::model::{Holder, Inode, Namespace, NsKind, Pid, Snapshot};
-use crate::scan::{kernel, links, procs};
+use crate::scan::links;
 
 /// A process (or thread) whose `/proc` directory was opened and found to be in the namespace.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -32,12 +35,25 @@ pub struct TaskDir {
 }
 
 impl TaskDir {
-    /// Reads a file of the task as text (lossy), relative to the pinned directory.
-    pub fn read(&self, name: &std::ffi::CStr) -> std::io::Result<String> {
+    /// Reads a file of the task as text (lossy), relative to the pinned directory, at most
+    /// `cap` bytes; a file that is not a regular file is refused.
+    pub fn read(&self, name: &std::ffi::CStr, cap: Cap) -> std::io::Result<String> {
         let mut buf = Vec::new();
-        procs::read_file_at(self.fd.as_fd(), name, &mut buf)
-            .map_err(std::io::Error::from_raw_os_error)?;
+        read_at(self.fd.as_fd(), name, cap, &mut buf, false).map_err(|errno| {
+            std::io::Error::new(
+                std::io::Error::from_raw_os_error(errno).kind(),
+                crate::kernel::read::describe(errno),
+            )
+        })?;
         Ok(String::from_utf8_lossy(&buf).into_owned())
+    }
+
+    /// A second handle on the same pinned directory, for a reader thread to own.
+    pub fn try_clone(&self) -> std::io::Result<TaskDir> {
+        Ok(TaskDir {
+            fd: self.fd.try_clone()?,
+            via: self.via.clone(),
+        })
     }
 
     /// True when the task's link `ns/<link>` still reads `<kind>:[inode]`.
@@ -147,42 +163,32 @@ pub fn time_for_children_dir(
     })
 }
 
-/// Opens the namespace itself through its best holder, checking with fstat that the file is
-/// that inode (the holder may have moved on since the scan) and, on the live kernel, that the
-/// type is right.
+/// Opens the namespace itself through its best holder, checked by [`crate::kernel`] (nsfs, the
+/// same inode and type; a planted FIFO or symlink is refused, never opened for reading).
 pub fn open_namespace(
     snapshot: &Snapshot,
     ns: &Namespace,
     proc_root: &Path,
 ) -> std::io::Result<OwnedFd> {
-    let mut last = std::io::Error::from_raw_os_error(libc::ENOENT);
-    for path in kernel::holder_paths(snapshot, ns, proc_root) {
-        match kernel::open_ns_file(&path) {
-            Ok(fd) => match rustix::fs::fstat(&fd) {
-                Ok(st) if st.st_ino == ns.inode && is_kind(fd.as_fd(), ns.kind) => return Ok(fd),
-                Ok(_) => last = std::io::Error::from_raw_os_error(libc::ESTALE),
-                Err(e) => last = e.into(),
-            },
-            Err(e) => last = e,
-        }
-    }
-    Err(last)
-}
-
-fn is_kind(fd: BorrowedFd<'_>, kind: NsKind) -> bool {
-    // SAFETY: NS_GET_NSTYPE takes no argument and returns a CLONE_NEW* flag or -1.
-    let flag = unsafe { libc::ioctl(fd.as_raw_fd(), libc::NS_GET_NSTYPE as _) };
-    NsKind::from_clone_flag(flag) == Some(kind)
+    crate::kernel::open_namespace(snapshot, ns, proc_root)
+        .map(|file| file.into_fd())
+        .map_err(|refusal| match refusal {
+            crate::kernel::Refusal::Failed(err) => err,
+            crate::kernel::Refusal::Gone => std::io::Error::from_raw_os_error(libc::ENOENT),
+            crate::kernel::Refusal::Denied => std::io::Error::from_raw_os_error(libc::EACCES),
+            other => std::io::Error::other(other.describe()),
+        })
 }
 
 /// Runs `reader` on a fresh thread that first joins the namespace `ns_fd` of type `kind`, and
-/// returns its result. Only types a thread of a multi-threaded process may join are accepted:
-/// uts, ipc, net and cgroup (user and mnt need a single-threaded caller, EINVAL; time, EUSERS;
-/// pid would only affect children).
-pub fn run_inside<T: Send>(
+/// returns its result, or a "timed out after 2s" error when it takes longer (the thread is
+/// then abandoned; it owns what it uses). Only types a thread of a multi-threaded process may
+/// join are accepted: uts, ipc, net and cgroup (user and mnt need a single-threaded caller,
+/// EINVAL; time, EUSERS; pid would only affect children).
+pub fn run_inside<T: Send + 'static>(
     ns_fd: BorrowedFd<'_>,
     kind: NsKind,
-    reader: impl FnOnce() -> T + Send,
+    reader: impl FnOnce() -> T + Send + 'static,
 ) -> std::io::Result<T> {
     if !matches!(
         kind,
@@ -190,41 +196,45 @@ pub fn run_inside<T: Send>(
     ) {
         return Err(std::io::Error::from_raw_os_error(libc::EINVAL));
     }
-    let raw = ns_fd.as_raw_fd();
     // Already there (nsview's own namespace): no setns, which would need CAP_SYS_ADMIN even
     // for that. The reader still runs on its own thread, like every other.
     let own = rustix::fs::stat(format!("/proc/thread-self/ns/{kind}"))
         .ok()
         .map(|st| st.st_ino);
     let already_inside = own.is_some() && rustix::fs::fstat(ns_fd).ok().map(|st| st.st_ino) == own;
-    std::thread::scope(|scope| {
-        let thread = std::thread::Builder::new()
-            .name(format!("nsview-{kind}"))
-            .spawn_scoped(scope, move || {
-                // SAFETY: setns on an fd the caller keeps open for the whole scope; it only
-                // changes this thread, which ends right after `reader`.
-                if !already_inside && unsafe { libc::setns(raw, kind.clone_flag()) } != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(reader())
-            })?;
-        thread
-            .join()
-            .unwrap_or_else(|_| Err(std::io::Error::other("detail reader panicked")))
-    })
+    // The thread owns its copy of the fd: it may outlive this call.
+    let owned = ns_fd.try_clone_to_owned()?;
+    use rustix::thread::LinkNameSpaceType as Type;
+    let allowed = match kind {
+        NsKind::Uts => Type::HostNameAndNISDomainName,
+        NsKind::Ipc => Type::InterProcessCommunication,
+        NsKind::Net => Type::Network,
+        _ => Type::ControlGroup,
+    };
+    deadline::run(format!("nsview-{kind}"), deadline::INSIDE, move || {
+        // setns moves only this thread, which ends right after `reader`; the type is pinned so
+        // the fd cannot be some other kind of namespace.
+        if !already_inside {
+            rustix::thread::move_into_link_name_space(owned.as_fd(), Some(allowed))?;
+        }
+        drop(owned);
+        Ok(reader())
+    })?
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn own(kind: &str) -> OwnedFd {
-        kernel::open_ns_file(Path::new(&format!("/proc/thread-self/ns/{kind}"))).expect("own ns")
+    fn own(kind: NsKind) -> OwnedFd {
+        crate::kernel::nsfs::open_own(kind)
+            .expect("own ns")
+            .into_fd()
     }
 
     #[test]
     fn runs_in_our_own_namespace_without_privilege() {
-        let fd = own("uts");
+        let fd = own(NsKind::Uts);
         let inside = run_inside(fd.as_fd(), NsKind::Uts, || {
             rustix::system::uname().nodename().to_owned()
         })
@@ -234,24 +244,18 @@ mod tests {
 
     #[test]
     fn refuses_types_a_thread_cannot_join() {
-        for (kind, name) in [
-            (NsKind::User, "user"),
-            (NsKind::Mnt, "mnt"),
-            (NsKind::Pid, "pid"),
-            (NsKind::Time, "time"),
-        ] {
-            let Ok(fd) = kernel::open_ns_file(Path::new(&format!("/proc/thread-self/ns/{name}")))
-            else {
+        for kind in [NsKind::User, NsKind::Mnt, NsKind::Pid, NsKind::Time] {
+            let Ok(fd) = crate::kernel::nsfs::open_own(kind) else {
                 continue; // a kernel without time namespaces
             };
             let err = run_inside(fd.as_fd(), kind, || ()).expect_err("refused");
-            assert_eq!(err.raw_os_error(), Some(libc::EINVAL), "{name}");
+            assert_eq!(err.raw_os_error(), Some(libc::EINVAL), "{kind}");
         }
     }
 
     #[test]
     fn a_panicking_reader_is_an_error_not_a_crash() {
-        let fd = own("ipc");
+        let fd = own(NsKind::Ipc);
         let result = run_inside(fd.as_fd(), NsKind::Ipc, || -> () { panic!("reader bug") });
         assert!(result.is_err());
     }

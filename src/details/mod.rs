@@ -22,10 +22,15 @@ pub mod procfs;
 
 use std::path::Path;
 
+use crate::kernel::nsfs::{Expected, NsPath, holder_paths};
+use crate::kernel::read::{Cap, read_path};
+
 use serde::{Deserialize, Serialize};
 
 pub use columns::{ExtraColumn, column_values};
-pub use container::{Container, ContainerIndex, ContainerRow, Provenance, Runtime, SharedMark};
+pub use container::{
+    Container, ContainerIndex, ContainerRow, PodMembers, Provenance, Runtime, SharedMark,
+};
 pub use inside::Via;
 pub use net::{Interface, Peer, Route};
 pub use procfs::{ClockOffset, IdRange, Mount, TimeOffsets};
@@ -203,6 +208,18 @@ pub fn read(
         NsKind::Time => KindDetails::Time(read_time(snapshot, ns, proc_root, &mut unavailable)),
         NsKind::Ipc => KindDetails::Ipc(read_ipc(snapshot, ns, proc_root, live, &mut unavailable)),
     };
+    // Holders the scan refused (a FIFO or symlink planted at a bind mount's path, ...).
+    for refused in snapshot
+        .unreadable_holders
+        .iter()
+        .filter(|h| h.inode == inode)
+    {
+        missing(
+            &mut unavailable,
+            "holder",
+            format!("{} refused: {}", refused.path, refused.reason),
+        );
+    }
     Ok(NamespaceDetails {
         inode,
         kind: ns.kind,
@@ -283,15 +300,15 @@ fn read_user(
         missing(unavailable, "uid_map", NO_TASK);
         return details;
     };
-    match task.read(c"uid_map") {
+    match task.read(c"uid_map", Cap::ID_MAP) {
         Ok(text) => details.uid_map = procfs::parse_id_map(&text),
         Err(e) => missing(unavailable, "uid_map", e),
     }
-    match task.read(c"gid_map") {
+    match task.read(c"gid_map", Cap::ID_MAP) {
         Ok(text) => details.gid_map = procfs::parse_id_map(&text),
         Err(e) => missing(unavailable, "gid_map", e),
     }
-    match task.read(c"setgroups") {
+    match task.read(c"setgroups", Cap::SETGROUPS) {
         Ok(text) => details.setgroups = Some(text.trim().to_string()),
         Err(e) => missing(unavailable, "setgroups", e),
     }
@@ -307,7 +324,7 @@ fn read_pid(
     let mut members = Vec::new();
     for task in inside::task_dirs(snapshot, ns, proc_root, "pid", PID_MEMBER_LIMIT) {
         if let Some(nspid) = task
-            .read(c"status")
+            .read(c"status", Cap::STATUS)
             .ok()
             .and_then(|s| procfs::parse_nspid(&s))
         {
@@ -380,7 +397,7 @@ pub fn uid_map_summary(snapshot: &Snapshot, ns: &Namespace, proc_root: &Path) ->
         return None;
     }
     let task = inside::task_dir(snapshot, ns, proc_root)?;
-    let map = procfs::parse_id_map(&task.read(c"uid_map").ok()?);
+    let map = procfs::parse_id_map(&task.read(c"uid_map", Cap::ID_MAP).ok()?);
     (!map.is_empty()).then(|| procfs::id_map_summary(&map))
 }
 
@@ -418,7 +435,7 @@ fn read_net(
         missing(unavailable, "interfaces", NO_TASK);
         return NetDetails::default();
     };
-    let read = |name: &std::ffi::CStr| task.read(name).unwrap_or_default();
+    let read = |name: &std::ffi::CStr| task.read(name, Cap::TABLE).unwrap_or_default();
     let dev = read(c"net/dev");
     if dev.is_empty() {
         missing(unavailable, "interfaces", "net/dev unreadable");
@@ -464,25 +481,39 @@ fn net_by_netlink(
         .filter(|other| other.inode != ns.inode)
         .collect();
     others.sort_by_key(|other| Some(other.inode) != host);
+    // Owned by the reader thread, which may outlive this call if it hits its deadline.
+    let others: Vec<(Inode, Vec<NsPath>, Expected)> = others
+        .into_iter()
+        .map(|other| {
+            (
+                other.inode,
+                holder_paths(snapshot, other, proc_root),
+                Expected::of(other),
+            )
+        })
+        .collect();
     let (mut interfaces, default_routes, nsids) =
-        inside::run_inside(fd.as_fd(), NsKind::Net, || -> std::io::Result<_> {
+        inside::run_inside(fd.as_fd(), NsKind::Net, move || -> std::io::Result<_> {
             let mut socket = netlink::Socket::open()?;
             let links = socket.interfaces()?;
             let routes = socket.default_routes(&links)?;
             let mut missing = wanted(&links);
             let mut nsids = Vec::new();
-            for other in &others {
+            for (inode, paths, expected) in &others {
                 if missing.is_empty() {
                     break;
                 }
-                let Ok(other_fd) = inside::open_namespace(snapshot, other, proc_root) else {
+                let Some(other_fd) = paths
+                    .iter()
+                    .find_map(|path| crate::kernel::nsfs::open(path, Some(expected)).ok())
+                else {
                     continue;
                 };
-                if let Ok(Some(id)) = socket.nsid_of(other_fd.as_raw_fd())
+                if let Ok(Some(id)) = socket.nsid_of(other_fd.as_fd().as_raw_fd())
                     && let Some(at) = missing.iter().position(|m| *m == id)
                 {
                     missing.remove(at);
-                    nsids.push((id, other.inode));
+                    nsids.push((id, *inode));
                 }
             }
             Ok((links, routes, nsids))
@@ -551,7 +582,7 @@ fn read_mnt(task: Option<&inside::TaskDir>, unavailable: &mut Vec<String>) -> Mn
         missing(unavailable, "mountinfo", NO_TASK);
         return MntDetails::default();
     };
-    match task.read(c"mountinfo") {
+    match task.read(c"mountinfo", Cap::MOUNTINFO) {
         Ok(text) => {
             let mounts = procfs::parse_mountinfo(&text);
             let (root, keys) = procfs::key_mounts(&mounts);
@@ -589,7 +620,7 @@ fn read_cgroup(
         return CgroupDetails::default();
     };
     let outside = task
-        .read(c"cgroup")
+        .read(c"cgroup", Cap::CGROUP)
         .map(|t| procfs::parse_cgroup(&t))
         .unwrap_or_default();
     let primary = primary_cgroup(&outside).cloned();
@@ -601,8 +632,9 @@ fn read_cgroup(
         // /proc/PID/cgroup is rendered relative to the *reader's* cgroup namespace: read it
         // again from a thread inside and cut the inside path off the outside one.
         let inside = inside::open_namespace(snapshot, ns, proc_root).and_then(|fd| {
-            inside::run_inside(std::os::fd::AsFd::as_fd(&fd), NsKind::Cgroup, || {
-                task.read(c"cgroup")
+            let task = task.try_clone()?;
+            inside::run_inside(std::os::fd::AsFd::as_fd(&fd), NsKind::Cgroup, move || {
+                task.read(c"cgroup", Cap::CGROUP)
             })?
         });
         match inside {
@@ -621,7 +653,7 @@ fn read_cgroup(
     // A cgroup filesystem mounted inside the namespace has its root there; mountinfo shows
     // that root relative to the reader's namespace, i.e. as a host path.
     let mounts = task
-        .read(c"mountinfo")
+        .read(c"mountinfo", Cap::MOUNTINFO)
         .map(|t| procfs::parse_mountinfo(&t))
         .unwrap_or_default();
     if let Some(mount) = mounts
@@ -655,7 +687,7 @@ fn read_time(
         );
         return TimeDetails::default();
     };
-    match task.read(c"timens_offsets") {
+    match task.read(c"timens_offsets", Cap::TIMENS) {
         Ok(text) => TimeDetails {
             offsets: procfs::parse_timens_offsets(&text),
         },
@@ -679,9 +711,10 @@ fn read_ipc(
     }
     let counts = inside::open_namespace(snapshot, ns, proc_root).and_then(|fd| {
         // /proc/sysvipc/* shows the IPC namespace of the task that opens it.
-        inside::run_inside(std::os::fd::AsFd::as_fd(&fd), NsKind::Ipc, || {
+        let sysvipc = proc_root.join("sysvipc");
+        inside::run_inside(std::os::fd::AsFd::as_fd(&fd), NsKind::Ipc, move || {
             let count = |name: &str| {
-                std::fs::read_to_string(proc_root.join("sysvipc").join(name))
+                read_path(&sysvipc.join(name), Cap::TABLE)
                     .ok()
                     .map(|t| procfs::count_sysvipc(&t))
             };

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use crate::cli::EnterArgs;
+use crate::kernel::parse_decimal;
 use crate::model::{Inode, NsKind, Pid};
-use crate::scan::links::parse_decimal;
 
 /// Where `-r/--root` or `-w/--wd` should point after entering.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,6 +24,8 @@ pub struct Config {
     pub inode: Inode,
     /// The type the user asked for: from `type:[inode]` and/or `--type` (they must agree).
     pub kind: Option<NsKind>,
+    /// The 64-bit namespace id the caller saw (`--ns-id`): the namespace must still have it.
+    pub ns_id: Option<u64>,
     pub all: bool,
     pub pid: Option<Pid>,
     pub root: DirChoice,
@@ -99,9 +101,18 @@ impl Config {
                     .ok_or_else(|| format!("invalid --pid '{text}': expected a process id"))?,
             ),
         };
+        let ns_id = match &args.ns_id {
+            None => None,
+            Some(text) => Some(
+                parse_decimal(text.as_bytes())
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| format!("invalid --ns-id '{text}': expected a namespace id"))?,
+            ),
+        };
         Ok(Config {
             inode,
             kind,
+            ns_id,
             all: args.all,
             pid,
             root: dir_choice(&args.root),
@@ -157,6 +168,11 @@ mod tests {
 
     #[test]
     fn builds_a_config_from_the_command_line() {
+        let c = config(&["--ns-id", "77", "net:[42]", "true"]).expect("valid");
+        assert_eq!(
+            (c.kind, c.inode, c.ns_id),
+            (Some(NsKind::Net), 42, Some(77))
+        );
         let c = config(&["net:[42]", "ip", "-br", "link"]).expect("valid");
         assert_eq!((c.kind, c.inode), (Some(NsKind::Net), 42));
         assert_eq!(c.command, ["ip", "-br", "link"]);
@@ -194,6 +210,7 @@ mod tests {
             (&["-t", "nett", "42"], "invalid --type 'nett'"),
             (&["--pid", "0", "42"], "invalid --pid '0'"),
             (&["--pid", "x", "42"], "invalid --pid 'x'"),
+            (&["--ns-id", "x", "42"], "invalid --ns-id 'x'"),
         ] {
             let err = config(argv).expect_err("must be refused");
             assert!(err.contains(needle), "{argv:?}: {err}");

@@ -68,7 +68,11 @@ pub fn own_namespaces(proc_root: &Path) -> [Option<Inode>; 8] {
 pub fn ensure_single_threaded(proc_root: &Path) -> Result<()> {
     let mut threads = 0;
     for _ in 0..50 {
-        let status = std::fs::read_to_string(proc_root.join("self/status")).unwrap_or_default();
+        let status = crate::kernel::read::read_path(
+            &proc_root.join("self/status"),
+            crate::kernel::read::Cap::STATUS,
+        )
+        .unwrap_or_default();
         threads = status
             .lines()
             .find_map(|l| l.strip_prefix("Threads:"))

@@ -26,7 +26,7 @@ use crate::model::{Namespace, NsKind, NsLinks, Snapshot};
 use crate::scan::ScanOptions;
 use config::{Config, DirChoice};
 use join::{Dirs, Target};
-use resolve::{Expected, Kernel, Resolver, Task};
+use resolve::{Expected, Resolver, Task};
 
 /// Runs `nsview enter` and returns the exit code (the command's, when it ran).
 pub fn run(args: &EnterArgs, scan: ScanOptions) -> Result<i32> {
@@ -94,6 +94,7 @@ fn plan(snapshot: &Snapshot, config: &Config, proc_root: &Path) -> Result<Plan> 
         .namespace(config.inode)
         .ok_or_else(|| not_found(snapshot, config))?;
     let label = Expected::of(ns).label();
+    check_identity(ns, config)?;
     if let Some(kind) = config.kind
         && kind != ns.kind
     {
@@ -101,9 +102,14 @@ fn plan(snapshot: &Snapshot, config: &Config, proc_root: &Path) -> Result<Plan> 
             Exit::failure(format!("{label} is a {} namespace, not {kind}", ns.kind)).into(),
         );
     }
+    // What every opened file must be: the id the caller saw wins over the scan's (equal when
+    // check_identity passed, or the scan could not read one).
+    let mut ns = ns.clone();
+    ns.ns_id = config.ns_id.or(ns.ns_id);
+    let ns = &ns;
     let resolver = Resolver {
         snapshot,
-        opener: &Kernel,
+        opener: &crate::kernel::Live,
         proc_root,
     };
     let (fd, chosen) = resolver
@@ -113,7 +119,7 @@ fn plan(snapshot: &Snapshot, config: &Config, proc_root: &Path) -> Result<Plan> 
         .pid
         .map(|pid| Task { pid, tid: None })
         .or(chosen.task);
-    let mut targets = vec![target(snapshot, ns.kind, ns.inode, fd)];
+    let mut targets = vec![target(snapshot, ns.kind, ns.inode, fd.into_fd())];
     if config.all {
         let task = task.ok_or_else(|| {
             Exit::failure(format!(
@@ -146,10 +152,32 @@ fn plan(snapshot: &Snapshot, config: &Config, proc_root: &Path) -> Result<Plan> 
                     miss.describe()
                 ))
             })?;
-            targets.push(target(snapshot, kind, inode, fd));
+            targets.push(target(snapshot, kind, inode, fd.into_fd()));
         }
     }
     Ok(Plan { targets, task })
+}
+
+/// With `--ns-id`: the namespace on that inode must still be the one the caller saw (its type
+/// and its never-reused id). Without NS_GET_ID on this kernel the scan has no id; then type and
+/// inode are checked here, and every holder file again when it is opened.
+fn check_identity(ns: &Namespace, config: &Config) -> Result<()> {
+    let Some(wanted) = config.ns_id else {
+        return Ok(());
+    };
+    let kind_differs = config.kind.is_some_and(|kind| kind != ns.kind);
+    let id_differs = ns.ns_id.is_some_and(|id| id != wanted);
+    if kind_differs || id_differs {
+        let now = match ns.ns_id {
+            Some(id) => format!("{}:[{}] (id {id})", ns.kind, ns.inode),
+            None => format!("{}:[{}]", ns.kind, ns.inode),
+        };
+        return Err(Exit::failure(format!(
+            "refusing to enter: that namespace (id {wanted}) is gone; its inode now belongs to {now}"
+        ))
+        .into());
+    }
+    Ok(())
 }
 
 fn target(snapshot: &Snapshot, kind: NsKind, inode: u64, fd: OwnedFd) -> Target {
@@ -184,11 +212,18 @@ fn not_found(snapshot: &Snapshot, config: &Config) -> anyhow::Error {
     let partial = if snapshot.unprivileged {
         format!(
             "; the view is partial without {}",
-            crate::scan::holders::missing_capabilities().join(" and ")
+            crate::kernel::missing_capabilities().join(" and ")
         )
     } else {
         String::new()
     };
+    if let Some(id) = config.ns_id {
+        return Exit::failure(format!(
+            "refusing to enter: that namespace {what} (id {id}) is gone; nothing holds its inode \
+             now{partial}"
+        ))
+        .into();
+    }
     Exit::failure(format!(
         "namespace {what} not found: no process, thread, fd, socket or mount holds it (gone, \
          or never existed){partial}"
@@ -213,7 +248,7 @@ fn open_failure(
             .unwrap_or_default();
         return Exit::failure(format!("process {pid} does not hold {label}{now}")).into();
     }
-    let missing: Vec<&str> = crate::scan::holders::missing_capabilities()
+    let missing: Vec<&str> = crate::kernel::missing_capabilities()
         .into_iter()
         .filter(|c| *c == "CAP_SYS_PTRACE")
         .collect();

@@ -2,16 +2,17 @@
 //! kind the scanner knows), in order, and the check that each opened file really is the
 //! namespace the scan saw, because inode numbers are recycled within seconds.
 //!
-//! The kernel side sits behind [`Opener`] so the order, skip and refusal logic is unit-tested
-//! with a fake; [`Kernel`] is the real one.
+//! The kernel side is [`crate::kernel`]'s one [`Kernel`] trait, so the order, skip and refusal
+//! logic is unit-tested with a fake; [`Live`] is the real one, and every file it opens has been
+//! checked to be nsfs (a planted FIFO or symlink is refused, never opened for reading).
 
 use std::collections::BTreeSet;
 use std::io;
-use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
-use crate::model::{Holder, Inode, Namespace, NsKind, Pid, Snapshot};
-use crate::scan::kernel::{self, NsKernel, Nsfs};
+use crate::kernel::nsfs::{self, NsPath, rank, verify_identity};
+pub use crate::kernel::nsfs::{Expected, Identity, Kernel, Live, Refusal as Miss};
+use crate::model::{Holder, Inode, Namespace, Pid, Snapshot};
 
 /// Parent/owner chains deeper than this are not followed (user namespaces nest 32 deep at most,
 /// but a chain that long to reach an entry point is not worth the walk).
@@ -20,7 +21,7 @@ const MAX_CHAIN: usize = 8;
 /// How one holder opens.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Via {
-    Path(PathBuf),
+    Path(NsPath),
     /// pidfd_getfd of a socket, then SIOCGSKNS.
     Socket {
         pid: Pid,
@@ -62,115 +63,6 @@ pub struct Candidate {
     pub task: Option<Task>,
 }
 
-/// What a namespace file turned out to be.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Identity {
-    pub inode: Inode,
-    /// From NS_GET_NSTYPE; None when the file is not an nsfs file at all.
-    pub kind: Option<NsKind>,
-    /// NS_GET_ID where the kernel has it.
-    pub ns_id: Option<u64>,
-}
-
-/// What the scan recorded about a namespace: what an opened file must match.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Expected {
-    pub inode: Inode,
-    pub kind: NsKind,
-    pub ns_id: Option<u64>,
-}
-
-impl Expected {
-    pub fn of(ns: &Namespace) -> Expected {
-        Expected {
-            inode: ns.inode,
-            kind: ns.kind,
-            ns_id: ns.ns_id,
-        }
-    }
-
-    pub fn label(&self) -> String {
-        format!("{}:[{}]", self.kind, self.inode)
-    }
-}
-
-/// The kernel operations resolution needs, with errnos kept for the messages.
-pub trait Opener {
-    type Handle;
-    fn open(&self, path: &Path) -> io::Result<Self::Handle>;
-    fn socket_netns(&self, pid: Pid, fd: i32) -> io::Result<Self::Handle>;
-    fn parent(&self, ns: &Self::Handle) -> io::Result<Self::Handle>;
-    fn owner(&self, ns: &Self::Handle) -> io::Result<Self::Handle>;
-    fn identity(&self, ns: &Self::Handle) -> io::Result<Identity>;
-}
-
-/// The real kernel.
-pub struct Kernel;
-
-impl Opener for Kernel {
-    type Handle = OwnedFd;
-
-    fn open(&self, path: &Path) -> io::Result<OwnedFd> {
-        kernel::open_ns_file(path)
-    }
-
-    fn socket_netns(&self, pid: Pid, fd: i32) -> io::Result<OwnedFd> {
-        let pid = rustix::process::Pid::from_raw(pid)
-            .ok_or_else(|| io::Error::from_raw_os_error(libc::ESRCH))?;
-        let pidfd = rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty())?;
-        crate::scan::holders::socket_netns_file(pidfd.as_fd(), fd)
-    }
-
-    fn parent(&self, ns: &OwnedFd) -> io::Result<OwnedFd> {
-        // Nsfs answers None on -1; errno is still the ioctl's (nothing runs in between).
-        Nsfs.parent(ns).ok_or_else(io::Error::last_os_error)
-    }
-
-    fn owner(&self, ns: &OwnedFd) -> io::Result<OwnedFd> {
-        Nsfs.owner(ns).ok_or_else(io::Error::last_os_error)
-    }
-
-    fn identity(&self, ns: &OwnedFd) -> io::Result<Identity> {
-        let inode = rustix::fs::fstat(ns)?.st_ino;
-        Ok(Identity {
-            inode,
-            kind: Nsfs.kind(ns),
-            ns_id: Nsfs.ns_id(ns),
-        })
-    }
-}
-
-/// Why one holder could not be used.
-#[derive(Debug)]
-pub enum Miss {
-    /// ENOENT/ESRCH: the holder exited or was unmounted.
-    Gone,
-    /// EACCES/EPERM on open.
-    Denied,
-    /// The file opened, but it is another namespace (the inode was recycled) or no namespace.
-    Changed(String),
-    Failed(io::Error),
-}
-
-impl Miss {
-    fn from_io(err: io::Error) -> Miss {
-        match err.raw_os_error() {
-            Some(libc::ENOENT | libc::ESRCH) => Miss::Gone,
-            Some(libc::EACCES | libc::EPERM) => Miss::Denied,
-            _ => Miss::Failed(err),
-        }
-    }
-
-    pub fn describe(&self) -> String {
-        match self {
-            Miss::Gone => "vanished".into(),
-            Miss::Denied => "permission denied".into(),
-            Miss::Changed(what) => format!("now is {what}"),
-            Miss::Failed(err) => err.to_string(),
-        }
-    }
-}
-
 /// One holder that was tried and why it failed.
 #[derive(Debug)]
 pub struct Tried {
@@ -181,21 +73,7 @@ pub struct Tried {
 /// Checks an opened file against what the scan saw. Only the same inode, type and (where both
 /// sides know it) namespace id is accepted.
 pub fn verify(found: &Identity, expected: &Expected) -> Result<(), Miss> {
-    let Some(kind) = found.kind else {
-        return Err(Miss::Changed("a file that is not a namespace".into()));
-    };
-    if found.inode != expected.inode || kind != expected.kind {
-        return Err(Miss::Changed(format!("{kind}:[{}]", found.inode)));
-    }
-    if let (Some(found_id), Some(expected_id)) = (found.ns_id, expected.ns_id)
-        && found_id != expected_id
-    {
-        return Err(Miss::Changed(format!(
-            "{kind}:[{}] with namespace id {found_id}, not {expected_id}",
-            found.inode
-        )));
-    }
-    Ok(())
+    verify_identity(found, expected)
 }
 
 /// The holders of a namespace, best first: members, threads, `*_for_children`, fds, bind
@@ -205,7 +83,9 @@ pub fn candidates(snapshot: &Snapshot, ns: &Namespace, proc_root: &Path) -> Vec<
         .members
         .iter()
         .map(|&pid| Candidate {
-            via: Via::Path(proc_root.join(format!("{pid}/ns/{}", ns.kind))),
+            via: Via::Path(NsPath::ProcLink(
+                proc_root.join(format!("{pid}/ns/{}", ns.kind)),
+            )),
             label: proc_root
                 .join(format!("{pid}/ns/{}", ns.kind))
                 .display()
@@ -228,9 +108,9 @@ pub fn candidates(snapshot: &Snapshot, ns: &Namespace, proc_root: &Path) -> Vec<
             Holder::Fd { pid, .. } | Holder::Socket { pid, .. } => (Some(pid), None),
             Holder::BindMount { .. } | Holder::Child { .. } | Holder::Owned { .. } => (None, None),
         };
-        if let Some(path) = kernel::holder_path(snapshot, ns.kind, holder, proc_root) {
+        if let Some(path) = nsfs::holder_path(snapshot, ns.kind, holder, proc_root) {
             out.push(Candidate {
-                label: path.display().to_string(),
+                label: path.display(),
                 via: Via::Path(path),
                 pid,
                 task,
@@ -259,14 +139,14 @@ pub fn candidates(snapshot: &Snapshot, ns: &Namespace, proc_root: &Path) -> Vec<
     out
 }
 
-/// Opens namespaces of a snapshot through an [`Opener`].
-pub struct Resolver<'a, O: Opener> {
+/// Opens namespaces of a snapshot through a [`Kernel`].
+pub struct Resolver<'a, O: Kernel> {
     pub snapshot: &'a Snapshot,
     pub opener: &'a O,
     pub proc_root: &'a Path,
 }
 
-impl<O: Opener> Resolver<'_, O> {
+impl<O: Kernel> Resolver<'_, O> {
     /// Opens `ns` through the first holder that still holds it (only holders of process `pid`
     /// when given). On failure, every holder tried and why.
     pub fn open(
@@ -308,7 +188,7 @@ impl<O: Opener> Resolver<'_, O> {
         visited: &mut BTreeSet<Inode>,
     ) -> Result<O::Handle, Miss> {
         let handle = match &candidate.via {
-            Via::Path(path) => self.opener.open(path).map_err(Miss::from_io)?,
+            Via::Path(path) => self.opener.open(path, Some(expected))?,
             Via::Socket { pid, fd } => {
                 self.opener.socket_netns(*pid, *fd).map_err(Miss::from_io)?
             }
@@ -321,8 +201,7 @@ impl<O: Opener> Resolver<'_, O> {
                 step.map_err(Miss::from_io)?
             }
         };
-        let identity = self.opener.identity(&handle).map_err(Miss::from_io)?;
-        verify(&identity, expected)?;
+        verify(&self.opener.identity(&handle), expected)?;
         Ok(handle)
     }
 
@@ -339,34 +218,24 @@ impl<O: Opener> Resolver<'_, O> {
             Err(tried) => Err(tried
                 .into_iter()
                 .map(|t| t.miss)
-                .min_by_key(miss_rank)
+                .min_by_key(rank)
                 .unwrap_or(Miss::Gone)),
         }
     }
 
     /// Opens one path that must be `expected` (a holder process's other namespaces for `--all`).
     pub fn open_path(&self, path: &Path, expected: &Expected) -> Result<O::Handle, Miss> {
-        let handle = self.opener.open(path).map_err(Miss::from_io)?;
-        let identity = self.opener.identity(&handle).map_err(Miss::from_io)?;
-        verify(&identity, expected)?;
+        let handle = self
+            .opener
+            .open(&NsPath::ProcLink(path.to_path_buf()), Some(expected))?;
+        verify(&self.opener.identity(&handle), expected)?;
         Ok(handle)
-    }
-}
-
-/// Which miss explains a failure best: a recycled inode first (the one that matters for
-/// safety), then permissions (fixable), then vanished holders.
-fn miss_rank(miss: &Miss) -> u8 {
-    match miss {
-        Miss::Changed(_) => 0,
-        Miss::Denied => 1,
-        Miss::Failed(_) => 2,
-        Miss::Gone => 3,
     }
 }
 
 /// One line saying why no holder of `ns` could be used.
 pub fn explain(label: &str, tried: &[Tried], caps_missing: &[&str]) -> String {
-    let Some(best) = tried.iter().min_by_key(|t| miss_rank(&t.miss)) else {
+    let Some(best) = tried.iter().min_by_key(|t| rank(&t.miss)) else {
         return format!(
             "{label} has no holder nsview can open (only sockets or links it cannot reach)"
         );
@@ -375,6 +244,10 @@ pub fn explain(label: &str, tried: &[Tried], caps_missing: &[&str]) -> String {
         Miss::Changed(_) => {
             format!("refusing to enter {label}: its inode was reused, no holder still holds it")
         }
+        Miss::NotNamespace(_) => format!(
+            "refusing to enter {label}: a holder's path holds something that is not a \
+             namespace file, and no other holder still holds it"
+        ),
         Miss::Denied => {
             let needs = if caps_missing.is_empty() {
                 String::new()
@@ -392,7 +265,7 @@ pub fn explain(label: &str, tried: &[Tried], caps_missing: &[&str]) -> String {
     let details: Vec<String> = tried
         .iter()
         .take(3)
-        .map(|t| format!("{}: {}", t.label, t.miss.describe()))
+        .map(|t| format!("{}: {}", crate::text::safe(&t.label), t.miss.describe()))
         .collect();
     let more = if tried.len() > 3 {
         format!("; {} more", tried.len() - 3)
@@ -407,7 +280,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::model::{Link, NsLinks, Process};
+    use crate::model::{Link, NsKind, NsLinks, Process};
 
     /// Paths and sockets lead to inodes (or an errno); inodes have a kind, an id, a parent and
     /// an owner.
@@ -418,14 +291,17 @@ mod tests {
         table: BTreeMap<Inode, (NsKind, u64, Option<Inode>, Option<Inode>)>,
     }
 
-    impl Opener for Fake {
+    impl Kernel for Fake {
         type Handle = Inode;
-        fn open(&self, path: &Path) -> io::Result<Inode> {
-            match self.paths.get(path) {
+        fn open(&self, path: &NsPath, _: Option<&Expected>) -> Result<Inode, Miss> {
+            match self.paths.get(Path::new(&path.display())) {
                 Some(Ok(inode)) => Ok(*inode),
-                Some(Err(errno)) => Err(io::Error::from_raw_os_error(*errno)),
-                None => Err(io::Error::from_raw_os_error(libc::ENOENT)),
+                Some(Err(errno)) => Err(Miss::from_io(io::Error::from_raw_os_error(*errno))),
+                None => Err(Miss::Gone),
             }
+        }
+        fn owner_uid(&self, _: &Inode) -> Option<u32> {
+            None
         }
         fn socket_netns(&self, pid: Pid, fd: i32) -> io::Result<Inode> {
             self.sockets
@@ -445,12 +321,12 @@ mod tests {
                 .and_then(|t| t.3)
                 .ok_or_else(|| io::Error::from_raw_os_error(libc::EPERM))
         }
-        fn identity(&self, ns: &Inode) -> io::Result<Identity> {
-            Ok(Identity {
+        fn identity(&self, ns: &Inode) -> Identity {
+            Identity {
                 inode: *ns,
                 kind: self.table.get(ns).map(|t| t.0),
                 ns_id: self.table.get(ns).map(|t| t.1),
-            })
+            }
         }
     }
 
@@ -555,7 +431,7 @@ mod tests {
         let mut f = fake(&[("/proc/10/ns/uts", Ok(500))], &[(500, NsKind::Uts)]);
         f.table.insert(500, (NsKind::Uts, 7, None, None));
         let err = open(&s, &f, 500).expect_err("refused");
-        assert!(err.contains("namespace id 7, not 1500"), "{err}");
+        assert!(err.contains("now is uts:[500] (id 7)"), "{err}");
 
         // A path that now holds some other file.
         let f = fake(&[("/proc/10/ns/uts", Ok(500))], &[]);
@@ -619,7 +495,10 @@ mod tests {
         let list = candidates(&s, s.namespace(500).expect("ns"), Path::new("/proc"));
         assert_eq!(
             list[1].via,
-            Via::Path("/proc/20/root/run/netns/inner".into())
+            Via::Path(NsPath::InRoot {
+                root: "/proc/20/root".into(),
+                path: "/run/netns/inner".into()
+            })
         );
         let f = fake(
             &[

@@ -62,11 +62,12 @@ impl Column {
     ];
 
     /// nsview's extensions, in `--list-columns` order after lsns's.
-    pub const EXTRAS: [Column; 4] = [
+    pub const EXTRAS: [Column; 5] = [
         Column::Extra(ExtraColumn::Hostname),
         Column::Extra(ExtraColumn::Container),
         Column::Extra(ExtraColumn::Uidmap),
         Column::Extra(ExtraColumn::Hostns),
+        Column::Extra(ExtraColumn::Leak),
     ];
 
     /// Every column `-o` and `-Q` accept: lsns's, then the extensions.
@@ -299,7 +300,7 @@ mod tests {
         assert_eq!(Column::from_name("HOST"), None);
         assert!(Column::ALL.iter().all(|c| c.extra().is_none()));
         assert!(Column::EXTRAS.iter().all(|c| c.extra().is_some()));
-        assert_eq!(Column::known().count(), 17);
+        assert_eq!(Column::known().count(), 18);
 
         let mut columns = defaults(false);
         apply_output_list("+hostname,uidmap", &mut columns).expect("valid");

@@ -432,14 +432,13 @@ pub(crate) fn netnsids_of(snapshot: &Snapshot) -> HashMap<Inode, i32> {
         return ids;
     };
     for ns in snapshot.of_kind(NsKind::Net) {
-        let path = scan::kernel::holder_paths(snapshot, ns, std::path::Path::new("/proc"));
-        let Some(target) = path
-            .first()
-            .and_then(|p| scan::kernel::open_ns_file(p).ok())
+        let Ok(target) = crate::kernel::open_namespace(snapshot, ns, std::path::Path::new("/proc"))
         else {
             continue;
         };
-        if let Ok(Some(id)) = socket.nsid_raw(std::os::fd::AsRawFd::as_raw_fd(&target)) {
+        if let Ok(Some(id)) = socket.nsid_raw(std::os::fd::AsRawFd::as_raw_fd(
+            &std::os::fd::AsFd::as_fd(&target),
+        )) {
             ids.insert(ns.inode, id);
         }
     }

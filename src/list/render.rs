@@ -570,14 +570,17 @@ mod tests {
     fn column_list_puts_marked_extensions_after_lsns_columns() {
         let text = column_list(false, false);
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines.len(), 17);
+        assert_eq!(lines.len(), 18);
         assert!(lines[..13].iter().all(|l| !l.contains(EXTENSION_MARK)));
         assert!(lines[12].trim_start().starts_with("ONS <integer>"));
         let extras: Vec<&str> = lines[13..]
             .iter()
             .map(|l| l.split_whitespace().next().unwrap_or_default())
             .collect();
-        assert_eq!(extras, ["HOSTNAME", "CONTAINER", "UIDMAP", "HOSTNS"]);
+        assert_eq!(
+            extras,
+            ["HOSTNAME", "CONTAINER", "UIDMAP", "HOSTNS", "LEAK"]
+        );
         assert!(
             lines[13..]
                 .iter()
@@ -588,7 +591,7 @@ mod tests {
 
         let raw_text = column_list(true, false);
         assert!(
-            raw_text.ends_with(
+            raw_text.contains(
                 "\nHOSTNS <string> yes\\x20when\\x20it\\x20is\\x20the\\x20host's\\x20namespace\\x20\
                  (pid\\x201's)\\x20(nsview\\x20extension)\n"
             ),
@@ -598,7 +601,7 @@ mod tests {
         let json_text = column_list(false, true);
         let value: serde_json::Value = serde_json::from_str(&json_text).expect("valid JSON");
         let list = value["lsns-columns"].as_array().expect("array");
-        assert_eq!(list.len(), 17);
+        assert_eq!(list.len(), 18);
         assert_eq!(list[13]["holder"], "HOSTNAME");
         assert_eq!(list[13]["type"], "<string>");
         assert!(

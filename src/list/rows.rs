@@ -12,8 +12,8 @@ use std::path::Path;
 use super::columns::Column;
 use crate::details::columns::ExtraColumn;
 use crate::details::netlink::NSID_NOT_ASSIGNED as NOT_ASSIGNED;
+use crate::kernel::nsfs::holder_paths;
 use crate::model::{Inode, Namespace, NsKind, Pid, Process, Snapshot};
-use crate::scan::kernel::holder_paths;
 
 /// lsns's `--tree` kinds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -156,7 +156,7 @@ fn path_of_processless(snapshot: &Snapshot, ns: &Namespace) -> String {
     holder_paths(snapshot, ns, Path::new("/proc"))
         .into_iter()
         .next()
-        .map(|p| p.to_string_lossy().into_owned())
+        .map(|p| p.display())
         .unwrap_or_default()
 }
 

@@ -1,30 +1,39 @@
 //! Holders other than member processes: nsfs fds, sockets, and nsfs bind mounts in every mount
 //! namespace. Threads and `*_for_children` links are found while reading processes.
 //!
-//! fds are classified by their readlink text before anything is opened: a link to a file on a
-//! hung network filesystem is never followed.
+//! fds are classified by their readlink text first (`net:[N]`, `socket:[N]`); an fd whose
+//! text is a path may still be a namespace opened through a bind mount (it reads back as that
+//! path, or `/` once unmounted), so those are recognised by what they are: statx says the nsfs
+//! device, then [`crate::kernel`] opens and checks them. Nothing else is opened.
 
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::CString;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use rustix::fs::{Mode, OFlags};
 
 use super::mounts::NsfsMount;
-use super::{add_holder, links, procs};
+use super::{add_holder, links};
 use crate::model::{GapSubject, Gaps, Holder, Inode, NsKind, Pid, ReadError, Snapshot};
 
 /// nsfs fds as (fd, type, inode), and socket fds as (fd, socket inode).
 pub type FdFindings = (Vec<(i32, NsKind, Inode)>, Vec<(i32, Inode)>);
 
-/// Lists a process's fds and classifies them by link text.
-pub fn scan_fds(dir: BorrowedFd<'_>, buf: &mut Vec<u8>, gaps: &mut Gaps) -> FdFindings {
+/// Lists a process's fds and classifies them. `nsfs_dev` (the live kernel's nsfs device) lets
+/// path-like fds be recognised as namespaces; without it only the link text counts.
+pub fn scan_fds(
+    dir: BorrowedFd<'_>,
+    buf: &mut Vec<u8>,
+    gaps: &mut Gaps,
+    nsfs_dev: Option<u64>,
+) -> FdFindings {
     let mut ns_fds = Vec::new();
     let mut sockets = Vec::new();
     let fd_dir = match rustix::fs::openat(
         dir,
         c"fd",
-        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        // A directory, never a symlink (a fake tree could point one anywhere).
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
         Mode::empty(),
     ) {
         Ok(fd) => fd,
@@ -63,6 +72,13 @@ pub fn scan_fds(dir: BorrowedFd<'_>, buf: &mut Vec<u8>, gaps: &mut Gaps) -> FdFi
             ns_fds.push((fd, kind, inode));
         } else if let Some(inode) = links::parse_socket_link(buf) {
             sockets.push((fd, inode));
+        } else if buf.first() == Some(&b'/')
+            && let Some(dev) = nsfs_dev
+            && crate::kernel::nsfs::fd_is_nsfs(fd_dir, name, dev)
+            && let Ok(file) = crate::kernel::nsfs::open_fd_entry(fd_dir, name)
+            && let Some(kind) = file.identity.kind
+        {
+            ns_fds.push((fd, kind, file.identity.inode));
         }
     }
     (ns_fds, sockets)
@@ -117,23 +133,9 @@ fn open_pidfd(pid: Pid) -> Result<OwnedFd, ReadError> {
 
 /// The inode of the network namespace a socket (another process's fd) was created in.
 fn socket_netns(pidfd: BorrowedFd<'_>, fd: i32) -> Option<Inode> {
-    let netns = socket_netns_file(pidfd, fd).ok()?;
-    rustix::fs::fstat(&netns).ok().map(|st| st.st_ino)
-}
-
-/// Opens the network namespace a socket (fd `fd` of the process behind `pidfd`) was created
-/// in: pidfd_getfd (needs ptrace attach rights) then SIOCGSKNS. `enter` uses it to enter a
-/// netns that only a socket keeps alive.
-pub fn socket_netns_file(pidfd: BorrowedFd<'_>, fd: i32) -> std::io::Result<OwnedFd> {
-    let socket =
-        rustix::process::pidfd_getfd(pidfd, fd, rustix::process::PidfdGetfdFlags::empty())?;
-    // SAFETY: SIOCGSKNS takes no argument and returns a new fd (or -1); socket is a valid fd.
-    let netns = unsafe { libc::ioctl(socket.as_raw_fd(), libc::SIOCGSKNS as _) };
-    if netns < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: the ioctl returned a fresh fd that nothing else owns.
-    Ok(unsafe { OwnedFd::from_raw_fd(netns) })
+    crate::kernel::nsfs::socket_netns_with(pidfd, fd)
+        .ok()
+        .map(|file| file.identity.inode)
 }
 
 /// Finds nsfs bind mounts in every mount namespace. On a live kernel with the mount-namespace
@@ -143,9 +145,8 @@ pub fn socket_netns_file(pidfd: BorrowedFd<'_>, fd: i32) -> std::io::Result<Owne
 pub fn add_bind_mounts(snapshot: &mut Snapshot, root: BorrowedFd<'_>, live: bool) {
     let found = live
         .then(|| {
-            let own =
-                super::kernel::open_ns_file(std::path::Path::new("/proc/self/ns/mnt")).ok()?;
-            super::mounts::nsfs_mounts_everywhere(&own)
+            let own = crate::kernel::nsfs::open_own(NsKind::Mnt).ok()?;
+            super::mounts::nsfs_mounts_everywhere(&own.into_fd())
         })
         .flatten()
         .unwrap_or_else(|| nsfs_mounts_from_mountinfo(snapshot, root));
@@ -209,7 +210,8 @@ fn nsfs_mounts_from_mountinfo(snapshot: &mut Snapshot, root: BorrowedFd<'_>) -> 
 fn read_mountinfo(root: BorrowedFd<'_>, pid: Pid, buf: &mut Vec<u8>) -> Result<(), ReadError> {
     let name =
         CString::new(format!("{pid}/mountinfo")).map_err(|_| ReadError::Other(libc::EINVAL))?;
-    procs::read_file_at(root, &name, buf).map_err(ReadError::from_errno)
+    crate::kernel::read::read_at(root, &name, crate::kernel::read::Cap::MOUNTINFO, buf, false)
+        .map_err(ReadError::from_errno)
 }
 
 /// The nsfs mounts in a mountinfo text: (type, inode, mount point).
@@ -260,31 +262,6 @@ pub fn unescape_octal(text: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
-}
-
-/// True when this process may read every process's ns links and use the nsfs ioctls.
-pub fn can_read_everything() -> bool {
-    use rustix::thread::CapabilitySet;
-    rustix::thread::capabilities(None).is_ok_and(|caps| {
-        caps.effective
-            .contains(CapabilitySet::SYS_PTRACE | CapabilitySet::SYS_ADMIN)
-    })
-}
-
-/// The capabilities that would complete a partial view, for the partial-view note.
-pub fn missing_capabilities() -> Vec<&'static str> {
-    use rustix::thread::CapabilitySet;
-    let effective = rustix::thread::capabilities(None)
-        .map(|caps| caps.effective)
-        .unwrap_or(CapabilitySet::empty());
-    let mut missing = Vec::new();
-    if !effective.contains(CapabilitySet::SYS_PTRACE) {
-        missing.push("CAP_SYS_PTRACE");
-    }
-    if !effective.contains(CapabilitySet::SYS_ADMIN) {
-        missing.push("CAP_SYS_ADMIN");
-    }
-    missing
 }
 
 #[cfg(test)]

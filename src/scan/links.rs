@@ -22,18 +22,7 @@ pub fn parse_socket_link(text: &[u8]) -> Option<Inode> {
     parse_decimal(text.strip_prefix(b"socket:[")?.strip_suffix(b"]")?)
 }
 
-/// A strict unsigned decimal: digits only, no sign, no overflow, not empty.
-pub fn parse_decimal(digits: &[u8]) -> Option<u64> {
-    if digits.is_empty() || digits.len() > 20 {
-        return None;
-    }
-    digits.iter().try_fold(0u64, |acc, &b| {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        acc.checked_mul(10)?.checked_add(u64::from(b - b'0'))
-    })
-}
+pub use crate::kernel::parse_decimal;
 
 /// Writes `n` in decimal as a C string into `out`: a pid or fd name for the `*at` calls,
 /// without an allocation per entry.

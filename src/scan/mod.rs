@@ -9,10 +9,10 @@
 //! directory plus the reads themselves.
 
 pub mod holders;
-pub mod kernel;
 pub mod links;
 pub mod mounts;
 pub mod procs;
+pub mod relations;
 pub mod users;
 
 use std::collections::{BTreeMap, HashMap};
@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use rustix::fs::{Mode, OFlags};
 
+use crate::kernel::read::{Cap, is_procfs, read_at, read_procfs_at};
 use crate::model::{
     GapSubject, Gaps, Holder, Inode, Link, Namespace, NsKind, NsLinks, Pid, Process, ReadError,
     Snapshot, Thread,
@@ -200,12 +201,17 @@ pub fn scan(options: &ScanOptions) -> Result<Snapshot> {
         holders::add_bind_mounts(&mut snapshot, root.as_fd(), options.is_live());
     }
     if options.relations && options.is_live() {
-        kernel::add_relations(&mut snapshot, &kernel::Nsfs, &options.proc_root);
+        relations::add_relations(
+            &mut snapshot,
+            &crate::kernel::Live,
+            &options.proc_root,
+            true,
+        );
     }
     finish(&mut snapshot, options);
-    snapshot.unprivileged = options.is_live() && !holders::can_read_everything();
+    snapshot.unprivileged = options.is_live() && !crate::kernel::can_read_everything();
     if snapshot.unprivileged {
-        snapshot.missing_capabilities = holders::missing_capabilities()
+        snapshot.missing_capabilities = crate::kernel::missing_capabilities()
             .into_iter()
             .map(String::from)
             .collect();
@@ -228,7 +234,7 @@ pub fn read_processes(options: &ScanOptions, pids: &[Pid]) -> Result<Vec<Process
 /// scan whether it needs them (`--list` does, when process-less rows exist).
 pub fn add_relations_later(snapshot: &mut Snapshot, options: &ScanOptions) {
     if options.is_live() {
-        kernel::add_relations(snapshot, &kernel::Nsfs, &options.proc_root);
+        relations::add_relations(snapshot, &crate::kernel::Live, &options.proc_root, true);
         finish(snapshot, options);
     }
 }
@@ -242,6 +248,8 @@ fn finish(snapshot: &mut Snapshot, options: &ScanOptions) {
         ns.nsfs_paths.sort();
         ns.nsfs_paths.dedup();
     }
+    snapshot.unreadable_holders.sort();
+    snapshot.unreadable_holders.dedup();
     snapshot.user_names = users::names_for(snapshot, &options.passwd);
 }
 
@@ -279,6 +287,34 @@ fn parse_pid(name: &[u8]) -> Option<Pid> {
 struct Buffers {
     file: Vec<u8>,
     link: Vec<u8>,
+    /// The nsfs device on the live kernel, to recognise namespace fds by what they are.
+    nsfs_dev: Option<u64>,
+    /// The proc root is the kernel's procfs (its files need no type check; a fake tree's do).
+    procfs: bool,
+}
+
+/// One bounded read under the proc root: without the `fstat` type check on the real procfs.
+fn read_proc(
+    procfs: bool,
+    dir: BorrowedFd<'_>,
+    name: &std::ffi::CStr,
+    cap: Cap,
+    buf: &mut Vec<u8>,
+    short_is_final: bool,
+) -> Result<(), i32> {
+    if procfs {
+        read_procfs_at(dir, name, cap, buf, short_is_final)
+    } else {
+        read_at(dir, name, cap, buf, short_is_final)
+    }
+}
+
+fn nsfs_dev(options: &ScanOptions) -> Option<u64> {
+    if options.is_live() {
+        crate::kernel::nsfs::nsfs_device()
+    } else {
+        None
+    }
 }
 
 fn scan_pids(
@@ -288,7 +324,11 @@ fn scan_pids(
     supported: &[bool; 8],
 ) -> WorkerOutput {
     let mut output = WorkerOutput::default();
-    let mut buffers = Buffers::default();
+    let mut buffers = Buffers {
+        nsfs_dev: nsfs_dev(options),
+        procfs: is_procfs(root),
+        ..Buffers::default()
+    };
     for &pid in pids {
         match scan_process(
             root,
@@ -318,12 +358,20 @@ fn scan_process(
     let dir = procs::open_dir(root, name).map_err(ReadError::from_errno)?;
     let dir = dir.as_fd();
     let uid = procs::owner_uid(dir).map_err(ReadError::from_errno)?;
-    procs::read_whole_at(dir, c"stat", &mut buffers.file).map_err(ReadError::from_errno)?;
+    read_proc(
+        buffers.procfs,
+        dir,
+        c"stat",
+        Cap::STAT,
+        &mut buffers.file,
+        true,
+    )
+    .map_err(ReadError::from_errno)?;
     let stat = procs::parse_stat(&buffers.file).ok_or(ReadError::Other(libc::EINVAL))?;
 
     // cmdline is readable by anyone; an error here means the process is going away.
     let (command, command_bytes) = if options.all_commands {
-        read_command(dir, c"cmdline", &mut buffers.file)
+        read_command(buffers.procfs, dir, c"cmdline", &mut buffers.file)
     } else {
         (String::new(), None)
     };
@@ -358,7 +406,7 @@ fn scan_process(
     };
 
     let (ns_fds, socket_fds) = if options.fds && stat.state != 'Z' {
-        holders::scan_fds(dir, &mut buffers.link, gaps)
+        holders::scan_fds(dir, &mut buffers.link, gaps, buffers.nsfs_dev)
     } else {
         (Vec::new(), Vec::new())
     };
@@ -384,11 +432,12 @@ fn scan_process(
 /// cmdline joined by spaces, plus the raw bytes when they are not UTF-8; empty when
 /// unreadable (the process is going away) or empty.
 fn read_command(
+    procfs: bool,
     dir: BorrowedFd<'_>,
     path: &std::ffi::CStr,
     buf: &mut Vec<u8>,
 ) -> (String, Option<Vec<u8>>) {
-    match procs::read_whole_at(dir, path, buf) {
+    match read_proc(procfs, dir, path, Cap::CMDLINE, buf, true) {
         Ok(()) => match procs::cmdline_bytes(buf) {
             Ok(text) => (text, None),
             Err(raw) => (String::from_utf8_lossy(&raw).into_owned(), Some(raw)),
@@ -407,6 +456,7 @@ fn read_representative_commands(snapshot: &mut Snapshot, root: BorrowedFd<'_>) {
     pids.sort_unstable();
     pids.dedup();
     let mut buf = Vec::new();
+    let procfs = is_procfs(root);
     for pid in pids {
         // "PID/cmdline" relative to the proc root, built on the stack.
         let mut digits = [0u8; 24];
@@ -417,7 +467,7 @@ fn read_representative_commands(snapshot: &mut Snapshot, root: BorrowedFd<'_>) {
         let Ok(path) = std::ffi::CStr::from_bytes_until_nul(&path) else {
             continue;
         };
-        let (command, command_bytes) = read_command(root, path, &mut buf);
+        let (command, command_bytes) = read_command(procfs, root, path, &mut buf);
         if let Some(process) = snapshot.processes.get_mut(&pid)
             && !command.is_empty()
         {
@@ -438,7 +488,8 @@ fn scan_threads(
     let task_dir = match rustix::fs::openat(
         dir,
         c"task",
-        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        // A directory, never a symlink (a fake tree could point one anywhere).
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
         Mode::empty(),
     ) {
         Ok(fd) => fd,
@@ -476,7 +527,14 @@ fn scan_threads(
         if links.current == process_links.current {
             continue;
         }
-        let comm = match procs::read_file_at(tdir.as_fd(), c"comm", &mut buffers.file) {
+        let comm = match read_proc(
+            buffers.procfs,
+            tdir.as_fd(),
+            c"comm",
+            Cap::COMM,
+            &mut buffers.file,
+            false,
+        ) {
             Ok(()) => String::from_utf8_lossy(buffers.file.trim_ascii_end()).into_owned(),
             Err(_) => String::new(),
         };

@@ -109,6 +109,12 @@ fn mnt_ns_info(
     Some((next, info))
 }
 
+/// How many mounts the mount namespace behind `fd` has (`NS_MNT_GET_INFO`, Linux 6.12): what
+/// `leaks` shows for a mount namespace no process is in, which has no mountinfo to count.
+pub fn mount_count(fd: &OwnedFd) -> Option<u32> {
+    mnt_ns_info(fd, libc::NS_MNT_GET_INFO as _).map(|(_, info)| info.nr_mounts)
+}
+
 /// All mount ids in a mount namespace (listmount, paging through with `param`).
 fn list_mounts(mnt_ns_id: u64, ids: &mut [u64]) -> Option<Vec<u64>> {
     let mut all = Vec::new();

@@ -1,5 +1,6 @@
-//! Per-process reads: the pure parsers for `stat` and `cmdline`, and the fd-relative reads of
-//! one `/proc/PID` directory.
+//! Per-process reads: the pure parsers for `stat` and `cmdline`, and the pid directory the
+//! fd-relative reads of one `/proc/PID` start from (the reads themselves are
+//! [`crate::kernel::read`]'s, bounded).
 //!
 //! Parsers take bytes and parse only the fields nsview needs. procfs's `Stat` parses all 52
 //! fields into owned strings and rejects a truncated line; here a line only needs to reach
@@ -7,7 +8,7 @@
 //! hold spaces and parentheses).
 
 use std::ffi::CStr;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::{BorrowedFd, OwnedFd};
 
 use rustix::fs::{Mode, OFlags};
 
@@ -99,50 +100,6 @@ pub fn open_dir(root: BorrowedFd<'_>, name: &CStr) -> Result<OwnedFd, i32> {
         Mode::empty(),
     )
     .map_err(|e| e.raw_os_error())
-}
-
-/// Reads a whole small file relative to `dir` into `buf` (cleared first).
-pub fn read_file_at(dir: BorrowedFd<'_>, name: &CStr, buf: &mut Vec<u8>) -> Result<(), i32> {
-    read_at(dir, name, buf, false)
-}
-
-/// Reads `stat` or `cmdline` relative to `dir`, saving the EOF read where the kernel makes a
-/// short read final: both are produced whole on each read (a single_open seq_file for `stat`,
-/// proc_pid_cmdline_read copies until the buffer is full or the args end), so fewer bytes
-/// than asked for is everything. Not for multi-record files such as mountinfo, where seq_read
-/// may stop short at a record boundary.
-pub fn read_whole_at(dir: BorrowedFd<'_>, name: &CStr, buf: &mut Vec<u8>) -> Result<(), i32> {
-    read_at(dir, name, buf, true)
-}
-
-fn read_at(
-    dir: BorrowedFd<'_>,
-    name: &CStr,
-    buf: &mut Vec<u8>,
-    short_is_final: bool,
-) -> Result<(), i32> {
-    let fd = rustix::fs::openat(dir, name, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
-        .map_err(|e| e.raw_os_error())?;
-    buf.clear();
-    loop {
-        if buf.spare_capacity_mut().len() < 512 {
-            buf.reserve(4096);
-        }
-        let asked = buf.spare_capacity_mut().len();
-        match rustix::io::read(fd.as_fd(), buf.spare_capacity_mut()) {
-            Ok(([], _)) => return Ok(()),
-            Ok((filled, _)) => {
-                let n = filled.len();
-                // SAFETY: read initialised `n` bytes of the spare capacity.
-                unsafe { buf.set_len(buf.len() + n) };
-                if short_is_final && n < asked {
-                    return Ok(());
-                }
-            }
-            Err(rustix::io::Errno::INTR) => continue,
-            Err(e) => return Err(e.raw_os_error()),
-        }
-    }
 }
 
 /// The owner uid of a directory fd (lsns's UID: the owner of /proc/PID).

@@ -61,6 +61,12 @@ pub struct SnapshotFile {
     /// The container matrix (`show`'s "container ns" rows), only with `--details`.
     #[serde(default)]
     pub containers: Vec<ContainerRow>,
+    /// `show`'s pod of each namespace shared in one, only with `--details`.
+    #[serde(default)]
+    pub pods: BTreeMap<Inode, details::PodMembers>,
+    /// `show`'s leak verdict line of each namespace without processes, only with `--details`.
+    #[serde(default)]
+    pub leaks: BTreeMap<Inode, String>,
 }
 
 impl SnapshotFile {
@@ -77,6 +83,8 @@ impl SnapshotFile {
             scan,
             details: BTreeMap::new(),
             containers: Vec::new(),
+            pods: BTreeMap::new(),
+            leaks: BTreeMap::new(),
         }
     }
 
@@ -157,6 +165,12 @@ pub fn saved_column(file: &SnapshotFile, column: details::ExtraColumn) -> HashMa
                 _ => None,
             })
             .collect(),
+        // The verdict needs what only the live host tells (claims by running containers).
+        ExtraColumn::Leak => file
+            .leaks
+            .iter()
+            .map(|(inode, line)| (*inode, line.clone()))
+            .collect(),
         ExtraColumn::Container => file
             .details
             .values()
@@ -185,6 +199,15 @@ pub fn add_details(file: &mut SnapshotFile, options: &ScanOptions) {
             file.details.insert(inode, found);
         }
     }
-    file.containers = ContainerIndex::build(&file.scan, &options.proc_root).matrix(&file.scan);
+    let index = ContainerIndex::build(&file.scan, &options.proc_root);
+    file.containers = index.matrix(&file.scan);
+    for ns in file.scan.namespaces.values() {
+        if let Some(pod) = index.pod_of(&file.scan, ns) {
+            file.pods.insert(ns.inode, pod);
+        }
+        if let Some(line) = crate::leaks::show_line(&file.scan, ns.inode, &options.proc_root) {
+            file.leaks.insert(ns.inode, line);
+        }
+    }
     file.has_details = true;
 }

@@ -8,54 +8,35 @@
 //! across rescans.
 
 use std::collections::{HashMap, HashSet};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::model::{Inode, NsKind, Pid, Snapshot};
 
-use super::inside::{Found, Inside, Want};
+pub use super::actions::{Action, ChildOutcome, Command, Launch};
+use super::changes::Changes;
+use super::detail;
+use super::filter::{Filter, SearchText};
+use super::inside::{Inside, Want};
+use super::launch::{Target, enter_args};
+use super::names::{Enrichment, Name, best_name, names_of};
+pub use super::tree::{Index, NodeKey, SortKey, View};
+use super::tree::{children_of, roots_of};
+
+/// "3s", "1.5s", "2m".
+pub fn interval_text(d: Duration) -> String {
+    let secs = d.as_secs_f64();
+    if secs >= 120.0 {
+        format!("{}m", (secs / 60.0).round())
+    } else if secs.fract() == 0.0 {
+        format!("{secs}s")
+    } else {
+        format!("{secs:.1}s")
+    }
+}
 
 /// `at` moved by `lines`, within 0..=max.
 fn scrolled(at: u16, lines: i16, max: u16) -> u16 {
     at.saturating_add_signed(lines).min(max)
-}
-
-/// The three ways of arranging namespaces.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum View {
-    /// type → namespace → member processes.
-    Type,
-    /// user namespaces nested by parent, each with the namespaces it owns (`lsns -T owner`).
-    Owner,
-    /// pid namespaces nested by parent, members under each.
-    PidTree,
-}
-
-impl View {
-    pub const ALL: [View; 3] = [View::Type, View::Owner, View::PidTree];
-
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
-    pub fn title(self) -> &'static str {
-        match self {
-            View::Type => "by type",
-            View::Owner => "by owner",
-            View::PidTree => "pid tree",
-        }
-    }
-}
-
-/// A node of a tree, named by what it shows rather than where it is, so it survives rescans.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum NodeKey {
-    /// A namespace type (type view only).
-    Kind(NsKind),
-    Ns(Inode),
-    /// The "processes" group under a namespace in the owner and pid views.
-    Members(Inode),
-    /// A member process under namespace `.0`.
-    Proc(Inode, Pid),
 }
 
 /// Whether a namespace or process is new or gone since the previous scan.
@@ -86,91 +67,6 @@ pub enum Mode {
     Help,
 }
 
-/// Everything a key or mouse event can ask for.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Action {
-    Quit,
-    Up,
-    Down,
-    PageUp,
-    PageDown,
-    Home,
-    End,
-    Collapse,
-    Expand,
-    Toggle,
-    /// Enter: toggles a group, spawns a shell on a namespace, enters a process's namespaces.
-    Activate,
-    NextView,
-    PrevView,
-    SelectView(View),
-    StartFilter,
-    FilterInput(char),
-    FilterBackspace,
-    /// Leaves filter typing, keeping the filter.
-    FilterDone,
-    /// Esc: drops the filter (and any error message).
-    ClearFilter,
-    ToggleHelp,
-    Refresh,
-    Shell,
-    EnterProcess,
-    StartPrompt,
-    PromptInput(char),
-    PromptBackspace,
-    PromptSubmit,
-    PromptCancel,
-    /// A left click at a screen position.
-    Click {
-        column: u16,
-        row: u16,
-    },
-    ScrollUp,
-    ScrollDown,
-    /// The background worker read details for the detail pane.
-    Details(Box<Found>),
-    /// Scrolls the detail pane by this many lines (J/K, Shift-↑/↓).
-    DetailScroll(i16),
-    /// Scrolls the help overlay when it does not fit.
-    HelpScroll(i16),
-    /// The mouse wheel at a screen position: scrolls the pane under it.
-    Wheel {
-        column: u16,
-        row: u16,
-        down: bool,
-    },
-}
-
-/// A side effect for the loop that owns the terminal.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Command {
-    Quit,
-    Rescan,
-    Run(Launch),
-}
-
-/// A child `nsview` to run with the terminal handed over.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Launch {
-    /// Arguments after the program name, e.g. `["enter", "4026532301"]`.
-    pub args: Vec<String>,
-    /// For messages: "shell in uts:[4026532301]".
-    pub what: String,
-    /// Wait for Enter after the child exits, so a command's output can be read.
-    pub pause: bool,
-}
-
-/// How a child run ended, as the loop saw it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ChildOutcome {
-    /// Exit status and whatever the child reported on its error channel.
-    Exited { code: i32, error: Option<String> },
-    /// Killed by a signal.
-    Signalled(i32),
-    /// Could not be started at all.
-    SpawnFailed(String),
-}
-
 /// A screen rectangle in plain numbers (the loop copies the tree's area in before each draw).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Area {
@@ -186,151 +82,6 @@ impl Area {
             && column < self.x.saturating_add(self.width)
             && row >= self.y
             && row < self.y.saturating_add(self.height)
-    }
-}
-
-/// Parent/child edges of the three trees for one snapshot.
-#[derive(Debug, Default)]
-pub struct Index {
-    pub by_kind: [Vec<Inode>; 8],
-    owner_roots: Vec<Inode>,
-    /// The roots again per view, for the "open by default" test on every row.
-    owner_root_set: HashSet<Inode>,
-    pid_root_set: HashSet<Inode>,
-    owner_children: HashMap<Inode, Vec<Inode>>,
-    pid_roots: Vec<Inode>,
-    pid_children: HashMap<Inode, Vec<Inode>>,
-    /// Member count without processes that vanished (ghosts kept for one cycle).
-    pub live_members: HashMap<Inode, usize>,
-}
-
-impl Index {
-    fn build(snapshot: &Snapshot, vanished_pids: &HashSet<Pid>) -> Index {
-        let mut index = Index::default();
-        for ns in snapshot.namespaces.values() {
-            index.by_kind[ns.kind.index()].push(ns.inode);
-            let live = ns
-                .members
-                .iter()
-                .filter(|pid| !vanished_pids.contains(pid))
-                .count();
-            index.live_members.insert(ns.inode, live);
-        }
-        // Owner tree: a user namespace hangs under its parent, anything else under its owner.
-        let owner_of = |inode: Inode| {
-            snapshot.namespace(inode).and_then(|ns| match ns.kind {
-                NsKind::User => ns.parent.or(ns.owner),
-                _ => ns.owner,
-            })
-        };
-        let (roots, children) = nest(snapshot.namespaces.keys().copied(), owner_of, snapshot);
-        index.owner_roots = roots;
-        index.owner_children = children;
-        let pid_parent = |inode: Inode| snapshot.namespace(inode).and_then(|ns| ns.parent);
-        let pid_nss = snapshot.of_kind(NsKind::Pid).map(|ns| ns.inode);
-        let (roots, children) = nest(pid_nss, pid_parent, snapshot);
-        index.pid_roots = roots;
-        index.pid_children = children;
-        index.owner_root_set = index.owner_roots.iter().copied().collect();
-        index.pid_root_set = index.pid_roots.iter().copied().collect();
-        index
-    }
-}
-
-/// Builds roots and child lists from a parent function. A parent that is unknown, missing from
-/// the snapshot or part of a cycle (bad data must not hang the UI) makes the node a root.
-fn nest(
-    nodes: impl Iterator<Item = Inode>,
-    parent_of: impl Fn(Inode) -> Option<Inode>,
-    snapshot: &Snapshot,
-) -> (Vec<Inode>, HashMap<Inode, Vec<Inode>>) {
-    let mut roots = Vec::new();
-    let mut children: HashMap<Inode, Vec<Inode>> = HashMap::new();
-    for inode in nodes {
-        let parent = parent_of(inode).filter(|p| snapshot.namespaces.contains_key(p));
-        let acyclic = parent.is_some_and(|first| {
-            let mut at = Some(first);
-            // Namespaces nest at most 32 deep (kernel limit), so 64 steps is plenty.
-            for _ in 0..64 {
-                match at {
-                    Some(p) if p == inode => return false,
-                    Some(p) => at = parent_of(p).filter(|q| snapshot.namespaces.contains_key(q)),
-                    None => return true,
-                }
-            }
-            false
-        });
-        match parent {
-            Some(p) if acyclic => children.entry(p).or_default().push(inode),
-            _ => roots.push(inode),
-        }
-    }
-    (roots, children)
-}
-
-/// The lowercased text the filter searches, built once per scan on the first keystroke, so a
-/// keystroke over thousands of processes is substring searches only.
-#[derive(Debug, Default)]
-struct SearchText {
-    /// Each namespace's inode digits.
-    namespaces: Vec<(Inode, NsKind, String)>,
-    /// Each process's pid, command line and user name, NUL-separated so that no query (typed
-    /// text has no NUL) matches across two of them.
-    processes: Vec<(Pid, String)>,
-}
-
-impl SearchText {
-    fn build(snapshot: &Snapshot) -> SearchText {
-        let mut users: HashMap<u32, String> = HashMap::new();
-        let processes = snapshot
-            .processes
-            .values()
-            .map(|p| {
-                let user = users
-                    .entry(p.uid)
-                    .or_insert_with(|| snapshot.user_name(p.uid).to_lowercase());
-                (
-                    p.pid,
-                    format!("{}\0{}\0{user}", p.pid, p.command.to_lowercase()),
-                )
-            })
-            .collect();
-        let namespaces = snapshot
-            .namespaces
-            .values()
-            .map(|ns| (ns.inode, ns.kind, ns.inode.to_string()))
-            .collect();
-        SearchText {
-            namespaces,
-            processes,
-        }
-    }
-}
-
-/// The `/` filter, compiled against one snapshot.
-#[derive(Debug, Default)]
-struct Filter {
-    /// Lowercased query; empty means no filter.
-    query: String,
-    kinds: [bool; 8],
-    namespaces: HashSet<Inode>,
-    processes: HashSet<Pid>,
-    /// Per view: nodes with a matching descendant (shown and opened automatically).
-    leads_to_match: [HashSet<NodeKey>; 3],
-}
-
-impl Filter {
-    fn active(&self) -> bool {
-        !self.query.is_empty()
-    }
-
-    fn matches(&self, key: NodeKey) -> bool {
-        match key {
-            NodeKey::Kind(kind) => self.kinds[kind.index()],
-            NodeKey::Ns(inode) => self.namespaces.contains(&inode),
-            NodeKey::Members(_) => false,
-            NodeKey::Proc(_, pid) => self.processes.contains(&pid),
-        }
     }
 }
 
@@ -351,57 +102,86 @@ pub struct ScanInfo {
     pub took: Option<Duration>,
 }
 
+/// Times the loop measures (tests leave them unset, so screens stay deterministic).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Clock {
+    /// How old the data shown is (since the last scan arrived).
+    pub age: Option<Duration>,
+    /// How long the scan being waited for has run.
+    pub scan_running: Option<Duration>,
+    /// How long the detail pane has waited for the details worker.
+    pub details_waiting: Option<Duration>,
+}
+
 /// All UI state.
 #[derive(Debug)]
 pub struct App {
     /// The scan being shown, plus ghosts of what vanished since the previous scan.
-    pub snapshot: Snapshot,
+    snapshot: Snapshot,
     /// The last scan as it came, without ghosts: the base for the next comparison.
     last_scan: Option<Snapshot>,
-    pub index: Index,
-    pub appeared_ns: HashSet<Inode>,
-    pub vanished_ns: HashSet<Inode>,
-    pub appeared_pids: HashSet<Pid>,
-    pub vanished_pids: HashSet<Pid>,
-    pub scan_info: Option<ScanInfo>,
-    pub scanning: bool,
-    pub view: View,
-    pub mode: Mode,
+    index: Index,
+    appeared_ns: HashSet<Inode>,
+    vanished_ns: HashSet<Inode>,
+    appeared_pids: HashSet<Pid>,
+    vanished_pids: HashSet<Pid>,
+    scan_info: Option<ScanInfo>,
+    scanning: bool,
+    view: View,
+    mode: Mode,
     /// The filter text as typed (case kept for display).
-    pub filter_text: String,
+    filter_text: String,
     filter: Filter,
-    pub prompt: String,
+    prompt: String,
     /// The namespace the `x` prompt will run in.
-    prompt_target: Option<Inode>,
+    prompt_target: Option<(Target, String)>,
     /// Last error (a failed scan or child), shown until the next action clears it.
-    pub error: Option<String>,
+    error: Option<String>,
     /// Last informational message (e.g. a shell's exit status).
-    pub notice: Option<String>,
+    notice: Option<String>,
     /// Per view: nodes whose open/closed state differs from the default.
     toggled: [HashSet<NodeKey>; 3],
+    /// Per view: everything opened (Some(true)) or closed (Some(false)) by `*` / `-`, the base
+    /// the toggles apply to.
+    fold_all: [Option<bool>; 3],
+    /// The first screen of the type view has been fitted to the terminal (once).
+    fitted: bool,
+    sort: SortKey,
+    reverse: bool,
+    /// The detail pane fills the screen.
+    zoomed: bool,
+    changes: Changes,
+    interval: Option<Duration>,
+    /// The follow key's walk: the namespace it started from and the reference it is at.
+    follow: Option<(Vec<Inode>, usize)>,
     places: [Place; 3],
-    pub rows: Vec<Row>,
+    rows: Vec<Row>,
     /// Where the tree's rows are on screen (for clicks and page size).
-    pub tree_area: Area,
-    pub color: bool,
+    tree_area: Area,
+    color: bool,
     /// Where the detail pane is (for the wheel), how far it is scrolled, the most that makes
     /// sense (set by the view from the pane's content), and the selection it was scrolled for.
-    pub detail_area: Area,
-    pub detail_scroll: u16,
+    detail_area: Area,
+    detail_scroll: u16,
     detail_max: u16,
     detail_key: Option<NodeKey>,
     /// The same for the help overlay.
-    pub help_scroll: u16,
+    help_scroll: u16,
     help_max: u16,
     /// Counts applied scans; details are cached per (inode, generation).
-    pub generation: u64,
+    generation: u64,
     /// What the filter searches, for the current scan (None until the first filter).
     search: Option<SearchText>,
     /// Details beyond the snapshot, as the worker delivered them.
-    pub inside: Inside,
+    inside: Inside,
+    /// Names read after the scan (hostnames, containers), and the best name per namespace.
+    enrichment: Enrichment,
+    names: HashMap<Inode, Name>,
+    clock: Clock,
+    paused: bool,
     /// Set when showing a saved snapshot (`--from FILE`, its path here): `s`, `x` and `e`
     /// are refused, for there is no live namespace behind it to step into.
-    pub read_only: Option<String>,
+    read_only: Option<String>,
 }
 
 impl App {
@@ -425,6 +205,14 @@ impl App {
             error: None,
             notice: None,
             toggled: Default::default(),
+            fold_all: [None; 3],
+            fitted: false,
+            sort: SortKey::Inode,
+            reverse: false,
+            zoomed: false,
+            follow: None,
+            changes: Changes::default(),
+            interval: None,
             places: [Place::default(); 3],
             rows: Vec::new(),
             tree_area: Area::default(),
@@ -438,64 +226,171 @@ impl App {
             generation: 0,
             search: None,
             inside: Inside::default(),
+            enrichment: Enrichment::default(),
+            names: HashMap::new(),
+            clock: Clock::default(),
+            paused: false,
             read_only: None,
         }
+    }
+
+    /// Where the data comes from, when it is not the live /proc (the scan records it).
+    pub fn proc_root(&self) -> Option<String> {
+        self.snapshot
+            .proc_root
+            .as_ref()
+            .map(|root| root.display().to_string())
+    }
+
+    /// True while automatic refresh is paused (`p`).
+    pub fn is_paused(&self) -> bool {
+        self.paused
+    }
+
+    // Read access for the view, the detail pane and tests; only `update` and the few
+    // `set_*` methods the loop calls change anything.
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+    pub fn appeared_ns(&self) -> &HashSet<Inode> {
+        &self.appeared_ns
+    }
+    pub fn vanished_ns(&self) -> &HashSet<Inode> {
+        &self.vanished_ns
+    }
+    pub fn appeared_pids(&self) -> &HashSet<Pid> {
+        &self.appeared_pids
+    }
+    pub fn vanished_pids(&self) -> &HashSet<Pid> {
+        &self.vanished_pids
+    }
+    pub fn scan_info(&self) -> &Option<ScanInfo> {
+        &self.scan_info
+    }
+    pub fn scanning(&self) -> bool {
+        self.scanning
+    }
+    pub fn view(&self) -> View {
+        self.view
+    }
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+    pub fn filter_text(&self) -> &str {
+        &self.filter_text
+    }
+    pub fn prompt(&self) -> &str {
+        &self.prompt
+    }
+    pub fn error(&self) -> &Option<String> {
+        &self.error
+    }
+    /// Shows a saved snapshot (`--from FILE`): read-only from now on.
+    pub fn set_read_only(&mut self, file: String) {
+        self.read_only = Some(file);
+    }
+    /// The saved snapshot's file when read-only.
+    pub fn read_only(&self) -> Option<&str> {
+        self.read_only.as_deref()
+    }
+    pub fn notice(&self) -> &Option<String> {
+        &self.notice
+    }
+    pub fn rows(&self) -> &[Row] {
+        &self.rows
+    }
+    pub fn tree_area(&self) -> Area {
+        self.tree_area
+    }
+    pub fn color(&self) -> bool {
+        self.color
+    }
+    pub fn detail_area(&self) -> Area {
+        self.detail_area
+    }
+    pub fn detail_scroll(&self) -> u16 {
+        self.detail_scroll
+    }
+    pub fn help_scroll(&self) -> u16 {
+        self.help_scroll
+    }
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+    pub fn inside(&self) -> &Inside {
+        &self.inside
+    }
+
+    /// The names gathered after the last scan (hostnames, containers); the NAME column and the
+    /// filter use them from now on.
+    pub fn set_enrichment(&mut self, enrichment: Enrichment) {
+        self.enrichment = enrichment;
+        self.rebuild_names();
+        self.apply_sort();
+        self.search = None;
+        self.recompile_filter();
+        self.rebuild_rows();
+    }
+
+    fn rebuild_names(&mut self) {
+        let snapshot = &self.snapshot;
+        let enrichment = &self.enrichment;
+        self.names = snapshot
+            .namespaces
+            .values()
+            .filter_map(|ns| Some((ns.inode, best_name(snapshot, enrichment, ns)?)))
+            .collect();
+    }
+
+    /// The best name known for a namespace.
+    pub fn name_of(&self, inode: Inode) -> Option<&Name> {
+        self.names.get(&inode)
+    }
+
+    /// Every name known for a namespace, best first (for the detail pane).
+    pub fn names_of(&self, inode: Inode) -> Vec<Name> {
+        self.snapshot
+            .namespace(inode)
+            .map(|ns| names_of(&self.snapshot, &self.enrichment, ns))
+            .unwrap_or_default()
+    }
+
+    pub fn set_scanning(&mut self, scanning: bool) {
+        self.scanning = scanning;
+    }
+
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = clock;
+    }
+
+    pub fn clock(&self) -> Clock {
+        self.clock
     }
 
     /// Takes a fresh scan: marks what appeared, keeps what vanished for one cycle, rebuilds the
     /// index and rows, and keeps the selection by identity.
     pub fn apply_scan(&mut self, fresh: Snapshot, took: Option<Duration>) {
+        self.apply_scan_at(fresh, took, Instant::now());
+    }
+
+    /// [`App::apply_scan`] at a given time (marks last [`super::changes::MARK_FOR`]). The
+    /// selection keeps its row on screen when rows come and go above it.
+    pub fn apply_scan_at(&mut self, fresh: Snapshot, took: Option<Duration>, now: Instant) {
         self.scanning = false;
         self.scan_info = Some(ScanInfo {
             namespaces: fresh.namespaces.len(),
             processes: fresh.processes.len(),
             took,
         });
-        self.appeared_ns.clear();
-        self.vanished_ns.clear();
-        self.appeared_pids.clear();
-        self.vanished_pids.clear();
-        let mut display = fresh.clone();
-        if let Some(old) = self.last_scan.take() {
-            for inode in fresh.namespaces.keys() {
-                if !old.namespaces.contains_key(inode) {
-                    self.appeared_ns.insert(*inode);
-                }
-            }
-            for pid in fresh.processes.keys() {
-                if !old.processes.contains_key(pid) {
-                    self.appeared_pids.insert(*pid);
-                }
-            }
-            for (inode, ns) in &old.namespaces {
-                if !fresh.namespaces.contains_key(inode) {
-                    self.vanished_ns.insert(*inode);
-                    display.namespaces.insert(*inode, ns.clone());
-                }
-            }
-            for (pid, process) in &old.processes {
-                if fresh.processes.contains_key(pid) {
-                    continue;
-                }
-                self.vanished_pids.insert(*pid);
-                display.processes.insert(*pid, process.clone());
-                for kind in NsKind::ALL {
-                    if let Some(inode) = process.ns(kind)
-                        && !self.vanished_ns.contains(&inode)
-                        && let Some(ns) = display.namespaces.get_mut(&inode)
-                        && let Err(at) = ns.members.binary_search(pid)
-                    {
-                        ns.members.insert(at, *pid);
-                    }
-                }
-                if let Some(name) = old.user_names.get(&process.uid) {
-                    display
-                        .user_names
-                        .entry(process.uid)
-                        .or_insert_with(|| name.clone());
-                }
-            }
-        }
+        let screen_row = self.cursor().saturating_sub(self.offset());
+        let (display, marks) = self.changes.apply(self.last_scan.as_ref(), &fresh, now);
+        self.appeared_ns = marks.appeared_ns;
+        self.vanished_ns = marks.vanished_ns;
+        self.appeared_pids = marks.appeared_pids;
+        self.vanished_pids = marks.vanished_pids;
         self.generation += 1;
         self.search = None;
         self.inside.retain(
@@ -505,8 +400,96 @@ impl App {
         self.last_scan = Some(fresh);
         self.snapshot = display;
         self.index = Index::build(&self.snapshot, &self.vanished_pids);
+        self.rebuild_names();
+        self.apply_sort();
         self.recompile_filter();
         self.rebuild_rows();
+        self.keep_screen_row(screen_row);
+    }
+
+    /// Scrolls so that the cursor sits on screen row `row` again (as far as the list allows).
+    fn keep_screen_row(&mut self, row: usize) {
+        let page = self.page();
+        let len = self.rows.len();
+        let place = &mut self.places[self.view.index()];
+        place.offset = place
+            .cursor
+            .saturating_sub(row.min(page.saturating_sub(1)))
+            .min(len.saturating_sub(page));
+    }
+
+    /// `n`: the next changed row after the cursor (wrapping); when no change is visible, the
+    /// first changed namespace is revealed.
+    fn next_change(&mut self) {
+        let len = self.rows.len();
+        let cursor = self.cursor();
+        let visible = (1..=len)
+            .map(|step| (cursor + step) % len.max(1))
+            .find(|&at| {
+                self.rows
+                    .get(at)
+                    .is_some_and(|r| self.mark(r.key) != Mark::None)
+            });
+        if let Some(at) = visible {
+            self.move_to(at);
+            return;
+        }
+        let hidden = self
+            .appeared_ns
+            .iter()
+            .chain(&self.vanished_ns)
+            .copied()
+            .min();
+        match hidden {
+            Some(inode) => self.reveal(inode),
+            None if self.appeared_pids.is_empty() && self.vanished_pids.is_empty() => {
+                self.notice = Some("no changes in the last 30 s".into());
+            }
+            None => {
+                // A changed process: open its namespace of the first type it has.
+                let pid = self
+                    .appeared_pids
+                    .iter()
+                    .chain(&self.vanished_pids)
+                    .copied()
+                    .min();
+                if let Some(pid) = pid
+                    && let Some(inode) = self
+                        .snapshot
+                        .process(pid)
+                        .and_then(|p| NsKind::ALL.into_iter().find_map(|k| p.ns(k)))
+                {
+                    self.reveal(inode);
+                    self.set_open_key(NodeKey::Ns(inode), true);
+                    self.rebuild_rows();
+                    if let Some(at) = self
+                        .rows
+                        .iter()
+                        .position(|r| r.key == NodeKey::Proc(inode, pid))
+                    {
+                        self.move_to(at);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The automatic refresh interval (None: manual only).
+    pub fn interval(&self) -> Option<Duration> {
+        self.interval
+    }
+
+    pub fn set_interval(&mut self, interval: Option<Duration>) {
+        self.interval = interval;
+    }
+
+    /// `<` / `>`: halves or doubles the interval, between 0.5 s and 1 h (from manual: 3 s).
+    fn change_interval(&mut self, longer: bool) {
+        let now = self.interval.unwrap_or(Duration::from_secs(3));
+        let next = if longer { now * 2 } else { now / 2 };
+        let next = next.clamp(Duration::from_millis(500), Duration::from_secs(3600));
+        self.interval = Some(next);
+        self.notice = Some(format!("refresh every {}", interval_text(next)));
     }
 
     /// A scan failed: keep showing the previous one.
@@ -609,6 +592,32 @@ impl App {
         }
         match action {
             Action::Quit => return Some(Command::Quit),
+            Action::Suspend => return Some(Command::Suspend),
+            Action::NextSort => {
+                self.sort = self.sort.next();
+                self.apply_sort();
+                self.rebuild_rows();
+            }
+            Action::ReverseSort => {
+                self.reverse = !self.reverse;
+                self.apply_sort();
+                self.rebuild_rows();
+            }
+            Action::Zoom => self.zoomed = !self.zoomed,
+            Action::NextChange => self.next_change(),
+            Action::Pause => {
+                self.paused = !self.paused;
+                self.notice = Some(if self.paused {
+                    "refresh paused (p resumes, r rescans once)".into()
+                } else {
+                    "refresh resumed".into()
+                });
+            }
+            Action::Slower => self.change_interval(true),
+            Action::Faster => self.change_interval(false),
+            Action::Follow => self.follow(),
+            Action::ExpandAll => self.fold_everything(true),
+            Action::CollapseAll => self.fold_everything(false),
             Action::Up => self.move_by(-1),
             Action::Down => self.move_by(1),
             Action::PageUp => self.move_by(-(self.page() as isize)),
@@ -634,10 +643,18 @@ impl App {
                 self.filter_changed();
             }
             Action::FilterDone => self.mode = Mode::Normal,
+            Action::ClearFilter if self.zoomed && self.mode == Mode::Normal => {
+                self.zoomed = false;
+            }
             Action::ClearFilter => {
                 self.mode = Mode::Normal;
                 self.error = None;
                 if !self.filter_text.is_empty() {
+                    // The selection stays where it is: the path the filter opened to it is
+                    // kept open.
+                    if let Some(key) = self.selected() {
+                        self.open_path_to(key);
+                    }
                     self.filter_text.clear();
                     self.filter_changed();
                 }
@@ -699,24 +716,24 @@ impl App {
         self.inside.ask(want, self.generation)
     }
 
-    /// Records how a child run ended: errors go to the status line, the TUI carries on.
+    /// Records how a child run ended. Only nsview's own failure (the child's error line) is an
+    /// error; a shell's or command's exit status, or a signal, is news for the status line.
     pub fn child_finished(&mut self, launch: &Launch, outcome: ChildOutcome) {
         match outcome {
             ChildOutcome::Exited { code: 0, .. } => {
                 self.notice = Some(format!("back from {}", launch.what));
             }
-            ChildOutcome::Exited { code, error } => {
-                self.error = Some(match error {
-                    // The reason first: narrow status lines cut the end.
-                    Some(text) => format!("{text} ({})", launch.what),
-                    None => format!("{} exited with status {code}", launch.what),
-                });
-            }
-            ChildOutcome::Signalled(signal) => {
-                self.error = Some(format!("{} was killed by signal {signal}", launch.what));
+            ChildOutcome::Exited {
+                error: Some(text), ..
+            } => {
+                // The reason first: narrow status lines cut the end.
+                self.error = Some(format!("{text} ({})", launch.what));
             }
             ChildOutcome::SpawnFailed(why) => {
                 self.error = Some(format!("cannot start {}: {why}", launch.what));
+            }
+            other => {
+                self.notice = Some(format!("back from {}: {}", launch.what, other.describe()));
             }
         }
     }
@@ -766,7 +783,7 @@ impl App {
     }
 
     fn is_open(&self, key: NodeKey) -> bool {
-        let default = match key {
+        let natural = match key {
             NodeKey::Kind(_) => true,
             NodeKey::Ns(inode) => match self.view {
                 View::Type => false,
@@ -775,7 +792,158 @@ impl App {
             },
             _ => false,
         };
+        let default = self.fold_all[self.view.index()].unwrap_or(natural);
         default != self.toggled[self.view.index()].contains(&key)
+    }
+
+    /// `*` / `-`: opens or closes every node of the view.
+    fn fold_everything(&mut self, open: bool) {
+        let view = self.view.index();
+        self.fold_all[view] = Some(open);
+        self.toggled[view].clear();
+        self.rebuild_rows();
+    }
+
+    /// The first time the type view is drawn: if it does not fit, the biggest types are folded
+    /// until it does (the host's groups are the big ones), so the start shows every type.
+    /// The loop calls this after every draw; it acts once, on the first drawn scan.
+    pub fn fit_first_screen(&mut self) {
+        let page = usize::from(self.tree_area.height);
+        if self.fitted || page == 0 || self.rows.is_empty() || self.view != View::Type {
+            return;
+        }
+        self.fitted = true;
+        let mut kinds: Vec<NsKind> = NsKind::ALL
+            .into_iter()
+            .filter(|k| !self.index.by_kind[k.index()].is_empty())
+            .collect();
+        kinds.sort_by_key(|k| std::cmp::Reverse(self.index.by_kind[k.index()].len()));
+        let mut rows = self.rows.len();
+        for kind in kinds {
+            if rows <= page {
+                break;
+            }
+            let key = NodeKey::Kind(kind);
+            if self.is_open(key) {
+                self.set_open_key(key, false);
+                rows -= self.index.by_kind[kind.index()].len();
+            }
+        }
+        self.rebuild_rows();
+    }
+
+    pub fn zoomed(&self) -> bool {
+        self.zoomed
+    }
+
+    /// `f`: selects the next namespace the detail pane refers to (owner, parent, veth peer,
+    /// the host's), walking the references of the node the walk started from; after the last
+    /// it starts over.
+    fn follow(&mut self) {
+        let here = self.selected();
+        let (refs, at) = match self.follow.take() {
+            Some((refs, at)) if here == refs.get(at).map(|&i| NodeKey::Ns(i)) => {
+                let next = (at + 1) % refs.len().max(1);
+                (refs, next)
+            }
+            _ => (detail::references(self), 0),
+        };
+        let Some(&target) = refs.get(at) else {
+            self.notice = Some("nothing to follow from here".into());
+            return;
+        };
+        self.reveal(target);
+        self.follow = Some((refs, at));
+    }
+
+    /// Opens the nodes above `key` in the current view (whatever the filter does), so it is
+    /// visible without the filter.
+    fn open_path_to(&mut self, key: NodeKey) {
+        let cursor = self.cursor();
+        let Some(row) = self.rows.get(cursor).copied() else {
+            return;
+        };
+        debug_assert_eq!(row.key, key);
+        let mut depth = row.depth;
+        for above in self.rows[..cursor]
+            .iter()
+            .rev()
+            .copied()
+            .collect::<Vec<_>>()
+        {
+            if above.depth < depth {
+                self.set_open_key(above.key, true);
+                depth = above.depth;
+            }
+            if depth == 0 {
+                break;
+            }
+        }
+    }
+
+    /// Makes namespace `inode` visible (opening its ancestors) and selects it; in a view that
+    /// does not show it, switches to the type view.
+    pub fn reveal(&mut self, inode: Inode) {
+        let Some(kind) = self.snapshot.namespace(inode).map(|ns| ns.kind) else {
+            return;
+        };
+        let shows = match self.view {
+            View::Type => true,
+            View::Owner => true,
+            View::PidTree => kind == NsKind::Pid,
+        };
+        if !shows {
+            self.view = View::Type;
+        }
+        match self.view {
+            View::Type => self.set_open_key(NodeKey::Kind(kind), true),
+            View::Owner | View::PidTree => {
+                let mut at = inode;
+                for _ in 0..64 {
+                    let parent = self.snapshot.namespace(at).and_then(|ns| match self.view {
+                        View::Owner if ns.kind == NsKind::User => ns.parent.or(ns.owner),
+                        View::Owner => ns.owner,
+                        _ => ns.parent,
+                    });
+                    let Some(parent) = parent.filter(|p| self.snapshot.namespace(*p).is_some())
+                    else {
+                        break;
+                    };
+                    self.set_open_key(NodeKey::Ns(parent), true);
+                    at = parent;
+                }
+            }
+        }
+        self.rebuild_rows();
+        if !self.rows.iter().any(|r| r.key == NodeKey::Ns(inode)) && self.filter.active() {
+            // A jump should arrive: the filter that hides the target goes.
+            self.filter_text.clear();
+            self.recompile_filter();
+            self.rebuild_rows();
+            self.notice = Some(format!("filter cleared to show {}", self.label(inode)));
+        }
+        if let Some(row) = self.rows.iter().position(|r| r.key == NodeKey::Ns(inode)) {
+            self.move_to(row);
+        }
+    }
+
+    /// Whether [`App::fit_first_screen`] has acted.
+    pub fn fitted(&self) -> bool {
+        self.fitted
+    }
+
+    /// Orders siblings by the current sort key.
+    fn apply_sort(&mut self) {
+        let names = &self.names;
+        self.index
+            .sort(&self.snapshot, self.sort, self.reverse, |inode| {
+                names.get(&inode).map(|n| n.text.clone())
+            });
+    }
+
+    /// The sort key and direction, for the header.
+    pub fn sort(&self) -> (SortKey, bool) {
+        (self.sort, self.reverse)
     }
 
     fn set_open_key(&mut self, key: NodeKey, open: bool) {
@@ -821,35 +989,23 @@ impl App {
         }
     }
 
+    /// Enter: opens or closes what has children; never starts anything (shells need `s`).
     fn activate(&mut self) -> Option<Command> {
-        match self.selected()? {
-            NodeKey::Ns(_) => self.shell(),
-            NodeKey::Proc(..) => self.enter_process(),
-            _ => {
-                self.toggle();
-                None
+        match self.rows.get(self.cursor()).copied() {
+            Some(row) if row.has_children => self.toggle(),
+            Some(Row {
+                key: NodeKey::Proc(..),
+                ..
+            }) => {
+                self.notice =
+                    Some("s: a shell in all of this process's namespaces · x: a command".into());
             }
+            _ => {}
         }
+        None
     }
 
-    fn selected_namespace(&mut self) -> Option<Inode> {
-        match self.selected() {
-            Some(NodeKey::Ns(inode)) if self.vanished_ns.contains(&inode) => {
-                self.error = Some(format!("namespace {inode} has vanished"));
-                None
-            }
-            Some(NodeKey::Ns(inode)) => Some(inode),
-            Some(NodeKey::Proc(..)) => {
-                self.error = Some("select a namespace (s/x), or press e on a process".into());
-                None
-            }
-            _ => {
-                self.error = Some("select a namespace first".into());
-                None
-            }
-        }
-    }
-
+    /// `type:[inode]`, the way `/proc/PID/ns` links read.
     fn label(&self, inode: Inode) -> String {
         match self.snapshot.namespace(inode) {
             Some(ns) => format!("{}:[{inode}]", ns.kind),
@@ -857,78 +1013,161 @@ impl App {
         }
     }
 
-    fn shell(&mut self) -> Option<Command> {
-        if let Some(NodeKey::Proc(..)) = self.selected() {
-            return self.enter_process();
+    /// The label and, when one is known, the best name: `uts:[4026532202] web-1`.
+    fn label_and_name(&self, inode: Inode) -> String {
+        let label = self.label(inode);
+        match self.name_of(inode) {
+            Some(name) => format!("{label} {}", name.text),
+            None => label,
         }
-        let inode = self.selected_namespace()?;
+    }
+
+    /// The host pid of a pid namespace's init: from the details read for the pane (NSpid says
+    /// which member is pid 1 inside), else the lowest member whose parent is outside the
+    /// namespace (what `unshare --fork` and container runtimes start). Err says why none.
+    pub fn pid_init(&self, inode: Inode) -> Result<Pid, String> {
+        if let Some(Ok(details)) = self.inside.namespace(inode)
+            && let crate::details::KindDetails::Pid(pid) = &details.details
+            && let Some(init) = &pid.init
+            && self.snapshot.process(init.pid).is_some()
+        {
+            return Ok(init.pid);
+        }
+        let ns = self
+            .snapshot
+            .namespace(inode)
+            .ok_or_else(|| "it is gone".to_string())?;
+        let inside = |pid: Pid| {
+            self.snapshot
+                .process(pid)
+                .is_some_and(|p| p.ns(NsKind::Pid) == Some(inode))
+        };
+        ns.members
+            .iter()
+            .copied()
+            .filter(|pid| !self.vanished_pids.contains(pid))
+            .find(|&pid| self.snapshot.process(pid).is_some_and(|p| !inside(p.ppid)))
+            .ok_or_else(|| "no process of it is visible (its init has exited)".to_string())
+    }
+
+    /// What `s`/`x` on the selection enter, and how the status line and banner name it. A
+    /// process: all of its namespaces. A pid namespace: all of its init's (so /proc inside is
+    /// its own), or only the pid namespace with a warning when no init is known.
+    fn launch_target(&mut self) -> Option<(Target, String)> {
+        match self.selected() {
+            Some(NodeKey::Proc(inode, pid)) => {
+                if self.vanished_pids.contains(&pid) {
+                    self.error = Some(format!("process {pid} has exited"));
+                    return None;
+                }
+                let process = self.snapshot.process(pid)?;
+                // The namespace the row sits under, else any namespace the process is in.
+                let ns = self
+                    .snapshot
+                    .namespace(inode)
+                    .filter(|ns| process.ns(ns.kind) == Some(inode))
+                    .or_else(|| {
+                        NsKind::ALL
+                            .into_iter()
+                            .find_map(|k| self.snapshot.namespace(process.ns(k)?))
+                    });
+                let Some(ns) = ns else {
+                    self.error = Some(format!("no readable namespace links for pid {pid}"));
+                    return None;
+                };
+                let what = format!("the namespaces of pid {pid} ({})", process.comm);
+                Some((
+                    Target {
+                        kind: ns.kind,
+                        inode: ns.inode,
+                        ns_id: ns.ns_id,
+                        all_of: Some(pid),
+                    },
+                    what,
+                ))
+            }
+            Some(NodeKey::Ns(inode)) if self.vanished_ns.contains(&inode) => {
+                self.error = Some(format!("namespace {inode} has vanished"));
+                None
+            }
+            Some(NodeKey::Ns(inode)) => {
+                let ns = self.snapshot.namespace(inode)?;
+                let mut target = Target {
+                    kind: ns.kind,
+                    inode,
+                    ns_id: ns.ns_id,
+                    all_of: None,
+                };
+                let mut what = self.label_and_name(inode);
+                // The host's pid namespace is the UI's own: nothing to gain by its init (whose
+                // links the kernel may refuse even to root).
+                if ns.kind == NsKind::Pid && self.snapshot.host_ns(NsKind::Pid) != Some(inode) {
+                    match self.pid_init(inode) {
+                        Ok(init) => {
+                            target.all_of = Some(init);
+                            what.push_str(&format!(" via init {init}"));
+                        }
+                        Err(why) => {
+                            what.push_str(&format!(
+                                " only ({why}: /proc stays the host's, so ps shows the host's)"
+                            ));
+                        }
+                    }
+                }
+                Some((target, what))
+            }
+            _ => {
+                self.error = Some("select a namespace or a process first".into());
+                None
+            }
+        }
+    }
+
+    fn shell(&mut self) -> Option<Command> {
+        let (target, what) = self.launch_target()?;
         Some(Command::Run(Launch {
-            args: vec!["enter".into(), inode.to_string()],
-            what: format!("shell in {}", self.label(inode)),
+            args: enter_args(&target, None),
+            what: format!("shell in {what}"),
             pause: false,
         }))
     }
 
+    /// `e`: a process's namespaces, all of them (the `docker exec` case).
     fn enter_process(&mut self) -> Option<Command> {
-        let Some(NodeKey::Proc(_, pid)) = self.selected() else {
-            self.error = Some("select a process to enter all its namespaces".into());
-            return None;
-        };
-        if self.vanished_pids.contains(&pid) {
-            self.error = Some(format!("process {pid} has exited"));
+        if !matches!(self.selected(), Some(NodeKey::Proc(..))) {
+            self.error =
+                Some("e enters a process's namespaces: select a process (s: a shell here)".into());
             return None;
         }
-        let process = self.snapshot.process(pid)?;
-        let Some(inode) = NsKind::ALL.into_iter().find_map(|k| process.ns(k)) else {
-            self.error = Some(format!("no readable namespace links for pid {pid}"));
-            return None;
-        };
-        Some(Command::Run(Launch {
-            args: vec![
-                "enter".into(),
-                "--all".into(),
-                "--pid".into(),
-                pid.to_string(),
-                inode.to_string(),
-            ],
-            what: format!("shell in the namespaces of pid {pid}"),
-            pause: false,
-        }))
+        self.shell()
     }
 
     fn start_prompt(&mut self) {
-        if let Some(inode) = self.selected_namespace() {
-            self.prompt_target = Some(inode);
+        if let Some(target) = self.launch_target() {
+            self.prompt_target = Some(target);
             self.prompt.clear();
             self.mode = Mode::Prompt;
         }
     }
 
-    /// The namespace the open `x` prompt is for, as `type:[inode]`.
+    /// What the open `x` prompt runs in.
     pub fn prompt_label(&self) -> String {
         self.prompt_target
-            .map(|inode| self.label(inode))
+            .as_ref()
+            .map(|(_, what)| what.clone())
             .unwrap_or_default()
     }
 
     fn submit_prompt(&mut self) -> Option<Command> {
         self.mode = Mode::Normal;
         let line = std::mem::take(&mut self.prompt);
-        let inode = self.prompt_target.take()?;
+        let (target, what) = self.prompt_target.take()?;
         if line.trim().is_empty() {
             return None;
         }
-        // A command line, not a word list: let a shell inside parse it, as `watch` and `ssh` do.
         Some(Command::Run(Launch {
-            args: vec![
-                "enter".into(),
-                inode.to_string(),
-                "--".into(),
-                "/bin/sh".into(),
-                "-c".into(),
-                line.clone(),
-            ],
-            what: format!("`{line}` in {}", self.label(inode)),
+            args: enter_args(&target, Some(&line)),
+            what: format!("`{line}` in {what}"),
             pause: true,
         }))
     }
@@ -936,44 +1175,64 @@ impl App {
     fn filter_changed(&mut self) {
         self.recompile_filter();
         self.rebuild_rows();
-        // Typing a filter should land on the first match, as in less and htop.
-        if self.filter.active()
-            && let Some(first) = self.rows.iter().position(|r| self.filter.matches(r.key))
-        {
-            self.move_to(first);
+        // Typing a filter should land on the first match, as in less and htop; a namespace
+        // before a process (`/net` means the net namespaces, not `kworker/R-netns`).
+        if self.filter.active() {
+            let first_ns = self
+                .rows
+                .iter()
+                .position(|r| !matches!(r.key, NodeKey::Proc(..)) && self.filter.matches(r.key));
+            let first =
+                first_ns.or_else(|| self.rows.iter().position(|r| self.filter.matches(r.key)));
+            if let Some(first) = first {
+                self.move_to(first);
+            }
         }
     }
 
     fn recompile_filter(&mut self) {
-        let query = self.filter_text.trim().to_lowercase();
-        let mut filter = Filter {
-            query,
-            ..Filter::default()
-        };
-        if filter.active() {
-            let q = filter.query.as_str();
-            for kind in NsKind::ALL {
-                filter.kinds[kind.index()] = kind.name().contains(q);
-            }
-            let search = self
-                .search
-                .get_or_insert_with(|| SearchText::build(&self.snapshot));
-            for (inode, kind, digits) in &search.namespaces {
-                if filter.kinds[kind.index()] || digits.contains(q) {
-                    filter.namespaces.insert(*inode);
-                }
-            }
-            for (pid, text) in &search.processes {
-                if text.contains(q) {
-                    filter.processes.insert(*pid);
-                }
-            }
-            for view in View::ALL {
-                filter.leads_to_match[view.index()] =
-                    leads_to_match(view, &self.snapshot, &self.index, &filter);
-            }
+        if self.filter_text.trim().is_empty() {
+            self.filter = Filter::default();
+            return;
         }
-        self.filter = filter;
+        let search = self
+            .search
+            .get_or_insert_with(|| SearchText::build(&self.snapshot, &self.enrichment));
+        self.filter = Filter::compile(&self.filter_text, &self.snapshot, &self.index, search);
+    }
+
+    /// Namespaces of `kind` shown (under the filter) and in all.
+    pub fn kind_counts(&self, kind: NsKind) -> (usize, usize) {
+        let all = self.index.by_kind[kind.index()].len();
+        if self.filter.active() {
+            (self.filter.kind_shown(kind), all)
+        } else {
+            (all, all)
+        }
+    }
+
+    /// Matching namespaces and processes, when a filter is on.
+    pub fn filter_counts(&self) -> Option<(usize, usize)> {
+        self.filter.active().then(|| self.filter.counts())
+    }
+
+    /// Why the filter text cannot be used (a bad regex, an unknown type).
+    pub fn filter_problem(&self) -> Option<&str> {
+        self.filter.problem.as_deref()
+    }
+
+    /// When the current view shows nothing under the filter: another view that would, and how
+    /// many things match.
+    pub fn filter_elsewhere(&self) -> Option<(View, usize)> {
+        if !self.filter.active() || !self.rows.is_empty() {
+            return None;
+        }
+        let (namespaces, processes) = self.filter.counts();
+        View::ALL
+            .into_iter()
+            .filter(|&v| v != self.view)
+            .find(|&v| self.filter.shows_anything(v, &self.index))
+            .map(|v| (v, namespaces + processes))
     }
 
     fn children(&self, key: NodeKey) -> Vec<NodeKey> {
@@ -1007,7 +1266,7 @@ impl App {
         let mut stack: Vec<(NodeKey, u16, bool)> =
             roots.into_iter().rev().map(|k| (k, 0, false)).collect();
         let filtering = self.filter.active();
-        let leads = &self.filter.leads_to_match[self.view.index()];
+        let leads = self.filter.leads(self.view);
         while let Some((key, depth, under_match)) = stack.pop() {
             let matched = filtering && self.filter.matches(key);
             let leads_here = filtering && leads.contains(&key);
@@ -1042,124 +1301,6 @@ impl App {
             .unwrap_or(place.cursor);
         self.move_to(cursor);
     }
-}
-
-fn roots_of(view: View, index: &Index) -> Vec<NodeKey> {
-    match view {
-        View::Type => NsKind::ALL
-            .into_iter()
-            .filter(|k| !index.by_kind[k.index()].is_empty())
-            .map(NodeKey::Kind)
-            .collect(),
-        View::Owner => index.owner_roots.iter().map(|&i| NodeKey::Ns(i)).collect(),
-        View::PidTree => index.pid_roots.iter().map(|&i| NodeKey::Ns(i)).collect(),
-    }
-}
-
-fn children_of(view: View, key: NodeKey, snapshot: &Snapshot, index: &Index) -> Vec<NodeKey> {
-    let members = |inode: Inode| -> Vec<NodeKey> {
-        snapshot
-            .namespace(inode)
-            .map(|ns| {
-                ns.members
-                    .iter()
-                    .map(|&p| NodeKey::Proc(inode, p))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    match (view, key) {
-        (_, NodeKey::Proc(..)) => Vec::new(),
-        (_, NodeKey::Kind(kind)) => index.by_kind[kind.index()]
-            .iter()
-            .map(|&i| NodeKey::Ns(i))
-            .collect(),
-        (View::Type, NodeKey::Ns(inode)) => members(inode),
-        (_, NodeKey::Members(inode)) => members(inode),
-        (View::Owner | View::PidTree, NodeKey::Ns(inode)) => {
-            let nested = if view == View::Owner {
-                &index.owner_children
-            } else {
-                &index.pid_children
-            };
-            let mut out: Vec<NodeKey> = nested
-                .get(&inode)
-                .map(|c| c.iter().map(|&i| NodeKey::Ns(i)).collect())
-                .unwrap_or_default();
-            if snapshot
-                .namespace(inode)
-                .is_some_and(|ns| !ns.members.is_empty())
-            {
-                out.push(NodeKey::Members(inode));
-            }
-            out
-        }
-    }
-}
-
-/// The nodes of one view that have a matching node somewhere below them. One post-order pass
-/// over the namespace nodes; processes are looked up in the filter's set, never walked twice.
-fn leads_to_match(
-    view: View,
-    snapshot: &Snapshot,
-    index: &Index,
-    filter: &Filter,
-) -> HashSet<NodeKey> {
-    let mut leads = HashSet::new();
-    let member_match = |inode: Inode| {
-        snapshot
-            .namespace(inode)
-            .is_some_and(|ns| ns.members.iter().any(|p| filter.processes.contains(p)))
-    };
-    match view {
-        View::Type => {
-            for kind in NsKind::ALL {
-                let mut any = false;
-                for &inode in &index.by_kind[kind.index()] {
-                    if member_match(inode) {
-                        leads.insert(NodeKey::Ns(inode));
-                        any = true;
-                    }
-                    any |= filter.namespaces.contains(&inode);
-                }
-                if any {
-                    leads.insert(NodeKey::Kind(kind));
-                }
-            }
-        }
-        View::Owner | View::PidTree => {
-            // Iterative post-order over the namespace forest.
-            let roots = roots_of(view, index);
-            let mut stack: Vec<(NodeKey, bool)> = roots.into_iter().map(|k| (k, false)).collect();
-            while let Some((key, children_done)) = stack.pop() {
-                let NodeKey::Ns(inode) = key else { continue };
-                let kids = children_of(view, key, snapshot, index);
-                if !children_done {
-                    stack.push((key, true));
-                    stack.extend(kids.into_iter().map(|k| (k, false)));
-                    continue;
-                }
-                let mut any = false;
-                for kid in kids {
-                    match kid {
-                        NodeKey::Ns(child) => {
-                            any |= filter.namespaces.contains(&child)
-                                || leads.contains(&NodeKey::Ns(child));
-                        }
-                        NodeKey::Members(ns) if member_match(ns) => {
-                            leads.insert(kid);
-                            any = true;
-                        }
-                        _ => {}
-                    }
-                }
-                if any {
-                    leads.insert(NodeKey::Ns(inode));
-                }
-            }
-        }
-    }
-    leads
 }
 
 #[cfg(test)]
@@ -1243,6 +1384,90 @@ mod tests {
     }
 
     #[test]
+    fn sort_keys_order_siblings_and_fold_all_opens_everything() {
+        let mut app = named_app();
+        let net: Vec<NodeKey> = keys(&app)
+            .into_iter()
+            .skip_while(|k| *k != NodeKey::Kind(NsKind::Net))
+            .skip(1)
+            .take(3)
+            .collect();
+        let host_net = HOST[NsKind::Net.index()];
+        assert_eq!(
+            net,
+            [
+                NodeKey::Ns(host_net),
+                NodeKey::Ns(4026532205),
+                NodeKey::Ns(BLUE_NET)
+            ]
+        );
+        // By processes: the host's (5) before the container's (2) before blue (0).
+        app.update(Action::NextSort);
+        assert_eq!(app.sort(), (SortKey::Processes, false));
+        let order = |app: &App| -> Vec<NodeKey> {
+            keys(app)
+                .into_iter()
+                .filter(
+                    |k| matches!(k, NodeKey::Ns(i) if [host_net, 4026532205, BLUE_NET].contains(i)),
+                )
+                .collect()
+        };
+        assert_eq!(
+            order(&app),
+            [
+                NodeKey::Ns(host_net),
+                NodeKey::Ns(4026532205),
+                NodeKey::Ns(BLUE_NET)
+            ]
+        );
+        app.update(Action::ReverseSort);
+        assert_eq!(
+            order(&app),
+            [
+                NodeKey::Ns(BLUE_NET),
+                NodeKey::Ns(4026532205),
+                NodeKey::Ns(host_net)
+            ]
+        );
+        // By name: "api-7" (its processes' hostname) < "blue" < "host".
+        app.update(Action::ReverseSort);
+        app.update(Action::NextSort);
+        assert_eq!(app.sort(), (SortKey::Name, false));
+        assert_eq!(
+            order(&app),
+            [
+                NodeKey::Ns(4026532205),
+                NodeKey::Ns(BLUE_NET),
+                NodeKey::Ns(host_net)
+            ]
+        );
+        // Expand all shows every process; collapse all leaves only the types.
+        app.update(Action::ExpandAll);
+        assert!(keys(&app).contains(&NodeKey::Proc(CONTAINER_UTS, 2002)));
+        app.update(Action::CollapseAll);
+        assert!(keys(&app).iter().all(|k| matches!(k, NodeKey::Kind(_))));
+        app.update(Action::Toggle);
+        assert!(keys(&app).len() > 8, "one type opened again");
+    }
+
+    #[test]
+    fn the_first_screen_fits() {
+        let mut app = app_with(sample::small());
+        assert_eq!(app.rows.len(), 24);
+        app.fit_first_screen();
+        assert!(app.rows.len() <= 10, "{}", app.rows.len());
+        // Every type is still there, folded.
+        assert_eq!(
+            keys(&app)
+                .iter()
+                .filter(|k| matches!(k, NodeKey::Kind(_)))
+                .count(),
+            8
+        );
+        assert!(app.fitted());
+    }
+
+    #[test]
     fn paging_and_ends_stay_in_bounds() {
         let mut app = app_with(sample::small());
         app.update(Action::End);
@@ -1311,9 +1536,12 @@ mod tests {
         app.update(Action::FilterDone);
         assert_eq!(app.mode, Mode::Normal);
         assert!(app.filter_active());
+        let selected = app.selected();
         app.update(Action::ClearFilter);
         assert!(!app.filter_active());
-        assert_eq!(app.rows.len(), all);
+        // Everything is back, plus the path to the selection, which stays selected.
+        assert!(app.rows.len() > all);
+        assert_eq!(app.selected(), selected);
     }
 
     #[test]
@@ -1371,6 +1599,122 @@ mod tests {
         let rows = filter(&mut app, "no such thing");
         assert!(rows.is_empty());
         assert_eq!(app.selected(), None);
+    }
+
+    fn filtered(app: &mut App, text: &str) -> Vec<NodeKey> {
+        app.update(Action::ClearFilter);
+        app.update(Action::StartFilter);
+        for c in text.chars() {
+            app.update(Action::FilterInput(c));
+        }
+        app.update(Action::FilterDone);
+        keys(app)
+    }
+
+    fn named_app() -> App {
+        let mut app = app_with(sample::small());
+        app.set_enrichment(crate::tui::names::Enrichment {
+            hostnames: [(CONTAINER_UTS, "api-7".to_string())].into(),
+            containers: [(CONTAINER_UTS, "web".to_string())].into(),
+        });
+        app
+    }
+
+    #[test]
+    fn filter_finds_names_hostnames_and_netns_names() {
+        let mut app = named_app();
+        // A hostname finds its UTS namespace and the namespaces named after it.
+        let rows = filtered(&mut app, "API-7");
+        assert!(rows.contains(&NodeKey::Ns(CONTAINER_UTS)), "{rows:?}");
+        assert!(rows.contains(&NodeKey::Ns(CONTAINER_PID)), "{rows:?}");
+        // The first match in the tree: the container's mnt namespace, named after its hostname.
+        assert_eq!(app.selected(), Some(NodeKey::Ns(4026532201)), "first match");
+        // An `ip netns` name.
+        let rows = filtered(&mut app, "blue");
+        assert_eq!(rows, [NodeKey::Kind(NsKind::Net), NodeKey::Ns(BLUE_NET)]);
+        assert_eq!(app.filter_counts(), Some((1, 0)));
+        assert_eq!(app.kind_counts(NsKind::Net), (1, 3));
+        // `host` finds the initial namespaces.
+        let rows = filtered(&mut app, "host");
+        assert!(rows.contains(&NodeKey::Ns(HOST[0])));
+        assert!(!rows.contains(&NodeKey::Ns(CONTAINER_UTS)));
+    }
+
+    #[test]
+    fn filter_qualifiers_regex_and_inverse() {
+        let mut app = named_app();
+        // type:net selects net namespaces and no processes.
+        let rows = filtered(&mut app, "type:net");
+        assert_eq!(app.filter_counts(), Some((3, 0)));
+        assert!(
+            rows.iter()
+                .all(|k| matches!(k, NodeKey::Kind(NsKind::Net) | NodeKey::Ns(_)))
+        );
+        assert_eq!(app.selected(), Some(NodeKey::Kind(NsKind::Net)));
+        // `/net` lands on the net type, not on a process whose command says net.
+        let mut odd = sample::small();
+        sample::add_process_like(&mut odd, 412, 3000, "kworker/R-netns");
+        let mut odd_app = app_with(odd);
+        filtered(&mut odd_app, "net");
+        assert_eq!(odd_app.selected(), Some(NodeKey::Kind(NsKind::Net)));
+        // Qualifiers combine with words.
+        filtered(&mut app, "type:net blue");
+        assert_eq!(app.filter_counts(), Some((1, 0)));
+        filtered(&mut app, "user:alice cmd:sleep");
+        assert_eq!(app.filter_counts(), Some((0, 1)));
+        filtered(&mut app, "pid:2002");
+        assert_eq!(app.filter_counts(), Some((0, 1)));
+        // A regex, case-insensitive, anchored per field.
+        filtered(&mut app, "~^nginx: (master|worker)");
+        assert_eq!(app.filter_counts(), Some((0, 2)));
+        filtered(&mut app, "~(");
+        assert!(
+            app.filter_problem()
+                .is_some_and(|p| p.starts_with("bad regex"))
+        );
+        assert!(keys(&app).is_empty());
+        filtered(&mut app, "type:bogus");
+        assert_eq!(
+            app.filter_problem(),
+            Some("type:bogus: not a namespace type")
+        );
+        // The inverse: every process but nginx's.
+        filtered(&mut app, "!nginx");
+        let (_, processes) = app.filter_counts().expect("active");
+        assert_eq!(processes, 7 - 3);
+    }
+
+    #[test]
+    fn follow_clears_a_filter_that_hides_the_target() {
+        let mut app = named_app();
+        app.fit_first_screen();
+        filtered(&mut app, "blue");
+        assert_eq!(app.selected(), Some(NodeKey::Ns(BLUE_NET)));
+        app.update(Action::Zoom);
+        app.update(Action::Follow);
+        assert_eq!(app.selected(), Some(NodeKey::Ns(HOST[USER])));
+        assert!(!app.filter_active());
+    }
+
+    #[test]
+    fn esc_keeps_the_selected_row() {
+        let mut app = named_app();
+        filtered(&mut app, "worker");
+        assert_eq!(app.selected(), Some(NodeKey::Proc(4026532201, 2002)));
+        app.update(Action::ClearFilter);
+        assert!(!app.filter_active());
+        assert_eq!(app.selected(), Some(NodeKey::Proc(4026532201, 2002)));
+    }
+
+    #[test]
+    fn a_match_in_another_view_is_pointed_at() {
+        let mut app = named_app();
+        app.update(Action::SelectView(View::PidTree));
+        let rows = filtered(&mut app, "type:net");
+        assert!(rows.is_empty());
+        assert_eq!(app.filter_elsewhere(), Some((View::Type, 3)));
+        app.update(Action::SelectView(View::Type));
+        assert_eq!(app.filter_elsewhere(), None);
     }
 
     #[test]
@@ -1443,12 +1787,12 @@ mod tests {
             ]
         );
         select(&mut app, NodeKey::Ns(CONTAINER_PID));
-        app.update(Action::Activate);
+        assert_eq!(app.update(Action::Activate), None);
         assert!(app.error.is_none());
     }
 
     #[test]
-    fn selection_and_expansion_survive_a_refresh_and_marks_last_one_cycle() {
+    fn selection_and_expansion_survive_a_refresh_and_marks_last_a_while() {
         let mut app = app_with(sample::small());
         select(&mut app, NodeKey::Ns(CONTAINER_UTS));
         app.update(Action::Expand);
@@ -1468,7 +1812,8 @@ mod tests {
                 ns.members.insert(0, 150);
             }
         }
-        app.apply_scan(next.clone(), None);
+        let start = Instant::now();
+        app.apply_scan_at(next.clone(), None, start);
         assert_eq!(app.selected(), Some(NodeKey::Proc(CONTAINER_UTS, 2002)));
         assert_eq!(
             app.cursor(),
@@ -1491,7 +1836,13 @@ mod tests {
         assert_eq!(app.selected(), Some(NodeKey::Proc(CONTAINER_UTS, 2001)));
         assert!(app.update(Action::EnterProcess).is_none());
         assert!(app.error.as_deref().unwrap_or("").contains("exited"));
-        app.apply_scan(next, None);
+        // A scan soon after keeps the marks and ghosts (a time, not a scan).
+        app.apply_scan_at(next.clone(), None, start + Duration::from_secs(3));
+        assert_eq!(app.mark(NodeKey::Proc(HOST[0], 150)), Mark::Appeared);
+        assert_eq!(app.mark(NodeKey::Ns(FD_UTS)), Mark::Vanished);
+        app.update(Action::Down);
+        // After MARK_FOR they are gone.
+        app.apply_scan_at(next, None, start + Duration::from_secs(31));
         assert!(!keys(&app).contains(&NodeKey::Ns(FD_UTS)));
         assert!(!keys(&app).contains(&NodeKey::Proc(CONTAINER_UTS, 2001)));
         assert_eq!(app.mark(NodeKey::Proc(HOST[0], 150)), Mark::None);
@@ -1499,57 +1850,198 @@ mod tests {
     }
 
     #[test]
-    fn actions_launch_nsview_enter() {
+    fn next_change_and_screen_row_kept() {
         let mut app = app_with(sample::small());
         select(&mut app, NodeKey::Ns(CONTAINER_UTS));
+        let screen_row = app.cursor() - app.offset();
+        // New namespaces sort before the selection (low inodes): its screen row stays.
+        let mut next = sample::small();
+        for inode in [4026531001, 4026531002, 4026531003] {
+            next.namespaces
+                .insert(inode, crate::model::Namespace::new(inode, NsKind::Uts));
+        }
+        app.apply_scan(next, None);
+        assert_eq!(app.selected(), Some(NodeKey::Ns(CONTAINER_UTS)));
+        assert_eq!(app.cursor() - app.offset(), screen_row);
+        // n walks the changes, wrapping.
+        app.update(Action::NextChange);
+        assert_eq!(app.selected(), Some(NodeKey::Ns(4026531001)));
+        app.update(Action::NextChange);
+        assert_eq!(app.selected(), Some(NodeKey::Ns(4026531002)));
+        // Pause and interval keys.
+        app.update(Action::Pause);
+        assert!(app.is_paused());
+        app.update(Action::Pause);
+        app.set_interval(Some(Duration::from_secs(3)));
+        app.update(Action::Slower);
+        assert_eq!(app.interval(), Some(Duration::from_secs(6)));
+        app.update(Action::Faster);
+        app.update(Action::Faster);
+        assert_eq!(app.interval(), Some(Duration::from_millis(1500)));
+        assert_eq!(app.notice.as_deref(), Some("refresh every 1.5s"));
+    }
+
+    /// The arguments of a launch, without the `--ns-id` pair (present only once `enter` takes
+    /// it; launch.rs tests both forms).
+    fn args_of(command: Option<Command>) -> Vec<String> {
+        let Some(Command::Run(launch)) = command else {
+            panic!("no launch: {command:?}")
+        };
+        let mut args = launch.args;
+        if let Some(at) = args.iter().position(|a| a == "--ns-id") {
+            args.drain(at..at + 2);
+        }
+        args
+    }
+
+    #[test]
+    fn actions_launch_nsview_enter_with_the_identity_shown() {
+        let mut app = app_with(sample::small());
+        select(&mut app, NodeKey::Ns(CONTAINER_UTS));
+        let uts = format!("uts:[{CONTAINER_UTS}]");
         let Some(Command::Run(shell)) = app.update(Action::Shell) else {
             panic!("no launch")
         };
-        assert_eq!(shell.args, ["enter", &CONTAINER_UTS.to_string()]);
         assert!(!shell.pause);
+        assert_eq!(shell.what, format!("shell in {uts}"));
         assert_eq!(
-            app.update(Action::Activate),
-            Some(Command::Run(shell.clone()))
+            shell.banner(),
+            format!("nsview: shell in {uts}; exit to return")
         );
+        assert_eq!(args_of(Some(Command::Run(shell))), ["enter", uts.as_str()]);
+        // Enter opens and closes; it never starts a shell.
+        assert_eq!(app.update(Action::Activate), None);
+        assert!(keys(&app).contains(&NodeKey::Proc(CONTAINER_UTS, 2001)));
+        assert_eq!(app.update(Action::Activate), None);
+        assert!(!keys(&app).contains(&NodeKey::Proc(CONTAINER_UTS, 2001)));
 
+        // x: a command line, run by a shell inside.
         app.update(Action::StartPrompt);
         assert_eq!(app.mode, Mode::Prompt);
-        assert_eq!(app.prompt_label(), format!("uts:[{CONTAINER_UTS}]"));
+        assert_eq!(app.prompt_label(), uts);
         for c in "hostname -f".chars() {
             app.update(Action::PromptInput(c));
         }
-        let Some(Command::Run(run)) = app.update(Action::PromptSubmit) else {
-            panic!("no launch")
-        };
-        let inode = CONTAINER_UTS.to_string();
+        let run = app.update(Action::PromptSubmit);
+        assert!(matches!(&run, Some(Command::Run(l)) if l.pause));
         assert_eq!(
-            run.args,
+            args_of(run),
+            ["enter", uts.as_str(), "--", "/bin/sh", "-c", "hostname -f"]
+        );
+        assert_eq!(app.mode, Mode::Normal);
+
+        // On a process, s, e and x enter all of its namespaces.
+        app.update(Action::Expand);
+        app.update(Action::Down);
+        assert_eq!(app.selected(), Some(NodeKey::Proc(CONTAINER_UTS, 2001)));
+        let all = ["enter", "--all", "--pid", "2001", uts.as_str()];
+        assert_eq!(args_of(app.update(Action::EnterProcess)), all);
+        assert_eq!(args_of(app.update(Action::Shell)), all);
+        app.update(Action::StartPrompt);
+        assert!(
+            app.prompt_label().contains("pid 2001"),
+            "{}",
+            app.prompt_label()
+        );
+        app.update(Action::PromptInput('w'));
+        assert_eq!(
+            args_of(app.update(Action::PromptSubmit)),
             [
                 "enter",
-                inode.as_str(),
+                "--all",
+                "--pid",
+                "2001",
+                uts.as_str(),
                 "--",
                 "/bin/sh",
                 "-c",
-                "hostname -f"
+                "w"
             ]
         );
-        assert!(run.pause);
-        assert_eq!(app.mode, Mode::Normal);
+        // Enter on a process only says what would.
+        assert_eq!(app.update(Action::Activate), None);
+        assert!(
+            app.notice
+                .as_deref()
+                .unwrap_or("")
+                .starts_with("s: a shell")
+        );
 
-        app.update(Action::Expand);
-        app.update(Action::Down);
-        let Some(Command::Run(all)) = app.update(Action::EnterProcess) else {
-            panic!("no launch")
-        };
-        assert_eq!(all.args, ["enter", "--all", "--pid", "2001", "4026532201"]);
-        assert_eq!(app.update(Action::Shell), Some(Command::Run(all)));
-
-        // On a kind node, s explains itself instead of launching.
+        // On a kind node, s explains itself instead of launching; e on a namespace too.
         select(&mut app, NodeKey::Kind(NsKind::Net));
         assert_eq!(app.update(Action::Shell), None);
         assert!(app.error.is_some());
         app.update(Action::ClearFilter);
         assert!(app.error.is_none());
+        select(&mut app, NodeKey::Ns(CONTAINER_UTS));
+        assert_eq!(app.update(Action::EnterProcess), None);
+        assert!(
+            app.error
+                .as_deref()
+                .unwrap_or("")
+                .contains("select a process")
+        );
+    }
+
+    #[test]
+    fn a_shell_in_a_pid_namespace_goes_through_its_init() {
+        let mut app = app_with(sample::small());
+        app.update(Action::SelectView(View::PidTree));
+        select(&mut app, NodeKey::Ns(CONTAINER_PID));
+        let pid = format!("pid:[{CONTAINER_PID}]");
+        // No details read yet: the member whose parent is outside (2001, child of podman).
+        assert_eq!(app.pid_init(CONTAINER_PID), Ok(2001));
+        let launch = app.update(Action::Shell);
+        let what = match &launch {
+            Some(Command::Run(l)) => l.what.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert!(what.ends_with(" via init 2001"), "{what}");
+        assert_eq!(
+            args_of(launch),
+            ["enter", "--all", "--pid", "2001", pid.as_str()]
+        );
+        // The host's pid namespace: init is pid 1 (its parent, 0, is nobody), but a shell there
+        // enters just the pid namespace (the UI's own anyway).
+        let host_pid = HOST[NsKind::Pid.index()];
+        assert_eq!(app.pid_init(host_pid), Ok(1));
+        select(&mut app, NodeKey::Ns(host_pid));
+        assert_eq!(
+            args_of(app.update(Action::Shell)),
+            ["enter".to_string(), format!("pid:[{host_pid}]")]
+        );
+        // No visible init: only the pid namespace, and the words say what that means.
+        let mut orphan = sample::small();
+        if let Some(ns) = orphan.namespaces.get_mut(&CONTAINER_PID) {
+            ns.members.clear();
+        }
+        let mut app = app_with(orphan);
+        app.update(Action::SelectView(View::PidTree));
+        select(&mut app, NodeKey::Ns(CONTAINER_PID));
+        let launch = app.update(Action::Shell);
+        let what = match &launch {
+            Some(Command::Run(l)) => l.what.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert!(what.contains("ps shows the host's"), "{what}");
+        assert_eq!(args_of(launch), ["enter", pid.as_str()]);
+    }
+
+    #[test]
+    fn the_banner_names_the_namespace() {
+        let mut app = app_with(sample::small());
+        app.set_enrichment(crate::tui::names::Enrichment {
+            hostnames: [(CONTAINER_UTS, "web-1".to_string())].into(),
+            containers: Default::default(),
+        });
+        select(&mut app, NodeKey::Ns(CONTAINER_UTS));
+        let Some(Command::Run(shell)) = app.update(Action::Shell) else {
+            panic!("no launch")
+        };
+        assert_eq!(
+            shell.banner(),
+            format!("nsview: shell in uts:[{CONTAINER_UTS}] web-1; exit to return")
+        );
     }
 
     #[test]
@@ -1560,16 +2052,36 @@ mod tests {
             what: "shell in uts:[1]".into(),
             pause: false,
         };
+        // enter's own failure (its error line) is an error (kept raw; the view escapes it).
         app.child_finished(
             &launch,
             ChildOutcome::Exited {
                 code: 1,
-                error: Some("enter is not built yet".into()),
+                error: Some("no namespace \x1b]0;evil".into()),
             },
         );
         assert_eq!(
             app.error.as_deref(),
-            Some("enter is not built yet (shell in uts:[1])")
+            Some("no namespace \x1b]0;evil (shell in uts:[1])")
+        );
+        app.update(Action::ClearFilter);
+        // The shell's own exit status is news, not an error.
+        app.child_finished(
+            &launch,
+            ChildOutcome::Exited {
+                code: 1,
+                error: None,
+            },
+        );
+        assert_eq!(app.error, None);
+        assert_eq!(
+            app.notice.as_deref(),
+            Some("back from shell in uts:[1]: exit status 1")
+        );
+        app.child_finished(&launch, ChildOutcome::Signalled(9));
+        assert_eq!(
+            app.notice.as_deref(),
+            Some("back from shell in uts:[1]: killed by signal 9 (SIGKILL)")
         );
         app.child_finished(
             &launch,

@@ -7,30 +7,44 @@ use ratatui::crossterm::event::{
 
 use super::app::{Action, Mode, View};
 
-/// Every key of normal mode, as the help overlay lists them.
+/// Every key of normal mode and every mark on screen, as the help overlay lists them. An
+/// entry with an empty key is a section heading. Short enough for two columns at 80x24.
 pub const HELP: &[(&str, &str)] = &[
-    ("↑ ↓  k j", "move up / down"),
-    ("PgUp PgDn  ^b ^f", "move a page"),
-    ("Home End  g G", "first / last row"),
-    ("← h", "collapse, or go to parent"),
-    ("→ l", "expand"),
-    ("Space", "expand / collapse"),
-    (
-        "Enter",
-        "namespace: shell in it; process: enter all; group: expand",
-    ),
-    ("Tab  Shift-Tab", "next / previous view"),
-    ("1 2 3", "view by type / by owner / pid tree"),
-    ("/", "filter by type, inode, pid, user, command"),
-    ("Esc", "clear the filter and the error"),
-    ("s", "namespace: spawn your shell in it; process: enter all"),
-    ("x", "run a command line in the namespace"),
-    ("e", "process: enter all its namespaces"),
-    ("r", "rescan now"),
-    ("?  F1", "this help"),
-    ("q  ^c", "quit"),
-    ("J K  Shift-↑ ↓", "scroll the detail pane"),
-    ("mouse", "click selects (again: expand), wheel scrolls"),
+    ("", "move"),
+    ("↑↓ k j", "up / down"),
+    ("PgUp PgDn", "a page (^b ^f)"),
+    ("Home End", "first / last (g G)"),
+    ("← h  → l", "fold/unfold, ← to parent"),
+    ("Spc Enter", "open / close"),
+    ("* -", "open all / close all"),
+    ("Tab 1 2 3", "type / owner / pid tree"),
+    ("n", "next change (+ or -)"),
+    ("f", "follow peer/parent/owner"),
+    ("", "act"),
+    ("s", "shell (process: all ns)"),
+    ("x", "run a command line"),
+    ("e", "process: enter all ns"),
+    ("/  Esc", "filter / clear it"),
+    ("o O", "sort key / reverse"),
+    ("z  J K", "zoom / scroll the pane"),
+    ("r  p", "rescan / pause refresh"),
+    ("< >", "refresh faster/slower"),
+    ("^z", "suspend (fg: back)"),
+    ("? F1", "help (q, Esc close)"),
+    ("q ^c", "quit"),
+    ("", "marks"),
+    ("▸ ▾", "closed / open"),
+    ("▶", "the selected row"),
+    ("+ -", "new / gone (30 s)"),
+    ("underline", "matches the filter"),
+    ("host", "the initial namespaces"),
+    ("PROCS", "processes in it"),
+    ("= ≠", "is / is not the host's"),
+    ("", "filter"),
+    ("words", "inode type name cmd…"),
+    ("type:net", "name: pid: user: cmd:"),
+    ("~re  !x", "regex / inverse"),
+    ("mouse", "click, wheel scrolls"),
 ];
 
 /// The action an input event asks for in `mode`, if any.
@@ -46,6 +60,10 @@ fn key_action(mode: Mode, key: &KeyEvent) -> Option<Action> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     if ctrl && key.code == KeyCode::Char('c') {
         return Some(Action::Quit);
+    }
+    // Raw mode turns off the terminal's own ^Z (ISIG), so the UI stops itself, in every mode.
+    if ctrl && key.code == KeyCode::Char('z') {
+        return Some(Action::Suspend);
     }
     match mode {
         Mode::Normal if key.modifiers.contains(KeyModifiers::SHIFT) && key.code == KeyCode::Up => {
@@ -74,12 +92,11 @@ fn key_action(mode: Mode, key: &KeyEvent) -> Option<Action> {
             _ => None,
         },
         Mode::Help => match key.code {
-            KeyCode::Char('q') => Some(Action::Quit),
             KeyCode::Up | KeyCode::Char('k') => Some(Action::HelpScroll(-1)),
             KeyCode::Down | KeyCode::Char('j') => Some(Action::HelpScroll(1)),
             KeyCode::PageUp => Some(Action::HelpScroll(-10)),
             KeyCode::PageDown | KeyCode::Char(' ') => Some(Action::HelpScroll(10)),
-            // Any other key closes the overlay, as in less and htop.
+            // Any other key (q and Esc among them) closes the overlay, as in less and htop.
             _ => Some(Action::ToggleHelp),
         },
     }
@@ -113,6 +130,16 @@ fn normal_key(code: KeyCode, ctrl: bool) -> Option<Action> {
         KeyCode::Char('s') => Action::Shell,
         KeyCode::Char('e') => Action::EnterProcess,
         KeyCode::Char('x') => Action::StartPrompt,
+        KeyCode::Char('z') => Action::Zoom,
+        KeyCode::Char('n') => Action::NextChange,
+        KeyCode::Char('p') => Action::Pause,
+        KeyCode::Char('>') => Action::Slower,
+        KeyCode::Char('<') => Action::Faster,
+        KeyCode::Char('f') => Action::Follow,
+        KeyCode::Char('o') => Action::NextSort,
+        KeyCode::Char('O') => Action::ReverseSort,
+        KeyCode::Char('*') => Action::ExpandAll,
+        KeyCode::Char('-') => Action::CollapseAll,
         KeyCode::Char('K') => Action::DetailScroll(-1),
         KeyCode::Char('J') => Action::DetailScroll(1),
         _ => return None,
@@ -198,8 +225,19 @@ mod tests {
             (key(Char('s')), Some(Action::Shell)),
             (key(Char('e')), Some(Action::EnterProcess)),
             (key(Char('x')), Some(Action::StartPrompt)),
-            (key(Char('z')), None),
+            (key(Char('o')), Some(Action::NextSort)),
+            (key(Char('O')), Some(Action::ReverseSort)),
+            (key(Char('*')), Some(Action::ExpandAll)),
+            (key(Char('-')), Some(Action::CollapseAll)),
+            (key(Char('z')), Some(Action::Zoom)),
+            (key(Char('f')), Some(Action::Follow)),
+            (key(Char('n')), Some(Action::NextChange)),
+            (key(Char('p')), Some(Action::Pause)),
+            (key(Char('>')), Some(Action::Slower)),
+            (key(Char('<')), Some(Action::Faster)),
+            (key(Char('Z')), None),
             (ctrl('k'), None),
+            (ctrl('z'), Some(Action::Suspend)),
             (Event::Resize(80, 24), None),
         ];
         for (event, want) in table {
@@ -249,7 +287,11 @@ mod tests {
             action_for(Mode::Help, &key(Char('?'))),
             Some(Action::ToggleHelp)
         );
-        assert_eq!(action_for(Mode::Help, &key(Char('q'))), Some(Action::Quit));
+        // q and Esc close the overlay (q does not quit from under it).
+        assert_eq!(
+            action_for(Mode::Help, &key(Char('q'))),
+            Some(Action::ToggleHelp)
+        );
         assert_eq!(
             action_for(Mode::Help, &key(Down)),
             Some(Action::HelpScroll(1))
@@ -332,14 +374,66 @@ mod tests {
     }
 
     #[test]
-    fn help_lists_every_normal_key() {
-        let help: String = HELP.iter().map(|(k, _)| format!("{k} ")).collect();
+    fn help_lists_every_normal_key_and_mark() {
+        let help: String = HELP.iter().map(|(k, w)| format!("{k} {w} ")).collect();
         for needle in [
-            "↑", "↓", "k", "j", "PgUp", "PgDn", "Home", "End", "g", "G", "←", "h", "→", "l",
-            "Space", "Enter", "Tab", "1 2 3", "/", "Esc", "s", "x", "e", "r", "?", "F1", "q", "^c",
-            "^b", "^f", "mouse",
+            "↑",
+            "↓",
+            "k",
+            "j",
+            "PgUp",
+            "PgDn",
+            "Home",
+            "End",
+            "g",
+            "G",
+            "←",
+            "h",
+            "→",
+            "l",
+            "Spc",
+            "Enter",
+            "Tab",
+            "1 2 3",
+            "/",
+            "Esc",
+            "s",
+            "x",
+            "e",
+            "r",
+            "?",
+            "F1",
+            "q",
+            "^c",
+            "^b",
+            "^f",
+            "^z",
+            "mouse",
+            "n",
+            "f",
+            "o O",
+            "z",
+            "J K",
+            "p",
+            "< >",
+            "* -",
+            "▸ ▾",
+            "▶",
+            "+ -",
+            "underline",
+            "host",
+            "PROCS",
+            "= ≠",
+            "~re",
+            "!",
         ] {
             assert!(help.contains(needle), "help misses {needle}");
+        }
+        // Every key the table maps in normal mode appears in the help.
+        for c in "qkjgGhl 123/?rsexonpfz*-<>JKO".chars() {
+            let bound = action_for(Mode::Normal, &key(KeyCode::Char(c))).is_some();
+            assert!(bound, "{c} is not bound");
+            assert!(help.contains(c), "help misses {c}");
         }
     }
 }

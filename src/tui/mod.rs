@@ -6,20 +6,26 @@
 //! the app, runs scans on a background thread so typing never waits for /proc, and hands the
 //! terminal to a child `nsview enter` (never calling setns in this process).
 
+pub mod actions;
 pub mod app;
+pub mod changes;
 pub mod detail;
+pub mod filter;
 pub mod inside;
 pub mod keys;
+pub mod launch;
+pub mod names;
 #[doc(hidden)]
 pub mod sample;
 pub mod term;
+pub mod tree;
 pub mod view;
 
 use std::io::{self, IsTerminal, Read, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -29,9 +35,11 @@ use crate::cli::TuiArgs;
 use crate::details::{self, ContainerIndex};
 use crate::error::Exit;
 use crate::model::Snapshot;
+use crate::scan::{self, ScanOptions};
 
 use app::{Action, App, ChildOutcome, Command, Launch};
 use inside::{Found, Want};
+use names::Enrichment;
 
 /// How long the loop sleeps waiting for input before looking at scans and signals again.
 const TICK: Duration = Duration::from_millis(200);
@@ -46,35 +54,23 @@ pub fn run(args: &TuiArgs, source: crate::snapshot::Source) -> Result<i32> {
     }
     // no-color.org: set at all (any value) means no colour.
     let mut app = App::new(std::env::var_os("NO_COLOR").is_none());
-    // A saved snapshot never changes: no refresh, no actions that need the live system.
-    let (proc_root, saved) = match &source {
-        crate::snapshot::Source::Live(options) => (options.proc_root.clone(), None),
+    // A saved snapshot (--from) never changes: no refresh, and no actions that need the live
+    // system (the app refuses them and the header says so).
+    let (options, saved) = match source {
+        crate::snapshot::Source::Live(options) => (options, None),
         crate::snapshot::Source::File(path) => {
-            app.read_only = Some(path.display().to_string());
+            app.set_read_only(path.display().to_string());
             interval = None;
-            // The detail pane shows the saved details: nothing is read from this host.
-            let file = crate::snapshot::load(path).map_err(|e| Exit::failure(format!("{e:#}")))?;
-            (path.clone(), Some(Arc::new(file)))
+            (ScanOptions::for_root(Some(path.clone())), Some(path))
         }
     };
-    let mut reader = DetailsReader::spawn(proc_root, saved)?;
-    let mut scanner = match source.live_options() {
-        Some(options) if args.events => {
-            // Changes arrive as they happen; the timed rescans are the watcher's reconcile.
-            interval = None;
-            let every = refresh_interval(&TuiArgs {
-                interval: args.reconcile,
-                no_refresh: false,
-                events: true,
-                reconcile: args.reconcile,
-            })?
-            .unwrap_or(Duration::from_secs(30));
-            Scanner::spawn_watching(options.clone(), every)?
-        }
-        _ => Scanner::spawn(source)?,
+    let mut reader = DetailsReader::spawn(options.proc_root.clone())?;
+    let mut scanner = match saved {
+        Some(path) => Scanner::spawn_file(path),
+        None => Scanner::spawn(options)?,
     };
-    scanner.request();
-    app.scanning = true;
+    scanner.request().map_err(anyhow::Error::msg)?;
+    app.set_scanning(true);
     let signals = term::Signals::install().context("cannot install signal handlers")?;
     term::install_panic_hook();
     term::spawn_watchdog(signals.clone()).context("cannot start the watchdog thread")?;
@@ -117,27 +113,46 @@ fn event_loop(
     signals: &term::Signals,
     interval: Option<Duration>,
 ) -> Result<i32> {
-    let mut next_refresh: Option<Instant> = None;
+    app.set_interval(interval);
+    let mut interval = interval;
+    // Until a scan answers, the next try is due once the first one would count as stuck.
+    let mut next_refresh: Option<Instant> = interval.map(|_| Instant::now() + STUCK);
     // The scan the app shows, shared with the details worker.
     let mut current: Option<Arc<Snapshot>> = None;
+    let mut scanned_at: Option<Instant> = None;
     loop {
         if let Some(code) = signals.quit_code() {
             return Ok(code);
         }
+        if signals.take_continued() {
+            tui.reenter().context("cannot take the terminal back")?;
+        }
         while let Some(result) = scanner.poll() {
             match result {
-                Ok((snapshot, shared, took)) => {
-                    app.apply_scan(snapshot, Some(took));
-                    current = Some(shared);
+                Ok(scanned) => {
+                    app.apply_scan(scanned.snapshot, Some(scanned.took));
+                    app.set_enrichment(scanned.enrichment);
+                    current = Some(scanned.shared);
+                    scanned_at = Some(Instant::now());
                 }
                 Err(message) => app.scan_failed(message),
             }
             next_refresh = interval.map(|every| Instant::now() + every);
         }
-        if next_refresh.is_some_and(|at| Instant::now() >= at) && !scanner.in_flight {
-            next_refresh = None;
-            scanner.request();
-            app.scanning = true;
+        // The interval keys change it while running.
+        if app.interval() != interval {
+            interval = app.interval();
+            next_refresh = interval.map(|every| Instant::now() + every);
+        }
+        // A stuck scan does not hold the refresh back: the request starts a fresh one.
+        let idle_or_stuck = scanner
+            .running_for()
+            .is_none_or(|d| d >= scanner.stuck_after);
+        if next_refresh.is_some_and(|at| Instant::now() >= at) && idle_or_stuck && !app.is_paused()
+        {
+            // If this one never answers, try again once it counts as stuck.
+            next_refresh = interval.map(|every| Instant::now() + every.max(scanner.stuck_after));
+            request_scan(app, scanner);
         }
         while let Some(found) = reader.poll() {
             app.update(Action::Details(Box::new(found)));
@@ -145,9 +160,18 @@ fn event_loop(
         if let Some(snapshot) = &current
             && let Some(want) = app.details_wanted()
         {
-            reader.request(want, app.generation, Arc::clone(snapshot));
+            reader.request(want, app.generation(), Arc::clone(snapshot));
         }
+        app.set_clock(app::Clock {
+            age: scanned_at.map(|at| at.elapsed()),
+            scan_running: scanner.running_for(),
+            details_waiting: reader.waiting(),
+        });
         tui.terminal.draw(|frame| view::draw(app, frame))?;
+        if !app.rows().is_empty() && !app.fitted() {
+            app.fit_first_screen();
+            tui.terminal.draw(|frame| view::draw(app, frame))?;
+        }
 
         // Look again soon while details are being read, so they appear without a keystroke.
         let tick = if reader.pending > 0 {
@@ -172,10 +196,16 @@ fn event_loop(
                 break;
             }
             let input = event::read()?;
-            if let Some(action) = keys::action_for(app.mode, &input) {
+            if let Some(action) = keys::action_for(app.mode(), &input) {
                 match app.update(action) {
                     Some(Command::Quit) => return Ok(0),
-                    Some(Command::Rescan) => scanner.request(),
+                    Some(Command::Suspend) => {
+                        tui.stop_self().context("cannot take the terminal back")?;
+                        // Our own SIGCONT: the modes are set already.
+                        signals.take_continued();
+                        break;
+                    }
+                    Some(Command::Rescan) => request_scan(app, scanner),
                     Some(Command::Run(launch)) => {
                         run_child(tui, app, &launch, signals)?;
                         break;
@@ -187,6 +217,13 @@ fn event_loop(
     }
 }
 
+fn request_scan(app: &mut App, scanner: &mut Scanner) {
+    match scanner.request() {
+        Ok(()) => app.set_scanning(true),
+        Err(message) => app.scan_failed(message),
+    }
+}
+
 /// Hands the terminal to `nsview <launch.args>`, waits, and takes it back.
 fn run_child(
     tui: &mut term::Tui,
@@ -194,18 +231,16 @@ fn run_child(
     launch: &Launch,
     signals: &term::Signals,
 ) -> Result<()> {
-    tui.suspend();
+    let handover = tui.hand_over(&launch.banner());
     term::CHILD_RUNNING.store(true, std::sync::atomic::Ordering::Relaxed);
     let outcome = spawn_and_wait(launch);
-    if launch.pause {
-        let code = match &outcome {
-            ChildOutcome::Exited { code, .. } => code.to_string(),
-            other => format!("{other:?}"),
-        };
+    let reclaimed = tui.reclaim(handover);
+    if launch.pause && reclaimed.is_ok() {
         let mut stdout = io::stdout();
         let _ = write!(
             stdout,
-            "\n[nsview: exit status {code}; press Enter to return]"
+            "\n[nsview: {}; press Enter to return]",
+            outcome.describe()
         );
         let _ = stdout.flush();
         let mut line = String::new();
@@ -213,6 +248,7 @@ fn run_child(
     }
     signals.forget_interrupts();
     term::CHILD_RUNNING.store(false, std::sync::atomic::Ordering::Relaxed);
+    reclaimed.context("cannot take the terminal back from the child")?;
     tui.resume().context("cannot take the terminal back")?;
     app.child_finished(launch, outcome);
     Ok(())
@@ -232,7 +268,10 @@ fn spawn_and_wait(launch: &Launch) -> ChildOutcome {
         command.arg(format!("--ui-error-fd={}", write.as_raw_fd()));
     }
     command.args(&launch.args);
-    let status = command.status();
+    term::in_own_foreground_group(&mut command);
+    let status = command
+        .spawn()
+        .and_then(|child| term::wait_in_foreground(child.id()));
     let error = channel.ok().and_then(|(read, write)| {
         drop(write);
         read_error(read)
@@ -277,160 +316,183 @@ fn read_error(read: OwnedFd) -> Option<String> {
         .map(|l| l.trim().to_string())
 }
 
-/// A scan, a shared copy of it for the details worker (cloned on the scan thread, not the UI's),
-/// and how long it took.
-type ScanResult = Result<(Snapshot, Arc<Snapshot>, Duration), String>;
+/// What one scan thread delivers: the scan, a shared copy of it for the details worker (cloned
+/// on the scan thread, not the UI's), how long it took, and the names read after it.
+struct Scanned {
+    snapshot: Snapshot,
+    shared: Arc<Snapshot>,
+    took: Duration,
+    enrichment: Enrichment,
+}
 
-/// The background scanner: one thread, one request channel, one result channel. Requests made
-/// while a scan runs fold into one follow-up scan.
+type ScanResult = Result<Scanned, String>;
+
+/// A scan or a detail read running this long is called stuck: the UI says so, and the next
+/// request starts a fresh thread instead of queueing behind it.
+const STUCK: Duration = Duration::from_secs(5);
+/// At most this many stuck threads are left behind; after that requests wait.
+const MAX_ABANDONED: usize = 4;
+
+/// The background scanner: one thread per scan, numbered, so that a scan stuck in the kernel
+/// (a hostile mount, a namespace that cannot be entered) never blocks the next one: after
+/// [`STUCK`] a request starts a new scan and the stuck one's late answer is dropped. Requests
+/// made while a healthy scan runs fold into one follow-up scan.
 struct Scanner {
-    requests: Sender<()>,
-    results: Receiver<ScanResult>,
-    in_flight: bool,
+    /// One scan (with its names), run on a thread of its own.
+    job: Arc<dyn Fn() -> ScanResult + Send + Sync>,
+    /// When a running scan counts as stuck ([`STUCK`]; shorter in tests).
+    stuck_after: Duration,
+    results_tx: Sender<(u64, ScanResult)>,
+    results: Receiver<(u64, ScanResult)>,
+    last: u64,
+    /// The scan whose answer is wanted: its number and start.
+    running: Option<(u64, Instant)>,
     again: bool,
+    abandoned: usize,
 }
 
 impl Scanner {
-    fn spawn(source: crate::snapshot::Source) -> Result<Scanner> {
-        let (request_tx, request_rx) = mpsc::channel::<()>();
-        let (result_tx, result_rx) = mpsc::channel();
-        std::thread::Builder::new()
-            .name("nsview-scan".into())
-            .spawn(move || {
-                while request_rx.recv().is_ok() {
-                    while request_rx.try_recv().is_ok() {}
-                    let started = Instant::now();
-                    let result = source
-                        .read(false)
-                        .map(|file| file.scan)
-                        .map(|snapshot| {
-                            let took = started.elapsed();
-                            let shared = Arc::new(snapshot.clone());
-                            (snapshot, shared, took)
-                        })
-                        .map_err(|err| format!("{err:#}"));
-                    if result_tx.send(result).is_err() {
-                        break;
-                    }
-                }
-            })
-            .context("cannot start the scanner thread")?;
-        Ok(Scanner {
-            requests: request_tx,
-            results: result_rx,
-            in_flight: false,
-            again: false,
-        })
-    }
-
-    /// A scanner driven by process events ([`crate::watch::Watcher`]): it sends a snapshot
-    /// whenever one changed, unasked; a request forces a full rescan.
-    fn spawn_watching(options: crate::scan::ScanOptions, every: Duration) -> Result<Scanner> {
-        let (request_tx, request_rx) = mpsc::channel::<()>();
-        let (result_tx, result_rx) = mpsc::channel::<ScanResult>();
-        std::thread::Builder::new()
-            .name("nsview-watch".into())
-            .spawn(move || {
-                let started = Instant::now();
-                let send = |snapshot: &Snapshot, took: Duration| {
+    fn spawn(options: ScanOptions) -> Result<Scanner> {
+        let job = move || {
+            let started = Instant::now();
+            scan::scan(&options)
+                .map(|snapshot| {
+                    let took = started.elapsed();
+                    let enrichment = Enrichment::gather(&snapshot, &options.proc_root);
                     let shared = Arc::new(snapshot.clone());
-                    result_tx.send(Ok((snapshot.clone(), shared, took))).is_ok()
-                };
-                let (mut watcher, why) = match crate::watch::Watcher::start(options, every, false) {
-                    Ok(started) => started,
-                    Err(err) => {
-                        let _ = result_tx.send(Err(format!("{err:#}")));
-                        return;
+                    Scanned {
+                        snapshot,
+                        shared,
+                        took,
+                        enrichment,
                     }
-                };
-                if !send(watcher.snapshot(), started.elapsed()) {
-                    return;
-                }
-                if let Some(err) = why {
-                    let _ = result_tx.send(Err(format!(
-                        "process events unavailable ({err}): polling every {} s",
-                        every.as_secs_f64()
-                    )));
-                }
-                // The request made at start-up is answered by the first snapshot.
-                while request_rx.try_recv().is_ok() {}
-                loop {
-                    let mut full = false;
-                    loop {
-                        match request_rx.try_recv() {
-                            Ok(()) => full = true,
-                            Err(TryRecvError::Empty) => break,
-                            Err(TryRecvError::Disconnected) => return,
-                        }
-                    }
-                    if full {
-                        watcher.rescan_now();
-                    }
-                    let step_started = Instant::now();
-                    let sent = match watcher.step_within(TICK) {
-                        Ok((_, changes)) if !changes.is_empty() || full => {
-                            send(watcher.snapshot(), step_started.elapsed())
-                        }
-                        Ok(_) => true,
-                        Err(err) => result_tx.send(Err(format!("{err:#}"))).is_ok(),
-                    };
-                    if !sent {
-                        return;
-                    }
-                }
-            })
-            .context("cannot start the watcher thread")?;
-        Ok(Scanner {
-            requests: request_tx,
-            results: result_rx,
-            in_flight: false,
-            again: false,
-        })
+                })
+                .map_err(|err| format!("{err:#}"))
+        };
+        Ok(Scanner::with_job(Arc::new(job), STUCK))
     }
 
-    fn request(&mut self) {
-        if self.in_flight {
-            self.again = true;
-        } else if self.requests.send(()).is_ok() {
-            self.in_flight = true;
+    /// A "scanner" that loads a saved snapshot file (`--from`).
+    fn spawn_file(path: std::path::PathBuf) -> Scanner {
+        let job = move || {
+            let started = Instant::now();
+            crate::snapshot::load(&path)
+                .map(|file| {
+                    let shared = Arc::new(file.scan.clone());
+                    Scanned {
+                        snapshot: file.scan,
+                        shared,
+                        took: started.elapsed(),
+                        enrichment: Enrichment::default(),
+                    }
+                })
+                .map_err(|err| format!("{err:#}"))
+        };
+        Scanner::with_job(Arc::new(job), STUCK)
+    }
+
+    fn with_job(job: Arc<dyn Fn() -> ScanResult + Send + Sync>, stuck_after: Duration) -> Scanner {
+        let (results_tx, results) = mpsc::channel();
+        Scanner {
+            job,
+            stuck_after,
+            results_tx,
+            results,
+            last: 0,
+            running: None,
+            again: false,
+            abandoned: 0,
         }
     }
 
+    fn start(&mut self) -> Result<(), String> {
+        self.last += 1;
+        let number = self.last;
+        let job = Arc::clone(&self.job);
+        let tx = self.results_tx.clone();
+        std::thread::Builder::new()
+            .name("nsview-scan".into())
+            .spawn(move || {
+                let _ = tx.send((number, job()));
+            })
+            .map_err(|err| format!("cannot start a scan: {err}"))?;
+        self.running = Some((number, Instant::now()));
+        Ok(())
+    }
+
+    /// Asks for a scan. Err only when no thread could be started.
+    fn request(&mut self) -> Result<(), String> {
+        match self.running {
+            Some((_, since))
+                if since.elapsed() >= self.stuck_after && self.abandoned < MAX_ABANDONED =>
+            {
+                self.abandoned += 1;
+                self.start()
+            }
+            Some(_) => {
+                self.again = true;
+                Ok(())
+            }
+            None => self.start(),
+        }
+    }
+
+    /// How long the wanted scan has been running, if one is.
+    fn running_for(&self) -> Option<Duration> {
+        self.running.map(|(_, since)| since.elapsed())
+    }
+
     fn poll(&mut self) -> Option<ScanResult> {
-        match self.results.try_recv() {
-            Ok(result) => {
-                self.in_flight = false;
-                if std::mem::take(&mut self.again) {
-                    self.request();
+        loop {
+            let (number, result) = self.results.try_recv().ok()?;
+            if self.running.is_some_and(|(wanted, _)| wanted == number) {
+                self.running = None;
+                if std::mem::take(&mut self.again)
+                    && let Err(err) = self.start()
+                {
+                    return Some(Err(err));
                 }
-                Some(result)
+                return Some(result);
             }
-            Err(TryRecvError::Empty) => None,
-            Err(TryRecvError::Disconnected) if self.in_flight => {
-                self.in_flight = false;
-                Some(Err("the scanner thread stopped".into()))
-            }
-            Err(TryRecvError::Disconnected) => None,
+            // A scan given up as stuck finished after all: older than what is wanted.
+            self.abandoned = self.abandoned.saturating_sub(1);
         }
     }
 }
 
 /// The details worker: reads what the detail pane asks for (`details::read`, a process's
 /// container) off the UI thread. Only the newest request waiting is served: moving through the
-/// tree with a key held down reads the row it stops on, not every row on the way.
+/// tree with a key held down reads the row it stops on, not every row on the way. A read stuck
+/// for [`STUCK`] is abandoned: the next request goes to a fresh worker.
 struct DetailsReader {
+    proc_root: PathBuf,
     requests: Sender<(Want, u64, Arc<Snapshot>)>,
     /// Each answer with how many older requests it made unnecessary.
     results: Receiver<(usize, Found)>,
     /// Requests sent and not answered yet.
     pending: usize,
+    /// When the oldest unanswered request was sent.
+    waiting_since: Option<Instant>,
+    abandoned: usize,
 }
 
 impl DetailsReader {
-    fn spawn(
+    fn spawn(proc_root: PathBuf) -> Result<DetailsReader> {
+        let (requests, results) = Self::worker(proc_root.clone())?;
+        Ok(DetailsReader {
+            proc_root,
+            requests,
+            results,
+            pending: 0,
+            waiting_since: None,
+            abandoned: 0,
+        })
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn worker(
         proc_root: PathBuf,
-        saved: Option<Arc<crate::snapshot::SnapshotFile>>,
-    ) -> Result<DetailsReader> {
+    ) -> Result<(Sender<(Want, u64, Arc<Snapshot>)>, Receiver<(usize, Found)>)> {
         let (request_tx, request_rx) = mpsc::channel::<(Want, u64, Arc<Snapshot>)>();
         let (result_tx, result_rx) = mpsc::channel();
         std::thread::Builder::new()
@@ -443,52 +505,44 @@ impl DetailsReader {
                         skipped += 1;
                     }
                     let (want, generation, snapshot) = request;
-                    let found = match &saved {
-                        Some(file) => saved_details(want, generation, file),
-                        None => read_details(want, generation, &snapshot, &proc_root),
-                    };
+                    let found = read_details(want, generation, &snapshot, &proc_root);
                     if result_tx.send((skipped, found)).is_err() {
                         break;
                     }
                 }
             })
             .context("cannot start the details thread")?;
-        Ok(DetailsReader {
-            requests: request_tx,
-            results: result_rx,
-            pending: 0,
-        })
+        Ok((request_tx, result_rx))
     }
 
     fn request(&mut self, want: Want, generation: u64, snapshot: Arc<Snapshot>) {
+        if self.waiting().is_some_and(|w| w >= STUCK)
+            && self.abandoned < MAX_ABANDONED
+            && let Ok((requests, results)) = Self::worker(self.proc_root.clone())
+        {
+            // The stuck worker keeps its channels; its answer goes nowhere.
+            self.requests = requests;
+            self.results = results;
+            self.pending = 0;
+            self.waiting_since = None;
+            self.abandoned += 1;
+        }
         if self.requests.send((want, generation, snapshot)).is_ok() {
             self.pending += 1;
+            self.waiting_since.get_or_insert_with(Instant::now);
         }
+    }
+
+    /// How long the oldest unanswered request has waited.
+    fn waiting(&self) -> Option<Duration> {
+        self.waiting_since.map(|since| since.elapsed())
     }
 
     fn poll(&mut self) -> Option<Found> {
         let (skipped, found) = self.results.try_recv().ok()?;
         self.pending = self.pending.saturating_sub(1 + skipped);
+        self.waiting_since = (self.pending > 0).then(Instant::now);
         Some(found)
-    }
-}
-
-/// The detail pane's answers from a saved snapshot (`--from`).
-fn saved_details(want: Want, generation: u64, file: &crate::snapshot::SnapshotFile) -> Found {
-    match want {
-        Want::Namespace(inode) => Found::Namespace {
-            inode,
-            generation,
-            result: file.details_of(inode).cloned().ok_or_else(|| {
-                "not in the snapshot (saved without --details, or gone before they were read)"
-                    .to_string()
-            }),
-        },
-        Want::Container(pid) => Found::Container {
-            pid,
-            generation,
-            container: None,
-        },
     }
 }
 
@@ -518,7 +572,6 @@ mod tests {
         let args = |interval, no_refresh| TuiArgs {
             interval,
             no_refresh,
-            ..TuiArgs::default()
         };
         assert_eq!(
             refresh_interval(&args(3.0, false)).ok().flatten(),
@@ -527,6 +580,62 @@ mod tests {
         assert_eq!(refresh_interval(&args(-1.0, true)).ok().flatten(), None);
         for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
             assert!(refresh_interval(&args(bad, false)).is_err(), "{bad}");
+        }
+    }
+
+    /// A scan stuck in the kernel does not block the next one: after the stuck time a request
+    /// starts a fresh scan, whose answer is shown; the stuck one's late answer is dropped.
+    #[test]
+    fn a_stuck_scan_never_blocks_the_next() {
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let release_rx = std::sync::Mutex::new(release_rx);
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        let job = move || -> ScanResult {
+            let call = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if call == 0 {
+                // The first scan hangs until the test lets it go.
+                let _ = release_rx.lock().map(|rx| rx.recv());
+                return Err("the stuck scan".into());
+            }
+            let snapshot = crate::tui::sample::small();
+            Ok(Scanned {
+                shared: Arc::new(snapshot.clone()),
+                snapshot,
+                took: Duration::ZERO,
+                enrichment: Enrichment::default(),
+            })
+        };
+        let mut scanner = Scanner::with_job(Arc::new(job), Duration::from_millis(50));
+        scanner.request().expect("start");
+        std::thread::sleep(Duration::from_millis(20));
+        // Not stuck yet: the request folds into a follow-up.
+        scanner.request().expect("fold");
+        assert!(scanner.poll().is_none());
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(
+            scanner
+                .running_for()
+                .is_some_and(|d| d >= Duration::from_millis(50))
+        );
+        // Stuck: a new scan starts at once and answers.
+        scanner.request().expect("restart");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let answer = loop {
+            if let Some(answer) = scanner.poll() {
+                break answer;
+            }
+            assert!(Instant::now() < deadline, "no answer from the fresh scan");
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        assert!(
+            answer.is_ok(),
+            "the fresh scan's answer, not the stuck one's"
+        );
+        // The stuck one finishing late changes nothing.
+        release_tx.send(()).expect("release");
+        std::thread::sleep(Duration::from_millis(20));
+        while let Some(late) = scanner.poll() {
+            assert!(late.is_ok(), "a late stuck answer leaked through");
         }
     }
 

@@ -1,11 +1,15 @@
 //! The terminal's modes: entering and leaving the alternate screen, raw mode and mouse capture;
-//! handing the terminal to a child and taking it back; and the safety nets that restore it on a
-//! panic (hook installed before raw mode) and on SIGTERM/SIGHUP (flags the loop checks); and
-//! noticing a terminal that went away, which crossterm itself does not (a watchdog thread covers
-//! the last race).
+//! handing the terminal to a child and taking it back (the child's own process group becomes
+//! the terminal's foreground group, and nsview takes it back whatever the child did); stopping
+//! the UI itself on ^Z; a size clamp so a terminal that reports an absurd size cannot make the
+//! UI allocate for it; and the safety nets that restore it on a panic (hook installed before
+//! raw mode) and on SIGTERM/SIGHUP (flags the loop checks); and noticing a terminal that went
+//! away, which crossterm itself does not (a watchdog thread covers the last race).
 
 use std::io::{self, Stdout, Write};
 use std::os::fd::AsFd;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Command, ExitStatus};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -18,7 +22,7 @@ use ratatui::crossterm::terminal::{
 };
 use ratatui::crossterm::{cursor, execute};
 
-pub type Backend = CrosstermBackend<Stdout>;
+pub type Backend = Clamped<CrosstermBackend<Stdout>>;
 
 /// Puts the terminal back as the shell expects it. Safe to call more than once, and from a
 /// panic hook; errors are ignored because there is nothing better to do with them there.
@@ -62,7 +66,7 @@ impl Tui {
             restore();
             return Err(err);
         }
-        match Terminal::new(CrosstermBackend::new(io::stdout())) {
+        match Terminal::new(Clamped(CrosstermBackend::new(io::stdout()))) {
             Ok(terminal) => Ok(Tui { terminal }),
             Err(err) => {
                 restore();
@@ -83,6 +87,218 @@ impl Tui {
         enter_modes()?;
         drain_input();
         self.terminal.clear()
+    }
+
+    /// Hands the terminal over for a child: [`Tui::suspend`], then a clean primary screen with
+    /// `banner` on its first line (where the child runs). Returns the cooked modes to put back
+    /// afterwards, whatever the child leaves behind.
+    pub fn hand_over(&mut self, banner: &str) -> Handover {
+        self.suspend();
+        let mut stdout = io::stdout();
+        // Home and clear, so the child does not start under stale output.
+        let _ = write!(stdout, "\x1b[H\x1b[2J{banner}\r\n");
+        let _ = stdout.flush();
+        Handover {
+            termios: nix::sys::termios::tcgetattr(io::stdin().as_fd()).ok(),
+        }
+    }
+
+    /// Takes the terminal back from a child that ended: nsview's process group in the
+    /// foreground again (the child's shell may have left it on its own dead group, or could not
+    /// give it back from inside another pid namespace), and the modes saved by
+    /// [`Tui::hand_over`]. The caller then [`Tui::resume`]s, possibly after a prompt.
+    pub fn reclaim(&mut self, handover: Handover) -> io::Result<()> {
+        take_terminal()?;
+        if let Some(termios) = handover.termios {
+            let _ = nix::sys::termios::tcsetattr(
+                io::stdin().as_fd(),
+                nix::sys::termios::SetArg::TCSADRAIN,
+                &termios,
+            );
+        }
+        Ok(())
+    }
+
+    /// ^Z: puts the terminal back for the shell, stops (the job control shell takes the
+    /// terminal), and on `fg` takes it back in raw mode. A process group the kernel considers
+    /// orphaned is not stopped by SIGTSTP (no shell could continue it): then this returns at
+    /// once and the UI simply carries on.
+    pub fn stop_self(&mut self) -> io::Result<()> {
+        self.suspend();
+        // As vim and less do: the whole group, in case nsview runs inside a pipeline or wrapper.
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(0), nix::sys::signal::SIGTSTP);
+        self.resume()
+    }
+
+    /// After SIGCONT that nsview did not ask for (`kill -STOP`, then `fg`): the shell has reset
+    /// the modes meanwhile, so they are set again from scratch.
+    pub fn reenter(&mut self) -> io::Result<()> {
+        let _ = disable_raw_mode();
+        self.resume()
+    }
+}
+
+/// The terminal modes in force when a child was given the terminal.
+pub struct Handover {
+    termios: Option<nix::sys::termios::Termios>,
+}
+
+/// Runs `f` with SIGTTOU blocked in this thread: a process outside the foreground group may
+/// change it only then (tcsetpgrp(3)); otherwise the kernel stops the whole UI with SIGTTOU.
+fn with_sigttou_blocked<T>(f: impl FnOnce() -> T) -> T {
+    use nix::sys::signal::{SigSet, SigmaskHow, Signal, pthread_sigmask};
+    let mut ttou = SigSet::empty();
+    ttou.add(Signal::SIGTTOU);
+    let mut old = SigSet::empty();
+    let blocked = pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&ttou), Some(&mut old)).is_ok();
+    let out = f();
+    if blocked {
+        let _ = pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&old), None);
+    }
+    out
+}
+
+/// Makes nsview's own process group the terminal's foreground group again.
+pub fn take_terminal() -> io::Result<()> {
+    let own = nix::unistd::getpgrp();
+    with_sigttou_blocked(|| nix::unistd::tcsetpgrp(io::stdin().as_fd(), own))
+        .map_err(io::Error::from)
+}
+
+/// Runs in the forked child before exec: a process group of its own, made the terminal's
+/// foreground group, so the child's shell does its job control on a terminal it owns and a
+/// ^C or ^Z typed into it never reaches the UI.
+fn become_foreground_group() -> io::Result<()> {
+    // SAFETY: setpgid, sigemptyset, sigaddset, sigprocmask, getpid and tcsetpgrp are
+    // async-signal-safe and touch only this (forked, single-threaded) process and local data.
+    unsafe {
+        if libc::setpgid(0, 0) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let mut ttou: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut ttou);
+        libc::sigaddset(&mut ttou, libc::SIGTTOU);
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::sigprocmask(libc::SIG_BLOCK, &ttou, &mut old);
+        // Errors ignored: the parent sets it too, and a failure here must not stop the child.
+        libc::tcsetpgrp(libc::STDIN_FILENO, libc::getpid());
+        // The mask survives exec: the child must not start with SIGTTOU blocked.
+        libc::sigprocmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+    }
+    Ok(())
+}
+
+/// Arranges for `command`'s process to start in its own foreground process group.
+pub fn in_own_foreground_group(command: &mut Command) {
+    // SAFETY: the hook runs between fork and exec and only calls async-signal-safe functions
+    // (see become_foreground_group); it allocates nothing and takes no lock.
+    unsafe {
+        command.pre_exec(become_foreground_group);
+    }
+}
+
+/// Waits for the child `pid` started with [`in_own_foreground_group`] and reaps it. The parent
+/// sets the group and the terminal too (whichever of the two runs first wins; the shells' job
+/// control idiom). A child that stops (the UI does no job control, so nobody could continue
+/// it) is given the terminal again and continued.
+pub fn wait_in_foreground(pid: u32) -> io::Result<ExitStatus> {
+    use nix::unistd::Pid;
+    let raw = i32::try_from(pid).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    let child = Pid::from_raw(raw);
+    let _ = nix::unistd::setpgid(child, child);
+    let give = || with_sigttou_blocked(|| nix::unistd::tcsetpgrp(io::stdin().as_fd(), child));
+    let _ = give();
+    loop {
+        let mut status = 0;
+        // SAFETY: waitpid writes only into `status`, a local.
+        let got = unsafe { libc::waitpid(raw, &mut status, libc::WUNTRACED) };
+        if got == -1 {
+            let err = io::Error::last_os_error();
+            if err.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(err);
+        }
+        if libc::WIFSTOPPED(status) {
+            let _ = give();
+            let _ = nix::sys::signal::killpg(child, nix::sys::signal::SIGCONT);
+            continue;
+        }
+        return Ok(ExitStatus::from_raw(status));
+    }
+}
+
+/// The largest screen the UI draws. A terminal may report any size (10000x10000 was seen);
+/// ratatui keeps two cell buffers of the reported size, so an unclamped size costs gigabytes
+/// and seconds per frame. Beyond this the UI draws into the top-left corner.
+pub const MAX_WIDTH: u16 = 1000;
+pub const MAX_HEIGHT: u16 = 400;
+
+/// A backend whose reported size is clamped to [`MAX_WIDTH`] x [`MAX_HEIGHT`].
+pub struct Clamped<B>(pub B);
+
+impl<B: ratatui::backend::Backend> ratatui::backend::Backend for Clamped<B> {
+    type Error = B::Error;
+
+    fn draw<'a, I>(&mut self, content: I) -> Result<(), Self::Error>
+    where
+        I: Iterator<Item = (u16, u16, &'a ratatui::buffer::Cell)>,
+    {
+        self.0.draw(content)
+    }
+
+    fn append_lines(&mut self, n: u16) -> Result<(), Self::Error> {
+        self.0.append_lines(n)
+    }
+
+    fn hide_cursor(&mut self) -> Result<(), Self::Error> {
+        self.0.hide_cursor()
+    }
+
+    fn show_cursor(&mut self) -> Result<(), Self::Error> {
+        self.0.show_cursor()
+    }
+
+    fn get_cursor_position(&mut self) -> Result<ratatui::layout::Position, Self::Error> {
+        self.0.get_cursor_position()
+    }
+
+    fn set_cursor_position<P: Into<ratatui::layout::Position>>(
+        &mut self,
+        position: P,
+    ) -> Result<(), Self::Error> {
+        self.0.set_cursor_position(position)
+    }
+
+    fn clear(&mut self) -> Result<(), Self::Error> {
+        self.0.clear()
+    }
+
+    fn clear_region(&mut self, clear_type: ratatui::backend::ClearType) -> Result<(), Self::Error> {
+        self.0.clear_region(clear_type)
+    }
+
+    fn size(&self) -> Result<ratatui::layout::Size, Self::Error> {
+        let size = self.0.size()?;
+        Ok(clamp_size(size))
+    }
+
+    fn window_size(&mut self) -> Result<ratatui::backend::WindowSize, Self::Error> {
+        let mut size = self.0.window_size()?;
+        size.columns_rows = clamp_size(size.columns_rows);
+        Ok(size)
+    }
+
+    fn flush(&mut self) -> Result<(), Self::Error> {
+        self.0.flush()
+    }
+}
+
+/// A reported terminal size cut to what the UI is willing to draw.
+pub fn clamp_size(size: ratatui::layout::Size) -> ratatui::layout::Size {
+    ratatui::layout::Size {
+        width: size.width.min(MAX_WIDTH),
+        height: size.height.min(MAX_HEIGHT),
     }
 }
 
@@ -113,6 +329,8 @@ pub struct Signals {
     term: Arc<AtomicBool>,
     hangup: Arc<AtomicBool>,
     interrupt: Arc<AtomicBool>,
+    /// SIGCONT: the UI was stopped and continued; the terminal modes must be set again.
+    continued: Arc<AtomicBool>,
 }
 
 impl Signals {
@@ -121,9 +339,11 @@ impl Signals {
             term: Arc::new(AtomicBool::new(false)),
             hangup: Arc::new(AtomicBool::new(false)),
             interrupt: Arc::new(AtomicBool::new(false)),
+            continued: Arc::new(AtomicBool::new(false)),
         };
         signal_hook::flag::register(signal_hook::consts::SIGTERM, Arc::clone(&signals.term))?;
         signal_hook::flag::register(signal_hook::consts::SIGHUP, Arc::clone(&signals.hangup))?;
+        signal_hook::flag::register(signal_hook::consts::SIGCONT, Arc::clone(&signals.continued))?;
         for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGQUIT] {
             signal_hook::flag::register(signal, Arc::clone(&signals.interrupt))?;
         }
@@ -142,6 +362,11 @@ impl Signals {
         } else {
             None
         }
+    }
+
+    /// True once after each SIGCONT.
+    pub fn take_continued(&self) -> bool {
+        self.continued.swap(false, Ordering::Relaxed)
     }
 
     /// Forgets interrupts that were meant for a child.
@@ -243,6 +468,74 @@ fn restore_without_locks() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A terminal that claims to be 10000x10000 and keeps nothing it is sent.
+    struct Huge;
+
+    impl ratatui::backend::Backend for Huge {
+        type Error = io::Error;
+        fn draw<'a, I>(&mut self, content: I) -> io::Result<()>
+        where
+            I: Iterator<Item = (u16, u16, &'a ratatui::buffer::Cell)>,
+        {
+            content.for_each(drop);
+            Ok(())
+        }
+        fn hide_cursor(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+        fn show_cursor(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+        fn get_cursor_position(&mut self) -> io::Result<ratatui::layout::Position> {
+            Ok(ratatui::layout::Position::ORIGIN)
+        }
+        fn set_cursor_position<P: Into<ratatui::layout::Position>>(
+            &mut self,
+            _: P,
+        ) -> io::Result<()> {
+            Ok(())
+        }
+        fn clear(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+        fn clear_region(&mut self, _: ratatui::backend::ClearType) -> io::Result<()> {
+            Ok(())
+        }
+        fn size(&self) -> io::Result<ratatui::layout::Size> {
+            Ok(ratatui::layout::Size::new(10_000, 10_000))
+        }
+        fn window_size(&mut self) -> io::Result<ratatui::backend::WindowSize> {
+            Ok(ratatui::backend::WindowSize {
+                columns_rows: self.size()?,
+                pixels: ratatui::layout::Size::new(0, 0),
+            })
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A 10000x10000 report costs a clamped screen (the UI grew to 9 GB without it).
+    #[test]
+    fn an_absurd_terminal_size_is_clamped() {
+        let mut terminal = Terminal::new(Clamped(Huge)).expect("terminal");
+        let mut app = crate::tui::app::App::new(false);
+        app.apply_scan(crate::tui::sample::small(), None);
+        let started = std::time::Instant::now();
+        let frame = terminal
+            .draw(|frame| crate::tui::view::draw(&mut app, frame))
+            .expect("draw");
+        assert_eq!(
+            (frame.area.width, frame.area.height),
+            (MAX_WIDTH, MAX_HEIGHT)
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+    }
 
     #[test]
     fn input_states_of_a_pipe() {

@@ -174,7 +174,7 @@ fn learn_ids(
     touched: &patch::Touched,
     proc_root: &std::path::Path,
 ) {
-    use crate::scan::kernel::{self, NsKernel};
+    use crate::kernel::nsfs::{self, NsPath};
     for inode in &touched.inodes {
         let Some(ns) = next.namespaces.get_mut(inode) else {
             continue;
@@ -197,14 +197,14 @@ fn learn_ids(
         if !suspect {
             continue;
         }
-        let path = proc_root.join(format!("{pid}/ns/{}", ns.kind.name()));
-        let Some(fd) = kernel::Nsfs.open(&path) else {
+        let path = NsPath::ProcLink(proc_root.join(format!("{pid}/ns/{}", ns.kind.name())));
+        let Ok(file) = nsfs::open(&path, None) else {
             continue;
         };
-        if kernel::Nsfs.inode(&fd) != Some(ns.inode) {
+        if file.identity.inode != ns.inode {
             continue; // the process moved again since it was read; the next event says so
         }
-        let id = kernel::Nsfs.ns_id(&fd);
+        let id = file.identity.ns_id;
         if let (Some(old), Some(new)) = (before.and_then(|b| b.ns_id), id)
             && old != new
         {

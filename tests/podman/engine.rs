@@ -76,13 +76,16 @@ pub fn podman_ok(args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
 
-/// Runs a command with a time limit: a podman wedged on a lock must fail the test, not hang it.
-fn run_bounded(cmd: &mut Command, limit: Duration) -> Output {
+/// Runs a command with a time limit, killing it by PID when over: a podman wedged on a lock,
+/// or an nsview blocked on something a stranger planted, fails the test instead of hanging it.
+pub fn run_bounded(cmd: &mut Command, limit: Duration) -> Output {
     let child = cmd
+        .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
-        .expect("spawn podman");
+        .unwrap_or_else(|e| panic!("spawn {:?}: {e}", cmd.get_program()));
+    let program = cmd.get_program().to_string_lossy().into_owned();
     let pid = nix::unistd::Pid::from_raw(child.id() as i32);
     let (tx, rx) = std::sync::mpsc::channel();
     let waiter = std::thread::spawn(move || {
@@ -93,12 +96,12 @@ fn run_bounded(cmd: &mut Command, limit: Duration) -> Output {
     if rx.recv_timeout(limit).is_err() {
         let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
         let _ = waiter.join();
-        panic!("podman took longer than {limit:?}");
+        panic!("{program} took longer than {limit:?}: {:?}", cmd.get_args());
     }
     waiter
         .join()
-        .expect("podman waiter")
-        .expect("wait for podman")
+        .expect("command waiter")
+        .expect("wait for command")
 }
 
 /// Checks what the live container tests need, panicking with the missing piece (these tests

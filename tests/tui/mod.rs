@@ -3,16 +3,24 @@
 //! measurement, the no-terminal message and the real-terminal run under tmux. (In a directory
 //! so cargo does not also build it as a test target of its own.)
 
+mod handoff;
+mod live;
+
 use std::time::{Duration, Instant};
 
-use nsview::details::{Container, KindDetails, NamespaceDetails, Runtime, UtsDetails};
+use nsview::details::{
+    Container, Interface, KindDetails, NamespaceDetails, NetDetails, Peer, Route, Runtime,
+    UtsDetails,
+};
 use nsview::model::NsKind;
 use nsview::tui::app::{Action, App, ChildOutcome, Launch, NodeKey, View};
 use nsview::tui::inside::{Found, Want};
+use nsview::tui::names::Enrichment;
 use nsview::tui::sample::{self, CONTAINER_USER, CONTAINER_UTS};
 use nsview::tui::view;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::Color;
 
 fn app() -> App {
@@ -35,7 +43,7 @@ fn screen(app: &mut App, width: u16, height: u16) -> String {
 fn select(app: &mut App, key: NodeKey, width: u16, height: u16) {
     draw(app, width, height);
     app.update(Action::Home);
-    for _ in 0..app.rows.len() {
+    for _ in 0..app.rows().len() {
         if app.selected() == Some(key) {
             return;
         }
@@ -120,7 +128,7 @@ fn namespace_detail_with_details() {
     assert!(before.contains("reading…"), "{before}");
     app.update(Action::Details(Box::new(Found::Namespace {
         inode: CONTAINER_UTS,
-        generation: app.generation,
+        generation: app.generation(),
         result: Ok(uts_details(CONTAINER_UTS)),
     })));
     assert_eq!(app.details_wanted(), None, "cached for this scan");
@@ -143,7 +151,7 @@ fn namespace_detail_error_is_a_dim_line() {
     select(&mut app, NodeKey::Ns(CONTAINER_UTS), 160, 48);
     app.update(Action::Details(Box::new(Found::Namespace {
         inode: CONTAINER_UTS,
-        generation: app.generation,
+        generation: app.generation(),
         result: Err("no namespace with inode 4026532202".into()),
     })));
     let terminal = draw(&mut app, 160, 48);
@@ -178,7 +186,7 @@ fn process_detail_with_container() {
     assert!(screen(&mut app, 160, 48).contains("reading…"));
     app.update(Action::Details(Box::new(Found::Container {
         pid,
-        generation: app.generation,
+        generation: app.generation(),
         container: Some(web_container()),
     })));
     let screen = screen(&mut app, 160, 48);
@@ -186,45 +194,275 @@ fn process_detail_with_container() {
     insta::assert_snapshot!("detail_process_container_160x48", screen);
 }
 
-/// J/K (and the wheel over the pane) scroll the detail pane; a new selection starts at the top.
+/// The container's network namespace as `details` would read it: loopback and a veth whose
+/// peer is in the host's namespace.
+fn net_details() -> NamespaceDetails {
+    let interface = |index: u32, name: &str, kind: Option<&str>, addresses: &[&str]| Interface {
+        index: Some(index),
+        name: name.into(),
+        kind: kind.map(Into::into),
+        state: Some("UP".into()),
+        up: Some(true),
+        mac: (index > 1).then(|| format!("02:42:ac:11:00:0{index}")),
+        mtu: Some(if index == 1 { 65536 } else { 1500 }),
+        addresses: addresses.iter().map(|a| a.to_string()).collect(),
+        peer: None,
+    };
+    let mut eth0 = interface(
+        2,
+        "eth0",
+        Some("veth"),
+        &["10.88.0.7/16", "fe80::42:acff:fe11:7/64"],
+    );
+    eth0.peer = Some(Peer {
+        index: 9,
+        name: Some("veth1c2d".into()),
+        link_netnsid: Some(0),
+        netns: Some(sample::HOST[NsKind::Net.index()]),
+    });
+    NamespaceDetails {
+        inode: CONTAINER_NET,
+        kind: NsKind::Net,
+        members: 2,
+        via: None,
+        shared_with_host: Some(false),
+        container: Some(Box::new(web_container())),
+        details: KindDetails::Net(NetDetails {
+            netnsid: Some(0),
+            source: Some("netlink"),
+            interfaces: vec![
+                interface(1, "lo", None, &["127.0.0.1/8", "::1/128"]),
+                eth0,
+                interface(3, "eth1", Some("macvlan"), &["192.168.7.20/24"]),
+            ],
+            default_routes: vec![Route {
+                family: "inet",
+                gateway: Some("10.88.0.1".into()),
+                device: Some("eth0".into()),
+            }],
+        }),
+        unavailable: Vec::new(),
+    }
+}
+
+const CONTAINER_NET: u64 = 4026532205;
+
+/// J/K (and the wheel over the pane) scroll the detail pane under a title that stays, with the
+/// position shown; a new selection starts at the top.
 #[test]
 fn detail_pane_scrolls() {
     let mut app = app();
-    select(&mut app, NodeKey::Ns(CONTAINER_UTS), 80, 24);
+    select(&mut app, NodeKey::Ns(CONTAINER_NET), 80, 24);
     app.update(Action::Details(Box::new(Found::Namespace {
-        inode: CONTAINER_UTS,
-        generation: app.generation,
-        result: Ok(uts_details(CONTAINER_UTS)),
+        inode: CONTAINER_NET,
+        generation: app.generation(),
+        result: Ok(net_details()),
     })));
     let top = screen(&mut app, 80, 24);
-    assert!(top.contains("uts namespace 4026532202"), "{top}");
+    assert!(top.contains(" net namespace 4026532205 "), "{top}");
+    assert!(top.contains(" 1-9/"), "{top}");
     for _ in 0..4 {
         app.update(Action::DetailScroll(1));
     }
     let scrolled = screen(&mut app, 80, 24);
-    assert!(!scrolled.contains("uts namespace 4026532202"), "{scrolled}");
-    assert!(scrolled.contains("↑4"), "{scrolled}");
+    assert!(
+        scrolled.contains(" net namespace 4026532205 "),
+        "title kept:\n{scrolled}"
+    );
+    assert!(scrolled.contains(" 5-13/"), "{scrolled}");
     insta::assert_snapshot!("detail_scrolled_80x24", scrolled);
     // Far past the end stops at the last line.
     for _ in 0..200 {
         app.update(Action::DetailScroll(1));
     }
     screen(&mut app, 80, 24);
-    let at_end = app.detail_scroll;
+    let at_end = app.detail_scroll();
     assert!(at_end < 100, "{at_end}");
     // The wheel over the pane scrolls it, not the tree.
     let cursor = app.cursor();
-    let pane = app.detail_area;
+    let pane = app.detail_area();
     app.update(Action::Wheel {
         column: pane.x + 2,
         row: pane.y + 2,
         down: false,
     });
-    assert_eq!(app.detail_scroll, at_end.saturating_sub(3));
+    assert_eq!(app.detail_scroll(), at_end.saturating_sub(3));
     assert_eq!(app.cursor(), cursor);
     app.update(Action::Down);
     screen(&mut app, 80, 24);
-    assert_eq!(app.detail_scroll, 0, "a new selection starts at the top");
+    assert_eq!(app.detail_scroll(), 0, "a new selection starts at the top");
+}
+
+/// The sample with names gathered (a container called web whose hostname is web-1).
+fn named_app() -> App {
+    let mut app = app();
+    let container_ns = [
+        4026532201,
+        CONTAINER_UTS,
+        4026532203,
+        4026532204,
+        CONTAINER_NET,
+        CONTAINER_USER,
+    ];
+    app.set_enrichment(Enrichment {
+        hostnames: [(CONTAINER_UTS, "web-1".to_string())].into(),
+        containers: container_ns
+            .into_iter()
+            .map(|i| (i, "web".to_string()))
+            .collect(),
+    });
+    app
+}
+
+const SIZES_NAMED: [(u16, u16, &str); 3] =
+    [(80, 24, "80x24"), (120, 40, "120x40"), (200, 60, "200x60")];
+
+/// Every view with the header row, the NAME column and the host's namespaces marked.
+#[test]
+fn named_views_at_three_sizes() {
+    for view in View::ALL {
+        for (w, h, size) in SIZES_NAMED {
+            let mut app = named_app();
+            app.update(Action::SelectView(view));
+            let screen = screen(&mut app, w, h);
+            assert!(screen.contains("NAME/USER"), "{screen}");
+            assert!(screen.contains(" host "), "{screen}");
+            let name = format!("named_{}_{size}", view.title().replace(' ', "_"));
+            insta::assert_snapshot!(name, screen);
+        }
+    }
+}
+
+/// A filtered view: the match count in the header, group counts under the filter.
+#[test]
+fn filtered_view_with_counts() {
+    for (w, h, size) in SIZES_NAMED {
+        let mut app = named_app();
+        app.update(Action::StartFilter);
+        for c in "web".chars() {
+            app.update(Action::FilterInput(c));
+        }
+        app.update(Action::FilterDone);
+        let screen = screen(&mut app, w, h);
+        assert!(screen.contains("6 namespaces"), "{screen}");
+        assert!(screen.contains("net (1 of 3)"), "{screen}");
+        insta::assert_snapshot!(format!("filtered_web_{size}"), screen);
+    }
+    // A match only in another view says where.
+    let mut app = named_app();
+    app.update(Action::SelectView(View::PidTree));
+    app.update(Action::StartFilter);
+    for c in "type:net".chars() {
+        app.update(Action::FilterInput(c));
+    }
+    let screen = screen(&mut app, 80, 24);
+    assert!(screen.contains("in by type (press 1)"), "{screen}");
+}
+
+/// `z` zooms the detail pane of a netns to the whole screen: interfaces and addresses first,
+/// identity last; Esc (or z) goes back.
+#[test]
+fn zoomed_netns_detail() {
+    for (w, h, size) in SIZES_NAMED {
+        let mut app = named_app();
+        select(&mut app, NodeKey::Ns(CONTAINER_NET), w, h);
+        app.update(Action::Details(Box::new(Found::Namespace {
+            inode: CONTAINER_NET,
+            generation: app.generation(),
+            result: Ok(net_details()),
+        })));
+        app.update(Action::Zoom);
+        let zoomed = screen(&mut app, w, h);
+        assert!(
+            !zoomed.contains("NAME/USER"),
+            "the tree is hidden:\n{zoomed}"
+        );
+        let eth0 = zoomed.find("eth0 (veth)").expect("interfaces shown");
+        let identity = zoomed.find("identity").expect("identity shown");
+        assert!(eth0 < identity, "contents before identity:\n{zoomed}");
+        insta::assert_snapshot!(format!("zoomed_netns_{size}"), zoomed);
+        app.update(Action::ClearFilter);
+        assert!(screen(&mut app, w, h).contains("NAME/USER"), "Esc unzooms");
+    }
+}
+
+/// `f` follows the pane's references: the veth peer's namespace, then the owner.
+#[test]
+fn follow_jumps_to_referenced_namespaces() {
+    let mut app = named_app();
+    select(&mut app, NodeKey::Ns(CONTAINER_NET), 160, 48);
+    app.update(Action::Details(Box::new(Found::Namespace {
+        inode: CONTAINER_NET,
+        generation: app.generation(),
+        result: Ok(net_details()),
+    })));
+    app.update(Action::Follow);
+    assert_eq!(
+        app.selected(),
+        Some(NodeKey::Ns(sample::HOST[NsKind::Net.index()])),
+        "the peer's netns"
+    );
+    app.update(Action::Follow);
+    assert_eq!(
+        app.selected(),
+        Some(NodeKey::Ns(CONTAINER_USER)),
+        "the owner"
+    );
+    // In the pid tree a user namespace is not shown: the type view takes over.
+    app.update(Action::SelectView(View::PidTree));
+    select(&mut app, NodeKey::Ns(sample::CONTAINER_PID), 160, 48);
+    app.update(Action::Follow);
+    assert_eq!(
+        app.view(),
+        View::PidTree,
+        "the parent pid namespace is in the pid tree"
+    );
+    assert_eq!(
+        app.selected(),
+        Some(NodeKey::Ns(sample::HOST[NsKind::Pid.index()]))
+    );
+    app.update(Action::Follow);
+    assert_eq!(app.view(), View::Type);
+    assert_eq!(app.selected(), Some(NodeKey::Ns(CONTAINER_USER)));
+}
+
+/// A scan of a fake proc root says so in the header.
+#[test]
+fn a_fake_proc_root_is_named_in_the_header() {
+    let mut snapshot = sample::small();
+    snapshot.proc_root = Some("/tmp/copied-proc".into());
+    let mut app = App::new(false);
+    app.apply_scan(snapshot, None);
+    let screen = screen(&mut app, 120, 40);
+    let header = screen.lines().next().unwrap_or_default();
+    assert!(header.contains("root /tmp/copied-proc"), "{screen}");
+}
+
+/// A hostile hostname and command line show escaped (`\x1b`), not raw and not dropped.
+#[test]
+fn hostile_strings_are_escaped() {
+    let mut snapshot = sample::small();
+    sample::add_process_like(
+        &mut snapshot,
+        2001,
+        6000,
+        "evil \x1b]52;c;Y3VybA==\x07 \x1b[2J",
+    );
+    let mut app = App::new(false);
+    app.apply_scan(snapshot, None);
+    app.set_enrichment(Enrichment {
+        hostnames: [(CONTAINER_UTS, "\x1b]0;EXEC\x07".to_string())].into(),
+        containers: Default::default(),
+    });
+    select(&mut app, NodeKey::Ns(CONTAINER_UTS), 160, 48);
+    app.update(Action::Expand);
+    let screen = screen(&mut app, 160, 48);
+    assert!(
+        !screen.contains('\x1b') && !screen.contains('\x07'),
+        "{screen}"
+    );
+    assert!(screen.contains("\\x1b]0;EXEC\\x07"), "{screen}");
+    assert!(screen.contains("evil \\x1b]52;c;Y3VybA==\\x07"), "{screen}");
 }
 
 #[test]
@@ -265,6 +503,23 @@ fn help_overlay() {
         app.update(Action::ToggleHelp);
         insta::assert_snapshot!(format!("help_{size}"), screen(&mut app, w, h));
     }
+    // At 80x24 all of it fits: every key and mark, nothing cut, no scrolling.
+    let mut app = app();
+    app.update(Action::ToggleHelp);
+    let screen = screen(&mut app, 80, 24);
+    assert!(screen.contains("help (q or Esc closes)"), "{screen}");
+    for (keys, what) in nsview::tui::keys::HELP {
+        assert!(screen.contains(keys), "{keys} missing:\n{screen}");
+        assert!(screen.contains(what), "{what} missing:\n{screen}");
+    }
+    // q and Esc close it; q does not quit from under it.
+    for close in [KeyCode::Char('q'), KeyCode::Esc] {
+        let event = Event::Key(KeyEvent::new(close, KeyModifiers::NONE));
+        let action = nsview::tui::keys::action_for(app.mode(), &event).expect("bound");
+        assert_eq!(app.update(action), None);
+        assert_eq!(app.mode(), nsview::tui::app::Mode::Normal);
+        app.update(Action::ToggleHelp);
+    }
 }
 
 /// Too small for the whole list: the overlay shows a window of it and scrolls.
@@ -273,18 +528,18 @@ fn help_overlay_scrolls_when_it_does_not_fit() {
     let mut app = app();
     app.update(Action::ToggleHelp);
     let first = screen(&mut app, 60, 12);
-    assert!(first.contains("keys 1-"), "{first}");
-    assert!(!first.contains("scroll the detail pane"), "{first}");
-    for _ in 0..40 {
+    assert!(first.contains("help 1-"), "{first}");
+    assert!(!first.contains("wheel scrolls"), "{first}");
+    for _ in 0..60 {
         app.update(Action::HelpScroll(1));
     }
     let last = screen(&mut app, 60, 12);
-    assert!(last.contains("scroll the detail pane"), "{last}");
-    assert!(!last.contains("move up / down"), "{last}");
+    assert!(last.contains("wheel scrolls"), "{last}");
+    assert!(!last.contains("up / down"), "{last}");
     insta::assert_snapshot!("help_scrolled_60x12", last);
     app.update(Action::ToggleHelp);
     app.update(Action::ToggleHelp);
-    assert_eq!(app.help_scroll, 0, "reopened help starts at the top");
+    assert_eq!(app.help_scroll(), 0, "reopened help starts at the top");
 }
 
 #[test]
@@ -339,14 +594,17 @@ fn appeared_and_vanished_marks() {
     app.update(Action::Expand);
     let screen = screen(&mut app, 160, 48);
     assert!(
-        screen.contains("+         5000 root     /usr/sbin/sshd -D -R"),
+        screen.contains(" +         5000  root            /usr/sbin/sshd -D -R"),
         "{screen}"
     );
     assert!(
-        screen.contains("-          300 alice    sleep 600"),
+        screen.contains(" -          300  alice           sleep 600"),
         "{screen}"
     );
-    assert!(screen.contains("-    4026532301     0"), "{screen}");
+    assert!(
+        screen.contains(" -    4026532301               0 (held by fd 5"),
+        "{screen}"
+    );
     insta::assert_snapshot!(screen);
 }
 
@@ -430,7 +688,7 @@ fn five_thousand_processes_timing() {
         }
     }
     app.update(Action::SelectView(View::Type));
-    let rows = app.rows.len();
+    let rows = app.rows().len();
     let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("test terminal");
     let started = Instant::now();
     terminal
@@ -463,11 +721,11 @@ fn five_thousand_processes_timing() {
         .draw(|frame| view::draw(&mut app, frame))
         .expect("draw");
     let filter = started.elapsed();
-    let filtered = app.rows.len();
+    let filtered = app.rows().len();
     assert!(app.filter_active());
     // The filter opens every match's ancestors: some rows match, the rest lead to them.
     let matching = app
-        .rows
+        .rows()
         .iter()
         .filter(|r| app.filter_matches(r.key))
         .count();
@@ -480,7 +738,7 @@ fn five_thousand_processes_timing() {
     app.apply_scan(snapshot, None);
     let rescan = started.elapsed();
     // The same scan again changes nothing the user sees.
-    assert_eq!(app.rows.len(), filtered);
+    assert_eq!(app.rows().len(), filtered);
     assert_eq!(app.selected(), selected);
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(

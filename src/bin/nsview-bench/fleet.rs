@@ -88,10 +88,10 @@ impl Fleet {
         let mut opened = Vec::new();
         if ready.is_ok() {
             for kind in ["uts", "ipc", "net"] {
-                if let Ok(fd) = nsview::scan::kernel::open_ns_file(std::path::Path::new(&format!(
-                    "/proc/{pid}/ns/{kind}"
-                ))) {
-                    opened.push(fd);
+                let path =
+                    nsview::kernel::NsPath::ProcLink(format!("/proc/{pid}/ns/{kind}").into());
+                if let Ok(file) = nsview::kernel::nsfs::open(&path, None) {
+                    opened.push(file.into_fd());
                 }
             }
         }

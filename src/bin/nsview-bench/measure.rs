@@ -26,10 +26,15 @@ pub enum Subject {
     Floor,
     /// What the TUI does on each refresh, in process.
     TuiRefresh,
+    /// `nsview leaks` (exit 1 when it finds a probable leak counts as success).
+    Leaks,
+    /// One metrics scrape: `nsview metrics --per-namespace` (the scan and exposition a
+    /// `/metrics` request costs when the cache is stale).
+    Metrics,
 }
 
 impl Subject {
-    pub const ALL: [Subject; 8] = [
+    pub const ALL: [Subject; 10] = [
         Subject::List,
         Subject::ListJson,
         Subject::Lsns,
@@ -38,6 +43,8 @@ impl Subject {
         Subject::BareScan,
         Subject::Floor,
         Subject::TuiRefresh,
+        Subject::Leaks,
+        Subject::Metrics,
     ];
 
     pub fn label(self) -> &'static str {
@@ -50,6 +57,8 @@ impl Subject {
             Subject::BareScan => "scan (bare process links)",
             Subject::Floor => "floor (minimal scan)",
             Subject::TuiRefresh => "TUI refresh",
+            Subject::Leaks => "nsview leaks",
+            Subject::Metrics => "nsview metrics (one scrape)",
         }
     }
 
@@ -76,6 +85,7 @@ impl Subject {
             Subject::List | Subject::Scan | Subject::TuiRefresh => Some(Subject::Lsns),
             Subject::ListJson => Some(Subject::LsnsJson),
             Subject::BareScan => Some(Subject::Floor),
+            Subject::Leaks | Subject::Metrics => Some(Subject::List),
             _ => None,
         }
     }
@@ -101,6 +111,8 @@ impl Programs {
             Subject::ListJson => (&self.nsview, &["--list", "-J"]),
             Subject::Lsns => (Path::new("lsns"), &[]),
             Subject::LsnsJson => (Path::new("lsns"), &["-J"]),
+            Subject::Leaks => (&self.nsview, &["leaks"]),
+            Subject::Metrics => (&self.nsview, &["metrics", "--per-namespace"]),
             other => (&self.bench, &["once", other.once_name().unwrap_or("scan")]),
         };
         let mut cmd = Command::new(program);
@@ -143,7 +155,7 @@ pub fn tui_refresh() -> Result<usize> {
     APP.with_borrow_mut(|app| {
         let app = app.get_or_insert_with(|| nsview::tui::app::App::new(false));
         app.apply_scan(snapshot, Some(took));
-        Ok(app.snapshot.namespaces.len())
+        Ok(app.snapshot().namespaces.len())
     })
 }
 
@@ -181,16 +193,19 @@ pub fn time_once(programs: &Programs, subject: Subject) -> Run {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    run_child(cmd)
-}
-
-/// Runs a command to completion and times it.
-pub fn run_child(mut cmd: Command) -> Run {
     let start = Instant::now();
-    let ok = cmd.status().is_ok_and(|s| s.success());
+    let ok = cmd.status().is_ok_and(|s| subject.succeeded(s));
     Run {
         elapsed: start.elapsed(),
         ok,
+    }
+}
+
+impl Subject {
+    /// Whether an exit status is a successful run: `nsview leaks` exits 1 when it finds a
+    /// probable leak, which is an answer, not a failure.
+    pub fn succeeded(self, status: std::process::ExitStatus) -> bool {
+        status.success() || (self == Subject::Leaks && status.code() == Some(1))
     }
 }
 
@@ -210,7 +225,7 @@ pub fn peak_rss(programs: &Programs, subject: Subject) -> Option<u64> {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
-        .is_ok_and(|s| s.success());
+        .is_ok_and(|s| subject.succeeded(s));
     let text = std::fs::read_to_string(&out).ok();
     let _ = std::fs::remove_file(&out);
     if !ok {
@@ -233,7 +248,7 @@ pub fn syscalls(programs: &Programs, subject: Subject) -> Option<u64> {
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    let ok = cmd.status().is_ok_and(|s| s.success());
+    let ok = cmd.status().is_ok_and(|s| subject.succeeded(s));
     let text = std::fs::read_to_string(&out).ok();
     let _ = std::fs::remove_file(&out);
     if !ok {

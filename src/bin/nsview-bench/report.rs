@@ -45,6 +45,8 @@ impl ScaleResult {
         let theirs = self.median_ms(baseline)?;
         Some(if baseline == Subject::Floor {
             format!("{:.2}× the floor", mine / theirs)
+        } else if baseline == Subject::List {
+            format!("{:.2}× the time of {}", mine / theirs, baseline.label())
         } else {
             format!("{:.1}× faster than {}", theirs / mine, baseline.label())
         })

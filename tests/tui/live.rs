@@ -1,0 +1,105 @@
+//! The UI under a real terminal (tmux) on namespaces the test makes: finding a namespace by its
+//! hostname, by its `ip netns` name and by `type:net`; sorting by processes; zooming the detail
+//! pane and following a reference; the help closing with `q` and with `Esc`; `q` ending nsview
+//! with status 0.
+
+use super::handoff::{Pane, ui_script};
+
+/// Esc, alone: followed at once by another key, a terminal reads ESC + key as Alt+key.
+fn clear_filter(pane: &Pane) {
+    pane.keys(&["Escape"]);
+    pane.wait_for("the filter cleared", 10, |s| {
+        s.lines()
+            .next()
+            .is_some_and(|header| !header.contains(" /"))
+    });
+}
+
+/// The selected row of a screen.
+fn selected_row(screen: &str) -> &str {
+    screen.lines().find(|l| l.contains('▶')).unwrap_or("")
+}
+
+#[test]
+#[ignore = "needs root"]
+fn find_sort_zoom_follow_and_help() {
+    let tag = crate::util::unique_name("nsview-ui-host");
+    let uts = crate::util::Sleeper::start(&[
+        "unshare",
+        "--uts",
+        "sh",
+        "-c",
+        &format!("hostname {tag} && exec sleep 300"),
+    ]);
+    let netns = crate::util::NamedNetns::add("nsview-ui");
+    let pane = Pane::start("nsview-live", ui_script);
+    pane.wait_for_ui("the UI");
+
+    // By hostname: the UTS namespace, named after it.
+    let uts_inode = uts.ns("uts");
+    pane.keys(&["/"]);
+    pane.type_text(&tag);
+    pane.keys(&["Enter"]);
+    let screen = pane.wait_for("the hostname's namespace", 10, |s| {
+        s.contains(&format!("/{tag}  1 namespace "))
+    });
+    let row = selected_row(&screen);
+    assert!(
+        row.contains(&uts_inode.to_string()) && row.contains("nsview-ui-host"),
+        "{screen}"
+    );
+
+    // By `ip netns` name.
+    clear_filter(&pane);
+    pane.keys(&["/"]);
+    pane.type_text(&netns.name);
+    pane.keys(&["Enter"]);
+    let screen = pane.wait_for("the netns by name", 10, |s| {
+        s.contains(&format!("/{}  1 namespace ", netns.name))
+    });
+    assert!(
+        selected_row(&screen).contains(&netns.inode().to_string()),
+        "{screen}"
+    );
+
+    // Zoom its detail pane, then follow its owner.
+    pane.keys(&["z"]);
+    let screen = pane.wait_for("the zoomed pane", 10, |s| {
+        s.contains(&format!("net namespace {}", netns.inode())) && !s.contains("NAME/USER")
+    });
+    assert!(screen.contains("identity"), "{screen}");
+    pane.keys(&["f"]);
+    pane.wait_for("the owner's pane", 10, |s| s.contains("user namespace"));
+    pane.keys(&["z"]);
+    pane.wait_for("unzoomed", 10, |s| s.contains("NAME/USER"));
+
+    // By type.
+    clear_filter(&pane);
+    pane.keys(&["/"]);
+    pane.type_text("type:net");
+    pane.keys(&["Enter"]);
+    let screen = pane.wait_for("net namespaces only", 10, |s| {
+        s.contains("/type:net  ") && s.contains(" namespaces")
+    });
+    assert!(screen.contains("▾ net ("), "{screen}");
+    assert!(!screen.contains("▾ uts ("), "{screen}");
+
+    // Sorted by processes: shown in the header.
+    clear_filter(&pane);
+    pane.keys(&["o"]);
+    pane.wait_for("the sort key in the header", 10, |s| {
+        s.contains("sort procs↓")
+    });
+
+    // Help closes with q and with Esc, and q then quits with status 0.
+    for close in ["q", "Escape"] {
+        pane.keys(&["?"]);
+        pane.wait_for("the help", 10, |s| s.contains("help (q or Esc closes)"));
+        pane.keys(&[close]);
+        pane.wait_for("help closed", 10, |s| !s.contains("help (q or Esc closes)"));
+    }
+    pane.keys(&["q"]);
+    assert_eq!(pane.wait_for_file("rc", 10), "rc=0");
+    drop(pane);
+    uts.stop();
+}
