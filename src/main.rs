@@ -58,7 +58,7 @@ fn main() {
         Some(Command::Snapshot(args)) => nsview::snapshot::run(args, source),
         Some(Command::Diff(args)) => nsview::snapshot::diff::run(args, &scan),
         Some(Command::Watch(args)) => nsview::watch::run(args, scan),
-        Some(Command::Leaks(args)) => nsview::leaks::run(args, scan),
+        Some(Command::Leaks(args)) => nsview::leaks::run(args, source),
         Some(Command::Release(args)) => nsview::leaks::release::run(args, scan),
         Some(Command::Metrics(args)) => nsview::metrics::run(args, scan),
         None if cli.list.selected() => nsview::list::run(&cli.list, source),

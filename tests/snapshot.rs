@@ -242,6 +242,37 @@ fn a_live_snapshot_reads_back_to_the_live_output_for_the_tests_namespaces() {
         assert_eq!(saved, live, "show {inode}");
     }
     assert!(run(&["show", &all.ns("uts").to_string(), "--from", from], None).contains("snap-test"));
+    // leaks: the same report for the test's process-less namespaces (the fd-held ipc, the
+    // named netns). Exit 1 means "a probable leak", which is not a failure here.
+    let leaks = |from: Option<&str>| -> BTreeMap<u64, Value> {
+        let mut cmd = nsview();
+        cmd.args(["leaks", "-J"]);
+        if let Some(file) = from {
+            cmd.args(["--from", file]);
+        }
+        let output = cmd.output().expect("nsview leaks");
+        assert!(
+            matches!(output.status.code(), Some(0 | 1)),
+            "{}",
+            stderr(&output)
+        );
+        let doc: Value = serde_json::from_str(&stdout(&output)).expect("leaks JSON");
+        doc["namespaces"]
+            .as_array()
+            .expect("namespaces")
+            .iter()
+            .filter_map(|e| {
+                let inode = e["inode"].as_u64()?;
+                [held_ipc, netns.inode()]
+                    .contains(&inode)
+                    .then(|| (inode, e.clone()))
+            })
+            .collect()
+    };
+    let saved = leaks(Some(from));
+    assert_eq!(saved.len(), 2, "{saved:#?}");
+    assert_eq!(saved, leaks(None), "leaks");
+
     // The holders the test made are in the file.
     let doc: Value =
         serde_json::from_str(&std::fs::read_to_string(&snap).expect("read")).expect("json");

@@ -67,6 +67,31 @@ pub struct SnapshotFile {
     /// `show`'s leak verdict line of each namespace without processes, only with `--details`.
     #[serde(default)]
     pub leaks: BTreeMap<Inode, String>,
+    /// What `nsview leaks` knows beyond the scan (claims by containers, what is inside, ages)
+    /// about every namespace without processes, only with `--details`.
+    #[serde(default)]
+    pub leak_facts: LeakFacts,
+}
+
+/// `nsview leaks`'s facts ([`crate::leaks::facts::Facts`]) as saved.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeakFacts {
+    #[serde(default)]
+    pub claims: crate::leaks::verdict::Claims,
+    #[serde(default)]
+    pub contents: BTreeMap<Inode, NamespaceDetails>,
+    #[serde(default)]
+    pub ages: BTreeMap<Inode, crate::leaks::facts::Age>,
+}
+
+impl LeakFacts {
+    pub fn into_facts(self) -> crate::leaks::facts::Facts {
+        crate::leaks::facts::Facts {
+            claims: self.claims,
+            contents: self.contents,
+            ages: self.ages,
+        }
+    }
 }
 
 impl SnapshotFile {
@@ -85,6 +110,7 @@ impl SnapshotFile {
             containers: Vec::new(),
             pods: BTreeMap::new(),
             leaks: BTreeMap::new(),
+            leak_facts: LeakFacts::default(),
         }
     }
 
@@ -209,5 +235,18 @@ pub fn add_details(file: &mut SnapshotFile, options: &ScanOptions) {
             file.leaks.insert(ns.inode, line);
         }
     }
+    let processless: Vec<Inode> = file
+        .scan
+        .namespaces
+        .values()
+        .filter(|ns| ns.members.is_empty())
+        .map(|ns| ns.inode)
+        .collect();
+    let facts = crate::leaks::facts::gather(&file.scan, &options.proc_root, &processless, true);
+    file.leak_facts = LeakFacts {
+        claims: facts.claims,
+        contents: facts.contents,
+        ages: facts.ages,
+    };
     file.has_details = true;
 }
