@@ -20,7 +20,7 @@ pub mod file;
 pub mod source;
 mod wire;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -124,16 +124,23 @@ impl SnapshotFile {
 /// output without `-o` (or with `-o -`).
 pub fn run(args: &crate::cli::SnapshotArgs, source: Source) -> anyhow::Result<i32> {
     let mut file = source.read(args.details)?;
-    if let Some(options) = source.live_options()
-        && options.is_live()
-    {
-        // NETNSID as --list's column asks it (one netlink round trip per network namespace,
-        // so only here, not in every scan a live face takes): `--list --from` shows the same.
-        for (inode, id) in crate::list::netnsids_of(&file.scan) {
-            if let Some(ns) = file.scan.namespaces.get_mut(&inode) {
-                ns.netnsid = Some(id);
-            }
-        }
+    if let Some(options) = source.live_options() {
+        // Every extension value --list can show (NETNSID, HOSTNAME, CONTAINER, UIDMAP,
+        // HOSTNS, LEAK), as its enrichment step computes them, so `--list --from` shows the
+        // same; only here, not in every scan a live face takes.
+        crate::details::enrich::enrich(
+            &mut file.scan,
+            &options.proc_root,
+            options.is_live(),
+            crate::details::enrich::Wanted {
+                netnsid: true,
+                hostname: true,
+                container: true,
+                uidmap: true,
+                hostns: true,
+                leak: true,
+            },
+        );
     }
     // Re-saving a loaded file with --details cannot add what it lacks: say so.
     if args.details && !file.has_details {
@@ -154,55 +161,6 @@ pub fn run(args: &crate::cli::SnapshotArgs, source: Source) -> anyhow::Result<i3
         }
     }
     Ok(0)
-}
-
-/// An extension column of `--list` (`-o +HOSTNAME,CONTAINER,UIDMAP,HOSTNS`) from a loaded
-/// snapshot, by inode: HOSTNS from the scan itself, the others from the saved details (empty
-/// for a snapshot taken without `--details`). The same rules as the live columns
-/// ([`details::column_values`]).
-pub fn saved_column(file: &SnapshotFile, column: details::ExtraColumn) -> HashMap<Inode, String> {
-    use crate::details::{ExtraColumn, KindDetails};
-    use crate::model::NsKind;
-    let scan = &file.scan;
-    match column {
-        // Reads nothing but the snapshot.
-        ExtraColumn::Hostns => details::column_values(scan, std::path::Path::new(""), column),
-        ExtraColumn::Hostname => scan
-            .namespaces
-            .values()
-            .filter_map(|ns| {
-                let uts = match ns.kind {
-                    NsKind::Uts => ns.inode,
-                    _ => scan.representative(ns)?.ns(NsKind::Uts)?,
-                };
-                match &file.details.get(&uts)?.details {
-                    KindDetails::Uts(d) => Some((ns.inode, d.hostname.clone()?)),
-                    _ => None,
-                }
-            })
-            .collect(),
-        ExtraColumn::Uidmap => file
-            .details
-            .values()
-            .filter_map(|d| match &d.details {
-                KindDetails::User(u) if !u.uid_map.is_empty() => {
-                    Some((d.inode, details::procfs::id_map_summary(&u.uid_map)))
-                }
-                _ => None,
-            })
-            .collect(),
-        // The verdict needs what only the live host tells (claims by running containers).
-        ExtraColumn::Leak => file
-            .leaks
-            .iter()
-            .map(|(inode, line)| (*inode, line.clone()))
-            .collect(),
-        ExtraColumn::Container => file
-            .details
-            .values()
-            .filter_map(|d| Some((d.inode, d.container.as_ref()?.label())))
-            .collect(),
-    }
 }
 
 /// Scans now, and with `with_details` reads what is inside every namespace (as `show` does,
