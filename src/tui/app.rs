@@ -1008,7 +1008,7 @@ impl App {
     /// `type:[inode]`, the way `/proc/PID/ns` links read.
     fn label(&self, inode: Inode) -> String {
         match self.snapshot.namespace(inode) {
-            Some(ns) => format!("{}:[{inode}]", ns.kind),
+            Some(ns) => ns.label().to_string(),
             None => inode.to_string(),
         }
     }
