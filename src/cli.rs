@@ -37,6 +37,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DIR")]
     pub proc_root: Option<PathBuf>,
 
+    /// Read a saved snapshot (`nsview snapshot`) instead of scanning: the UI (read-only),
+    /// --list and show take it.
+    #[arg(long = "from", global = true, value_name = "FILE")]
+    pub from: Option<PathBuf>,
     /// Internal: the UI passes this to its own `nsview enter` child, the number of an inherited
     /// pipe that also receives the child's error line. Ignored unless it is a pipe opened for
     /// writing and the parent process runs this same nsview binary.
@@ -65,6 +69,12 @@ pub enum Command {
     Enter(EnterArgs),
     /// Show what is inside one namespace: hostname, interfaces, uid maps, pids, mounts.
     Show(ShowArgs),
+    /// Save the whole scan as versioned JSON (docs/snapshot.schema.json).
+    Snapshot(SnapshotArgs),
+    /// Compare two snapshots (files, or - for a scan now); exit 1 when they differ.
+    Diff(DiffArgs),
+    /// Print namespace events as they happen: created, gone, entered, left, held.
+    Watch(WatchArgs),
     /// List namespaces no process is in: what holds them, what they hold, who claims them, and
     /// a verdict (exit 1 when a probable leak is found).
     Leaks(LeaksArgs),
@@ -319,6 +329,55 @@ pub struct ShowArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Also save what `show` knows about every namespace (hostnames, interfaces, uid maps...).
+    #[arg(long = "details")]
+    pub details: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier snapshot: a file, or - for a scan now.
+    #[arg(value_name = "A")]
+    pub before: std::ffi::OsString,
+
+    /// The later snapshot: a file, or - for a scan now.
+    #[arg(value_name = "B")]
+    pub after: std::ffi::OsString,
+
+    /// Print the changes as a JSON array.
+    #[arg(short = 'J', long = "json")]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Print JSON lines instead of text.
+    #[arg(short = 'J', long = "json")]
+    pub json: bool,
+
+    /// Only events about namespaces of this type; repeatable.
+    #[arg(short = 't', long = "type", value_name = "TYPE")]
+    pub types: Vec<String>,
+
+    /// Seconds between full rescans that catch what process events cannot (bind mounts, fds).
+    #[arg(long = "reconcile", value_name = "SECONDS", default_value_t = 10.0)]
+    pub reconcile: f64,
+
+    /// Poll (rescan every --reconcile seconds) even when process events are available.
+    #[arg(long = "poll")]
+    pub poll: bool,
+
+    /// Only events about this namespace (an inode or a link text such as net:[4026531840]).
+    #[arg(value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct LeaksArgs {
     /// Print JSON instead of a readable report.
     #[arg(short = 'J', long = "json")]
@@ -382,7 +441,7 @@ pub struct MetricsArgs {
 /// The global options that may come before a subcommand's name (`nsview --proc-root DIR show
 /// N`): with `args_conflicts_with_subcommands` clap would read the name as list mode's
 /// NAMESPACE, so [`normalize_args`] moves them after it. Both take a value.
-const GLOBAL_OPTIONS: [&str; 2] = ["--proc-root", "--ui-error-fd"];
+const GLOBAL_OPTIONS: [&str; 3] = ["--proc-root", "--ui-error-fd", "--from"];
 
 /// Moves leading global options (see [`GLOBAL_OPTIONS`]) after the subcommand name that
 /// follows them; anything else is left as it is.

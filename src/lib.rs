@@ -17,5 +17,7 @@ pub mod metrics;
 pub mod model;
 pub mod scan;
 pub mod show;
+pub mod snapshot;
 pub mod text;
 pub mod tui;
+pub mod watch;

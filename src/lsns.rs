@@ -61,6 +61,11 @@ pub fn main(argv: &[OsString], scan: ScanOptions) -> i32 {
 
 /// Runs a list-mode request and returns the exit code; every error is reported here.
 pub fn run(request: &Request, scan: ScanOptions, mode: Mode) -> i32 {
+    run_source(request, crate::snapshot::Source::Live(scan), mode)
+}
+
+/// [`run`] over a live scan or a saved snapshot (`nsview --list --from FILE`).
+pub fn run_source(request: &Request, source: crate::snapshot::Source, mode: Mode) -> i32 {
     let result = match Config::from_request(request) {
         Ok(Action::Help) => write_stdout(&usage()).map(|()| 0),
         Ok(Action::Version) => write_stdout(&version()).map(|()| 0),
@@ -78,7 +83,10 @@ pub fn run(request: &Request, scan: ScanOptions, mode: Mode) -> i32 {
             );
             Ok(1)
         }
-        Ok(Action::List(config)) => list_namespaces(&config, scan, mode),
+        Ok(Action::List(config)) => match source {
+            crate::snapshot::Source::Live(scan) => list_namespaces(&config, scan, mode),
+            crate::snapshot::Source::File(path) => list_saved(&config, &path, mode),
+        },
         Err(exit) => Err(exit.into()),
     };
     result.unwrap_or_else(|err| report(&err, mode))
@@ -124,6 +132,32 @@ fn list_namespaces(config: &Config, base: ScanOptions, mode: Mode) -> anyhow::Re
         base.is_live(),
         config.wanted(),
     );
+    let rendered = list::render(config, &snapshot, output)?;
+    write_stdout(&rendered.text)?;
+    report_gaps(&snapshot, &rendered.namespaces, mode);
+    Ok(0)
+}
+
+/// `--list --from FILE`: the saved scan, with the extension values the snapshot saved
+/// (nothing is read from this host).
+fn list_saved(config: &Config, path: &Path, mode: Mode) -> anyhow::Result<i32> {
+    let output = Output {
+        terminal: std::io::stdout().is_terminal().then(terminal_width),
+        utf8: utf8_locale(),
+    };
+    let snapshot = crate::snapshot::load(path)
+        .map_err(|e| Exit::failure(format!("{e:#}")))?
+        .scan;
+    if !config.filter_unknown.is_empty() {
+        for name in &config.filter_unknown {
+            eprintln!(
+                "{}: unknown column: {}",
+                mode.prefix(),
+                crate::error::one_line(name)
+            );
+        }
+        return Err(Exit::failure("failed to initialize filter").into());
+    }
     let rendered = list::render(config, &snapshot, output)?;
     write_stdout(&rendered.text)?;
     report_gaps(&snapshot, &rendered.namespaces, mode);

@@ -53,17 +53,44 @@ fn main() {
             nsview::text::safe(&root.to_string_lossy())
         );
     }
+    // A live scan, or the saved snapshot of --from: faces read either the same way.
+    let source = nsview::snapshot::Source::new(cli.from.clone(), scan.clone());
+    if cli.from.is_some()
+        && matches!(
+            cli.command,
+            Some(
+                Command::Enter(_)
+                    | Command::Diff(_)
+                    | Command::Watch(_)
+                    | Command::Release(_)
+                    | Command::Metrics(_)
+            )
+        )
+    {
+        eprintln!(
+            "nsview: --from reads a saved snapshot: enter, release, metrics, diff and watch need \
+             the live system (diff takes its snapshots as arguments); try 'nsview --help'"
+        );
+        std::process::exit(2);
+    }
     let result = match &cli.command {
         Some(Command::Enter(args)) => nsview::enter::run(args, scan),
         Some(Command::Show(args)) => nsview::show::Config::from_args(args)
             .map_err(anyhow::Error::from)
-            .and_then(|config| nsview::show::run(&config, scan)),
-        Some(Command::Leaks(args)) => nsview::leaks::run(args, scan),
+            .and_then(|config| nsview::show::run(&config, source)),
+        Some(Command::Snapshot(args)) => nsview::snapshot::run(args, source),
+        Some(Command::Diff(args)) => nsview::snapshot::diff::run(args, &scan),
+        Some(Command::Watch(args)) => nsview::watch::run(args, scan),
+        Some(Command::Leaks(args)) => nsview::leaks::run(args, source),
         Some(Command::Release(args)) => nsview::leaks::release::run(args, scan),
         Some(Command::Metrics(args)) => nsview::metrics::run(args, scan),
         None => match list_request(&matches) {
-            Some(request) => Ok(nsview::lsns::run(&request, scan, nsview::lsns::Mode::List)),
-            None => nsview::tui::run(&cli.tui, scan),
+            Some(request) => Ok(nsview::lsns::run_source(
+                &request,
+                source,
+                nsview::lsns::Mode::List,
+            )),
+            None => nsview::tui::run(&cli.tui, source),
         },
     };
     let code = match result {

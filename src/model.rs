@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A namespace inode number as shown in `type:[inode]`.
 pub type Inode = u64;
@@ -16,7 +16,7 @@ pub type Pid = i32;
 
 /// The eight namespace types, in util-linux lsns's order (its `ns_names[]`), which is also the
 /// order lsns's `--type` help and internal tables use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum NsKind {
     Mnt,
@@ -93,7 +93,7 @@ impl std::fmt::Display for NsKind {
 
 /// Why one entry (a process, a link, a task, an fd, a mount table) could not be read.
 /// These are normal on a live system and are recorded, never fatal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ReadError {
     /// EACCES/EPERM: needs a capability (ptrace access mode checks on /proc/PID/ns).
@@ -126,7 +126,7 @@ impl ReadError {
 }
 
 /// The state of one `/proc/PID/ns/NAME` link.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Link {
     Ns(Inode),
@@ -146,7 +146,8 @@ impl Link {
 }
 
 /// The ten ns links of a process or thread: one per type plus the two `*_for_children`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct NsLinks {
     /// Indexed by [`NsKind::index`].
     pub current: [Link; 8],
@@ -171,7 +172,7 @@ impl NsLinks {
 }
 
 /// One process as the scanner saw it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Process {
     pub pid: Pid,
     pub ppid: Pid,
@@ -185,12 +186,19 @@ pub struct Process {
     /// The joined argv as the kernel gave it, kept only when it is not valid UTF-8 (then
     /// `command` shows U+FFFD in its place): lsns's raw and table output escape the original
     /// bytes (`caf\xe9`), not the replacement character.
-    #[serde(skip)]
+    /// In a saved snapshot these bytes are an array of numbers, present only when not UTF-8.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command_bytes: Option<Vec<u8>>,
     /// One-letter state from stat (`R`, `S`, `Z`, ...).
     pub state: char,
+    /// Start time in clock ticks since boot (stat field 22): with the pid, it names one
+    /// process across snapshots (pids are reused). 0 when unknown (an old snapshot).
+    #[serde(default)]
+    pub start_time: u64,
+    #[serde(default)]
     pub links: NsLinks,
     /// Threads whose namespaces differ from the process's own (only these are kept).
+    #[serde(default)]
     pub odd_threads: Vec<Thread>,
 }
 
@@ -205,7 +213,7 @@ impl Process {
 }
 
 /// A thread (task) that sits in at least one namespace its process does not.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Thread {
     pub tid: Pid,
     pub comm: String,
@@ -214,7 +222,7 @@ pub struct Thread {
 
 /// Something that keeps a namespace alive, other than being a member process (members are
 /// listed in [`Namespace::members`]).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Holder {
     /// A thread of `pid` that is in this namespace while its process is not.
@@ -238,29 +246,37 @@ pub enum Holder {
 }
 
 /// One namespace and everything known about it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Namespace {
     pub inode: Inode,
     pub kind: NsKind,
     /// Member processes (their `/proc/PID/ns/TYPE` is this), ascending.
+    #[serde(default)]
     pub members: Vec<Pid>,
     /// Everything else that keeps it alive; sorted, no duplicates.
+    #[serde(default)]
     pub holders: Vec<Holder>,
     /// Parent namespace (user and pid only), from NS_GET_PARENT.
+    #[serde(default)]
     pub parent: Option<Inode>,
     /// Owning user namespace, from NS_GET_USERNS.
+    #[serde(default)]
     pub owner: Option<Inode>,
     /// For user namespaces: the creator's uid, from NS_GET_OWNER_UID.
+    #[serde(default)]
     pub owner_uid: Option<u32>,
     /// The 64-bit namespace id (NS_GET_ID, Linux 6.12+), never reused.
+    #[serde(default)]
     pub ns_id: Option<u64>,
     /// For net namespaces: the id the scanning netns assigned to it (`ip netns set`), if any.
+    #[serde(default)]
     pub netnsid: Option<i32>,
     /// nsfs bind mount paths (lsns's NSFS column).
+    #[serde(default)]
     pub nsfs_paths: Vec<String>,
     /// nsview's extension values, filled by the enrichment step (`details::enrich`) only
     /// when an output asks for them.
-    #[serde(skip_serializing_if = "Extras::is_empty")]
+    #[serde(default, skip_serializing_if = "Extras::is_empty")]
     pub extras: Extras,
 }
 
@@ -268,7 +284,8 @@ pub struct Namespace {
 /// columns).
 /// HOSTNAME is the hostname of the UTS namespace of the namespace's representative (of itself,
 /// for a UTS namespace).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Extras {
     pub hostname: Option<String>,
     pub container: Option<String>,
@@ -330,7 +347,8 @@ impl Namespace {
 }
 
 /// What could not be read, by kind of entry. Counts only; the entries themselves are skipped.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Tally {
     /// Processes that could not be read at all.
     pub processes: u32,
@@ -366,7 +384,8 @@ impl Tally {
 }
 
 /// The honest part of a partial view: what the scan could not see, and why.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Gaps {
     pub denied: Tally,
     pub vanished: Tally,
@@ -406,7 +425,8 @@ impl Gaps {
 }
 
 /// Everything one scan saw.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Snapshot {
     /// Keyed and therefore sorted by inode, as lsns sorts its rows.
     pub namespaces: BTreeMap<Inode, Namespace>,
@@ -433,7 +453,7 @@ pub struct Snapshot {
 
 /// A holder path that did not open as the namespace it should hold: a FIFO, symlink, device
 /// or plain file planted at a bind mount's path, or an fd swapped for one. Never followed.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct UnreadableHolder {
     /// The namespace the holder was seen to hold.
     pub inode: Inode,

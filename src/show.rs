@@ -70,9 +70,20 @@ struct Report<'a> {
 }
 
 /// Runs `nsview show` and returns the exit code.
-pub fn run(config: &Config, scan: ScanOptions) -> anyhow::Result<i32> {
+pub fn run(config: &Config, source: crate::snapshot::Source) -> anyhow::Result<i32> {
     let Config { inode, kind, json } = *config;
-    let snapshot = scan::scan(&scan)?;
+    // --from FILE: the saved scan and, when it was taken with --details, the saved details.
+    let (scan, saved) = match source {
+        crate::snapshot::Source::Live(scan) => (scan, None),
+        crate::snapshot::Source::File(path) => {
+            let file = crate::snapshot::load(&path).map_err(|e| Exit::failure(format!("{e:#}")))?;
+            (ScanOptions::for_root(Some(path)), Some(file))
+        }
+    };
+    let snapshot = match &saved {
+        Some(file) => file.scan.clone(),
+        None => scan::scan(&scan)?,
+    };
     let Some(ns) = snapshot.namespace(inode) else {
         return Err(Exit::failure(format!("no namespace with inode {inode}")).into());
     };
@@ -85,11 +96,20 @@ pub fn run(config: &Config, scan: ScanOptions) -> anyhow::Result<i32> {
         ))
         .into());
     }
-    let found = details::read(&snapshot, inode, &scan.proc_root)
-        .map_err(|e| Exit::failure(e.to_string()))?;
-    let index = ContainerIndex::build(&snapshot, &scan.proc_root);
-    let rows: Vec<ContainerRow> = index
-        .matrix(&snapshot)
+    let (found, matrix) = match &saved {
+        Some(file) => (
+            file.details_of(inode)
+                .cloned()
+                .unwrap_or_else(|| details::not_saved(&snapshot, ns)),
+            file.containers.clone(),
+        ),
+        None => (
+            details::read(&snapshot, inode, &scan.proc_root)
+                .map_err(|e| Exit::failure(e.to_string()))?,
+            ContainerIndex::build(&snapshot, &scan.proc_root).matrix(&snapshot),
+        ),
+    };
+    let rows: Vec<ContainerRow> = matrix
         .into_iter()
         .filter(|row| {
             found.container.as_ref().is_some_and(|c| {
@@ -102,8 +122,16 @@ pub fn run(config: &Config, scan: ScanOptions) -> anyhow::Result<i32> {
             })
         })
         .collect();
-    let pod = index.pod_of(&snapshot, ns);
-    let leak = crate::leaks::show_line(&snapshot, inode, &scan.proc_root);
+    let (pod, leak) = match &saved {
+        Some(file) => (
+            file.pods.get(&inode).cloned(),
+            file.leaks.get(&inode).cloned(),
+        ),
+        None => (
+            ContainerIndex::build(&snapshot, &scan.proc_root).pod_of(&snapshot, ns),
+            crate::leaks::show_line(&snapshot, inode, &scan.proc_root),
+        ),
+    };
 
     let mut out = std::io::stdout().lock();
     if json {

@@ -11,6 +11,8 @@ mod metrics;
 mod podman;
 mod scan;
 mod show;
+mod snapshot;
 mod textsafety;
 mod tui;
 mod util;
+mod watch;

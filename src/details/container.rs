@@ -14,12 +14,12 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::{Inode, Namespace, NsKind, Pid, Snapshot};
 
 /// The engine or manager a cgroup path pattern belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Runtime {
     Docker,
@@ -50,7 +50,7 @@ impl Runtime {
 }
 
 /// A container as its cgroup path names it.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Container {
     pub runtime: Runtime,
     /// The full id (64 hex digits) or, for LXC and nspawn, the machine name.
@@ -68,13 +68,16 @@ pub struct Container {
     pub name: Option<String>,
     /// Where the label came from: the cgroup path alone, or confirmed by the engine's state
     /// file (which also gave the name).
+    #[serde(default)]
     pub provenance: Provenance,
 }
 
 /// Where a container label came from. A cgroup path can be chosen by anyone with a delegated
 /// cgroup subtree; an engine's state file is written by the engine (root) and names the
 /// container's pid.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Provenance {
     /// Only the text of the cgroup path (runtime and id), nothing that confirms it.
@@ -603,7 +606,7 @@ pub fn entry_points<'a>(
 }
 
 /// A pod as one namespace's members show it ([`ContainerIndex::pod_of`]).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PodMembers {
     /// The podman pod id or Kubernetes pod UID ([`Container::pod_uid`]).
     pub id: String,
@@ -612,7 +615,7 @@ pub struct PodMembers {
 }
 
 /// One row of the per-container matrix.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContainerRow {
     pub container: Container,
     /// The container's lowest pid, whose namespaces the row shows.
@@ -623,7 +626,7 @@ pub struct ContainerRow {
 }
 
 /// A namespace of a container and whether it is the host's (see [`Snapshot::host_ns`](crate::model::Snapshot::host_ns)).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SharedMark {
     pub kind: NsKind,
     pub inode: Inode,
@@ -1003,6 +1006,7 @@ mod tests {
             command: format!("p{pid}"),
             command_bytes: None,
             state: 'S',
+            start_time: 0,
             links,
             odd_threads: Vec::new(),
         }

@@ -19,7 +19,7 @@ use crate::model::{Holder, Inode, Namespace, NsKind, Pid, Snapshot};
 use crate::scan::links;
 
 /// A process (or thread) whose `/proc` directory was opened and found to be in the namespace.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Via {
     pub pid: Pid,
     /// Set when the holder is a thread that sits in the namespace while its process does not.

@@ -34,7 +34,7 @@ use std::path::Path;
 
 use crate::kernel::read::Cap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use columns::{ExtraColumn, column_values};
 pub use container::{
@@ -47,7 +47,7 @@ pub use procfs::{ClockOffset, IdRange, Mount, TimeOffsets};
 use crate::model::{Inode, Namespace, NsKind, Pid, Snapshot};
 
 /// Everything `show` prints about one namespace.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NamespaceDetails {
     pub inode: Inode,
     #[serde(rename = "type")]
@@ -68,7 +68,7 @@ pub struct NamespaceDetails {
 }
 
 /// The per-type part.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum KindDetails {
     User(UserDetails),
@@ -81,7 +81,7 @@ pub enum KindDetails {
     Ipc(IpcDetails),
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserDetails {
     pub uid_map: Vec<IdRange>,
     pub gid_map: Vec<IdRange>,
@@ -96,7 +96,7 @@ pub struct UserDetails {
 }
 
 /// One process of a pid namespace and its pid at every level.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PidMember {
     pub pid: Pid,
     pub comm: String,
@@ -104,7 +104,7 @@ pub struct PidMember {
     pub nspid: Vec<Pid>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PidDetails {
     /// The member that is pid 1 inside (absent once init has exited).
     pub init: Option<PidMember>,
@@ -114,13 +114,14 @@ pub struct PidDetails {
     pub members: Vec<PidMember>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UtsDetails {
     pub hostname: Option<String>,
     pub domainname: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+// Deserialize is written by hand in snapshot::wire: serde cannot derive it for `&'static str`.
 pub struct NetDetails {
     /// The id nsview's own network namespace gave this one (`ip netns list-id`), if any.
     pub netnsid: Option<i32>,
@@ -130,7 +131,7 @@ pub struct NetDetails {
     pub default_routes: Vec<Route>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MntDetails {
     pub mounts: usize,
     pub root: Option<Mount>,
@@ -138,6 +139,7 @@ pub struct MntDetails {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+// Deserialize is written by hand in snapshot::wire: serde cannot derive it for `&'static str`.
 pub struct CgroupDetails {
     /// The namespace's root cgroup, as a path seen from nsview's cgroup namespace.
     pub root: Option<String>,
@@ -147,12 +149,12 @@ pub struct CgroupDetails {
     pub method: Option<&'static str>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimeDetails {
     pub offsets: Option<TimeOffsets>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IpcDetails {
     pub shared_memory: Option<usize>,
     pub semaphores: Option<usize>,
@@ -239,6 +241,31 @@ pub fn read(
     })
 }
 
+/// The details of a namespace in a snapshot saved without `--details`: the per-type part
+/// empty, and a line saying why.
+pub fn not_saved(snapshot: &Snapshot, ns: &Namespace) -> NamespaceDetails {
+    let details = match ns.kind {
+        NsKind::User => KindDetails::User(UserDetails::default()),
+        NsKind::Pid => KindDetails::Pid(PidDetails::default()),
+        NsKind::Uts => KindDetails::Uts(UtsDetails::default()),
+        NsKind::Net => KindDetails::Net(NetDetails::default()),
+        NsKind::Mnt => KindDetails::Mnt(MntDetails::default()),
+        NsKind::Cgroup => KindDetails::Cgroup(CgroupDetails::default()),
+        NsKind::Time => KindDetails::Time(TimeDetails::default()),
+        NsKind::Ipc => KindDetails::Ipc(IpcDetails::default()),
+    };
+    NamespaceDetails {
+        inode: ns.inode,
+        kind: ns.kind,
+        members: ns.members.len(),
+        via: None,
+        shared_with_host: snapshot.host_ns(ns.kind).map(|host| host == ns.inode),
+        container: None,
+        details,
+        unavailable: vec!["details: the snapshot was saved without --details".to_string()],
+    }
+}
+
 fn missing(unavailable: &mut Vec<String>, what: &str, why: impl std::fmt::Display) {
     unavailable.push(format!("{what}: {why}"));
 }
@@ -292,6 +319,7 @@ mod tests {
             command: comm.into(),
             command_bytes: None,
             state: 'S',
+            start_time: 0,
             links,
             odd_threads: vec![],
         }

@@ -7,12 +7,12 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::Inode;
 
 /// One network interface.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Interface {
     /// ifindex (unknown from `/proc/net/dev`).
     pub index: Option<u32>,
@@ -32,7 +32,7 @@ pub struct Interface {
 }
 
 /// The other end of a veth (or the lower device of a macvlan/vlan).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Peer {
     pub index: u32,
     /// The peer's name, when its namespace could be read.
@@ -45,6 +45,7 @@ pub struct Peer {
 
 /// A default route.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+// Deserialize is written by hand in snapshot::wire: serde cannot derive it for `&'static str`.
 pub struct Route {
     /// `inet` or `inet6`.
     pub family: &'static str,

@@ -2,14 +2,14 @@
 //! `timens_offsets`, the `sysvipc` tables, `mountinfo` and `cgroup`. Each takes text and keeps
 //! only what the details show; malformed lines are skipped, never fatal.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::scan::holders::unescape_octal;
 
 use crate::model::Pid;
 
 /// One line of `uid_map`/`gid_map`: ids `inside..inside+count` map to `outside..`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdRange {
     pub inside: u32,
     pub outside: u32,
@@ -62,14 +62,14 @@ pub fn parse_nspid(status: &str) -> Option<Vec<Pid>> {
 }
 
 /// A clock offset of a time namespace.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClockOffset {
     pub seconds: i64,
     pub nanoseconds: i64,
 }
 
 /// The two offsets a time namespace has.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimeOffsets {
     pub monotonic: ClockOffset,
     pub boottime: ClockOffset,
@@ -112,7 +112,7 @@ pub fn count_sysvipc(text: &str) -> usize {
 }
 
 /// The fields of one `mountinfo` line that the details show.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mount {
     pub id: u32,
     pub parent: u32,
@@ -173,7 +173,7 @@ pub fn key_mounts(mounts: &[Mount]) -> (Option<&Mount>, Vec<&Mount>) {
 }
 
 /// One line of `/proc/PID/cgroup`: `hierarchy-id:controllers:path`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CgroupLine {
     pub hierarchy: u32,
     /// Empty for the unified (v2) hierarchy.

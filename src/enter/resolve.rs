@@ -355,6 +355,7 @@ mod tests {
                         command: "sleep 60".into(),
                         command_bytes: None,
                         state: 'S',
+                        start_time: 0,
                         links: NsLinks::default(),
                         odd_threads: vec![],
                     },

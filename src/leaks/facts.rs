@@ -24,7 +24,7 @@ const STATE_FILE_LIMIT: u64 = 4 << 20;
 const STATE_DIR_LIMIT: usize = 4096;
 
 /// How old a namespace is known to be, and since when its holders have run.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Age {
     /// The pin's (nsfs inode's) modification time, seconds since the epoch: the namespace is
     /// at least this old.
@@ -34,7 +34,7 @@ pub struct Age {
 }
 
 /// When a holder process started, seconds since the epoch (from its `stat` and the boot time).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Started {
     pub pid: Pid,
     pub since: i64,
@@ -505,6 +505,7 @@ mod tests {
                 command: "conmon".into(),
                 command_bytes: None,
                 state: 'S',
+                start_time: 0,
                 links: Default::default(),
                 odd_threads: vec![],
             },

@@ -121,8 +121,12 @@ pub fn host_veth_ends(snapshot: &Snapshot, details: &NamespaceDetails) -> Vec<St
 }
 
 /// Runs `nsview leaks`: exit 0 when no probable leak is listed, 1 when one is.
-pub fn run(args: &LeaksArgs, scan: ScanOptions) -> anyhow::Result<i32> {
+pub fn run(args: &LeaksArgs, source: crate::snapshot::Source) -> anyhow::Result<i32> {
     let config = Config::from_args(args).map_err(|e| Exit::new(2, e))?;
+    let scan = match source {
+        crate::snapshot::Source::Live(scan) => scan,
+        crate::snapshot::Source::File(path) => return run_saved(&config, &path),
+    };
     // Command lines only for the holders the report names (read below), as --list does for
     // its representatives.
     let scan = ScanOptions {
@@ -136,6 +140,39 @@ pub fn run(args: &LeaksArgs, scan: ScanOptions) -> anyhow::Result<i32> {
     let inodes: Vec<Inode> = selected.iter().map(|a| a.inode).collect();
     let mut found = facts::gather(&snapshot, &scan.proc_root, &inodes, true);
     found.claims = claims;
+    let text = if config.json {
+        json(&snapshot, &selected, &found)?
+    } else {
+        render(&snapshot, &selected, &found)
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .context("writing the report")?;
+    out.flush().context("writing the report")?;
+    if let Some(note) = snapshot.partial_view_note()
+        && !config.json
+    {
+        eprintln!("nsview: {note}");
+    }
+    Ok(i32::from(
+        selected.iter().any(|a| a.verdict.is_probable_leak()),
+    ))
+}
+
+/// `nsview leaks --from FILE`: the saved scan and the facts saved with it (`snapshot
+/// --details`); nothing is read from this host.
+fn run_saved(config: &Config, path: &Path) -> anyhow::Result<i32> {
+    let file = crate::snapshot::load(path).map_err(|e| Exit::failure(format!("{e:#}")))?;
+    if !file.has_details {
+        return Err(Exit::failure(format!(
+            "{}: taken without --details, which leaks needs (claims, contents, ages)",
+            path.display()
+        ))
+        .into());
+    }
+    let snapshot = file.scan;
+    let found = file.leak_facts.into_facts();
+    let selected = select(&snapshot, &found.claims, config);
     let text = if config.json {
         json(&snapshot, &selected, &found)?
     } else {

@@ -108,7 +108,7 @@ impl HolderKind {
 }
 
 /// Who claims a namespace: a running container, and how that is known.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 pub struct Claim {
     /// `docker 0123456789ab (web)`, as [`crate::details::Container::label`] writes it.
     pub by: String,
@@ -319,6 +319,7 @@ mod tests {
             command: command.into(),
             command_bytes: None,
             state: 'S',
+            start_time: 0,
             links,
             odd_threads: vec![],
         }

@@ -154,6 +154,7 @@ mod tests {
             command: format!("p{pid}"),
             command_bytes: None,
             state: 'S',
+            start_time: 0,
             links: links(pairs),
             odd_threads: vec![],
         }

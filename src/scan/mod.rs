@@ -100,6 +100,24 @@ pub fn scan(options: &ScanOptions) -> Result<Snapshot> {
     Ok(snapshot)
 }
 
+/// Re-reads just these processes (stat, cmdline, ns links; threads and fds as `options` say)
+/// for a watcher that learnt from process events which ones changed. Processes that are gone
+/// are simply absent from the result. Namespaces are not grouped: the caller patches its own.
+pub fn read_processes(
+    options: &ScanOptions,
+    pids: &[crate::model::Pid],
+) -> Result<Vec<crate::model::Process>> {
+    let root = open_proc_root(&options.proc_root)?;
+    let self_links = process::read_self_links(root.as_fd());
+    let supported = self_links.current.map(|l| matches!(l, Link::Ns(_)));
+    let outputs = workers::run(root.as_fd(), pids, options, &supported);
+    Ok(outputs
+        .into_iter()
+        .flat_map(|output| output.scans)
+        .map(|scan| scan.process)
+        .collect())
+}
+
 /// Adds relations to a snapshot scanned without them, for a caller that learns only from the
 /// scan whether it needs them (`--list` does, when process-less rows exist).
 pub fn add_relations_later(snapshot: &mut Snapshot, options: &ScanOptions) {

@@ -138,6 +138,7 @@ pub(super) fn scan_process(
             command,
             command_bytes,
             state: stat.state,
+            start_time: stat.start_time,
             links,
             odd_threads,
         },

@@ -22,6 +22,8 @@ pub struct StatFields {
     pub state: char,
     pub ppid: Pid,
     pub num_threads: u32,
+    /// Field 22, clock ticks after boot; 0 when the line stops before it.
+    pub start_time: u64,
 }
 
 /// Parses a `/proc/PID/stat` line. None when it is too short or garbled.
@@ -50,12 +52,19 @@ pub fn parse_stat(bytes: &[u8]) -> Option<StatFields> {
         .trim_end()
         .parse()
         .ok()?;
+    // itrealvalue, then starttime.
+    let start_time = fields
+        .nth(1)
+        .and_then(|f| std::str::from_utf8(f).ok())
+        .and_then(|f| f.trim_end().parse().ok())
+        .unwrap_or(0);
     Some(StatFields {
         pid,
         comm,
         state,
         ppid,
         num_threads,
+        start_time,
     })
 }
 

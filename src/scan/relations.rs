@@ -174,6 +174,7 @@ mod tests {
             command: "x".into(),
             command_bytes: None,
             state: 'S',
+            start_time: 0,
             links,
             odd_threads: vec![],
         }

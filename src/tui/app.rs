@@ -179,6 +179,9 @@ pub struct App {
     names: HashMap<Inode, Name>,
     clock: Clock,
     paused: bool,
+    /// Set when showing a saved snapshot (`--from FILE`, its path here): `s`, `x` and `e`
+    /// are refused, for there is no live namespace behind it to step into.
+    read_only: Option<String>,
 }
 
 impl App {
@@ -227,6 +230,7 @@ impl App {
             names: HashMap::new(),
             clock: Clock::default(),
             paused: false,
+            read_only: None,
         }
     }
 
@@ -283,6 +287,14 @@ impl App {
     }
     pub fn error(&self) -> &Option<String> {
         &self.error
+    }
+    /// Shows a saved snapshot (`--from FILE`): read-only from now on.
+    pub fn set_read_only(&mut self, file: String) {
+        self.read_only = Some(file);
+    }
+    /// The saved snapshot's file when read-only.
+    pub fn read_only(&self) -> Option<&str> {
+        self.read_only.as_deref()
     }
     pub fn notice(&self) -> &Option<String> {
         &self.notice
@@ -580,6 +592,15 @@ impl App {
                 | Action::HelpScroll(_)
         ) {
             self.notice = None;
+        }
+        if self.read_only.is_some()
+            && matches!(
+                action,
+                Action::Shell | Action::EnterProcess | Action::StartPrompt
+            )
+        {
+            self.notice = Some("read-only: a saved snapshot has no namespaces to enter".into());
+            return None;
         }
         match action {
             Action::Quit => return Some(Command::Quit),

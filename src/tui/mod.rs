@@ -47,15 +47,28 @@ const TICK: Duration = Duration::from_millis(200);
 const DETAILS_TICK: Duration = Duration::from_millis(25);
 
 /// Runs the UI and returns the exit code.
-pub fn run(args: &TuiArgs, options: ScanOptions) -> Result<i32> {
-    let interval = refresh_interval(args)?;
+pub fn run(args: &TuiArgs, source: crate::snapshot::Source) -> Result<i32> {
+    let mut interval = refresh_interval(args)?;
     if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
         return Err(Exit::failure("no terminal; use `nsview --list` for a list").into());
     }
     // no-color.org: set at all (any value) means no colour.
     let mut app = App::new(std::env::var_os("NO_COLOR").is_none());
+    // A saved snapshot (--from) never changes: no refresh, and no actions that need the live
+    // system (the app refuses them and the header says so).
+    let (options, saved) = match source {
+        crate::snapshot::Source::Live(options) => (options, None),
+        crate::snapshot::Source::File(path) => {
+            app.set_read_only(path.display().to_string());
+            interval = None;
+            (ScanOptions::for_root(Some(path.clone())), Some(path))
+        }
+    };
     let mut reader = DetailsReader::spawn(options.proc_root.clone())?;
-    let mut scanner = Scanner::spawn(options)?;
+    let mut scanner = match saved {
+        Some(path) => Scanner::spawn_file(path),
+        None => Scanner::spawn(options)?,
+    };
     scanner.request().map_err(anyhow::Error::msg)?;
     app.set_scanning(true);
     let signals = term::Signals::install().context("cannot install signal handlers")?;
@@ -360,6 +373,25 @@ impl Scanner {
                 .map_err(|err| format!("{err:#}"))
         };
         Ok(Scanner::with_job(Arc::new(job), STUCK))
+    }
+
+    /// A "scanner" that loads a saved snapshot file (`--from`).
+    fn spawn_file(path: std::path::PathBuf) -> Scanner {
+        let job = move || {
+            let started = Instant::now();
+            crate::snapshot::load(&path)
+                .map(|file| {
+                    let shared = Arc::new(file.scan.clone());
+                    Scanned {
+                        snapshot: file.scan,
+                        shared,
+                        took: started.elapsed(),
+                        enrichment: Enrichment::default(),
+                    }
+                })
+                .map_err(|err| format!("{err:#}"))
+        };
+        Scanner::with_job(Arc::new(job), STUCK)
     }
 
     fn with_job(job: Arc<dyn Fn() -> ScanResult + Send + Sync>, stuck_after: Duration) -> Scanner {

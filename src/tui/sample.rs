@@ -46,6 +46,7 @@ fn process(pid: Pid, ppid: Pid, uid: u32, command: &str, ns: [Inode; 8]) -> Proc
         command: command.to_string(),
         command_bytes: None,
         state: 'S',
+        start_time: 0,
         links: links(ns),
         odd_threads: Vec::new(),
     }

@@ -252,6 +252,12 @@ fn header_line(app: &App, theme: Theme, width: u16) -> Line<'static> {
         };
         spans.push(Span::styled(text, style));
     }
+    if let Some(file) = app.read_only() {
+        spans.push(Span::styled(
+            format!("  snapshot {} (read-only)", crate::text::safe(file)),
+            theme.fg(Color::Yellow),
+        ));
+    }
     if app.mode() == Mode::Filter || app.filter_active() {
         spans.push(Span::raw("  /"));
         spans.push(Span::styled(

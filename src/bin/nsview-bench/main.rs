@@ -7,6 +7,7 @@ mod fleet;
 mod floor;
 mod measure;
 mod report;
+mod time;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -65,6 +66,8 @@ enum Mode {
         #[arg(long, default_value_t = 300)]
         seconds: u64,
     },
+    /// The cost of keeping a view current: 3 s rescans vs process events, and unshare-to-event.
+    Time(time::TimeArgs),
     /// Run one in-process subject once (scan, bare, floor, tui) and exit.
     #[command(hide = true)]
     Once { subject: String },
@@ -107,6 +110,10 @@ fn main() {
             churn_main(&args)
         }
         Some(Mode::Once { subject }) => once(&subject),
+        Some(Mode::Time(args)) => {
+            catch_sigint();
+            time::run(&args)
+        }
         Some(Mode::Hold { processes, seconds }) => hold(processes, seconds),
     };
     match result {
