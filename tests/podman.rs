@@ -687,27 +687,41 @@ impl Drop for Tmux {
 
 /// The UI's `s` on one namespace: filter to its inode, select it, spawn the shell, run
 /// `command` there and wait for `want` in its output, then leave the shell.
-fn ui_shell_in(tmux: &Tmux, inode: u64, label_of: &Container, command: &str, want: &str) {
+fn ui_shell_in(tmux: &Tmux, kind: &str, c: &Container, command: &str, want: &str) {
+    let inode = c.ns(kind);
     // Esc clears the previous filter (waited for: a `/` hard on an Esc could read as Alt-/);
     // `/` starts a new one.
     tmux.keys(&["Escape"]);
     tmux.wait_for("no filter", 10, |s| {
         !s.lines().next().unwrap_or("").contains(" /")
     });
+    // Digits alone also match other processes' pids and command lines (another test's
+    // `sh -c '... 4026532301'`): the type qualifier keeps the search to this namespace type,
+    // and the first match, where the cursor lands, is the namespace itself.
     tmux.keys(&["/"]);
-    tmux.keys(&["-l", &inode.to_string()]);
+    tmux.keys(&["-l", &format!("type:{kind} {inode}")]);
     tmux.keys(&["Enter"]);
-    // The row's NAME column and the detail pane name the container.
+    // The row's NAME column and the detail pane (of the selected row: the namespace) name
+    // the container.
     let row = |l: &str| l.contains(&inode.to_string()) && l.contains("sleep 600");
+    let title = format!("{kind} namespace {inode}");
     tmux.wait_for("the namespace's row named after its container", 15, |s| {
-        s.lines().any(|l| row(l) && l.contains(&label_of.name))
+        s.lines().any(|l| row(l) && l.contains(&c.name))
+            && s.lines().any(|l| l.contains(&title))
             && s.lines()
-                .any(|l| l.contains(&label_of.name) && l.contains("(container"))
+                .any(|l| l.contains(&c.name) && l.contains("(container"))
     });
-    tmux.keys(&["End"]);
     tmux.keys(&["s"]);
     let prompt = |s: &str| s.lines().rev().find(|l| !l.trim().is_empty()) == Some("$");
-    tmux.wait_for("a shell in the namespace", 15, prompt);
+    let shell = tmux.wait_for("a shell in the namespace", 15, prompt);
+    // The banner before the shell names the namespace and the container.
+    let banner = format!("shell in {kind}:[{inode}]");
+    assert!(
+        shell
+            .lines()
+            .any(|l| l.contains(&banner) && l.contains(&c.name)),
+        "{shell}"
+    );
     tmux.keys(&["-l", command]);
     tmux.keys(&["Enter"]);
     tmux.wait_for(want, 10, |s| s.lines().any(|l| l.trim() == want));
@@ -754,11 +768,11 @@ fn the_uis_shell_reaches_a_containers_uts_and_mount_namespaces() {
     });
 
     // uts: podman names the host after the short id.
-    ui_shell_in(&tmux, c.ns("uts"), &c, "hostname", c.short_id());
+    ui_shell_in(&tmux, "uts", &c, "hostname", c.short_id());
     // mnt: the shell is the image's, and sees the image's files.
     ui_shell_in(
         &tmux,
-        c.ns("mnt"),
+        "mnt",
         &c,
         &format!("cat {MARKER}"),
         MARKER_TEXT.trim(),
