@@ -808,6 +808,21 @@ fn nsview_release_frees_the_netns_a_killed_runtime_leaves_and_podman_rm_still_cl
     for pid in &victims {
         engine::wait_until_reaped(*pid);
     }
+    // Only podman's pin holds the netns now. (Seen once on the shared machine: it was gone
+    // here, freed by someone else; a `release` by inode alone, without --ns-id, from another
+    // test suite whose namespace's inode this one reused would do that.)
+    let left = still_listed(&namespaces, &["-P"]);
+    assert_eq!(
+        left.len(),
+        1,
+        "the killed container's netns (ns id {id}) vanished before release; /run/netns has {:?}",
+        std::fs::read_dir("/run/netns")
+            .map(|d| d
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name())
+                .collect::<Vec<_>>())
+            .unwrap_or_default()
+    );
 
     // The verdict, from `show` (one namespace: `nsview leaks` reads every candidate, and
     // would see, and be seen by, the leaks module's own podman test running beside this one;
