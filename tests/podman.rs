@@ -808,9 +808,10 @@ fn nsview_release_frees_the_netns_a_killed_runtime_leaves_and_podman_rm_still_cl
     for pid in &victims {
         engine::wait_until_reaped(*pid);
     }
-    // Only podman's pin holds the netns now. (Seen once on the shared machine: it was gone
-    // here, freed by someone else; a `release` by inode alone, without --ns-id, from another
-    // test suite whose namespace's inode this one reused would do that.)
+    // Only podman's pin holds the netns now. (Seen once on the shared machine: `show` found
+    // no such namespace here. Either someone freed it, as a `release` by inode alone, without
+    // --ns-id, from another suite whose namespace's inode this one reused would, or the scan
+    // missed a pin that is still there: the /run/netns listing tells which.)
     let left = still_listed(&namespaces, &["-P"]);
     assert_eq!(
         left.len(),
