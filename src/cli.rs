@@ -3,7 +3,10 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, Parser, Subcommand};
+
+use crate::list::args::{Opt, Request};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -14,7 +17,9 @@ use clap::{Args, Parser, Subcommand};
         With no arguments nsview starts an interactive terminal UI. `nsview --list` is a drop-in \
         for util-linux lsns (same options, columns and JSON). `nsview enter <inode>` runs a \
         command inside a namespace, whoever holds it.",
-    args_conflicts_with_subcommands = true
+    args_conflicts_with_subcommands = true,
+    // lsns takes a flag twice (`-l -l`), and the last `-T`/`-Q`.
+    args_override_self = true
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -54,7 +59,8 @@ pub enum Command {
     Metrics(MetricsArgs),
 }
 
-/// The lsns-compatible options. Any of them selects list mode, as does `-l/--list`.
+/// The lsns-compatible options. Any of them selects list mode, as does `-l/--list` (see
+/// [`list_request`]).
 #[derive(Debug, Default, Args)]
 #[command(next_help_heading = "List mode (lsns-compatible)")]
 pub struct ListArgs {
@@ -126,25 +132,81 @@ pub struct ListArgs {
     pub namespace: Option<String>,
 }
 
-impl ListArgs {
-    /// True when any list-mode option was given (they all imply `--list`).
-    pub fn selected(&self) -> bool {
-        self.list
-            || self.json
-            || self.noheadings
-            || !self.output.is_empty()
-            || self.output_all
-            || self.persistent
-            || !self.task.is_empty()
-            || self.raw
-            || self.notruncate
-            || self.nowrap
-            || !self.types.is_empty()
-            || self.tree.is_some()
-            || self.filter.is_some()
-            || self.list_columns
-            || self.namespace.is_some()
+/// The list-mode options the command line gave, as lsns's options in the order they were
+/// typed (the validation in `list::Config` checks them in that order, as lsns does), or None
+/// when it gave none (then the UI starts). Read from clap's matches, by every argument id
+/// [`ListArgs`] defines, so a new list option can never silently start the UI; a unit test
+/// checks that each id maps to an option.
+pub fn list_request(matches: &ArgMatches) -> Option<Request> {
+    let mut given: Vec<(usize, Opt)> = Vec::new();
+    let mut operands: Vec<(usize, String)> = Vec::new();
+    for id in list_arg_ids() {
+        if matches.value_source(&id) != Some(ValueSource::CommandLine) {
+            continue;
+        }
+        let indices: Vec<usize> = matches
+            .indices_of(&id)
+            .map(|i| i.collect())
+            .unwrap_or_default();
+        let values: Vec<String> = matches
+            .get_raw(&id)
+            .map(|v| v.map(|s| s.to_string_lossy().into_owned()).collect())
+            .unwrap_or_default();
+        for (n, &index) in indices.iter().enumerate() {
+            let value = values.get(n).cloned().unwrap_or_default();
+            match list_option(&id, value) {
+                Some(ListValue::Option(opt)) => given.push((index, opt)),
+                Some(ListValue::Operand(text)) => operands.push((index, text)),
+                None => {}
+            }
+        }
     }
+    if given.is_empty() && operands.is_empty() {
+        return None;
+    }
+    given.sort_by_key(|(index, _)| *index);
+    operands.sort_by_key(|(index, _)| *index);
+    Some(Request {
+        options: given.into_iter().map(|(_, opt)| opt).collect(),
+        operands: operands.into_iter().map(|(_, text)| text).collect(),
+        error: None,
+    })
+}
+
+/// Every argument id of [`ListArgs`], from clap's own definition.
+fn list_arg_ids() -> Vec<String> {
+    ListArgs::augment_args(clap::Command::new("list"))
+        .get_arguments()
+        .map(|arg| arg.get_id().to_string())
+        .collect()
+}
+
+enum ListValue {
+    Option(Opt),
+    Operand(String),
+}
+
+/// One occurrence of a [`ListArgs`] argument as lsns's option (None for an unknown id).
+fn list_option(id: &str, value: String) -> Option<ListValue> {
+    let opt = match id {
+        "list" => Opt::List,
+        "json" => Opt::Json,
+        "noheadings" => Opt::Noheadings,
+        "output" => Opt::Output(value),
+        "output_all" => Opt::OutputAll,
+        "persistent" => Opt::Persistent,
+        "task" => Opt::Task(value),
+        "raw" => Opt::Raw,
+        "notruncate" => Opt::Notruncate,
+        "nowrap" => Opt::Nowrap,
+        "types" => Opt::Type(value),
+        "tree" => Opt::Tree(Some(value)),
+        "filter" => Opt::Filter(value),
+        "list_columns" => Opt::ListColumns,
+        "namespace" => return Some(ListValue::Operand(value)),
+        _ => return None,
+    };
+    Some(ListValue::Option(opt))
 }
 
 /// Options of the interactive UI.
@@ -353,7 +415,75 @@ pub fn normalize_args<I: IntoIterator<Item = std::ffi::OsString>>(
 
 #[cfg(test)]
 mod tests {
+    use clap::{CommandFactory, FromArgMatches};
+
     use super::*;
+
+    fn request(args: &[&str]) -> Option<Request> {
+        let argv = std::iter::once("nsview")
+            .chain(args.iter().copied())
+            .map(std::ffi::OsString::from);
+        let matches = Cli::command()
+            .try_get_matches_from(normalize_args(argv))
+            .expect("clap accepts these");
+        Cli::from_arg_matches(&matches).expect("typed");
+        list_request(&matches)
+    }
+
+    #[test]
+    fn every_list_argument_maps_to_an_lsns_option() {
+        for id in list_arg_ids() {
+            assert!(
+                list_option(&id, String::new()).is_some(),
+                "ListArgs argument {id} is not mapped to an lsns option"
+            );
+        }
+    }
+
+    #[test]
+    fn list_options_keep_their_order() {
+        assert_eq!(request(&[]), None);
+        assert_eq!(request(&["--interval", "5"]), None);
+        let r = request(&[
+            "-n",
+            "-o",
+            "NS",
+            "-J",
+            "-o",
+            "+PID",
+            "-Tparent",
+            "4026531836",
+            "-l",
+        ])
+        .expect("list mode");
+        assert_eq!(
+            r.options,
+            [
+                Opt::Noheadings,
+                Opt::Output("NS".into()),
+                Opt::Json,
+                Opt::Output("+PID".into()),
+                Opt::Tree(Some("parent".into())),
+                Opt::List,
+            ]
+        );
+        assert_eq!(r.operands, ["4026531836"]);
+        let r = request(&["-T"]).expect("list mode");
+        assert_eq!(r.options, [Opt::Tree(Some("owner".into()))]);
+        let r = request(&["-l", "-l", "-t", "net", "-t", "uts", "-Tparent", "-T"]).expect("list");
+        assert_eq!(
+            r.options
+                .iter()
+                .filter(|o| matches!(o, Opt::Type(_)))
+                .count(),
+            2,
+            "-t accumulates: {r:?}"
+        );
+        assert_eq!(r.options.last(), Some(&Opt::Tree(Some("owner".into()))));
+        for flag in ["-P", "-r", "-u", "-W", "-H", "--output-all"] {
+            assert!(request(&[flag]).is_some(), "{flag} selects list mode");
+        }
+    }
 
     fn normalized(args: &[&str]) -> Vec<String> {
         normalize_args(args.iter().map(std::ffi::OsString::from))

@@ -11,6 +11,7 @@ pub mod error;
 pub mod kernel;
 pub mod leaks;
 pub mod list;
+pub mod lsns;
 pub mod metrics;
 pub mod model;
 pub mod scan;

@@ -1,12 +1,23 @@
-//! The `nsview` binary: parse arguments, dispatch to a face, map errors to exit codes.
+//! The `nsview` binary: parse arguments, dispatch to a face, map errors to exit codes. Started
+//! under the name `lsns` (a symlink), it is lsns (`nsview::lsns`), reading the real /proc.
 
-use clap::Parser;
-use nsview::cli::{Cli, Command, normalize_args};
+use clap::{CommandFactory, FromArgMatches};
+use nsview::cli::{Cli, Command, list_request, normalize_args};
 use nsview::scan::ScanOptions;
 
 fn main() {
-    let cli = match Cli::try_parse_from(normalize_args(std::env::args_os())) {
-        Ok(cli) => cli,
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if argv
+        .first()
+        .is_some_and(|argv0| nsview::lsns::invoked_as_lsns(argv0))
+    {
+        std::process::exit(nsview::lsns::main(&argv, ScanOptions::for_root(None)));
+    }
+    let parsed = Cli::command()
+        .try_get_matches_from(normalize_args(argv))
+        .and_then(|matches| Cli::from_arg_matches(&matches).map(|cli| (matches, cli)));
+    let (matches, cli) = match parsed {
+        Ok(parsed) => parsed,
         Err(err) if !err.use_stderr() => {
             // --help and --version: clap prints them to stdout and exits 0.
             let _ = err.print();
@@ -38,8 +49,10 @@ fn main() {
         Some(Command::Leaks(args)) => nsview::leaks::run(args, scan),
         Some(Command::Release(args)) => nsview::leaks::release::run(args, scan),
         Some(Command::Metrics(args)) => nsview::metrics::run(args, scan),
-        None if cli.list.selected() => nsview::list::run(&cli.list, scan),
-        None => nsview::tui::run(&cli.tui, scan),
+        None => match list_request(&matches) {
+            Some(request) => Ok(nsview::lsns::run(&request, scan, nsview::lsns::Mode::List)),
+            None => nsview::tui::run(&cli.tui, scan),
+        },
     };
     let code = match result {
         Ok(code) => code,

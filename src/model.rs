@@ -258,6 +258,30 @@ pub struct Namespace {
     pub netnsid: Option<i32>,
     /// nsfs bind mount paths (lsns's NSFS column).
     pub nsfs_paths: Vec<String>,
+    /// nsview's extension values, filled by the enrichment step (`details::enrich`) only
+    /// when an output asks for them.
+    #[serde(skip_serializing_if = "Extras::is_empty")]
+    pub extras: Extras,
+}
+
+/// The extension values of one namespace (list's HOSTNAME, CONTAINER, UIDMAP, HOSTNS, LEAK
+/// columns).
+/// HOSTNAME is the hostname of the UTS namespace of the namespace's representative (of itself,
+/// for a UTS namespace).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Extras {
+    pub hostname: Option<String>,
+    pub container: Option<String>,
+    pub uidmap: Option<String>,
+    pub hostns: Option<String>,
+    /// The leak verdict of a namespace no process is in (`nsview leaks`).
+    pub leak: Option<String>,
+}
+
+impl Extras {
+    pub fn is_empty(&self) -> bool {
+        self == &Extras::default()
+    }
 }
 
 impl Namespace {
@@ -273,6 +297,7 @@ impl Namespace {
             ns_id: None,
             netnsid: None,
             nsfs_paths: Vec::new(),
+            extras: Extras::default(),
         }
     }
 

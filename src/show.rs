@@ -114,7 +114,7 @@ pub fn run(config: &Config, scan: ScanOptions) -> anyhow::Result<i32> {
             leak,
         };
         // Serialise first: serde_json's writer errors hide the io::Error a closed pipe is.
-        let mut text = serde_json::to_string_pretty(&report).context("encoding JSON")?;
+        let mut text = text::to_json_pretty(&report).context("encoding JSON")?;
         text.push('\n');
         out.write_all(text.as_bytes()).context("writing JSON")?;
     } else {
@@ -229,14 +229,10 @@ pub fn render(
         _ => "(unknown: neither pid 1 nor kthreadd readable)".to_string(),
     };
     t.row("host's", host);
-    let container = d.container.as_ref().map_or("(none)".into(), |c| {
-        let pod = c
-            .pod_uid
-            .as_ref()
-            .map(|pod| format!(" pod {pod}"))
-            .unwrap_or_default();
-        format!("{}{pod}, {}", c.label(), c.provenance.describe())
-    });
+    let container = d
+        .container
+        .as_ref()
+        .map_or("(none)".into(), |c| c.describe());
     t.row("container", container);
     if let Some(pod) = pod {
         t.row("pod", &pod.id);

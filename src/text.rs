@@ -6,7 +6,8 @@
 //! raw (OSC 52 rewrites the clipboard, `\e[2J` clears the screen, `\n` forges a line), and it
 //! must not be silently dropped either, or a hostile name looks innocent. The escape is lsns's
 //! own (`\xNN`, libsmartcols's `mbs_safe_encode`), so a hostile name looks the same in nsview
-//! and in lsns. JSON output needs none of this: JSON escaping already covers control bytes.
+//! and in lsns. JSON escapes C0 controls itself; [`to_json_pretty`] also escapes DEL and the
+//! C1 controls (U+0080..U+009F, which some terminals obey), for JSON a user may read raw.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -65,9 +66,100 @@ pub fn raw_escape_bytes(bytes: &[u8]) -> String {
     out
 }
 
+/// Pretty JSON (serde_json's layout) that is also safe for a terminal: JSON already escapes
+/// C0 controls, and this also writes DEL and the C1 controls (U+007F..U+009F, which some
+/// terminals obey as CSI, OSC, ...) as `\u00XX`. Still plain JSON, equal when parsed.
+pub fn to_json_pretty<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
+    let mut out = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, TerminalSafe::default());
+    value.serialize(&mut ser)?;
+    // serde_json writes only valid UTF-8.
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// serde_json's pretty formatter, with DEL and C1 controls in strings escaped.
+#[derive(Default)]
+struct TerminalSafe(serde_json::ser::PrettyFormatter<'static>);
+
+impl serde_json::ser::Formatter for TerminalSafe {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (at, c) in fragment.char_indices() {
+            if ('\u{7f}'..='\u{9f}').contains(&c) {
+                writer.write_all(&fragment.as_bytes()[start..at])?;
+                write!(writer, "\\u{:04x}", u32::from(c))?;
+                start = at + c.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
+
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_escapes_del_and_c1_controls_too() {
+        let value = serde_json::json!({"comm": "a\u{9b}2J\u{7f}\u{1b}]0;x\u{7}é└", "n": [1, 2]});
+        let text = to_json_pretty(&value).expect("json");
+        assert!(
+            !text.bytes().any(|b| b == 0x1b || b == 0x07 || b == 0x7f),
+            "{text}"
+        );
+        assert!(!text.contains('\u{9b}'), "{text}");
+        assert!(
+            text.contains(r"a\u009b2J\u007f\u001b]0;x\u0007é└"),
+            "{text}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&text).expect("still JSON");
+        assert_eq!(back, value);
+        // the layout is serde_json's own
+        assert_eq!(
+            to_json_pretty(&serde_json::json!({"a": [1]})).expect("json"),
+            serde_json::to_string_pretty(&serde_json::json!({"a": [1]})).expect("json")
+        );
+    }
 
     #[test]
     fn raw_escapes_like_fputs_nonblank() {

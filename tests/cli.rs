@@ -55,3 +55,59 @@ fn help_and_version_go_to_stdout_with_zero() {
         assert!(output.stderr.is_empty(), "{args:?}");
     }
 }
+
+/// `nsview --list` is `lsns --list`: lsns 2.42.2's checks and wording for what clap accepts
+/// (exit 1), lsns's leniency where lsns is lenient (`-l` twice, `-l` with `-T` or a namespace).
+#[test]
+fn list_mode_validates_as_lsns_2_42() {
+    let root = crate::util::fixtures().join("basic/proc");
+    let run = |args: &[&str]| {
+        nsview()
+            .arg("--proc-root")
+            .arg(&root)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run nsview")
+    };
+    for (args, message) in [
+        (
+            &["--list", "-p", "0"][..],
+            "nsview: invalid PID argument: '0': Numerical result out of range\n",
+        ),
+        (
+            &["-J", "-r"],
+            "nsview: options --json and --raw cannot be combined\n",
+        ),
+        (
+            &["-P", "-p", "1"],
+            "nsview: options --persistent and --task cannot be combined\n",
+        ),
+        (&["--list", "-o", "NS,"], "nsview: unknown column: NS,\n"),
+        (&["--list", "-o", ""], ""),
+        (&["--tree=", "-l"], "nsview: unknown tree type: \n"),
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(stderr(&out), message, "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    for args in [
+        &["--list", "-l", "-t", "uts"][..],
+        &["--list", "-T", "-t", "user"],
+        &["--list", "-l", "4026531838"],
+        &["--list", "-o", "NS", "-o", "TYPE"],
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert_eq!(stderr(&out), "", "{args:?}");
+    }
+    // The last -o wins, as in lsns.
+    let out = run(&["--list", "-n", "-t", "uts", "-o", "NS", "-o", "TYPE"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .all(|l| l == "uts"),
+        "{out:?}"
+    );
+}

@@ -330,7 +330,6 @@ fn enter_own_user_namespace_unprivileged() {
             .args(NOBODY)
             .arg(&bin)
             .args(args)
-            .env_remove("NSVIEW_PROC_ROOT")
             .output()
             .expect("setpriv nsview")
     };

@@ -528,19 +528,11 @@ fn release_unpins_but_names_the_fd_that_still_holds_it() {
     require_root();
     let netns = NamedNetns::add("nsview-leak-fd");
     let inode = netns.inode();
-    // The fd is opened through a member's ns link: an fd opened through the pin path reads as
-    // that path in /proc/PID/fd, and the scanner here recognises nsfs fds by their
-    // `type:[inode]` link text only.
-    let member = Sleeper::start(&[
-        "nsenter",
-        &format!("--net={}", netns.path().display()),
-        "sleep",
-        "60",
-    ]);
-    let fd = open_ns(member.pid, "net");
+    // A shim's typical grip: an fd opened through the pin path itself (its /proc/PID/fd link
+    // reads as that path, not as `net:[inode]`).
+    let fd = OwnedFd::from(std::fs::File::open(netns.path()).expect("open the pin"));
     let holder = sleeper_holding(&fd);
     drop(fd);
-    member.stop();
 
     let (doc, _) = leaks_json(&["-t", "net"]);
     let e = expect_entry(&doc, inode);
@@ -567,9 +559,13 @@ fn release_unpins_but_names_the_fd_that_still_holds_it() {
     );
     assert!(!netns.path().exists());
     std::mem::forget(netns);
-    assert!(
-        std::fs::read_link(format!("/proc/{}/fd/3", holder.pid))
-            .is_ok_and(|l| l.to_string_lossy() == format!("net:[{inode}]")),
+    // Still open on the same namespace (its link text now names the unmounted path).
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(
+        std::fs::metadata(format!("/proc/{}/fd/3", holder.pid))
+            .map(|m| m.ino())
+            .ok(),
+        Some(inode),
         "the fd is untouched"
     );
 }
@@ -752,4 +748,41 @@ fn verdicts_over_the_basic_fixture() {
         "{text}"
     );
     assert!(!text.contains("4026532900"), "{text}");
+}
+
+#[test]
+#[ignore = "needs root"]
+fn release_follows_an_unmount_that_propagated_to_a_copy() {
+    require_root();
+    let netns = NamedNetns::add("nsview-leak-prop");
+    let inode = netns.inode();
+    // A mount namespace made after `ip netns add`, keeping propagation: its copy of the pin
+    // is a peer of ours (`ip netns` makes its directory a shared mount), so unmounting ours
+    // unmounts that one too.
+    let copy = Sleeper::start(&[
+        "unshare",
+        "--mount",
+        "--propagation",
+        "unchanged",
+        "sleep",
+        "60",
+    ]);
+    let copy_mnt = copy.ns("mnt");
+    let out = release(&["--dry-run", &inode.to_string()]);
+    assert!(
+        stdout(&out).contains(&format!("in mount namespace mnt:[{copy_mnt}]")),
+        "both pins planned: {}",
+        stdout(&out)
+    );
+    let id = ns_id(inode);
+    let out = release(&["--yes", &inode.to_string()]);
+    let said = stdout(&out);
+    assert!(out.status.success(), "{said}{}", stderr(&out));
+    assert!(
+        said.contains("is no longer mounted (an earlier unmount reached it)"),
+        "{said}"
+    );
+    assert!(said.contains("is gone"), "{said}");
+    assert!(!id_present(id));
+    std::mem::forget(netns);
 }

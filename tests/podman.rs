@@ -252,6 +252,8 @@ fn a_container_is_named_on_every_namespace_it_owns_and_on_none_of_the_hosts() {
         assert_eq!(container["name"], c.name.as_str());
         assert_eq!(container["pod_uid"], Value::Null);
         assert_eq!(json["pod"], Value::Null);
+        // The name is podman's own: its userdata/pidfile vouches for the container's init.
+        assert_eq!(container["provenance"], "state-file", "{kind}");
         let matrix = &json["container_namespaces"][0];
         assert_eq!(matrix["container"]["id"], c.id.as_str());
         for mark in matrix["namespaces"].as_array().expect("marks") {

@@ -103,7 +103,7 @@ fn hostile_tree() -> FakeProc {
         net.join("dev"),
         format!(
             "Inter-|   Receive |  Transmit\n face |bytes packets|bytes packets\n\
-             e{OSC0}:  0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
+             e{OSC0}\u{9b}2J:  0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
         ),
     )
     .expect("net/dev");
@@ -132,7 +132,7 @@ fn hostile_strings_in_a_fake_proc_tree_are_escaped_everywhere() {
         (MNT, r"ovl\x1b[2J"),
         (MNT, r"/srv/x\x1b[2J"),
         (NET, r"/run/netns/n\x1b]0;EXEC\x07\x0ansview: all clear"),
-        (NET, r"e\x1b]0;EXEC\x07"),
+        (NET, r"e\x1b]0;EXEC\x07\xc2\x9b2J"),
         (CGROUP, r"box\x1b]0;EXEC\x07"),
         (HOST[2].1, r"evil\x1b]0;EXEC\x07\x0ansview: all clear"),
     ] {
@@ -153,12 +153,18 @@ fn hostile_strings_in_a_fake_proc_tree_are_escaped_everywhere() {
         stdout(&out)
     );
 
-    // show --json: valid JSON that carries the original value.
+    // show --json: valid JSON that carries the original value (C1 controls, such as the
+    // interface name's U+009B, escaped as \u009b too).
     for inode in [UTS, MNT, NET, CGROUP] {
         let out = run_on(&fake, &["show", &inode.to_string(), "--json"]);
         assert_output_safe(&format!("show --json {inode}"), &out);
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
         assert_eq!(json["container"]["id"], format!("box{OSC0}"), "{inode}");
+        if inode == NET {
+            let name = &json["details"]["net"]["interfaces"][0]["name"];
+            assert_eq!(*name, format!("e{OSC0}\u{9b}2J"), "{json}");
+            assert!(stdout(&out).contains(r"\u009b2J"), "{}", stdout(&out));
+        }
     }
 
     // --list in every format, with the columns that carry host strings.
@@ -673,9 +679,97 @@ fn the_ui_gets_its_childs_error_line_through_its_own_pipe() {
     sleeper.stop();
     tmux.run(&["send-keys", "-t", "ui", "s"]);
     // The UI names the namespace with its type (`uts:[inode]`), so enter's line does too.
+    // The child's own reason ("... is gone ..." from enter's identity check, or "not found"),
+    // which only the pipe carries: without it the UI can only say "exited with status 1".
     let screen = tmux.wait_for("the child's error in the status line", |s| {
-        s.contains(&format!("namespace uts:[{inode}] not found"))
+        s.contains(&format!("{inode}")) && (s.contains("is gone") || s.contains("not found"))
     });
+    assert!(!screen.contains("exited with status"), "{screen}");
     assert!(screen.contains("(shell in uts:["), "{screen}");
     tmux.run(&["send-keys", "-t", "ui", "q"]);
+}
+
+/// Issue 10 item 6 over a fake tree: one host process moved into a cgroup named like a docker
+/// container does not make the host's namespaces the container's; a namespace whose init is in
+/// a container's cgroup is labelled, the same way in `show` and `--list -o CONTAINER`, with
+/// its provenance.
+#[test]
+fn container_labels_come_from_the_init_and_never_name_the_host() {
+    const ID: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    const ID2: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+    let fake = FakeProc::new();
+    fake.process_full(1, 0, "init", 'S', 1, b"/sbin/init\0", &HOST);
+    let spoofer = fake.process_full(500, 1, "sh", 'S', 1, b"sh\0", &HOST);
+    std::fs::write(
+        spoofer.join("cgroup"),
+        format!("0::/system.slice/docker-{ID}.scope\n"),
+    )
+    .expect("cgroup");
+    // A container: its init 600 (parent 1, outside) and a child 601 moved into another
+    // container's cgroup.
+    let own = with(&HOST, &[("uts", UTS), ("mnt", MNT)]);
+    let init = fake.process_full(600, 1, "nginx", 'S', 1, b"nginx\0", &own);
+    std::fs::write(
+        init.join("cgroup"),
+        format!("0::/system.slice/docker-{ID2}.scope\n"),
+    )
+    .expect("cgroup");
+    let child = fake.process_full(601, 600, "worker", 'S', 1, b"worker\0", &own);
+    std::fs::write(
+        child.join("cgroup"),
+        format!("0::/system.slice/docker-{ID}.scope\n"),
+    )
+    .expect("cgroup");
+
+    let out = run_on(&fake, &["-o", "NS,CONTAINER", "-J"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let listed = |inode: u64| {
+        json["namespaces"]
+            .as_array()
+            .and_then(|rows| rows.iter().find(|r| r["ns"] == inode))
+            .map(|r| r["container"].clone())
+            .unwrap_or_else(|| panic!("no row {inode}: {json}"))
+    };
+    for (kind, inode) in HOST {
+        assert!(listed(inode).is_null(), "host {kind}: {}", listed(inode));
+        let out = run_on(&fake, &["show", &inode.to_string(), "--json"]);
+        let shown: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        assert!(shown["container"].is_null(), "host {kind}: {shown}");
+    }
+    for inode in [UTS, MNT] {
+        assert_eq!(listed(inode), "docker bbbbbbbbbbbb", "{inode}");
+        let out = run_on(&fake, &["show", &inode.to_string(), "--json"]);
+        let shown: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        assert_eq!(shown["container"]["id"], ID2, "{inode}: {shown}");
+        assert_eq!(shown["container"]["provenance"], "cgroup-path", "{inode}");
+        let out = run_on(&fake, &["show", &inode.to_string()]);
+        assert!(
+            stdout(&out).contains("container     docker bbbbbbbbbbbb, from the cgroup path\n"),
+            "{}",
+            stdout(&out)
+        );
+    }
+}
+
+/// The UI header's source: a fake root is recorded in the snapshot and in the scan options,
+/// the live /proc in neither.
+#[test]
+fn a_fake_root_is_recorded_in_the_snapshot() {
+    let fake = hostile_tree();
+    let options = nsview::scan::ScanOptions::for_root(Some(fake.root.clone()));
+    assert_eq!(options.fake_root(), Some(fake.root.as_path()));
+    let snapshot = nsview::scan::scan(&options).expect("scan the fake tree");
+    assert_eq!(snapshot.proc_root.as_deref(), Some(fake.root.as_path()));
+    for live in [
+        None,
+        Some(std::path::PathBuf::from("/proc")),
+        Some("/proc/".into()),
+    ] {
+        assert_eq!(
+            nsview::scan::ScanOptions::for_root(live.clone()).fake_root(),
+            None,
+            "{live:?}"
+        );
+    }
 }

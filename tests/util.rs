@@ -12,7 +12,6 @@ use std::process::{Command, Output};
 /// A command bound to the freshly built nsview binary.
 pub fn nsview() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_nsview"));
-    cmd.env_remove("NSVIEW_PROC_ROOT");
     cmd.env("NO_COLOR", "1");
     cmd
 }
@@ -500,4 +499,62 @@ pub fn with(
                 .copied(),
         )
         .collect()
+}
+
+/// util-linux 2.42.2's lsns, the oracle: `shared/` sits beside the repository (CI's fresh
+/// clone: `../shared`; a worktree under `wt/`: `../../shared`).
+pub fn lsns_242_path() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let candidates = [
+        manifest.join("../shared/util-linux-2.42.2/lsns"),
+        manifest.join("../../shared/util-linux-2.42.2/lsns"),
+    ];
+    candidates
+        .iter()
+        .find(|p| p.is_file())
+        .cloned()
+        .unwrap_or_else(|| {
+            panic!("lsns 2.42.2 not found beside the repository (../shared/util-linux-2.42.2/lsns)")
+        })
+}
+
+/// Runs lsns 2.42.2 (see [`lsns_242_path`]) as [`lsns`] runs the installed one: bounded, and
+/// again (5 tries) when it fails under other tests' churn; five failures are a panic.
+pub fn lsns_242(test: &str, args: &[&str]) -> Output {
+    let mut last = String::new();
+    for _ in 0..5 {
+        match run_bounded(test, Command::new(lsns_242_path()).args(args)) {
+            Some(output) if output.status.success() => return output,
+            Some(output) => last = format!("{}: {}", output.status, stderr(&output)),
+            None => last = "hung for 30 s".to_string(),
+        }
+    }
+    panic!("{test}: lsns 2.42.2 {args:?} failed five times, last: {last}");
+}
+
+/// Runs `cmd` with stdin closed and a 30 s limit; a hung command is killed by PID.
+pub fn run_bounded(test: &str, cmd: &mut Command) -> Option<Output> {
+    let child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let waiter = std::thread::spawn(move || {
+        let output = child.wait_with_output();
+        let _ = done_tx.send(());
+        output
+    });
+    if done_rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .is_err()
+    {
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+        let _ = waiter.join();
+        eprintln!("SKIP {test}: {cmd:?} hung for 30 s; comparison skipped");
+        return None;
+    }
+    waiter.join().ok()?.ok()
 }

@@ -109,6 +109,17 @@ impl Container {
         }
     }
 
+    /// The label with its pod and where it came from, as `show` prints it (and the UI's
+    /// detail pane may): `podman 0123456789ab (web) pod <id>, from the engine's state file`.
+    pub fn describe(&self) -> String {
+        let pod = self
+            .pod_uid
+            .as_ref()
+            .map(|pod| format!(" pod {pod}"))
+            .unwrap_or_default();
+        format!("{}{pod}, {}", self.label(), self.provenance.describe())
+    }
+
     /// `docker 0123456789ab (web)`, `lxc web`, with ` (monitor)` for monitors.
     pub fn label(&self) -> String {
         let name = match &self.name {
@@ -173,7 +184,8 @@ const STATE_FILE_CAP: u64 = 16 << 20;
 const CGROUP_FILE_CAP: u64 = 64 << 10;
 
 /// Reads a small regular file without blocking or following a final symlink (a FIFO or device
-/// under a fake proc root must not hang or flood the scan), at most `cap` bytes.
+/// under a fake proc root must not hang or flood the scan), at most `cap` bytes. (A local
+/// boundary until the shared bounded reads of `src/kernel/` are there to call instead.)
 fn read_small(path: &Path, cap: u64) -> Option<String> {
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
@@ -585,11 +597,20 @@ fn is_host_namespace(snapshot: &Snapshot, ns: &Namespace) -> bool {
     snapshot.host_ns(ns.kind) == Some(ns.inode) || ns.members.first().is_some_and(|&p| p <= 2)
 }
 
-/// A namespace's init: its lowest-pid member whose parent is outside it (the process that
-/// made or entered it; its descendants inherit it). Pids are a proxy for age here: the
-/// snapshot has no start times. None for a namespace without members.
+/// A namespace's init: its lowest-pid entry point ([`entry_points`]). Pids are a proxy for
+/// age here: the snapshot has no start times. None for a namespace without members.
 pub fn namespace_init(snapshot: &Snapshot, ns: &Namespace) -> Option<Pid> {
-    ns.members.iter().copied().find(|&pid| {
+    entry_points(snapshot, ns).next()
+}
+
+/// A namespace's entry points, in pid order: the members whose parent is outside it (or
+/// unknown), that is, the processes that made or entered it; every other member is a
+/// descendant of one and inherited it.
+pub fn entry_points<'a>(
+    snapshot: &'a Snapshot,
+    ns: &'a Namespace,
+) -> impl Iterator<Item = Pid> + 'a {
+    ns.members.iter().copied().filter(move |&pid| {
         let parent = snapshot.process(pid).map(|p| p.ppid);
         let parent_ns = parent
             .and_then(|ppid| snapshot.process(ppid))

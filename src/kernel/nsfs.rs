@@ -6,7 +6,7 @@
 //! bind-mount path inside another mount namespace is resolved with `openat2(RESOLVE_IN_ROOT |
 //! RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)` under that namespace's `/proc/PID/root`, so a
 //! container's absolute symlink cannot point at a host file. Then `fstat` must say a regular
-//! file, `fstatfs` nsfs, and the inode must be the expected one; only then is the file reopened
+//! file on nsfs (its device, proved once by `fstatfs`), and the inode must be the expected one; only then is the file reopened
 //! read-only through `/proc/self/fd/N` for ioctls or setns, and its type and `NS_GET_ID`
 //! checked. A FIFO, device, symlink or ordinary file planted where a namespace file was is
 //! refused with a [`Refusal`] saying what it was, and never opened for reading.
@@ -178,6 +178,28 @@ impl NsFile {
         (rc == 0).then_some(uid)
     }
 
+    /// [`NsFile::parent`] or [`NsFile::owner`] with only the inode known (one `fstat`): the
+    /// relation walk needs a related namespace's type and id only when it is new to the
+    /// snapshot, and [`Live`]'s `identity` asks for them then.
+    fn related_unidentified(&self, request: libc::c_ulong) -> io::Result<NsFile> {
+        // SAFETY: NS_GET_PARENT and NS_GET_USERNS take no argument and return a new fd or -1.
+        let fd = unsafe { libc::ioctl(self.fd.as_raw_fd(), request as _) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: a non-negative return is a fresh fd owned by nobody else.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        let inode = check_node(fd.as_fd(), None).map_err(|r| io::Error::other(r.describe()))?;
+        Ok(NsFile {
+            fd,
+            identity: Identity {
+                inode,
+                kind: None,
+                ns_id: None,
+            },
+        })
+    }
+
     fn related(&self, request: libc::c_ulong) -> io::Result<NsFile> {
         // SAFETY: NS_GET_PARENT and NS_GET_USERNS take no argument and return a new fd or -1.
         let fd = unsafe { libc::ioctl(self.fd.as_raw_fd(), request as _) };
@@ -243,8 +265,12 @@ fn check_node(fd: BorrowedFd<'_>, inode: Option<Inode>) -> Result<Inode, Refusal
     if file_type != FileType::RegularFile {
         return Err(Refusal::NotNamespace(what_it_is(file_type)));
     }
-    let fs = rustix::fs::fstatfs(fd).map_err(Refusal::from_errno)?;
-    if fs.f_type != NSFS_MAGIC {
+    // nsfs is one superblock, so its device says nsfs without an fstatfs per file.
+    let on_nsfs = match nsfs_device() {
+        Some(dev) => st.st_dev == dev,
+        None => rustix::fs::fstatfs(fd).map_err(Refusal::from_errno)?.f_type == NSFS_MAGIC,
+    };
+    if !on_nsfs {
         return Err(Refusal::NotNamespace("a regular file"));
     }
     if let Some(inode) = inode
@@ -378,24 +404,65 @@ pub fn socket_netns_with(pidfd: BorrowedFd<'_>, fd: i32) -> io::Result<NsFile> {
 /// The device of the nsfs filesystem (every namespace file has it), to recognise an nsfs fd
 /// by what it is rather than by its link text (an fd opened through a bind mount reads back
 /// as that mount's path, or `/` once it is unmounted).
+/// Learned once per process from our own namespace link (fstatfs proves it nsfs).
 pub fn nsfs_device() -> Option<u64> {
-    let own = open_own(NsKind::Net).ok()?;
-    rustix::fs::fstat(&own).ok().map(|st| st.st_dev)
+    static DEVICE: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
+    *DEVICE.get_or_init(|| {
+        let own = rustix::fs::open(
+            "/proc/thread-self/ns/net",
+            OFlags::PATH | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .ok()?;
+        let fs = rustix::fs::fstatfs(&own).ok()?;
+        (fs.f_type == NSFS_MAGIC)
+            .then(|| rustix::fs::fstat(&own).ok().map(|st| st.st_dev))
+            .flatten()
+    })
 }
 
-/// True when the fd entry `name` of an open `/proc/PID/fd` directory is on nsfs (device
-/// `nsfs_dev`). statx of the magic link, without syncing: nothing is opened.
-pub fn fd_is_nsfs(fd_dir: BorrowedFd<'_>, name: &std::ffi::CStr, nsfs_dev: u64) -> bool {
-    rustix::fs::statx(
+/// What an fd of another process is, as far as nsview cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FdEntry {
+    /// A namespace file (on nsfs) with this inode; its type is not known yet.
+    Namespace(Inode),
+    /// A socket with this (sockfs) inode, the number in its `socket:[N]` link text.
+    Socket(Inode),
+    /// Anything else.
+    Other,
+}
+
+/// Classifies the fd entry `name` of an open `/proc/PID/fd` directory by what it is: one
+/// statx of the magic link (as lsns 2.42 stats every fd and compares `st_dev` with the nsfs
+/// device), so an nsfs file opened through a bind mount, whose link text is a path, is still
+/// found. `AT_STATX_DONT_SYNC` answers from the inode cache: a file on a hung network or FUSE
+/// filesystem is never asked, and nothing is opened. The mask stays `TYPE | INO`: asking for
+/// times or the size makes NFS flush a file's dirty pages to the server first. None when the
+/// fd is gone or hidden.
+pub fn classify_fd_entry(
+    fd_dir: BorrowedFd<'_>,
+    name: &std::ffi::CStr,
+    nsfs_dev: u64,
+) -> Option<FdEntry> {
+    let st = rustix::fs::statx(
         fd_dir,
         name,
         rustix::fs::AtFlags::STATX_DONT_SYNC,
         rustix::fs::StatxFlags::TYPE | rustix::fs::StatxFlags::INO,
     )
-    .is_ok_and(|st| {
-        rustix::fs::makedev(st.stx_dev_major, st.stx_dev_minor) == nsfs_dev
-            && FileType::from_raw_mode(st.stx_mode.into()) == FileType::RegularFile
-    })
+    .ok()?;
+    let file_type = FileType::from_raw_mode(st.stx_mode.into());
+    Some(
+        if rustix::fs::makedev(st.stx_dev_major, st.stx_dev_minor) == nsfs_dev
+            && file_type == FileType::RegularFile
+        {
+            FdEntry::Namespace(st.stx_ino)
+        } else if file_type == FileType::Socket {
+            FdEntry::Socket(st.stx_ino)
+        } else {
+            FdEntry::Other
+        },
+    )
 }
 
 /// The path that opens the namespace one (non-member) holder keeps alive, if it has one.
@@ -507,6 +574,10 @@ pub trait Kernel {
     fn owner(&self, ns: &Self::Handle) -> io::Result<Self::Handle>;
     fn owner_uid(&self, ns: &Self::Handle) -> Option<u32>;
     fn identity(&self, ns: &Self::Handle) -> Identity;
+    /// The inode alone, which may be cheaper than the whole identity.
+    fn inode(&self, ns: &Self::Handle) -> Inode {
+        self.identity(ns).inode
+    }
 }
 
 /// The real kernel.
@@ -524,19 +595,28 @@ impl Kernel for Live {
     }
 
     fn parent(&self, ns: &NsFile) -> io::Result<NsFile> {
-        ns.parent()
+        ns.related_unidentified(libc::NS_GET_PARENT as _)
     }
 
     fn owner(&self, ns: &NsFile) -> io::Result<NsFile> {
-        ns.owner()
+        ns.related_unidentified(libc::NS_GET_USERNS as _)
     }
 
     fn owner_uid(&self, ns: &NsFile) -> Option<u32> {
         ns.owner_uid()
     }
 
+    fn inode(&self, ns: &NsFile) -> Inode {
+        ns.identity.inode
+    }
+
     fn identity(&self, ns: &NsFile) -> Identity {
-        ns.identity
+        if ns.identity.kind.is_none() {
+            // A parent or owner handle: type and id asked only now (see related_unidentified).
+            identity_of(ns.fd.as_fd(), ns.identity.inode)
+        } else {
+            ns.identity
+        }
     }
 }
 
@@ -641,6 +721,23 @@ mod tests {
     }
 
     #[test]
+    fn related_handles_are_identified_only_when_asked() {
+        let uts = open_own(NsKind::Uts).expect("own uts");
+        let owner = Live.owner(&uts).expect("NS_GET_USERNS");
+        // The walk's cheap path: the inode from one fstat, type and id not asked yet ...
+        assert_eq!(owner.identity.kind, None);
+        assert_eq!(Live.inode(&owner), own_inode("user"));
+        // ... and asked when the walk wants them (a namespace new to the snapshot).
+        let identity = Live.identity(&owner);
+        assert_eq!(identity.kind, Some(NsKind::User));
+        assert_eq!(identity.inode, own_inode("user"));
+        assert_eq!(
+            identity.ns_id,
+            open_own(NsKind::User).expect("own user").identity.ns_id
+        );
+    }
+
+    #[test]
     fn recognises_nsfs_fds_by_device() {
         let dev = nsfs_device().expect("nsfs device");
         let file = open_own(NsKind::Ipc).expect("own ipc");
@@ -652,11 +749,20 @@ mod tests {
         )
         .expect("fd dir");
         let name = |fd: i32| std::ffi::CString::new(fd.to_string()).expect("name");
-        assert!(fd_is_nsfs(
-            fd_dir.as_fd(),
-            &name(file.as_fd().as_raw_fd()),
-            dev
-        ));
-        assert!(!fd_is_nsfs(fd_dir.as_fd(), &name(other.as_raw_fd()), dev));
+        let socket = std::os::unix::net::UnixDatagram::unbound().expect("socket");
+        let socket_inode = rustix::fs::fstat(&socket).expect("fstat socket").st_ino;
+        assert_eq!(
+            classify_fd_entry(fd_dir.as_fd(), &name(file.as_fd().as_raw_fd()), dev),
+            Some(FdEntry::Namespace(file.identity.inode))
+        );
+        assert_eq!(
+            classify_fd_entry(fd_dir.as_fd(), &name(socket.as_raw_fd()), dev),
+            Some(FdEntry::Socket(socket_inode))
+        );
+        assert_eq!(
+            classify_fd_entry(fd_dir.as_fd(), &name(other.as_raw_fd()), dev),
+            Some(FdEntry::Other)
+        );
+        assert_eq!(classify_fd_entry(fd_dir.as_fd(), c"99999", dev), None);
     }
 }

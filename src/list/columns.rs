@@ -2,13 +2,45 @@
 //! types, and the `-o LIST` parser (case-insensitive names, `+LIST` appends to the defaults).
 //!
 //! The table is util-linux's `infos[]` in `sys-utils/lsns.c`, in the same order, because
-//! `--output-all` and `--list-columns` print them in that order. The extras
-//! ([`ExtraColumn`]: HOSTNAME, CONTAINER, UIDMAP, HOSTNS) come from `details`; they are only
-//! shown when asked for by name, never by default nor by `--output-all`, so that output stays
-//! lsns's byte for byte.
+//! `--output-all` and `--list-columns` print them in that order. The extensions
+//! ([`Extension`]: HOSTNAME, CONTAINER, UIDMAP, HOSTNS) are filled into the snapshot by the
+//! enrichment step (`details::enrich`); they are only shown when asked for by name, never by
+//! default nor by `--output-all`, so that output stays lsns's byte for byte.
 
-use crate::details::columns::ExtraColumn;
 use crate::error::Exit;
+
+/// nsview's own columns, values the enrichment step put into each namespace's `extras`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Extension {
+    Hostname,
+    Container,
+    Uidmap,
+    Hostns,
+    /// The leak verdict of a namespace no process is in (`nsview leaks`).
+    Leak,
+}
+
+impl Extension {
+    pub fn name(self) -> &'static str {
+        match self {
+            Extension::Hostname => "HOSTNAME",
+            Extension::Container => "CONTAINER",
+            Extension::Uidmap => "UIDMAP",
+            Extension::Hostns => "HOSTNS",
+            Extension::Leak => "LEAK",
+        }
+    }
+
+    pub fn help(self) -> &'static str {
+        match self {
+            Extension::Hostname => "hostname of the UTS namespace of the namespace's process",
+            Extension::Container => "container (runtime and short id) from cgroup paths",
+            Extension::Uidmap => "uid map of a user namespace (inside→outside/count)",
+            Extension::Hostns => "yes when it is the host's namespace (pid 1's)",
+            Extension::Leak => "leak verdict of a namespace without processes (nsview leaks)",
+        }
+    }
+}
 
 /// One output column: lsns's, or an nsview extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -26,8 +58,8 @@ pub enum Column {
     Nsfs,
     Pns,
     Ons,
-    /// Not in lsns; a string column whose values are precomputed per namespace.
-    Extra(ExtraColumn),
+    /// Not in lsns; a string column whose values the enrichment step filled in.
+    Extra(Extension),
 }
 
 /// How a column's cells appear in JSON.
@@ -37,12 +69,10 @@ pub enum JsonKind {
     Number,
     /// A quoted string, `null` when empty.
     String,
-    /// An array of strings (one per line of a multi-line cell), `[]` when empty.
-    Array,
 }
 
-/// lsns refuses more than this many columns (`ARRAY_SIZE(columns) - 1`).
-pub const MAX_COLUMNS: usize = 25;
+/// lsns's `columns[]` holds this many (`ARRAY_SIZE(infos) * 2`); more fail silently.
+pub const MAX_COLUMNS: usize = 26;
 
 impl Column {
     pub const ALL: [Column; 13] = [
@@ -63,11 +93,11 @@ impl Column {
 
     /// nsview's extensions, in `--list-columns` order after lsns's.
     pub const EXTRAS: [Column; 5] = [
-        Column::Extra(ExtraColumn::Hostname),
-        Column::Extra(ExtraColumn::Container),
-        Column::Extra(ExtraColumn::Uidmap),
-        Column::Extra(ExtraColumn::Hostns),
-        Column::Extra(ExtraColumn::Leak),
+        Column::Extra(Extension::Hostname),
+        Column::Extra(Extension::Container),
+        Column::Extra(Extension::Uidmap),
+        Column::Extra(Extension::Hostns),
+        Column::Extra(Extension::Leak),
     ];
 
     /// Every column `-o` and `-Q` accept: lsns's, then the extensions.
@@ -76,7 +106,7 @@ impl Column {
     }
 
     /// The extension behind this column, if it is one.
-    pub fn extra(self) -> Option<ExtraColumn> {
+    pub fn extra(self) -> Option<Extension> {
         match self {
             Column::Extra(extra) => Some(extra),
             _ => None,
@@ -161,7 +191,7 @@ impl Column {
             | Column::Uid
             | Column::Pns
             | Column::Ons => JsonKind::Number,
-            Column::Nsfs => JsonKind::Array,
+            // NSFS too: lsns 2.42 gives it no JSON type, so a string or null.
             _ => JsonKind::String,
         }
     }
@@ -194,28 +224,51 @@ pub fn process_defaults() -> Vec<Column> {
     vec![Column::Pid, Column::Ppid, Column::User, Column::Command]
 }
 
-/// Applies an `-o` argument to `columns` as util-linux's `string_add_to_idarray` does: a
-/// leading `+` appends, anything else replaces. Unknown names fail with lsns's message, which
-/// quotes the list from the offending name to its end.
+/// Applies an `-o` argument as util-linux's `string_add_to_idarray` does: a leading `+`
+/// appends, anything else replaces. An unknown name fails with lsns's message, which quotes the
+/// list from that name to its end; an empty list, an empty name or more than [`MAX_COLUMNS`]
+/// fail silently (exit 1), as there.
 pub fn apply_output_list(list: &str, columns: &mut Vec<Column>) -> Result<(), Exit> {
-    let (append, body) = match list.strip_prefix('+') {
-        Some(rest) => (true, rest),
-        None => (false, list),
-    };
-    if !append {
-        columns.clear();
+    let silent = || Exit::failure("");
+    if list.is_empty() {
+        return Err(silent());
     }
-    let mut offset = 0;
-    for name in body.split(',') {
-        let column = Column::from_name(name)
-            .ok_or_else(|| Exit::failure(format!("unknown column: {}", &body[offset..])))?;
-        if columns.len() >= MAX_COLUMNS {
-            return Err(Exit::failure(format!(
-                "too many columns specified, the limit is {MAX_COLUMNS} columns"
-            )));
+    let body = match list.strip_prefix('+') {
+        Some(rest) => rest,
+        None => {
+            columns.clear();
+            list
         }
+    };
+    if body.is_empty() {
+        return Err(silent());
+    }
+    let bytes = body.as_bytes();
+    let mut begin: Option<usize> = None;
+    for p in 0..bytes.len() {
+        if columns.len() >= MAX_COLUMNS {
+            return Err(silent());
+        }
+        let start = *begin.get_or_insert(p);
+        // A comma ends a name, and so does the string's end, which wins: `NS,` is one
+        // (unknown) name there.
+        let end = if p + 1 == bytes.len() {
+            p + 1
+        } else if bytes[p] == b',' {
+            p
+        } else {
+            continue;
+        };
+        if end <= start {
+            return Err(silent());
+        }
+        let column = Column::from_name(&body[start..end])
+            .ok_or_else(|| Exit::failure(format!("unknown column: {}", &body[start..])))?;
         columns.push(column);
-        offset += name.len() + 1;
+        begin = None;
+        if end == bytes.len() {
+            break;
+        }
     }
     Ok(())
 }
@@ -255,19 +308,21 @@ mod tests {
         assert_eq!(err.code, 1);
         let err = apply_output_list("+FOO", &mut columns).expect_err("FOO is unknown");
         assert_eq!(err.message, "unknown column: FOO");
-        assert!(
-            apply_output_list("NS,", &mut columns).is_err(),
-            "empty name"
-        );
+        let err = apply_output_list("NS,", &mut columns).expect_err("the end wins over the comma");
+        assert_eq!(err.message, "unknown column: NS,");
+        for silent in ["", "+", ",NS", "NS,,PID"] {
+            let err = apply_output_list(silent, &mut columns).expect_err(silent);
+            assert_eq!(err.message, "", "{silent}");
+        }
     }
 
     #[test]
     fn column_limit_matches_lsns() {
         let mut columns = Vec::new();
         let list = vec!["NS"; MAX_COLUMNS].join(",");
-        apply_output_list(&list, &mut columns).expect("25 is allowed");
-        let err = apply_output_list("+NS", &mut columns).expect_err("26 is not");
-        assert!(err.message.starts_with("too many columns"));
+        apply_output_list(&list, &mut columns).expect("26 is allowed");
+        let err = apply_output_list("+NS", &mut columns).expect_err("27 is not");
+        assert_eq!(err.message, "", "silently, as lsns");
     }
 
     #[test]
@@ -283,19 +338,19 @@ mod tests {
 
     #[test]
     fn extensions_parse_like_lsns_columns_but_stay_out_of_all() {
-        let hostname = Column::Extra(ExtraColumn::Hostname);
+        let hostname = Column::Extra(Extension::Hostname);
         assert_eq!(Column::from_name("hostname"), Some(hostname));
         assert_eq!(
             Column::from_name("Container"),
-            Some(Column::Extra(ExtraColumn::Container))
+            Some(Column::Extra(Extension::Container))
         );
         assert_eq!(
             Column::from_name("UIDMAP"),
-            Some(Column::Extra(ExtraColumn::Uidmap))
+            Some(Column::Extra(Extension::Uidmap))
         );
         assert_eq!(
             Column::from_name("hostNS"),
-            Some(Column::Extra(ExtraColumn::Hostns))
+            Some(Column::Extra(Extension::Hostns))
         );
         assert_eq!(Column::from_name("HOST"), None);
         assert!(Column::ALL.iter().all(|c| c.extra().is_none()));
@@ -304,10 +359,7 @@ mod tests {
 
         let mut columns = defaults(false);
         apply_output_list("+hostname,uidmap", &mut columns).expect("valid");
-        assert_eq!(
-            &columns[6..],
-            &[hostname, Column::Extra(ExtraColumn::Uidmap)]
-        );
+        assert_eq!(&columns[6..], &[hostname, Column::Extra(Extension::Uidmap)]);
         apply_output_list("NS,CONTAINER,HOSTNS", &mut columns).expect("valid");
         assert_eq!(
             columns.iter().map(|c| c.name()).collect::<Vec<_>>(),
@@ -329,7 +381,7 @@ mod tests {
         assert_eq!(Column::Ns.json_kind(), JsonKind::Number);
         assert_eq!(Column::Pns.json_kind(), JsonKind::Number);
         assert_eq!(Column::Netnsid.json_kind(), JsonKind::String);
-        assert_eq!(Column::Nsfs.json_kind(), JsonKind::Array);
+        assert_eq!(Column::Nsfs.json_kind(), JsonKind::String);
         assert_eq!(Column::Command.json_kind(), JsonKind::String);
     }
 }

@@ -1,13 +1,15 @@
-//! The three output formats, as libsmartcols prints them for lsns: the aligned table (with
-//! tree art, multi-line NSFS cells and COMMAND truncation), raw (`\xNN` escapes), and JSON
-//! (`{"namespaces": [...]}` with nested `children` for trees).
+//! The three output formats, as libsmartcols 2.42 prints them for lsns: the aligned table (with
+//! tree art, multi-line NSFS cells, widths from [`super::layout`] and COMMAND truncation on a
+//! terminal), raw (`\xNN` escapes), and JSON (`{"namespaces": [...]}` with nested `children`
+//! for trees).
 //!
 //! Each renderer returns the whole text; the caller writes it once.
 
 use std::fmt::Write as _;
 
 use super::columns::{Column, JsonKind};
-use super::rows::{Cell, Row, TreeSymbols, tree_order};
+use super::layout::{ColumnInput, Layout, layout};
+use super::rows::{Cell, Placed, Row, TreeSymbols, tree_order};
 use crate::text::{raw_escape, raw_escape_bytes, safe_encode};
 
 /// A finished table: columns, one cell per column for each row, and the tree links.
@@ -21,11 +23,17 @@ pub struct Table {
 
 impl Table {
     /// Rows in print order with their tree art (empty when the table is flat).
-    fn order(&self, symbols: &TreeSymbols) -> Vec<(usize, String)> {
+    fn order(&self, symbols: &TreeSymbols) -> Vec<Placed> {
         if self.tree_column.is_some() {
             tree_order(&self.rows, symbols)
         } else {
-            (0..self.rows.len()).map(|i| (i, String::new())).collect()
+            (0..self.rows.len())
+                .map(|row| Placed {
+                    row,
+                    art: String::new(),
+                    continuation: String::new(),
+                })
+                .collect()
         }
     }
 
@@ -47,137 +55,151 @@ impl Table {
     fn line(&self, row: usize, col: usize, art: &str, sep: &str) -> Vec<u8> {
         self.lines(row, col, art, Some(sep)).concat()
     }
+
+    /// The tree column is left-aligned even where the column normally is not (NS).
+    fn right_aligned(&self, col: usize) -> bool {
+        self.columns[col].right_aligned() && self.tree_column != Some(col)
+    }
 }
 
 /// Options of the human table.
 pub struct TableOptions {
     pub noheadings: bool,
-    /// `-W`: NSFS on one line, comma-separated.
+    /// `-W`: lists (NSFS) on one line, comma-separated.
     pub nowrap: bool,
-    /// The terminal width when stdout is a terminal and truncation is allowed.
-    pub width_limit: Option<usize>,
+    /// `-u`: COMMAND is not truncated on a narrow terminal.
+    pub notruncate: bool,
+    /// The terminal's width when stdout is a terminal (libsmartcols fits and widens the table
+    /// to it then).
+    pub terminal: Option<usize>,
 }
 
+/// Screen cells, as libsmartcols's `mbs_safe_width` counts them (wcwidth per character; the
+/// text is already safe-encoded, so no control characters remain).
 fn width(text: &str) -> usize {
-    text.chars().count()
+    unicode_width::UnicodeWidthStr::width(text)
 }
 
-/// libsmartcols's `count_column_width`: data narrower than the header widens to the header;
-/// otherwise a column narrower than its width hint widens to the hint. So lsns prints PID 5 wide
-/// when the widest PID has 4 digits, but 3 wide ("PID") when every PID has 1 or 2.
-fn column_width(data: usize, header: usize, hint: usize) -> usize {
-    if data < header {
-        header
-    } else if data < hint && header < hint {
-        hint
-    } else {
-        data
+/// The longest prefix of `text` that fits `cells` screen cells (`mbs_truncate`).
+fn truncate(text: &str, cells: usize) -> String {
+    let mut used = 0;
+    let mut out = String::new();
+    for c in text.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > cells {
+            break;
+        }
+        used += w;
+        out.push(c);
     }
+    out
 }
 
-/// The aligned table. Like libsmartcols: header widths count even with `-n`, right-aligned
-/// columns (and their headers) pad on the left, the last column is not padded on the right, and
-/// a multi-line cell continues on following lines with the other cells blank.
+/// One printed row: its cells' lines (made safe for a terminal), and the tree art for the
+/// tree column's continuation lines.
+struct PrintedRow {
+    cells: Vec<Vec<String>>,
+    continuation: String,
+}
+
+/// The aligned table, as libsmartcols prints it: right-aligned columns (and their headers) pad
+/// on the left; the last column is not padded on the right, and an empty last cell prints
+/// nothing; a multi-line cell continues on following lines with the other cells blank (the
+/// tree column drawing its vertical lines there).
 pub fn table(table: &Table, options: &TableOptions, symbols: &TreeSymbols) -> String {
     let order = table.order(symbols);
     if order.is_empty() {
         return String::new();
     }
     let ncols = table.columns.len();
-    let sep = options.nowrap.then_some(",");
-    // Lines of each cell, per printed row, made safe for a terminal (widths count the escapes).
-    let grid: Vec<Vec<Vec<String>>> = order
+    let printed: Vec<PrintedRow> = order
         .iter()
-        .map(|(row, art)| {
-            (0..ncols)
+        .map(|placed| PrintedRow {
+            cells: (0..ncols)
                 .map(|col| {
-                    let lines = table.lines(*row, col, art, sep);
+                    let lines =
+                        table.lines(placed.row, col, &placed.art, options.nowrap.then_some(","));
                     lines.iter().map(|line| safe_encode(line)).collect()
                 })
-                .collect()
+                .collect(),
+            continuation: placed.continuation.clone(),
         })
         .collect();
-    let mut widths: Vec<usize> = vec![0; table.columns.len()];
-    for cells in &grid {
-        for (col, lines) in cells.iter().enumerate() {
-            for line in lines {
-                widths[col] = widths[col].max(width(line));
-            }
-        }
-    }
-    for (col, column) in table.columns.iter().enumerate() {
-        widths[col] = column_width(widths[col], width(column.name()), column.width_hint());
-    }
-    if let Some(limit) = options.width_limit {
-        shrink_to(&mut widths, &table.columns, limit);
-    }
+    let layout = measure(table, &order, &printed, options);
 
     let mut out = String::new();
     if !options.noheadings {
         let header: Vec<String> = table.columns.iter().map(|c| c.name().to_string()).collect();
-        push_line(
-            &mut out,
-            &header,
-            &widths,
-            &table.columns,
-            table.tree_column,
-        );
+        push_line(&mut out, table, &layout, options.notruncate, &header);
     }
-    for cells in &grid {
-        let height = cells.iter().map(Vec::len).max().unwrap_or(1);
+    for row in &printed {
+        let height = row.cells.iter().map(Vec::len).max().unwrap_or(1);
         for n in 0..height {
-            let line: Vec<String> = cells
-                .iter()
-                .map(|lines| lines.get(n).cloned().unwrap_or_default())
+            let line: Vec<String> = (0..ncols)
+                .map(|col| match row.cells[col].get(n) {
+                    Some(text) => text.clone(),
+                    None if n > 0 && table.tree_column == Some(col) => row.continuation.clone(),
+                    None => String::new(),
+                })
                 .collect();
-            push_line(&mut out, &line, &widths, &table.columns, table.tree_column);
+            push_line(&mut out, table, &layout, options.notruncate, &line);
         }
     }
     out
 }
 
-/// Narrows the truncatable column (COMMAND) so the table fits `limit`, never below its
-/// header's width; other columns keep their width, as libsmartcols does for lsns.
-fn shrink_to(widths: &mut [usize], columns: &[Column], limit: usize) {
-    let total: usize = widths.iter().sum::<usize>() + widths.len().saturating_sub(1);
-    if total <= limit {
-        return;
-    }
-    let excess = total - limit;
-    for (col, column) in columns.iter().enumerate() {
-        if column.truncates() {
-            let floor = width(column.name());
-            widths[col] = widths[col].saturating_sub(excess).max(floor);
-            return;
-        }
-    }
+/// Column widths from the cells (each cell's widest line), the headers and the hints.
+fn measure(
+    table: &Table,
+    order: &[Placed],
+    printed: &[PrintedRow],
+    options: &TableOptions,
+) -> Layout {
+    let inputs: Vec<ColumnInput> = table
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(col, column)| ColumnInput {
+            header: (!options.noheadings).then(|| width(column.name())),
+            hint: column.width_hint(),
+            cells: printed
+                .iter()
+                .map(|row| row.cells[col].iter().map(|l| width(l)).max().unwrap_or(0))
+                .collect(),
+            trunc: column.truncates() && !options.notruncate,
+            right: table.right_aligned(col),
+            tree_art: (table.tree_column == Some(col))
+                .then(|| order.iter().map(|p| width(&p.art)).max().unwrap_or(0)),
+        })
+        .collect();
+    layout(&inputs, options.terminal)
 }
 
-fn push_line(
-    out: &mut String,
-    cells: &[String],
-    widths: &[usize],
-    columns: &[Column],
-    tree_column: Option<usize>,
-) {
-    let last = cells.len().saturating_sub(1);
+fn push_line(out: &mut String, table: &Table, layout: &Layout, notruncate: bool, cells: &[String]) {
+    let last = cells.len().checked_sub(1);
     let mut line = String::new();
     for (col, text) in cells.iter().enumerate() {
-        if col > 0 {
-            line.push(' ');
-        }
-        let text: String = text.chars().take(widths[col]).collect();
-        let pad = widths[col].saturating_sub(width(&text));
-        // The tree column is left-aligned even where the column normally is not (NS).
-        let right = columns[col].right_aligned() && tree_column != Some(col);
-        if right {
-            line.extend(std::iter::repeat_n(' ', pad));
+        let width_of = layout.widths[col];
+        let text: String = if table.columns[col].truncates() && !notruncate {
+            truncate(text, width_of)
+        } else {
+            text.clone()
+        };
+        let pad = width_of.saturating_sub(width(&text));
+        let is_last = Some(col) == last;
+        if table.right_aligned(col) {
+            if !(is_last && text.is_empty()) {
+                line.extend(std::iter::repeat_n(' ', pad));
+            }
             line.push_str(&text);
         } else {
             line.push_str(&text);
-            if col != last {
+            if !is_last {
                 line.extend(std::iter::repeat_n(' ', pad));
             }
+        }
+        if !is_last {
+            line.push(' ');
         }
     }
     out.push_str(&line);
@@ -196,9 +218,9 @@ pub fn raw(table: &Table, noheadings: bool, symbols: &TreeSymbols) -> String {
         out.push_str(&header.join(" "));
         out.push('\n');
     }
-    for (row, art) in &order {
+    for placed in &order {
         let line: Vec<String> = (0..table.columns.len())
-            .map(|col| raw_escape_bytes(&table.line(*row, col, art, ",")))
+            .map(|col| raw_escape_bytes(&table.line(placed.row, col, &placed.art, ",")))
             .collect();
         out.push_str(&line.join(" "));
         out.push('\n');
@@ -282,7 +304,7 @@ fn json_objects(
             indent(out, level + 1);
             let key = json_string(&column.name().to_ascii_lowercase());
             let _ = write!(out, "{key}: ");
-            json_value(out, column.json_kind(), &table.cells[row][col], level + 1);
+            json_value(out, column.json_kind(), &table.cells[row][col]);
         }
         let kids = &children[row];
         if !kids.is_empty() {
@@ -300,29 +322,10 @@ fn json_objects(
     }
 }
 
-fn json_value(out: &mut String, kind: JsonKind, cell: &Cell, level: usize) {
+/// A value by the column's JSON type. NSFS is a string too: lsns 2.42 loses the second and
+/// later mount points there; nsview keeps them, one per line as the table shows them.
+fn json_value(out: &mut String, kind: JsonKind, cell: &Cell) {
     match kind {
-        JsonKind::Array => {
-            let items: Vec<String> = match cell {
-                Cell::List(items) => items.iter().filter(|i| !i.is_empty()).cloned().collect(),
-                other if other.is_empty() => Vec::new(),
-                other => vec![other.joined(",")],
-            };
-            if items.is_empty() {
-                out.push_str("[]");
-                return;
-            }
-            out.push_str("[\n");
-            indent(out, level + 1);
-            let quoted: Vec<String> = items
-                .iter()
-                .map(|i| format!(" {}", json_string(i)))
-                .collect();
-            out.push_str(&quoted.join(","));
-            out.push('\n');
-            indent(out, level);
-            out.push(']');
-        }
         _ if cell.is_empty() => out.push_str("null"),
         JsonKind::Number => out.push_str(&cell.joined(",")),
         JsonKind::String => out.push_str(&json_string(&cell.joined("\n"))),
@@ -335,13 +338,15 @@ pub const EXTENSION_MARK: &str = " (nsview extension)";
 
 /// `--list-columns`: name, JSON type and description, without headings (util-linux's
 /// column-list table), or as JSON `{"lsns-columns": [...]}`. lsns's thirteen come first, then
-/// nsview's extensions, marked with [`EXTENSION_MARK`]; one table, aligned as a whole.
-pub fn column_list(raw_format: bool, json_format: bool) -> String {
+/// nsview's extensions (unless `extensions` is false, as for nsview started as `lsns`), marked
+/// with [`EXTENSION_MARK`]; one table, aligned as a whole.
+pub fn column_list(raw_format: bool, json_format: bool, extensions: bool) -> String {
     let type_name = |c: Column| match c.json_kind() {
         JsonKind::Number => "<integer>",
         _ => "<string>",
     };
     let cells: Vec<[String; 3]> = Column::known()
+        .filter(|c| extensions || c.extra().is_none())
         .map(|c| {
             let mark = if c.extra().is_some() {
                 EXTENSION_MARK
@@ -425,28 +430,6 @@ mod tests {
     }
 
     #[test]
-    fn width_hints_apply_only_to_data_at_least_as_wide_as_the_header() {
-        // (widest data, header, hint) -> width, as libsmartcols computes it for lsns.
-        for (data, header, hint, want) in [
-            (1, 3, 5, 3),
-            (4, 3, 5, 5),
-            (5, 3, 5, 5),
-            (7, 3, 5, 7),
-            (3, 4, 5, 4),
-            (6, 4, 5, 6),
-            (3, 6, 5, 6),
-            (10, 2, 10, 10),
-            (0, 4, 0, 4),
-        ] {
-            assert_eq!(
-                column_width(data, header, hint),
-                want,
-                "{data} {header} {hint}"
-            );
-        }
-    }
-
-    #[test]
     fn byte_cells_escape_their_bytes_and_never_wrap() {
         let table_data = Table {
             columns: vec![Column::Pid, Column::Command],
@@ -461,11 +444,13 @@ mod tests {
         let options = TableOptions {
             noheadings: true,
             nowrap: false,
-            width_limit: None,
+            notruncate: false,
+            terminal: None,
         };
         assert_eq!(
             table(&table_data, &options, &UTF8_SYMBOLS),
-            "  7 caf\\xe9\\x0ax\n"
+            "7 caf\\xe9\\x0ax\n",
+            "-n: the header's width does not count"
         );
         assert_eq!(raw(&table_data, true, &UTF8_SYMBOLS), "7 caf\\xe9\\x0ax\n");
         let value: serde_json::Value =
@@ -485,15 +470,17 @@ mod tests {
         let options = TableOptions {
             noheadings: false,
             nowrap: false,
-            width_limit: None,
+            notruncate: false,
+            terminal: None,
         };
         let got = table(&sample(true), &options, &UTF8_SYMBOLS);
-        // PID: "250" is as wide as the header, so lsns's width hint of 5 applies.
-        let expected = "        NS   PID NSFS           COMMAND\n\
-                        4026531840     1                init\n\
-                        4026532000   250 /run/netns/a b └─sleep 60\n\
-                        \x20                /x             \n\
-                        4026532001                      \n";
+        // PID: "250" is as wide as the header, so the width hint of 5 does not apply (2.42);
+        // the continuation line draws the tree column's art; an empty last cell prints nothing.
+        let expected = "        NS PID NSFS           COMMAND\n\
+                        4026531840   1                init\n\
+                        4026532000 250 /run/netns/a b └─sleep 60\n\
+                        \x20              /x               \n\
+                        4026532001                    \n";
         assert_eq!(got, expected);
     }
 
@@ -502,7 +489,8 @@ mod tests {
         let options = TableOptions {
             noheadings: true,
             nowrap: true,
-            width_limit: None,
+            notruncate: false,
+            terminal: None,
         };
         let got = table(&sample(false), &options, &UTF8_SYMBOLS);
         assert!(got.contains("/run/netns/a b,/x sleep 60\n"), "{got}");
@@ -514,17 +502,19 @@ mod tests {
         let options = TableOptions {
             noheadings: false,
             nowrap: true,
-            width_limit: Some(42),
+            notruncate: false,
+            terminal: Some(40),
         };
         let got = table(&sample(false), &options, &ASCII_SYMBOLS);
         for line in got.lines() {
-            assert!(line.chars().count() <= 42, "{line:?}");
+            assert!(line.chars().count() <= 40, "{line:?}");
         }
         assert!(got.contains(" sleep 6\n"), "COMMAND gives way: {got}");
         assert!(got.contains("/run/netns/a b,/x"), "NSFS is never cut");
         // The header never shrinks below its own width.
         let narrow = TableOptions {
-            width_limit: Some(5),
+            terminal: Some(5),
+            nowrap: false,
             ..options
         };
         assert!(table(&sample(false), &narrow, &ASCII_SYMBOLS).contains("COMMAND"));
@@ -549,10 +539,14 @@ mod tests {
         let list = &value["namespaces"];
         assert_eq!(list.as_array().map(Vec::len), Some(2), "child is nested");
         assert_eq!(list[0]["ns"], serde_json::json!(4026531840u64));
-        assert_eq!(list[0]["nsfs"], serde_json::json!([]));
+        assert_eq!(
+            list[0]["nsfs"],
+            serde_json::Value::Null,
+            "a string or null, as 2.42"
+        );
         let child = &list[0]["children"][0];
         assert_eq!(child["pid"], serde_json::json!(250));
-        assert_eq!(child["nsfs"], serde_json::json!(["/run/netns/a b", "/x"]));
+        assert_eq!(child["nsfs"], serde_json::json!("/run/netns/a b\n/x"));
         assert_eq!(child["command"], serde_json::json!("sleep 60"));
         assert_eq!(list[1]["pid"], serde_json::Value::Null);
         assert_eq!(list[1]["command"], serde_json::Value::Null);
@@ -568,7 +562,7 @@ mod tests {
 
     #[test]
     fn column_list_puts_marked_extensions_after_lsns_columns() {
-        let text = column_list(false, false);
+        let text = column_list(false, false, true);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 18);
         assert!(lines[..13].iter().all(|l| !l.contains(EXTENSION_MARK)));
@@ -589,7 +583,7 @@ mod tests {
         // One table: names right-aligned to the widest (CONTAINER).
         assert!(lines[0].starts_with("       NS <integer>"), "{}", lines[0]);
 
-        let raw_text = column_list(true, false);
+        let raw_text = column_list(true, false, true);
         assert!(
             raw_text.contains(
                 "\nHOSTNS <string> yes\\x20when\\x20it\\x20is\\x20the\\x20host's\\x20namespace\\x20\
@@ -598,7 +592,7 @@ mod tests {
             "{raw_text}"
         );
 
-        let json_text = column_list(false, true);
+        let json_text = column_list(false, true, true);
         let value: serde_json::Value = serde_json::from_str(&json_text).expect("valid JSON");
         let list = value["lsns-columns"].as_array().expect("array");
         assert_eq!(list.len(), 18);
@@ -613,7 +607,7 @@ mod tests {
 
     #[test]
     fn extension_cells_render_as_strings_or_null() {
-        let hostname = Column::Extra(crate::details::columns::ExtraColumn::Hostname);
+        let hostname = Column::Extra(crate::list::columns::Extension::Hostname);
         let row = |ns| Row {
             ns,
             pid: None,
@@ -631,7 +625,8 @@ mod tests {
         let options = TableOptions {
             noheadings: false,
             nowrap: false,
-            width_limit: None,
+            notruncate: false,
+            terminal: None,
         };
         // Left-aligned, as wide as the header, the last column as before.
         assert_eq!(
@@ -658,7 +653,8 @@ mod tests {
         let options = TableOptions {
             noheadings: false,
             nowrap: false,
-            width_limit: None,
+            notruncate: false,
+            terminal: None,
         };
         assert_eq!(table(&empty, &options, &UTF8_SYMBOLS), "");
         assert_eq!(raw(&empty, false, &UTF8_SYMBOLS), "");

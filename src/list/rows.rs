@@ -1,5 +1,6 @@
 //! Which rows `--list` prints, in which order, under which tree parent, and what each cell
-//! holds. Pure functions of the snapshot: no I/O except what the caller precomputed (NETNSID).
+//! holds. Pure functions of the snapshot (which the enrichment step already gave NETNSID and
+//! the extension values): no I/O.
 //!
 //! The order and the tree links follow lsns's `show_namespaces` / `show_namespace_processes`:
 //! rows are added in inode (or pid) order, an owner or parent is added before the namespaces
@@ -7,13 +8,12 @@
 //! namespace when it was added.
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
 
-use super::columns::Column;
-use crate::details::columns::ExtraColumn;
-use crate::details::netlink::NSID_NOT_ASSIGNED as NOT_ASSIGNED;
-use crate::kernel::nsfs::holder_paths;
+use super::columns::{Column, Extension};
 use crate::model::{Inode, Namespace, NsKind, Pid, Process, Snapshot};
+
+/// `NETNSA_NSID_NOT_ASSIGNED`: the kernel's answer for a namespace without an id.
+const NOT_ASSIGNED: i32 = -1;
 
 /// lsns's `--tree` kinds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,13 +86,11 @@ impl Cell {
     }
 }
 
-/// Everything a cell needs beyond the snapshot.
+/// Where cells come from: the (enriched) snapshot.
 pub struct CellSource<'a> {
     pub snapshot: &'a Snapshot,
-    /// NETNSID per net namespace inode, filled only when that column is shown.
-    pub netnsids: &'a HashMap<Inode, i32>,
-    /// The values of each extension column shown or filtered on, by namespace inode.
-    pub extras: &'a HashMap<ExtraColumn, HashMap<Inode, String>>,
+    /// `-W`: a multi-line NSFS cell is one line, comma-separated (lsns builds it so).
+    pub nowrap: bool,
 }
 
 impl CellSource<'_> {
@@ -100,10 +98,10 @@ impl CellSource<'_> {
         let text = match column {
             Column::Ns => ns.inode.to_string(),
             Column::Type => ns.kind.name().to_string(),
-            Column::Path => match proc {
-                Some(p) => format!("/proc/{}/ns/{}", p.pid, ns.kind.name()),
-                None => path_of_processless(self.snapshot, ns),
-            },
+            // lsns 2.42 has a PATH only for a process's row.
+            Column::Path => proc
+                .map(|p| format!("/proc/{}/ns/{}", p.pid, ns.kind.name()))
+                .unwrap_or_default(),
             Column::Nprocs => ns.members.len().to_string(),
             Column::Pid => proc.map(|p| p.pid.to_string()).unwrap_or_default(),
             Column::Ppid => proc.map(|p| p.ppid.to_string()).unwrap_or_default(),
@@ -121,11 +119,12 @@ impl CellSource<'_> {
             Column::User => uid_of(self.snapshot, ns, proc)
                 .map(|uid| self.snapshot.user_name(uid))
                 .unwrap_or_default(),
-            Column::Netnsid => match self.netnsids.get(&ns.inode) {
-                Some(&NOT_ASSIGNED) => "unassigned".to_string(),
-                Some(id) if *id >= 0 => id.to_string(),
+            Column::Netnsid => match ns.netnsid {
+                Some(NOT_ASSIGNED) => "unassigned".to_string(),
+                Some(id) if id >= 0 => id.to_string(),
                 _ => String::new(),
             },
+            Column::Nsfs if self.nowrap => ns.nsfs_paths.join(","),
             Column::Nsfs => return Cell::List(ns.nsfs_paths.clone()),
             // lsns prints 0 when the kernel names no parent or owner.
             Column::Pns => ns.parent.unwrap_or(0).to_string(),
@@ -137,42 +136,37 @@ impl CellSource<'_> {
 
     /// An extension cell. The values describe the namespace, except HOSTNAME, which follows the
     /// row's process into its UTS namespace: the representative's for a namespace row (as the
-    /// precomputed value already does), each member's own in `<namespace>` mode.
-    fn extra(&self, extra: ExtraColumn, ns: &Namespace, proc: Option<&Process>) -> String {
-        let Some(values) = self.extras.get(&extra) else {
-            return String::new();
+    /// enriched value already is), each member's own in `<namespace>` mode.
+    fn extra(&self, extra: Extension, ns: &Namespace, proc: Option<&Process>) -> String {
+        let source = match (extra, proc) {
+            (Extension::Hostname, Some(p)) => p
+                .ns(NsKind::Uts)
+                .and_then(|uts| self.snapshot.namespace(uts))
+                .unwrap_or(ns),
+            _ => ns,
         };
-        let inode = match (extra, proc) {
-            (ExtraColumn::Hostname, Some(p)) => p.ns(NsKind::Uts).unwrap_or(ns.inode),
-            _ => ns.inode,
+        let value = match extra {
+            Extension::Hostname => &source.extras.hostname,
+            Extension::Container => &source.extras.container,
+            Extension::Uidmap => &source.extras.uidmap,
+            Extension::Hostns => &source.extras.hostns,
+            Extension::Leak => &source.extras.leak,
         };
-        values.get(&inode).cloned().unwrap_or_default()
+        value.clone().unwrap_or_default()
     }
 }
 
-/// A process-less namespace has no `/proc/PID/ns/TYPE`; show the best path that opens it
-/// (a thread's or `*_for_children` link, an fd, a bind mount).
-fn path_of_processless(snapshot: &Snapshot, ns: &Namespace) -> String {
-    holder_paths(snapshot, ns, Path::new("/proc"))
-        .into_iter()
-        .next()
-        .map(|p| p.display())
-        .unwrap_or_default()
-}
-
-/// lsns's UID: the owner of /proc/PID for a process row. A process-less namespace takes the
-/// uid that created it: its own owner uid for a user namespace (as lsns 2.42), the owning
-/// user namespace's owner uid for the others (lsns says root there).
-pub fn uid_of(snapshot: &Snapshot, ns: &Namespace, proc: Option<&Process>) -> Option<u32> {
+/// lsns's UID: the owner of /proc/PID for a process row. A process-less namespace takes
+/// lsns 2.42's `uid_fallback`: NS_GET_OWNER_UID, which only a user namespace answers, so its
+/// creator's uid for a user namespace and 0 (root) for every other kind, as lsns prints them.
+pub fn uid_of(_snapshot: &Snapshot, ns: &Namespace, proc: Option<&Process>) -> Option<u32> {
     if let Some(p) = proc {
         return Some(p.uid);
     }
     if ns.kind == NsKind::User {
-        return ns.owner_uid;
+        return Some(ns.owner_uid.unwrap_or(0));
     }
-    ns.owner
-        .and_then(|owner| snapshot.namespace(owner))
-        .and_then(|owner| owner.owner_uid)
+    Some(0)
 }
 
 /// Decides whether a candidate row is printed (the `-Q` filter); rejected rows are not added
@@ -310,9 +304,19 @@ pub fn children(rows: &[Row]) -> Vec<Vec<usize>> {
     children
 }
 
+/// One printed row of a tree: its tree art, and the art libsmartcols draws in the tree column
+/// on the continuation lines of a multi-line cell (`tree_ascii_art_to_buffer` plus a vertical
+/// line when the row has children).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Placed {
+    pub row: usize,
+    pub art: String,
+    pub continuation: String,
+}
+
 /// The print order of a tree (depth-first, roots and siblings in the order they were added),
 /// with each row's tree art: `│ ` or `  ` per ancestor level, then `├─` or `└─`.
-pub fn tree_order(rows: &[Row], symbols: &TreeSymbols) -> Vec<(usize, String)> {
+pub fn tree_order(rows: &[Row], symbols: &TreeSymbols) -> Vec<Placed> {
     let children = children(rows);
     let mut out = Vec::with_capacity(rows.len());
     // (row, art prefix for its children, own art)
@@ -321,8 +325,11 @@ pub fn tree_order(rows: &[Row], symbols: &TreeSymbols) -> Vec<(usize, String)> {
         stack.push((root, String::new(), String::new()));
     }
     while let Some((row, prefix, art)) = stack.pop() {
-        out.push((row, art));
         let kids = &children[row];
+        let mut continuation = prefix.clone();
+        if !kids.is_empty() {
+            continuation.push_str(symbols.vertical);
+        }
         for (n, &kid) in kids.iter().enumerate().rev() {
             let last = n + 1 == kids.len();
             let own = format!(
@@ -339,6 +346,11 @@ pub fn tree_order(rows: &[Row], symbols: &TreeSymbols) -> Vec<(usize, String)> {
             );
             stack.push((kid, below, own));
         }
+        out.push(Placed {
+            row,
+            art,
+            continuation,
+        });
     }
     out
 }
@@ -390,13 +402,22 @@ mod tests {
             row(None),
         ];
         let order = tree_order(&rows, &UTF8_SYMBOLS);
-        let got: Vec<(usize, &str)> = order.iter().map(|(i, a)| (*i, a.as_str())).collect();
+        let got: Vec<(usize, &str, &str)> = order
+            .iter()
+            .map(|p| (p.row, p.art.as_str(), p.continuation.as_str()))
+            .collect();
         assert_eq!(
             got,
-            vec![(0, ""), (1, "├─"), (3, "│ └─"), (2, "└─"), (4, ""),]
+            vec![
+                (0, "", "│ "),
+                (1, "├─", "│ │ "),
+                (3, "│ └─", "│   "),
+                (2, "└─", "  "),
+                (4, "", ""),
+            ]
         );
         let ascii = tree_order(&rows, &ASCII_SYMBOLS);
-        assert_eq!(ascii[2].1, "| `-");
+        assert_eq!(ascii[2].art, "| `-");
     }
 
     #[test]

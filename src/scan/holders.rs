@@ -1,10 +1,10 @@
 //! Holders other than member processes: nsfs fds, sockets, and nsfs bind mounts in every mount
 //! namespace. Threads and `*_for_children` links are found while reading processes.
 //!
-//! fds are classified by their readlink text first (`net:[N]`, `socket:[N]`); an fd whose
-//! text is a path may still be a namespace opened through a bind mount (it reads back as that
-//! path, or `/` once unmounted), so those are recognised by what they are: statx says the nsfs
-//! device, then [`crate::kernel`] opens and checks them. Nothing else is opened.
+//! On the live kernel fds are classified by what they are: one statx each (nsfs device or
+//! socket), as lsns 2.42 does. A namespace fd's type comes from its link text (`net:[N]`), or,
+//! for one opened through a bind mount (its text is a path), from [`crate::kernel`]'s checked
+//! open. Nothing else is opened. A fake tree has only link texts (`net:[N]`, `socket:[N]`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::CString;
@@ -14,6 +14,7 @@ use rustix::fs::{Mode, OFlags};
 
 use super::mounts::NsfsMount;
 use super::{add_holder, links};
+use crate::kernel::nsfs::FdEntry;
 use crate::model::{GapSubject, Gaps, Holder, Inode, NsKind, Pid, ReadError, Snapshot};
 
 /// nsfs fds as (fd, type, inode), and socket fds as (fd, socket inode).
@@ -64,24 +65,54 @@ pub fn scan_fds(
     let mut name = [0u8; 24];
     for fd in fds {
         let name = links::decimal_name(fd as u64, &mut name);
-        // An fd closed between getdents and readlink is simply gone: not a gap.
-        if links::readlinkat_into(fd_dir, name, buf).is_err() {
+        // An fd closed between getdents and the look at it is simply gone: not a gap.
+        let Some(dev) = nsfs_dev else {
+            // A fake tree: only the link text counts.
+            if links::readlinkat_into(fd_dir, name, buf).is_err() {
+                continue;
+            }
+            if let Some((kind, inode)) = links::parse_ns_link(buf) {
+                ns_fds.push((fd, kind, inode));
+            } else if let Some(inode) = links::parse_socket_link(buf) {
+                sockets.push((fd, inode));
+            }
             continue;
-        }
-        if let Some((kind, inode)) = links::parse_ns_link(buf) {
-            ns_fds.push((fd, kind, inode));
-        } else if let Some(inode) = links::parse_socket_link(buf) {
-            sockets.push((fd, inode));
-        } else if buf.first() == Some(&b'/')
-            && let Some(dev) = nsfs_dev
-            && crate::kernel::nsfs::fd_is_nsfs(fd_dir, name, dev)
-            && let Ok(file) = crate::kernel::nsfs::open_fd_entry(fd_dir, name)
-            && let Some(kind) = file.identity.kind
-        {
-            ns_fds.push((fd, kind, file.identity.inode));
+        };
+        // The live kernel: one statx per fd says what it is (as lsns's stat does); only a
+        // namespace fd costs more, to learn its type.
+        match crate::kernel::nsfs::classify_fd_entry(fd_dir, name, dev) {
+            Some(FdEntry::Namespace(inode)) => {
+                if let Some(kind) = namespace_fd_kind(fd_dir, name, inode, buf) {
+                    ns_fds.push((fd, kind, inode));
+                }
+            }
+            Some(FdEntry::Socket(inode)) => sockets.push((fd, inode)),
+            Some(FdEntry::Other) | None => {}
         }
     }
     (ns_fds, sockets)
+}
+
+/// The type of the namespace fd `name` (inode `inode`, by statx). An fd opened through
+/// `/proc/PID/ns` reads back as `type:[inode]`, which names it; one opened through a bind
+/// mount reads back as a path (or `/` once unmounted), so only that one is opened, checked and
+/// asked (NS_GET_NSTYPE). Either way the inode must still be the one statx saw: an fd swapped
+/// in between is skipped.
+fn namespace_fd_kind(
+    fd_dir: BorrowedFd<'_>,
+    name: &std::ffi::CStr,
+    inode: Inode,
+    buf: &mut Vec<u8>,
+) -> Option<NsKind> {
+    links::readlinkat_into(fd_dir, name, buf).ok()?;
+    if let Some((kind, linked)) = links::parse_ns_link(buf) {
+        return (linked == inode).then_some(kind);
+    }
+    let file = crate::kernel::nsfs::open_fd_entry(fd_dir, name).ok()?;
+    if file.identity.inode != inode {
+        return None;
+    }
+    file.identity.kind
 }
 
 /// Resolves each socket's network namespace and records sockets that sit in a network

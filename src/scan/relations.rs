@@ -27,14 +27,8 @@ pub fn add_relations<K: Kernel>(snapshot: &mut Snapshot, kernel: &K, proc_root: 
     }
 
     while let Some((inode, handle)) = queue.pop_front() {
-        let parent = kernel
-            .parent(&handle)
-            .ok()
-            .map(|h| (kernel.identity(&h).inode, h));
-        let owner = kernel
-            .owner(&handle)
-            .ok()
-            .map(|h| (kernel.identity(&h).inode, h));
+        let parent = kernel.parent(&handle).ok().map(|h| (kernel.inode(&h), h));
+        let owner = kernel.owner(&handle).ok().map(|h| (kernel.inode(&h), h));
         let kind = snapshot.namespaces.get(&inode).map(|ns| ns.kind);
         let owner_uid = match kind {
             Some(NsKind::User) => kernel.owner_uid(&handle),

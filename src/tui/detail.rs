@@ -225,7 +225,12 @@ fn inside_lines(app: &App, ns: &Namespace) -> Vec<DetailLine> {
                 out.push(line("container", text, Tone::Good));
             }
             out.extend(contents(app, details));
-            for what in &details.unavailable {
+            // Refused holders are listed with the holders (from the scan), not again here.
+            for what in details
+                .unavailable
+                .iter()
+                .filter(|w| !w.starts_with("holder: "))
+            {
                 out.push(line("unavailable", what.clone(), Tone::Dim));
             }
         }
@@ -524,6 +529,19 @@ fn alive_lines(app: &App, ns: &Namespace) -> Vec<DetailLine> {
             }
         }
     }
+    // Holder paths that held something else (a planted FIFO, symlink, device): refused, never
+    // followed; said with the reason.
+    for refused in snapshot
+        .unreadable_holders
+        .iter()
+        .filter(|h| h.inode == ns.inode)
+    {
+        out.push(line(
+            "refused",
+            format!("{}: {}", refused.path, refused.reason),
+            Tone::Warn,
+        ));
+    }
     if ns.holders.is_empty() && ns.members.is_empty() {
         out.push(line("", "no holder seen (it may be gone)", Tone::Warn));
     }
@@ -740,6 +758,30 @@ mod tests {
     use super::*;
     use crate::tui::app::{Action, App};
     use crate::tui::sample::{self, BLUE_NET, CONTAINER_USER, HOST};
+
+    /// A refused holder (a trap at a bind mount's path) is shown with its reason, escaped by
+    /// the view like every value.
+    #[test]
+    fn refused_holders_are_listed_with_their_reason() {
+        let mut snapshot = sample::small();
+        snapshot
+            .unreadable_holders
+            .push(crate::model::UnreadableHolder {
+                inode: BLUE_NET,
+                kind: NsKind::Net,
+                path: "/proc/42/root/run/netns/\x1b]0;x".into(),
+                reason: "a FIFO, not a namespace file".into(),
+            });
+        let mut app = App::new(false);
+        app.apply_scan(snapshot, None);
+        while app.selected() != Some(NodeKey::Ns(BLUE_NET)) {
+            app.update(Action::Down);
+        }
+        let lines = pane(&app).lines;
+        let refused: Vec<&DetailLine> = lines.iter().filter(|l| l.label == "refused").collect();
+        assert_eq!(refused.len(), 1);
+        assert!(refused[0].value.ends_with(": a FIFO, not a namespace file"));
+    }
 
     /// Nothing is said twice: a child user namespace (also owned) is listed as a child only,
     /// and a user namespace's parent is not repeated as its owner.

@@ -143,6 +143,8 @@ mod tests {
                 panic!("not an enter command");
             };
             assert_eq!(enter.namespace, "net:[4026532300]");
+            // This build's enter checks the id: the UI passes it.
+            assert_eq!(enter.ns_id.as_deref(), Some("7"));
             assert!(enter.all);
             assert_eq!(enter.pid.as_deref(), Some("42"));
             let want: Vec<String> = command

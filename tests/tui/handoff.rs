@@ -280,8 +280,9 @@ fn shell_in_a_pid_namespace_comes_back() {
         "{screen}"
     );
     // Its init's mount namespace came along: /proc inside is the container's, with only its
-    // own few processes (init, the shell, and the commands of this line).
-    pane.type_text("echo procs=$(ls /proc | grep -c '^[0-9]')");
+    // own few processes (init, the shell, and the commands of this line); `ps` works.
+    // `ps` (procps reads /proc) lists only the namespace's processes.
+    pane.type_text("echo procs=$(ps -e -o pid= | wc -l)");
     pane.keys(&["Enter"]);
     let count_of = |s: &str| -> Option<usize> {
         s.lines()

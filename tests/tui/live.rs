@@ -103,3 +103,81 @@ fn find_sort_zoom_follow_and_help() {
     drop(pane);
     uts.stop();
 }
+
+/// Issue 10's trap under the UI: `nobody`, in its own user and mount namespace, bind-mounts a
+/// network namespace, hides the mount point under a tmpfs and puts a FIFO at the same path.
+/// The UI keeps scanning (a namespace made after it started shows up), shows the age of its
+/// data, and names the refused holder with its reason in the detail pane.
+#[test]
+#[ignore = "needs root"]
+fn the_ui_keeps_scanning_while_a_trap_sits_on_the_host() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::Builder::new()
+        .prefix("nsview-ui-trap-")
+        .tempdir_in("/tmp")
+        .expect("tempdir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    let script = "set -e; D=$1; H=\"$D/hide\"; mkdir -p \"$H\"; touch \"$H/trap\"; \
+                  unshare --net=\"$H/trap\" true; stat -L -c %i \"$H/trap\" > $D/inode.tmp; \
+                  mount -t tmpfs none \"$H\"; mkfifo \"$H/trap\"; mv $D/inode.tmp $D/inode; \
+                  exec sleep 300";
+    let dir_arg = dir.path().to_string_lossy().into_owned();
+    let trap = crate::util::Sleeper::start(&[
+        "setpriv",
+        "--reuid=nobody",
+        "--regid=nogroup",
+        "--clear-groups",
+        "unshare",
+        "--user",
+        "--map-root-user",
+        "--mount",
+        "sh",
+        "-c",
+        script,
+        "sh",
+        &dir_arg,
+    ]);
+    let inode: u64 = std::fs::read_to_string(dir.path().join("inode"))
+        .expect("trap inode")
+        .trim()
+        .parse()
+        .expect("inode");
+    let pane = Pane::start("nsview-live-trap", |dir| {
+        ui_script(dir).replace("--no-refresh", "--interval 0.5")
+    });
+    pane.wait_for_ui("the UI with a trap on the host");
+    pane.keys(&["/"]);
+    pane.type_text(&inode.to_string());
+    pane.keys(&["Enter"]);
+    let screen = pane.wait_for("the trapped namespace's refused holder", 15, |s| {
+        s.contains("a FIFO, not a namespace file")
+    });
+    assert!(screen.contains("refused"), "{screen}");
+    assert!(
+        screen.contains("scanned "),
+        "the data's age is shown:\n{screen}"
+    );
+    // Scans go on: a namespace made now shows up.
+    let tag = crate::util::unique_name("nsview-after-trap");
+    let late = crate::util::Sleeper::start(&[
+        "unshare",
+        "--uts",
+        "sh",
+        "-c",
+        &format!("hostname {tag} && exec sleep 300"),
+    ]);
+    clear_filter(&pane);
+    pane.keys(&["/"]);
+    pane.type_text(&tag);
+    pane.keys(&["Enter"]);
+    pane.wait_for("a namespace made after the trap", 15, |s| {
+        s.lines()
+            .next()
+            .is_some_and(|h| h.contains(&format!("/{tag}  1 namespace")))
+    });
+    pane.keys(&["q"]);
+    assert_eq!(pane.wait_for_file("rc", 10), "rc=0");
+    drop(pane);
+    late.stop();
+    trap.stop();
+}

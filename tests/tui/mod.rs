@@ -1099,3 +1099,54 @@ fn sigterm_ends_an_idle_ui_and_restores_the_terminal() {
     assert_eq!(alternate.trim(), "0", "alternate screen left on");
     assert!(!screen.contains("1 by type"), "UI left on screen: {screen}");
 }
+
+/// Keys as the terminal delivers them, through `keys::action_for` and `App::update`: filter by
+/// an `ip netns` name, open the match, sort, zoom, follow, and ask for a shell (the launch
+/// carries the type and inode shown); ^Z asks the loop to suspend.
+#[test]
+fn key_to_action_to_update() {
+    let mut app = named_app();
+    draw(&mut app, 120, 40);
+    let press = |app: &mut App, code: KeyCode, modifiers: KeyModifiers| {
+        let event = Event::Key(KeyEvent::new(code, modifiers));
+        nsview::tui::keys::action_for(app.mode(), &event).and_then(|action| app.update(action))
+    };
+    let typed = |app: &mut App, text: &str| {
+        for c in text.chars() {
+            assert_eq!(press(app, KeyCode::Char(c), KeyModifiers::NONE), None);
+        }
+    };
+    typed(&mut app, "/blue");
+    assert_eq!(press(&mut app, KeyCode::Enter, KeyModifiers::NONE), None);
+    assert_eq!(app.selected(), Some(NodeKey::Ns(sample::BLUE_NET)));
+    typed(&mut app, "o");
+    assert_eq!(app.sort().0, nsview::tui::app::SortKey::Processes);
+    typed(&mut app, "z");
+    assert!(app.zoomed());
+    assert!(screen(&mut app, 120, 40).contains("net namespace 4026532300 · blue"));
+    assert_eq!(press(&mut app, KeyCode::Esc, KeyModifiers::NONE), None);
+    assert!(!app.zoomed(), "Esc unzooms first");
+    assert!(app.filter_active(), "and keeps the filter");
+    let Some(nsview::tui::app::Command::Run(launch)) =
+        press(&mut app, KeyCode::Char('s'), KeyModifiers::NONE)
+    else {
+        panic!("s launches");
+    };
+    assert!(
+        launch.args.contains(&"net:[4026532300]".to_string()),
+        "{:?}",
+        launch.args
+    );
+    assert_eq!(
+        launch.banner(),
+        "nsview: shell in net:[4026532300] blue; exit to return"
+    );
+    assert_eq!(
+        press(&mut app, KeyCode::Char('z'), KeyModifiers::CONTROL),
+        Some(nsview::tui::app::Command::Suspend)
+    );
+    assert_eq!(
+        press(&mut app, KeyCode::Char('q'), KeyModifiers::NONE),
+        Some(nsview::tui::app::Command::Quit)
+    );
+}
