@@ -94,6 +94,16 @@ fn container_lines(text: &str) -> Vec<&str> {
     lines
 }
 
+/// The first nsfs mount point of a `--list -J` row: lsns prints NSFS as one string (paths
+/// joined by newlines); nsview once printed an array.
+fn first_nsfs(row: &Value) -> Option<&str> {
+    match &row["nsfs"] {
+        Value::String(paths) => paths.lines().next(),
+        Value::Array(paths) => paths.first()?.as_str(),
+        _ => None,
+    }
+}
+
 /// NS_GET_ID of the namespace file at `path` (64 bits, never reused: tells a leftover from
 /// a new namespace that got the same inode number).
 fn ns_id(path: &Path) -> Option<u64> {
@@ -132,7 +142,11 @@ fn still_listed(
         .filter_map(|(kind, inode, id)| {
             let r = rows.iter().find(|r| r["ns"].as_u64() == Some(*inode))?;
             // The inode may already be a new namespace's; only the same id is a leftover.
-            let path = r["path"].as_str()?;
+            // PATH is empty for a namespace no process is in (as lsns): open its nsfs mount.
+            let Some(path) = r["path"].as_str().or_else(|| first_nsfs(r)) else {
+                // nothing to open it by: counted as left, to be looked at
+                return Some((*kind, r.clone()));
+            };
             (ns_id(Path::new(path)) == Some(*id)).then(|| (*kind, r.clone()))
         })
         .collect()
@@ -514,8 +528,7 @@ fn after_podman_rm_no_namespace_of_the_container_is_left() {
     let net = show_json(c.ns("net"));
     assert_eq!(net["shared_with_host"], false);
     let rows = list_rows(&["-o", "NS,NSFS"]);
-    let nsfs = row(&rows, c.ns("net"))["nsfs"][0]
-        .as_str()
+    let nsfs = first_nsfs(row(&rows, c.ns("net")))
         .unwrap_or_else(|| panic!("podman's netns bind mount: {rows:?}"))
         .to_string();
     assert!(nsfs.starts_with("/run/netns/netns-"), "{nsfs}");
@@ -558,13 +571,20 @@ fn after_kill_9_of_conmon_and_runtime_the_netns_stays_bind_mounted_until_podman_
     // podman's bind mount; the other namespaces died with their last process.
     let left = still_listed(&namespaces, &["-P"]);
     let kinds: Vec<&str> = left.iter().map(|(kind, _)| *kind).collect();
-    assert_eq!(kinds, ["net"], "left after kill -9: {left:?}");
+    assert_eq!(
+        kinds,
+        ["net"],
+        "left after kill -9: {left:?}; /run/netns has {:?}",
+        std::fs::read_dir("/run/netns")
+            .map(|d| d
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name())
+                .collect::<Vec<_>>())
+            .unwrap_or_default()
+    );
     let net = &left[0].1;
     assert_eq!(net["nprocs"], 0, "{net}");
-    let nsfs = net["nsfs"][0]
-        .as_str()
-        .expect("held by a bind mount")
-        .to_string();
+    let nsfs = first_nsfs(net).expect("held by a bind mount").to_string();
     assert!(nsfs.starts_with("/run/netns/netns-"), "{net}");
     let state = podman_ok(&["inspect", "--format", "{{.State.Status}}", &c.id]);
     eprintln!("after kill -9: podman says {state:?}; left {left:?}");
@@ -689,28 +709,41 @@ impl Drop for Tmux {
 
 /// The UI's `s` on one namespace: filter to its inode, select it, spawn the shell, run
 /// `command` there and wait for `want` in its output, then leave the shell.
-fn ui_shell_in(tmux: &Tmux, inode: u64, label_of: &Container, command: &str, want: &str) {
+fn ui_shell_in(tmux: &Tmux, kind: &str, c: &Container, command: &str, want: &str) {
+    let inode = c.ns(kind);
     // Esc clears the previous filter (waited for: a `/` hard on an Esc could read as Alt-/);
     // `/` starts a new one.
     tmux.keys(&["Escape"]);
     tmux.wait_for("no filter", 10, |s| {
         !s.lines().next().unwrap_or("").contains(" /")
     });
+    // Digits alone also match other processes' pids and command lines (another test's
+    // `sh -c '... 4026532301'`): the type qualifier keeps the search to this namespace type,
+    // and the first match, where the cursor lands, is the namespace itself.
     tmux.keys(&["/"]);
-    tmux.keys(&["-l", &inode.to_string()]);
+    tmux.keys(&["-l", &format!("type:{kind} {inode}")]);
     tmux.keys(&["Enter"]);
-    let screen = tmux.wait_for("the filtered namespace", 15, |s| {
-        s.contains(&format!("namespace {inode}")) && s.contains(label_of.short_id())
+    // The row's NAME column and the detail pane (of the selected row: the namespace) name
+    // the container.
+    let row = |l: &str| l.contains(&inode.to_string()) && l.contains("sleep 600");
+    let title = format!("{kind} namespace {inode}");
+    tmux.wait_for("the namespace's row named after its container", 15, |s| {
+        s.lines().any(|l| row(l) && l.contains(&c.name))
+            && s.lines().any(|l| l.contains(&title))
+            && s.lines()
+                .any(|l| l.contains(&c.name) && l.contains("(container"))
     });
-    // The detail pane names the container.
-    assert!(
-        screen.lines().any(|l| names(l, label_of)),
-        "no container line:\n{screen}"
-    );
-    tmux.keys(&["End"]);
     tmux.keys(&["s"]);
     let prompt = |s: &str| s.lines().rev().find(|l| !l.trim().is_empty()) == Some("$");
-    tmux.wait_for("a shell in the namespace", 15, prompt);
+    let shell = tmux.wait_for("a shell in the namespace", 15, prompt);
+    // The banner before the shell names the namespace and the container.
+    let banner = format!("shell in {kind}:[{inode}]");
+    assert!(
+        shell
+            .lines()
+            .any(|l| l.contains(&banner) && l.contains(&c.name)),
+        "{shell}"
+    );
     tmux.keys(&["-l", command]);
     tmux.keys(&["Enter"]);
     tmux.wait_for(want, 10, |s| s.lines().any(|l| l.trim() == want));
@@ -757,11 +790,11 @@ fn the_uis_shell_reaches_a_containers_uts_and_mount_namespaces() {
     });
 
     // uts: podman names the host after the short id.
-    ui_shell_in(&tmux, c.ns("uts"), &c, "hostname", c.short_id());
+    ui_shell_in(&tmux, "uts", &c, "hostname", c.short_id());
     // mnt: the shell is the image's, and sees the image's files.
     ui_shell_in(
         &tmux,
-        c.ns("mnt"),
+        "mnt",
         &c,
         &format!("cat {MARKER}"),
         MARKER_TEXT.trim(),
