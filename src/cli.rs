@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::parser::ValueSource;
-use clap::{ArgMatches, Args, Parser, Subcommand};
+use clap::{ArgMatches, Args, Parser, Subcommand, ValueEnum};
 
 use crate::list::args::{Opt, Request};
 
@@ -42,6 +42,21 @@ pub struct Cli {
     /// writing and the parent process runs this same nsview binary.
     #[arg(long, global = true, hide = true, value_name = "FD")]
     pub ui_error_fd: Option<i32>,
+
+    /// Print the man page (`man`) or a completion script (`complete-bash`, `complete-zsh`,
+    /// `complete-fish`) for these very options, and exit.
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub generate: Option<Generate>,
+}
+
+/// What `--generate` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Generate {
+    /// The man page, roff: `nsview --generate man | man -l -`.
+    Man,
+    CompleteBash,
+    CompleteZsh,
+    CompleteFish,
 }
 
 #[derive(Debug, Subcommand)]
@@ -224,8 +239,12 @@ pub struct TuiArgs {
 
 #[derive(Debug, Args)]
 pub struct EnterArgs {
-    /// The namespace: an inode (4026532301) or a link text (net:[4026532301]).
-    #[arg(value_name = "NAMESPACE")]
+    // The help text is given as `help` rather than as a doc comment: rustdoc would read the
+    // brackets of `net:[4026532301]` as a link.
+    #[arg(
+        value_name = "NAMESPACE",
+        help = "The namespace: an inode (4026532301) or a link text (net:[4026532301])"
+    )]
     pub namespace: String,
 
     /// The command and its arguments (default: your shell).
@@ -288,8 +307,10 @@ pub struct EnterArgs {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// The namespace: an inode or a link text such as uts:[4026532301].
-    #[arg(value_name = "NAMESPACE")]
+    #[arg(
+        value_name = "NAMESPACE",
+        help = "The namespace: an inode or a link text such as uts:[4026532301]"
+    )]
     pub namespace: String,
 
     /// Print JSON instead of a readable report.
@@ -315,8 +336,10 @@ pub struct LeaksArgs {
 
 #[derive(Debug, Args)]
 pub struct ReleaseArgs {
-    /// The namespace: an inode or a link text such as net:[4026532301].
-    #[arg(value_name = "NAMESPACE")]
+    #[arg(
+        value_name = "NAMESPACE",
+        help = "The namespace: an inode or a link text such as net:[4026532301]"
+    )]
     pub namespace: String,
 
     /// Refuse unless the namespace has this id (NS_GET_ID), as `nsview leaks --json` shows it.
@@ -411,6 +434,38 @@ pub fn normalize_args<I: IntoIterator<Item = std::ffi::OsString>>(
     }
     hoist_global_options(&mut out);
     out
+}
+
+/// A first argument that is not an option, not a namespace and not a subcommand, but close to
+/// one (`nsview shwo 4026533486`): the error to give instead of reading it as list mode's
+/// NAMESPACE, with clap's own suggestion, e.g. `did you mean 'show'?`.
+pub fn mistyped_subcommand(args: &[std::ffi::OsString]) -> Option<String> {
+    use clap::CommandFactory;
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let first = args.get(1)?.to_str()?;
+    let looks_like_namespace =
+        first.starts_with(|c: char| c.is_ascii_digit()) || first.contains(":[");
+    if first.starts_with('-') || looks_like_namespace {
+        return None;
+    }
+    let cmd = Cli::command();
+    // clap's matcher over the subcommands alone: it knows the names, aliases and similarity.
+    let probe = clap::Command::new("nsview")
+        .subcommands(cmd.get_subcommands().cloned())
+        .disable_help_subcommand(true);
+    let err = probe.try_get_matches_from(["nsview", first]).err()?;
+    if err.kind() != ErrorKind::InvalidSubcommand {
+        return None;
+    }
+    let suggestion = match err.get(ContextKind::SuggestedSubcommand)? {
+        ContextValue::String(s) => s.clone(),
+        // clap lists the candidates by rising similarity: the best is the last.
+        ContextValue::Strings(list) => list.last()?.clone(),
+        _ => return None,
+    };
+    Some(format!(
+        "unrecognized subcommand '{first}': did you mean '{suggestion}'? Try 'nsview --help'"
+    ))
 }
 
 #[cfg(test)]

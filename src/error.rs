@@ -51,7 +51,21 @@ pub fn usage_line(rendered: &str) -> String {
     } else {
         problem
     };
-    format!("{}; try 'nsview --help'", crate::text::safe(problem))
+    // The help of the command the error belongs to: clap's usage line names it
+    // ("Usage: nsview enter --pid <PID> <NAMESPACE> [CMD]...").
+    let command = rendered
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("Usage: "))
+        .map(|usage| {
+            usage
+                .split_whitespace()
+                .take_while(|word| !word.starts_with(['[', '<', '-']))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|command| command.starts_with("nsview"))
+        .unwrap_or_else(|| "nsview".to_string());
+    format!("{}; try '{command} --help'", crate::text::safe(problem))
 }
 
 /// True when the error is a write to a closed pipe, anywhere in its chain.
@@ -189,6 +203,13 @@ mod tests {
         assert_eq!(
             usage_line(missing),
             "the following required arguments were not provided: <NAMESPACE>; try 'nsview --help'"
+        );
+        let enter = "error: the following required arguments were not provided:\n  <NAMESPACE>\n\n\
+                     Usage: nsview enter --pid <PID> <NAMESPACE> [CMD]...\n";
+        assert_eq!(
+            usage_line(enter),
+            "the following required arguments were not provided: <NAMESPACE>; \
+             try 'nsview enter --help'"
         );
     }
 

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod details;
 pub mod enter;
 pub mod error;
+pub mod generate;
 pub mod kernel;
 pub mod leaks;
 pub mod list;

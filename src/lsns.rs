@@ -3,7 +3,7 @@
 //! `lsns:` prefix, exit codes, `-h`, `-V`); `nsview --list` reaches the same steps from clap.
 //! Both then run one pipeline: validated config → scan (only the features the output needs) →
 //! enrichment (`details::enrich`) → the list face renders → one write to stdout → the note on
-//! what could not be read, on stderr only where it helps (see [`report_gaps`]).
+//! what could not be read, on stderr only where it helps (see `report_gaps`).
 
 use std::collections::HashSet;
 use std::ffi::{OsStr, OsString};
@@ -40,12 +40,12 @@ impl Mode {
     }
 }
 
-/// True when argv[0]'s file name is `lsns`, as busybox-style tools decide.
+/// True when `argv[0]`'s file name is `lsns`, as busybox-style tools decide.
 pub fn invoked_as_lsns(argv0: &OsStr) -> bool {
     Path::new(argv0).file_name() == Some(OsStr::new("lsns"))
 }
 
-/// The whole `lsns` program over `argv` (argv[0] included); returns the exit code.
+/// The whole `lsns` program over `argv` (`argv[0]` included); returns the exit code.
 pub fn main(argv: &[OsString], scan: ScanOptions) -> i32 {
     let argv0 = argv
         .first()

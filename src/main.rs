@@ -13,8 +13,13 @@ fn main() {
     {
         std::process::exit(nsview::lsns::main(&argv, ScanOptions::for_root(None)));
     }
+    let args = normalize_args(argv);
+    if let Some(message) = nsview::cli::mistyped_subcommand(&args) {
+        eprintln!("nsview: {message}");
+        std::process::exit(2);
+    }
     let parsed = Cli::command()
-        .try_get_matches_from(normalize_args(argv))
+        .try_get_matches_from(args)
         .and_then(|matches| Cli::from_arg_matches(&matches).map(|cli| (matches, cli)));
     let (matches, cli) = match parsed {
         Ok(parsed) => parsed,
@@ -33,6 +38,13 @@ fn main() {
         }
     };
     nsview::error::take_parent_error_fd(cli.ui_error_fd);
+    if let Some(what) = cli.generate {
+        let code = match nsview::generate::write(what, &mut std::io::stdout().lock()) {
+            Ok(()) => 0,
+            Err(err) => nsview::error::report(&err.into()),
+        };
+        std::process::exit(code);
+    }
     let scan = ScanOptions::for_root(cli.proc_root.clone());
     if let Some(root) = scan.fake_root() {
         // One line, every face: output that did not come from this kernel must say so.

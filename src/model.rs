@@ -284,7 +284,29 @@ impl Extras {
     }
 }
 
+/// A namespace named as the kernel names it in `/proc/PID/ns` links and as every face prints
+/// it: `net:[4026531840]`. The one place that spelling is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct NsLabel {
+    pub kind: NsKind,
+    pub inode: Inode,
+}
+
+impl std::fmt::Display for NsLabel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:[{}]", self.kind, self.inode)
+    }
+}
+
 impl Namespace {
+    /// `kind:[inode]`.
+    pub fn label(&self) -> NsLabel {
+        NsLabel {
+            kind: self.kind,
+            inode: self.inode,
+        }
+    }
+
     pub fn new(inode: Inode, kind: NsKind) -> Namespace {
         Namespace {
             inode,
@@ -423,8 +445,8 @@ pub struct UnreadableHolder {
 }
 
 impl Snapshot {
-    /// "refused 1 holder: /proc/42/root/tmp/x (net:[4026532301]): a FIFO, not a namespace
-    /// file", with the host's path escaped (it may hold control characters), at most three
+    /// `"refused 1 holder: /proc/42/root/tmp/x (net:[4026532301]): a FIFO, not a namespace
+    /// file"`, with the host's path escaped (it may hold control characters), at most three
     /// named.
     pub fn unreadable_holders_note(&self) -> Option<String> {
         let n = self.unreadable_holders.len();
@@ -596,6 +618,12 @@ impl Snapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_label_is_spelled_as_the_kernel_does() {
+        let ns = Namespace::new(4026531840, NsKind::Net);
+        assert_eq!(ns.label().to_string(), "net:[4026531840]");
+    }
 
     #[test]
     fn partial_view_notes_are_one_honest_line() {

@@ -203,7 +203,11 @@ pub fn render(
     pod: Option<&PodMembers>,
 ) -> String {
     let mut t = Text(Vec::new());
-    t.line(&format!("{}:[{}]", d.kind, d.inode));
+    let label = crate::model::NsLabel {
+        kind: d.kind,
+        inode: d.inode,
+    };
+    t.line(&label.to_string());
     t.row("processes", d.members);
     if let Some(via) = &d.via {
         let task = via
@@ -389,8 +393,10 @@ fn render_kind(t: &mut Text, snapshot: &Snapshot, details: &KindDetails) {
                     format!(" [{}]", mount.root)
                 };
                 format!(
-                    "{:<16}{} {}{root}",
-                    mount.mount_point, mount.fstype, mount.source
+                    "{}{} {}{root}",
+                    crate::text::pad_to(&mount.mount_point, 16),
+                    mount.fstype,
+                    mount.source
                 )
             };
             t.row("root", m.root.as_ref().map_or("(unknown)".into(), describe));

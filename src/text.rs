@@ -135,6 +135,73 @@ impl serde_json::ser::Formatter for TerminalSafe {
     }
 }
 
+/// How many terminal columns `text` takes, as libsmartcols measures it (`mbs_width`, wcwidth):
+/// a CJK character or an emoji takes two, a combining mark none. Pad and align by this, never by
+/// `chars().count()`, or a table with CJK names goes out of line.
+pub fn width(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
+/// `text` and then spaces up to `columns` display columns (nothing added when it is wider).
+pub fn pad_to(text: &str, columns: usize) -> String {
+    let mut out = String::with_capacity(text.len() + columns);
+    out.push_str(text);
+    out.extend(std::iter::repeat_n(
+        ' ',
+        columns.saturating_sub(width(text)),
+    ));
+    out
+}
+
+/// How the kernel or a tool encoded bytes in a text it hands us.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Escaped {
+    /// `\ooo`, three octal digits: mountinfo's space, tab, newline and backslash (`\040`).
+    Octal,
+    /// `\xNN`, two hex digits: systemd unit names (`\x2d` is `-`).
+    Hex,
+}
+
+/// Decodes `text` written in `form`; anything that is not a complete escape stays as it is,
+/// and bytes that are not UTF-8 become U+FFFD. The one decoding loop for every such text.
+pub fn unescape(text: &str, form: Escaped) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\'
+            && let Some(byte) = decode_escape(&bytes[i + 1..], form)
+        {
+            out.push(byte);
+            i += 4;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The byte the escape after a backslash stands for; both forms are three bytes long.
+fn decode_escape(rest: &[u8], form: Escaped) -> Option<u8> {
+    let code = rest.get(..3)?;
+    match form {
+        Escaped::Octal => {
+            if !code.iter().all(|b| (b'0'..=b'7').contains(b)) {
+                return None;
+            }
+            let value = code
+                .iter()
+                .fold(0u32, |acc, b| acc * 8 + u32::from(b - b'0'));
+            u8::try_from(value).ok()
+        }
+        Escaped::Hex => {
+            let hex = code.strip_prefix(b"x")?;
+            u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,6 +226,27 @@ mod tests {
             to_json_pretty(&serde_json::json!({"a": [1]})).expect("json"),
             serde_json::to_string_pretty(&serde_json::json!({"a": [1]})).expect("json")
         );
+    }
+
+    #[test]
+    fn unescapes_both_forms() {
+        assert_eq!(unescape("/a\\040b\\134c", Escaped::Octal), "/a b\\c");
+        assert_eq!(
+            unescape("\\400 \\04 \\x41", Escaped::Octal),
+            "\\400 \\04 \\x41"
+        );
+        assert_eq!(unescape("a\\x2db\\x", Escaped::Hex), "a-b\\x");
+        assert_eq!(unescape("\\xzz\\040", Escaped::Hex), "\\xzz\\040");
+        assert_eq!(unescape("\\377", Escaped::Octal), "\u{fffd}");
+    }
+
+    #[test]
+    fn width_counts_terminal_columns() {
+        assert_eq!(width("sleep"), 5);
+        assert_eq!(width("日本"), 4);
+        assert_eq!(width("e\u{301}"), 1);
+        assert_eq!(pad_to("日本", 6), "日本  ");
+        assert_eq!(pad_to("toolong", 3), "toolong");
     }
 
     #[test]

@@ -16,6 +16,13 @@ fn bad_arguments_get_one_line_and_a_non_zero_exit() {
         (&["enter", "1", "--pid"], "--pid"),
         (&["show", "net:[x]"], "net:[x]"),
         (&["--interval", "abc"], "--interval"),
+        // A usage error points to the help of its own command ...
+        (&["enter", "--pid", "1"], "try 'nsview enter --help'"),
+        (&["show"], "try 'nsview show --help'"),
+        (&["--list", "--bogus"], "try 'nsview --help'"),
+        // ... and a mistyped subcommand gets clap's suggestion, not list mode's NAMESPACE.
+        (&["shwo", "4026533486"], "did you mean 'show'?"),
+        (&["entr"], "did you mean 'enter'?"),
     ];
     for (args, names) in table {
         let output = nsview()
@@ -110,4 +117,86 @@ fn list_mode_validates_as_lsns_2_42() {
             .all(|l| l == "uts"),
         "{out:?}"
     );
+}
+
+/// `nsview --generate man | man -l -` shows every option: the roff names each visible long
+/// flag of every command (roff writes `-` as `\-`), and man renders it.
+#[test]
+fn generated_man_page_lists_every_option_and_renders() {
+    use clap::CommandFactory;
+    let output = nsview()
+        .args(["--generate", "man"])
+        .output()
+        .expect("nsview");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let roff = crate::util::stdout(&output);
+    assert!(roff.contains("\n.TH nsview 1 "), "{roff}");
+    let cli = nsview::cli::Cli::command();
+    let mut commands = vec![&cli];
+    commands.extend(cli.get_subcommands());
+    for command in commands {
+        for arg in command.get_arguments().filter(|a| !a.is_hide_set()) {
+            if let Some(long) = arg.get_long() {
+                let escaped = format!("\\-\\-{}", long.replace('-', "\\-"));
+                assert!(
+                    roff.contains(&escaped),
+                    "--{long} of {}",
+                    command.get_name()
+                );
+            }
+        }
+    }
+    if crate::util::on_path("man") {
+        let mut man = std::process::Command::new("man")
+            .args(["-l", "-"])
+            .env("MANPAGER", "cat")
+            .env("MANWIDTH", "100")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("man");
+        std::io::Write::write_all(&mut man.stdin.take().expect("stdin"), &output.stdout)
+            .expect("write roff");
+        let shown = man.wait_with_output().expect("man");
+        let text = crate::util::stdout(&shown);
+        for needle in [
+            "--output-all",
+            "--preserve-credentials",
+            "NSVIEW ENTER",
+            "EXIT STATUS",
+        ] {
+            assert!(text.contains(needle), "{needle} in {text}");
+        }
+    }
+}
+
+/// The bash completion script loads and registers itself for `nsview`.
+#[test]
+fn bash_completion_loads() {
+    let script = nsview()
+        .args(["--generate", "complete-bash"])
+        .output()
+        .expect("nsview");
+    assert_eq!(script.status.code(), Some(0), "{}", stderr(&script));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("nsview.bash");
+    std::fs::write(&path, &script.stdout).expect("write the script");
+    let check = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!("source {} && complete -p nsview", path.display()))
+        .output()
+        .expect("bash");
+    assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
+    assert!(crate::util::stdout(&check).contains(" nsview"), "{check:?}");
+    for shell in ["complete-zsh", "complete-fish"] {
+        let out = nsview()
+            .args(["--generate", shell])
+            .output()
+            .expect("nsview");
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        assert!(
+            crate::util::stdout(&out).contains("preserve-credentials"),
+            "{shell}"
+        );
+    }
 }

@@ -375,6 +375,7 @@ fn time_namespace_held_only_by_time_for_children() {
     let pid = unsafe { libc::fork() };
     assert!(pid >= 0, "fork");
     if pid == 0 {
+        // SAFETY: in the forked child, only async-signal-safe calls, and it never returns.
         unsafe {
             libc::alarm(60);
             if libc::unshare(libc::CLONE_NEWTIME) != 0 {

@@ -60,6 +60,13 @@ pub fn require_root(test: &str) -> bool {
     true
 }
 
+/// Whether `program` is on PATH.
+pub fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+        .unwrap_or(false)
+}
+
 /// True when `program` is on PATH; otherwise a panic naming it (`.ci/run` installs every
 /// program the tests use).
 pub fn require_program(test: &str, program: &str) -> bool {

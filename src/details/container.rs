@@ -253,24 +253,7 @@ fn is_pod_uid(text: &str) -> bool {
 
 /// systemd unit-name unescaping: `\x2d` -> `-` (and any other `\xNN`).
 fn unescape_unit(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'\\'
-            && bytes.get(i + 1) == Some(&b'x')
-            && let Some(hex) = bytes.get(i + 2..i + 4)
-            && let Ok(hex) = std::str::from_utf8(hex)
-            && let Ok(byte) = u8::from_str_radix(hex, 16)
-        {
-            out.push(byte);
-            i += 4;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    crate::text::unescape(text, crate::text::Escaped::Hex)
 }
 
 /// Recognises one path component. `previous` is the component before it (for `/docker/<id>`,
@@ -639,7 +622,7 @@ pub struct ContainerRow {
     pub namespaces: Vec<SharedMark>,
 }
 
-/// A namespace of a container and whether it is the host's (see [`super::host_ns`]).
+/// A namespace of a container and whether it is the host's (see [`Snapshot::host_ns`](crate::model::Snapshot::host_ns)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct SharedMark {
     pub kind: NsKind,

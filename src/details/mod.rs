@@ -56,7 +56,7 @@ pub struct NamespaceDetails {
     pub members: usize,
     /// The task whose `/proc` entries the per-process details came from.
     pub via: Option<Via>,
-    /// Same inode as the host's namespace of this type ([`host_ns`]); None when unknown.
+    /// Same inode as the host's namespace of this type ([`Snapshot::host_ns`](crate::model::Snapshot::host_ns)); None when unknown.
     pub shared_with_host: Option<bool>,
     /// The container it belongs to: its init's ([`ContainerIndex::label_of`], the same rule as
     /// `--list -o CONTAINER` and the UI), with where that came from

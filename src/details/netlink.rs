@@ -268,14 +268,18 @@ impl Socket {
         // SAFETY: fd is a fresh socket that nothing else owns.
         let fd = unsafe { OwnedFd::from_raw_fd(fd) };
         // SAFETY: setsockopt with a pointer to a live timeval of the stated size.
-        unsafe {
+        let set = unsafe {
             libc::setsockopt(
                 fd.as_raw_fd(),
                 libc::SOL_SOCKET,
                 libc::SO_RCVTIMEO,
                 (&raw const timeout).cast(),
                 std::mem::size_of::<libc::timeval>() as libc::socklen_t,
-            );
+            )
+        };
+        // Without the timeout a recv could block forever: no socket rather than that.
+        if set != 0 {
+            return Err(std::io::Error::last_os_error());
         }
         Ok(Socket { fd, seq: 0 })
     }

@@ -28,7 +28,11 @@ pub struct Target {
 
 impl Target {
     fn label(&self) -> String {
-        format!("{}:[{}]", self.kind, self.inode)
+        crate::model::NsLabel {
+            kind: self.kind,
+            inode: self.inode,
+        }
+        .to_string()
     }
 }
 

@@ -74,6 +74,7 @@ pub fn exec(argv: &[String], where_: &str) -> Exit {
     };
     // The Rust runtime ignores SIGPIPE; an ignored signal stays ignored across exec.
     // SAFETY: resetting a disposition to the default touches no Rust state.
+    // It fails only for an invalid signal (EINVAL), which SIGPIPE is not.
     unsafe {
         let _ = nix::sys::signal::signal(Signal::SIGPIPE, nix::sys::signal::SigHandler::SigDfl);
     }
@@ -129,7 +130,8 @@ extern "C" fn forward(signal: libc::c_int, info: *mut libc::siginfo_t, _: *mut l
     let from_process = info.is_null() || unsafe { (*info).si_code } <= 0;
     let child = CHILD.load(Ordering::Relaxed);
     if from_process && child > 0 {
-        // SAFETY: kill is async-signal-safe.
+        // SAFETY: kill is async-signal-safe. Unchecked: the only failure is ESRCH (the child is
+        // already gone, which waitpid reports), and a handler can do nothing else anyway.
         unsafe { libc::kill(child, signal) };
     }
 }
@@ -152,7 +154,10 @@ fn install_forwarding() {
             action.sa_sigaction = forward as *const () as usize;
             action.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
             libc::sigemptyset(&mut action.sa_mask);
-            libc::sigaction(signal, &action, std::ptr::null_mut());
+            // sigaction fails only for an invalid signal or SIGKILL/SIGSTOP (EINVAL); the
+            // list above has none of them, so a failure is a bug in that list.
+            let installed = libc::sigaction(signal, &action, std::ptr::null_mut());
+            debug_assert_eq!(installed, 0, "sigaction({signal})");
         }
     }
 }
@@ -167,7 +172,14 @@ pub fn fork_and_wait() -> anyhow::Result<Option<i32>> {
     match unsafe { nix::unistd::fork() }.map_err(|e| Exit::failure(format!("fork failed: {e}")))? {
         nix::unistd::ForkResult::Child => {
             // SAFETY: prctl(PR_SET_PDEATHSIG) only sets a flag on this process.
-            unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
+            if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) } != 0 {
+                // Without it the command could outlive a killed nsview: do not run it.
+                eprintln!(
+                    "nsview: prctl(PR_SET_PDEATHSIG) failed: {}",
+                    std::io::Error::last_os_error()
+                );
+                std::process::exit(1);
+            }
             // The parent may have died before the prctl. In a new pid namespace the parent is
             // invisible and getppid() is 0.
             let ppid = nix::unistd::getppid();
@@ -209,6 +221,8 @@ fn supervise(child: Pid) -> i32 {
 fn die_by(signal: Signal) -> ! {
     let raw = signal as i32;
     // SAFETY: resetting a disposition and the mask touches no Rust state; the process ends.
+    // The results are not checked: each call can fail only for an invalid argument, and if the
+    // signal still does not end the process, the exit below gives the shell's 128+N anyway.
     unsafe {
         libc::signal(raw, libc::SIG_DFL);
         // The command already dumped its own core if it was going to; nsview should not add one.

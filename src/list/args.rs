@@ -127,7 +127,7 @@ fn make(letter: char, value: Option<String>) -> Opt {
     }
 }
 
-/// Parses `args` (without argv[0]) as lsns's `getopt_long` loop does. `argv0` is what glibc
+/// Parses `args` (without `argv[0]`) as lsns's `getopt_long` loop does. `argv0` is what glibc
 /// prefixes its messages with (the name as invoked, path included).
 pub fn getopt(argv0: &str, args: &[String]) -> Request {
     let mut request = Request::default();

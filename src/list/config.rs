@@ -31,7 +31,7 @@ pub enum Action {
         raw: bool,
         json: bool,
     },
-    /// getopt refused an option: its message (argv[0] as invoked first), exit 1.
+    /// getopt refused an option: its message (`argv[0]` as invoked first), exit 1.
     Usage(String),
     List(Box<Config>),
 }

@@ -5,7 +5,7 @@
 //! [`Config`] ([`config`]), with lsns's messages and exit codes for bad input. The config says
 //! which scanner features and enrichments the output needs; the driver (`crate::lsns`) scans
 //! and enriches, and this face only reads the snapshot: rows ([`rows`]) are chosen, cells
-//! filled and the table rendered ([`render`], widths from [`layout`]) into one string.
+//! filled and the table rendered ([`render`](mod@render), widths from [`layout`]) into one string.
 
 pub mod args;
 pub mod columns;

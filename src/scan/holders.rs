@@ -272,27 +272,7 @@ pub fn parse_nsfs_mounts(mountinfo: &[u8]) -> Vec<(NsKind, Inode, String)> {
 /// The kernel writes space, tab, newline and backslash in mountinfo paths as `\ooo`; procfs
 /// hands them over still escaped.
 pub fn unescape_octal(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'\\'
-            && let Some(code) = bytes.get(i + 1..i + 4)
-            && code.iter().all(|b| (b'0'..=b'7').contains(b))
-        {
-            let value = code
-                .iter()
-                .fold(0u32, |acc, b| acc * 8 + u32::from(b - b'0'));
-            if let Ok(byte) = u8::try_from(value) {
-                out.push(byte);
-                i += 4;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    crate::text::unescape(text, crate::text::Escaped::Octal)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! tree under `fixtures/`) into a [`Snapshot`].
 //!
 //! Per-entry failures are data: a process that vanished or could not be read is counted in
-//! [`Gaps`] and skipped, never fatal. Only an unreadable proc root fails the scan.
+//! [`Gaps`](crate::model::Gaps) and skipped, never fatal. Only an unreadable proc root fails the scan.
 //!
 //! Work is split over a few threads by pid; each worker reuses its buffers and reads every file
 //! relative to an O_PATH fd of the pid directory, so one process costs one `openat` of its

@@ -1,6 +1,6 @@
-//! uid -> login name, from a passwd file (pure parser) with a libc fallback for the real one.
-//!
-//! A fake proc root brings its own passwd so fixture output does not depend on the machine.
+//! uid -> login name: the live host asks NSS (`nix::unistd::User`, getpwuid_r: /etc/passwd,
+//! LDAP, systemd-homed, whatever nsswitch.conf says); a fake proc root brings its own passwd
+//! file (pure parser below) so fixture output does not depend on the machine.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -35,7 +35,8 @@ pub fn parse_passwd(text: &[u8]) -> BTreeMap<u32, String> {
     names
 }
 
-/// Names for every uid the snapshot mentions (process owners and user-namespace owners).
+/// Names for every uid the snapshot mentions (process owners and user-namespace owners):
+/// from NSS for the live host's `/etc/passwd`, from the file itself for a fixture's.
 pub fn names_for(snapshot: &Snapshot, passwd: &Path) -> BTreeMap<u32, String> {
     let uids: BTreeSet<u32> = snapshot
         .processes
@@ -43,22 +44,32 @@ pub fn names_for(snapshot: &Snapshot, passwd: &Path) -> BTreeMap<u32, String> {
         .map(|p| p.uid)
         .chain(snapshot.namespaces.values().filter_map(|ns| ns.owner_uid))
         .collect();
+    if passwd == Path::new("/etc/passwd") {
+        return uids
+            .into_iter()
+            .filter_map(|uid| Some((uid, login_name(uid)?)))
+            .collect();
+    }
     let table = std::fs::read(passwd)
         .map(|t| parse_passwd(&t))
         .unwrap_or_default();
-    let system = passwd == Path::new("/etc/passwd");
     uids.into_iter()
-        .filter_map(|uid| {
-            let name = table.get(&uid).cloned().or_else(|| {
-                // NSS (LDAP, systemd-homed, ...) knows users /etc/passwd does not.
-                system
-                    .then(|| nix::unistd::User::from_uid(uid.into()).ok().flatten())
-                    .flatten()
-                    .map(|u| u.name)
-            })?;
-            Some((uid, name))
-        })
+        .filter_map(|uid| Some((uid, table.get(&uid)?.clone())))
         .collect()
+}
+
+/// The live host's name for `uid`, as getpwuid(3) answers (None: no such user, or NSS failed).
+pub fn login_name(uid: u32) -> Option<String> {
+    nix::unistd::User::from_uid(uid.into())
+        .ok()
+        .flatten()
+        .map(|u| u.name)
+}
+
+/// The live host's login shell for `uid` (passwd's 7th field), when set.
+pub fn login_shell(uid: u32) -> Option<std::path::PathBuf> {
+    let user = nix::unistd::User::from_uid(uid.into()).ok().flatten()?;
+    (!user.shell.as_os_str().is_empty()).then_some(user.shell)
 }
 
 #[cfg(test)]
@@ -81,5 +92,17 @@ mod tests {
         assert_eq!(names.get(&1).map(String::as_str), Some("daemon"));
         assert_eq!(names.get(&65534).map(String::as_str), Some("nobody"));
         assert_eq!(names.len(), 3);
+    }
+
+    #[test]
+    fn the_live_host_asks_nss() {
+        // Every system has uid 0; NSS answers it from /etc/passwd at least.
+        assert_eq!(login_name(0).as_deref(), Some("root"));
+        assert!(login_shell(0).is_some_and(|s| s.is_absolute()));
+        let text = std::fs::read("/etc/passwd").expect("/etc/passwd");
+        for (uid, name) in parse_passwd(&text) {
+            // The first entry for a uid is what getpwuid returns, through NSS or not.
+            assert_eq!(login_name(uid).as_deref(), Some(name.as_str()), "uid {uid}");
+        }
     }
 }

@@ -98,7 +98,7 @@ pub enum Command {
 pub struct Launch {
     /// Arguments after the program name, e.g. `["enter", "4026532301"]`.
     pub args: Vec<String>,
-    /// For messages: "shell in uts:[4026532301]".
+    /// For messages: `"shell in uts:[4026532301]"`.
     pub what: String,
     /// Wait for Enter after the child exits, so a command's output can be read.
     pub pause: bool,

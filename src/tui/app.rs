@@ -364,6 +364,18 @@ impl App {
         self.apply_scan_at(fresh, took, Instant::now());
     }
 
+    /// A scan and the names read after it, applied in one pass (the loop's path: one rebuild
+    /// of names, filter and rows per scan, not two).
+    pub fn apply_scan_enriched(
+        &mut self,
+        fresh: Snapshot,
+        took: Option<Duration>,
+        enrichment: Enrichment,
+    ) {
+        self.enrichment = enrichment;
+        self.apply_scan_at(fresh, took, Instant::now());
+    }
+
     /// [`App::apply_scan`] at a given time (marks last [`super::changes::MARK_FOR`]). The
     /// selection keeps its row on screen when rows come and go above it.
     pub fn apply_scan_at(&mut self, fresh: Snapshot, took: Option<Duration>, now: Instant) {
@@ -987,7 +999,7 @@ impl App {
     /// `type:[inode]`, the way `/proc/PID/ns` links read.
     fn label(&self, inode: Inode) -> String {
         match self.snapshot.namespace(inode) {
-            Some(ns) => format!("{}:[{inode}]", ns.kind),
+            Some(ns) => ns.label().to_string(),
             None => inode.to_string(),
         }
     }

@@ -144,7 +144,7 @@ fn mark_text(mark: Mark) -> Option<(&'static str, Tone)> {
 
 fn ns_label(snapshot: &Snapshot, inode: Inode) -> String {
     match snapshot.namespace(inode) {
-        Some(ns) => format!("{}:[{inode}]", ns.kind),
+        Some(ns) => ns.label().to_string(),
         None => format!("[{inode}]"),
     }
 }

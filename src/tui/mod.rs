@@ -117,8 +117,11 @@ fn event_loop(
         while let Some(result) = scanner.poll() {
             match result {
                 Ok(scanned) => {
-                    app.apply_scan(scanned.snapshot, Some(scanned.took));
-                    app.set_enrichment(scanned.enrichment);
+                    app.apply_scan_enriched(
+                        scanned.snapshot,
+                        Some(scanned.took),
+                        scanned.enrichment,
+                    );
                     current = Some(scanned.shared);
                     scanned_at = Some(Instant::now());
                 }

@@ -427,7 +427,7 @@ const WATCHDOG_GRACE: Duration = Duration::from_millis(1500);
 
 /// A last resort for the window the loop cannot close: the terminal hanging up between
 /// [`wait_for_input`] and crossterm's own read, which then spins forever. A thread watches the
-/// signal flags and stdin; if either asks to quit for longer than [`WATCHDOG_GRACE`] while no
+/// signal flags and stdin; if either asks to quit for longer than `WATCHDOG_GRACE` while no
 /// child runs, it resets the terminal modes as far as it can and exits the process.
 pub fn spawn_watchdog(signals: Signals) -> io::Result<()> {
     std::thread::Builder::new()

@@ -79,12 +79,18 @@ extern "C" fn on_sigint(_: libc::c_int) {
 /// Ctrl-C sets a flag the loops check, so the fleet's Drop guard still runs.
 fn catch_sigint() {
     // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
-    unsafe {
+    let previous = unsafe {
         libc::signal(
             libc::SIGINT,
             on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t,
         )
     };
+    if previous == libc::SIG_ERR {
+        eprintln!(
+            "nsview-bench: cannot catch Ctrl-C ({}); an interrupted run may leave its fleet",
+            std::io::Error::last_os_error()
+        );
+    }
 }
 
 pub fn interrupted() -> bool {
