@@ -404,6 +404,10 @@ fn confirm() -> anyhow::Result<bool> {
     Ok(matches!(line.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
 }
 
+/// How long `release` rescans while only newcomer holders (another scanner's fds) keep the
+/// released namespace findable.
+const SETTLE: Duration = Duration::from_secs(3);
+
 /// Runs `nsview release`: 0 when the namespace is gone, 1 when refused or still held.
 pub fn run(args: &ReleaseArgs, options: ScanOptions) -> anyhow::Result<i32> {
     let config = Config::from_args(args).map_err(|e| Exit::new(2, e))?;
@@ -490,15 +494,33 @@ pub fn run(args: &ReleaseArgs, options: ScanOptions) -> anyhow::Result<i32> {
         }
     }
     // A fresh scan: the namespace is gone when its id (or, without NS_GET_ID, its inode and
-    // type) is no longer found.
-    let after = scan::scan(&options)?;
-    let still = after
-        .namespaces
-        .values()
-        .find(|n| match plan.expected.ns_id {
-            Some(id) => n.ns_id == Some(id),
-            None => n.inode == plan.expected.inode && n.kind == plan.expected.kind,
-        });
+    // type) is no longer found. Another scanner (a second nsview, lsns, lsfd) holds every
+    // namespace file open for a moment while it walks relations, and such a moment keeps a
+    // freed namespace findable as "held by an fd". So while a holder the first scan did not
+    // see (a newcomer, possibly transient) is among those left, scan again, for a bounded
+    // time; holders that were all there before (a process fd we left alone) are reported
+    // at once.
+    let known = ns.holders.clone();
+    let deadline = std::time::Instant::now() + SETTLE;
+    let mut after;
+    let still = loop {
+        after = scan::scan(&options)?;
+        let found = after
+            .namespaces
+            .values()
+            .find(|n| match plan.expected.ns_id {
+                Some(id) => n.ns_id == Some(id),
+                None => n.inode == plan.expected.inode && n.kind == plan.expected.kind,
+            })
+            .map(|n| n.inode);
+        let settled = found
+            .and_then(|inode| after.namespace(inode))
+            .is_none_or(|n| n.holders.iter().all(|h| known.contains(h)));
+        if settled || std::time::Instant::now() >= deadline {
+            break found.and_then(|inode| after.namespace(inode));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
     match still {
         None => {
             writeln!(
