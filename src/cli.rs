@@ -372,7 +372,7 @@ pub struct WatchArgs {
     #[arg(long = "poll")]
     pub poll: bool,
 
-    /// Only events about this namespace (an inode or a link text such as net:[4026531840]).
+    /// Only events about this namespace (an inode or a link text such as `net:[4026531840]`).
     #[arg(value_name = "NAMESPACE")]
     pub namespace: Option<String>,
 }
