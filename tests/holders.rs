@@ -563,3 +563,115 @@ fn unprivileged_list_says_the_view_is_partial() {
         "root's private uts namespace is not visible"
     );
 }
+
+/// Short-lived mount namespaces (`unshare --mount true`) made and destroyed on background
+/// threads until stopped (or a hard time cap), as parallel tests and container starts do.
+/// Drop stops and joins the threads; every child is waited for by the thread that made it.
+struct MountNsChurn {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    threads: Vec<std::thread::JoinHandle<usize>>,
+}
+
+impl MountNsChurn {
+    fn start(threads: usize, cap: std::time::Duration) -> MountNsChurn {
+        use std::sync::atomic::Ordering;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let deadline = std::time::Instant::now() + cap;
+        let threads = (0..threads)
+            .map(|_| {
+                let stop = stop.clone();
+                std::thread::spawn(move || {
+                    let mut spawned = 0;
+                    while !stop.load(Ordering::Relaxed) && std::time::Instant::now() < deadline {
+                        let status = std::process::Command::new("unshare")
+                            .args(["--mount", "true"])
+                            .stdin(std::process::Stdio::null())
+                            .status();
+                        if status.is_ok() {
+                            spawned += 1;
+                        }
+                    }
+                    spawned
+                })
+            })
+            .collect();
+        MountNsChurn { stop, threads }
+    }
+
+    /// Stops the churn; how many mount namespaces it made.
+    fn stop(mut self) -> usize {
+        self.join()
+    }
+
+    fn join(&mut self) -> usize {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.threads.drain(..).map(|t| t.join().unwrap_or(0)).sum()
+    }
+}
+
+impl Drop for MountNsChurn {
+    fn drop(&mut self) {
+        self.join();
+    }
+}
+
+/// The race podman's kill -9 test hit: a mount namespace that vanishes between the scanner's
+/// NS_MNT_GET_NEXT walk and its listmount must not hide the bind mounts of every other mount
+/// namespace. Before the fix one listmount ENOENT dropped the whole iterator result, and the
+/// mountinfo fallback cannot see a mount namespace no process is in.
+#[test]
+#[ignore = "needs root"]
+fn vanishing_mount_namespaces_hide_no_bind_mount() {
+    let test = "vanishing_mount_namespaces_hide_no_bind_mount";
+    if !require_root(test) || !require_program(test, "unshare") || !require_program(test, "ip") {
+        return;
+    }
+    let own_mnt = open_ns(std::process::id() as i32, "mnt");
+    if nsview::scan::mounts::nsfs_mounts_everywhere(&own_mnt).is_none() {
+        panic!("{test}: no NS_MNT_GET_NEXT/listmount");
+    }
+    drop(own_mnt);
+    let churn = MountNsChurn::start(3, std::time::Duration::from_secs(60));
+    // A pin in our own mount namespace, as podman's /run/netns/netns-<uuid>.
+    let named = NamedNetns::add("nsview-race");
+    let (named_inode, named_path) = (named.inode(), named.path().display().to_string());
+    // And one in a mount namespace no process is in, made while the churn runs, so that
+    // short-lived mount namespaces lie on both sides of it in the kernel's id order.
+    let creator = Sleeper::start(&["unshare", "--net", "sleep", "60"]);
+    let net = creator.ns("net");
+    let mounter = private_netns_bind_mount(creator.pid);
+    let mnt = mounter.ns("mnt");
+    let mnt_fd = open_ns(mounter.pid, "mnt");
+    let _fd_holder = sleeper_holding(&[&mnt_fd]);
+    drop(mnt_fd);
+    mounter.stop();
+    creator.stop();
+
+    let started = std::time::Instant::now();
+    let mut scans = 0;
+    while scans < 60 && started.elapsed() < std::time::Duration::from_secs(30) {
+        let snapshot = live_scan();
+        scans += 1;
+        let own = snapshot
+            .namespace(named_inode)
+            .unwrap_or_else(|| panic!("scan {scans}: {named_path} not found"));
+        assert!(
+            own.holders
+                .iter()
+                .any(|h| matches!(h, Holder::BindMount { path, .. } if *path == named_path)),
+            "scan {scans}: {named_path} not a holder: {:?}",
+            own.holders
+        );
+        assert_held(
+            &snapshot,
+            net,
+            NsKind::Net,
+            &format!("scan {scans}: bind mount in a process-less mount ns"),
+            |h| matches!(h, Holder::BindMount { mnt_ns: Some(m), path, via_pid: None } if *m == mnt && path == "/mnt/netns"),
+        );
+    }
+    let spawned = churn.stop();
+    assert!(scans >= 10, "only {scans} scans");
+    assert!(spawned > 0, "the churn made no mount namespace");
+    eprintln!("{test}: {scans} scans, {spawned} mount namespaces churned");
+}

@@ -174,13 +174,24 @@ fn socket_netns(pidfd: BorrowedFd<'_>, fd: i32) -> Option<Inode> {
 /// mountinfo of one member per mount namespace. Mounts in nsview's own mount namespace also
 /// fill [`crate::model::Namespace::nsfs_paths`] (lsns's NSFS column).
 pub fn add_bind_mounts(snapshot: &mut Snapshot, root: BorrowedFd<'_>, live: bool) {
-    let found = live
+    let walked = live
         .then(|| {
             let own = crate::kernel::nsfs::open_own(NsKind::Mnt).ok()?;
-            super::mounts::nsfs_mounts_everywhere(&own.into_fd())
+            super::mounts::nsfs_mounts_with_gaps(&own.into_fd())
         })
-        .flatten()
-        .unwrap_or_else(|| nsfs_mounts_from_mountinfo(snapshot, root));
+        .flatten();
+    let found = match walked {
+        Some((found, failed)) => {
+            // A mount namespace (or the rest of a walk) nsview could not look into.
+            for errno in failed {
+                snapshot
+                    .gaps
+                    .record(GapSubject::MountTable, ReadError::from_errno(errno));
+            }
+            found
+        }
+        None => nsfs_mounts_from_mountinfo(snapshot, root),
+    };
 
     let own_mnt_ns = snapshot.self_links.get(NsKind::Mnt);
     for mount in found {
@@ -214,6 +225,13 @@ fn nsfs_mounts_from_mountinfo(snapshot: &mut Snapshot, root: BorrowedFd<'_>) -> 
         let mut read = false;
         for &pid in members.iter().take(4) {
             match read_mountinfo(root, pid, &mut buf) {
+                // A member at scan time may since have moved to a mount namespace of its own
+                // (an `unshare --mount`, a container's `runc init` before its pivot_root):
+                // its table would then be that namespace's. Only a member still in `mnt_ns`
+                // after the read speaks for it.
+                Ok(()) if still_in(root, pid, mnt_ns) != Some(true) => {
+                    last_error = Some(ReadError::Vanished);
+                }
                 Ok(()) => {
                     found.extend(
                         parse_nsfs_mounts(&buf)
@@ -236,6 +254,14 @@ fn nsfs_mounts_from_mountinfo(snapshot: &mut Snapshot, root: BorrowedFd<'_>) -> 
         }
     }
     found
+}
+
+/// Whether `pid`'s mount namespace is still `mnt_ns` (None: its link could not be read).
+fn still_in(root: BorrowedFd<'_>, pid: Pid, mnt_ns: Inode) -> Option<bool> {
+    let name = CString::new(format!("{pid}/ns/mnt")).ok()?;
+    let mut link = Vec::new();
+    links::readlinkat_into(root, &name, &mut link).ok()?;
+    links::parse_ns_link(&link).map(|(_, inode)| inode == mnt_ns)
 }
 
 fn read_mountinfo(root: BorrowedFd<'_>, pid: Pid, buf: &mut Vec<u8>) -> Result<(), ReadError> {

@@ -42,28 +42,44 @@ pub struct NsfsMount {
 
 /// Every nsfs mount in every mount namespace the kernel lets us iterate, starting from the
 /// mount namespace behind `own` (an fd of `/proc/self/ns/mnt`). None when the kernel lacks
-/// the interfaces or refuses them.
+/// the interfaces or refuses them. What could not be read is dropped; [`nsfs_mounts_with_gaps`]
+/// also says what.
 pub fn nsfs_mounts_everywhere(own: &OwnedFd) -> Option<Vec<NsfsMount>> {
-    let own_info = mnt_ns_info(own, libc::NS_MNT_GET_INFO as _).map(|(_, info)| info)?;
+    nsfs_mounts_with_gaps(own).map(|(found, _)| found)
+}
+
+/// [`nsfs_mounts_everywhere`], plus the errnos of the steps that failed (each one a mount
+/// namespace, or the rest of one walk direction, nsview could not look into).
+///
+/// Mount namespaces come and go while we walk (every `unshare --mount`, every container
+/// start): one that vanishes between the walk and its listmount, or a walk step that fails,
+/// must never hide the mounts of the others. Only a failure on our own mount namespace (the
+/// kernel refusing the interface) sends the caller to the mountinfo fallback.
+pub fn nsfs_mounts_with_gaps(own: &OwnedFd) -> Option<(Vec<NsfsMount>, Vec<i32>)> {
+    let own_info = mnt_ns_info(own, libc::NS_MNT_GET_INFO as _).ok()?.1;
     let mut namespaces = vec![(inode_of(own)?, own_info.mnt_ns_id)];
+    let mut failed = Vec::new();
     for request in [libc::NS_MNT_GET_PREV, libc::NS_MNT_GET_NEXT] {
-        let mut current: Option<OwnedFd> = None;
-        loop {
-            let from = current.as_ref().unwrap_or(own);
-            let Some((Some(next), info)) = mnt_ns_info(from, request as _) else {
-                break;
-            };
-            if let Some(inode) = inode_of(&next) {
-                namespaces.push((inode, info.mnt_ns_id));
+        let (walked, error) = walk(|from: Option<&OwnedFd>| {
+            match mnt_ns_info(from.unwrap_or(own), request as _) {
+                // A neighbour we cannot fstat is still a step: walk on from it.
+                Ok((Some(next), info)) => Ok(Some((
+                    inode_of(&next).map(|inode| (inode, info.mnt_ns_id)),
+                    next,
+                ))),
+                Ok((None, _)) => Err(libc::EINVAL),
+                Err(libc::ENOENT) => Ok(None),
+                Err(errno) => Err(errno),
             }
-            current = Some(next);
-        }
+        });
+        namespaces.extend(walked.into_iter().flatten());
+        failed.extend(error);
     }
 
-    let mut found = Vec::new();
     let mut ids = vec![0u64; 512];
     let mut buf = vec![0u8; 16 * 1024];
-    for (mnt_ns, mnt_ns_id) in namespaces {
+    let found = gather(&namespaces, &mut failed, |&(mnt_ns, mnt_ns_id)| {
+        let mut found = Vec::new();
         for mount_id in list_mounts(mnt_ns_id, &mut ids)? {
             let Some((magic, root, point)) = stat_mount(mount_id, mnt_ns_id, &mut buf) else {
                 continue; // unmounted since listmount: not a gap
@@ -80,6 +96,59 @@ pub fn nsfs_mounts_everywhere(own: &OwnedFd) -> Option<Vec<NsfsMount>> {
                 });
             }
         }
+        Ok(found)
+    })?;
+    Some((found, failed))
+}
+
+/// How many times one walk step is tried before the rest of that direction counts as a gap.
+const WALK_TRIES: usize = 3;
+
+/// Walks a chain of neighbours: `step(None)` is the start's neighbour, `step(Some(c))` is
+/// the one after cursor `c`; a step yields what to keep and the next cursor, `Ok(None)` is the
+/// end (ENOENT). Only the last cursor is held (one fd, however many namespaces there are),
+/// and it keeps its namespace alive: a failed step is retried from it, and one that keeps
+/// failing ends the walk with its errno, keeping everything found so far.
+fn walk<C, T>(
+    mut step: impl FnMut(Option<&C>) -> Result<Option<(T, C)>, i32>,
+) -> (Vec<T>, Option<i32>) {
+    let mut found = Vec::new();
+    let mut cursor: Option<C> = None;
+    let mut tries = 0;
+    loop {
+        match step(cursor.as_ref()) {
+            Ok(Some((item, next))) => {
+                tries = 0;
+                found.push(item);
+                cursor = Some(next);
+            }
+            Ok(None) => return (found, None),
+            Err(errno) => {
+                tries += 1;
+                if tries >= WALK_TRIES {
+                    return (found, Some(errno));
+                }
+            }
+        }
+    }
+}
+
+/// Lists every namespace with `list`; the first is our own. A namespace that vanished since
+/// the walk (ENOENT: its mounts are gone with it) is skipped, any other failure is skipped and
+/// noted in `failed`; only our own failing returns None (the kernel refuses the interface).
+fn gather<N, M>(
+    namespaces: &[N],
+    failed: &mut Vec<i32>,
+    mut list: impl FnMut(&N) -> Result<Vec<M>, i32>,
+) -> Option<Vec<M>> {
+    let mut found = Vec::new();
+    for (i, ns) in namespaces.iter().enumerate() {
+        match list(ns) {
+            Ok(mounts) => found.extend(mounts),
+            Err(_) if i == 0 => return None,
+            Err(libc::ENOENT) => {}
+            Err(errno) => failed.push(errno),
+        }
     }
     Some(found)
 }
@@ -92,7 +161,7 @@ fn inode_of(fd: &OwnedFd) -> Option<Inode> {
 fn mnt_ns_info(
     fd: &OwnedFd,
     request: libc::c_ulong,
-) -> Option<(Option<OwnedFd>, libc::mnt_ns_info)> {
+) -> Result<(Option<OwnedFd>, libc::mnt_ns_info), i32> {
     let mut info = libc::mnt_ns_info {
         size: size_of::<libc::mnt_ns_info>() as u32,
         nr_mounts: 0,
@@ -101,22 +170,26 @@ fn mnt_ns_info(
     // SAFETY: the request writes one mnt_ns_info through the pointer and returns an fd, 0 or -1.
     let rc = unsafe { libc::ioctl(fd.as_raw_fd(), request as _, &mut info) };
     if rc < 0 {
-        return None;
+        return Err(std::io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EIO));
     }
     let next = (request != libc::NS_MNT_GET_INFO as libc::c_ulong)
         // SAFETY: for NEXT/PREV a non-negative return is a fresh fd nobody else owns.
         .then(|| unsafe { OwnedFd::from_raw_fd(rc) });
-    Some((next, info))
+    Ok((next, info))
 }
 
 /// How many mounts the mount namespace behind `fd` has (`NS_MNT_GET_INFO`, Linux 6.12): what
 /// `leaks` shows for a mount namespace no process is in, which has no mountinfo to count.
 pub fn mount_count(fd: &OwnedFd) -> Option<u32> {
-    mnt_ns_info(fd, libc::NS_MNT_GET_INFO as _).map(|(_, info)| info.nr_mounts)
+    mnt_ns_info(fd, libc::NS_MNT_GET_INFO as _)
+        .ok()
+        .map(|(_, info)| info.nr_mounts)
 }
 
 /// All mount ids in a mount namespace (listmount, paging through with `param`).
-fn list_mounts(mnt_ns_id: u64, ids: &mut [u64]) -> Option<Vec<u64>> {
+fn list_mounts(mnt_ns_id: u64, ids: &mut [u64]) -> Result<Vec<u64>, i32> {
     let mut all = Vec::new();
     let mut last = 0u64;
     loop {
@@ -130,12 +203,14 @@ fn list_mounts(mnt_ns_id: u64, ids: &mut [u64]) -> Option<Vec<u64>> {
         // SAFETY: req is a valid mnt_id_req; ids has room for ids.len() u64 values.
         let n = unsafe { libc::syscall(SYS_LISTMOUNT, &req, ids.as_mut_ptr(), ids.len(), 0u32) };
         if n < 0 {
-            return None;
+            return Err(std::io::Error::last_os_error()
+                .raw_os_error()
+                .unwrap_or(libc::EIO));
         }
         let n = n as usize;
         all.extend_from_slice(&ids[..n]);
         if n < ids.len() {
-            return Some(all);
+            return Ok(all);
         }
         last = ids[n - 1];
     }
@@ -180,6 +255,77 @@ pub fn parse_statmount(buf: &[u8]) -> Option<(u64, String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    type Step = Result<Option<u32>, i32>;
+
+    /// A walk over a scripted sequence of step results (the cursor is the item itself).
+    fn scripted(script: Vec<Step>) -> (Vec<u32>, Option<i32>, Vec<Option<u32>>) {
+        let mut script = script.into_iter();
+        let mut froms = Vec::new();
+        let (found, error) = walk(|from: Option<&u32>| {
+            froms.push(from.copied());
+            script
+                .next()
+                .unwrap_or(Ok(None))
+                .map(|next| next.map(|n| (n, n)))
+        });
+        (found, error, froms)
+    }
+
+    #[test]
+    fn a_walk_goes_to_the_end() {
+        let (found, error, froms) = scripted(vec![Ok(Some(1)), Ok(Some(2)), Ok(None)]);
+        assert_eq!((found, error), (vec![1, 2], None));
+        assert_eq!(froms, [None, Some(1), Some(2)]);
+    }
+
+    #[test]
+    fn a_failed_step_is_retried_from_the_last_good_namespace() {
+        // The namespace after 1 is dying when first asked: the walk asks 1 again and goes on.
+        let (found, error, froms) =
+            scripted(vec![Ok(Some(1)), Err(libc::EAGAIN), Ok(Some(3)), Ok(None)]);
+        assert_eq!((found, error), (vec![1, 3], None));
+        assert_eq!(froms, [None, Some(1), Some(1), Some(3)]);
+    }
+
+    #[test]
+    fn a_step_that_keeps_failing_keeps_what_was_found() {
+        let (found, error, _) = scripted(vec![
+            Ok(Some(1)),
+            Err(libc::ENOMEM),
+            Err(libc::ENOMEM),
+            Err(libc::ENOMEM),
+            Ok(Some(9)),
+        ]);
+        assert_eq!((found, error), (vec![1], Some(libc::ENOMEM)));
+    }
+
+    #[test]
+    fn a_vanished_namespace_hides_no_other() {
+        // Namespaces 0 (our own), 1, 2, 3: 1 vanished after the walk (ENOENT), 2 failed
+        // otherwise. The mounts of 0 and 3 are all there; only 2 is a gap.
+        let mut failed = Vec::new();
+        let found = gather(&[0, 1, 2, 3], &mut failed, |&ns| match ns {
+            1 => Err(libc::ENOENT),
+            2 => Err(libc::EIO),
+            n => Ok(vec![n * 10, n * 10 + 1]),
+        });
+        assert_eq!(found, Some(vec![0, 1, 30, 31]));
+        assert_eq!(failed, [libc::EIO]);
+    }
+
+    #[test]
+    fn our_own_namespace_failing_means_the_interface_is_refused() {
+        let mut failed = Vec::new();
+        let found = gather(&[0, 1], &mut failed, |&ns: &u32| {
+            if ns == 0 {
+                Err(libc::EPERM)
+            } else {
+                Ok(vec![ns])
+            }
+        });
+        assert_eq!(found, None);
+    }
 
     #[test]
     fn parses_a_statmount_buffer() {
