@@ -253,9 +253,11 @@ pub struct EnterArgs {
     // brackets of `net:[4026532301]` as a link.
     #[arg(
         value_name = "NAMESPACE",
-        help = "The namespace: an inode (4026532301) or a link text (net:[4026532301])"
+        help = "The namespace: an inode (4026532301) or a link text (net:[4026532301]); with \
+                --pid it may be left out (all of that process's namespaces, as nsenter -t PID \
+                -a), and a first word that is no namespace starts the command"
     )]
-    pub namespace: String,
+    pub namespace: Option<String>,
 
     /// The command and its arguments (default: your shell).
     #[arg(

@@ -47,7 +47,7 @@ fn enter_help_works() {
     assert!(out.status.success());
     let text = stdout(&out);
     for needle in [
-        "<NAMESPACE>",
+        "[NAMESPACE]",
         "--all",
         "--pid",
         "--preserve-credentials",
@@ -65,6 +65,9 @@ fn enter_refuses_garbage_arguments() {
         assert!(err.contains(&format!("invalid namespace '{arg}'")), "{err}");
         assert_eq!(out.status.code(), Some(1));
     }
+    // Neither a namespace nor --pid: say what is needed.
+    let err = one_line_error(&enter(&[]));
+    assert!(err.contains("--pid PID"), "{err}");
     let err = one_line_error(&enter(&["-t", "uts", "net:[4026531840]", "true"]));
     assert!(
         err.contains("is a net namespace but --type says uts"),
@@ -100,6 +103,29 @@ fn enter_uts_runs_hostname_inside() {
         let out = child.wait_with_output().expect("wait");
         assert_eq!(stdout(&out), "test-xyz\n", "SHELL={shell}");
     }
+}
+
+/// `--pid PID [cmd]` without a namespace works as `nsenter -t PID -a`: every namespace of
+/// that process; a first word that is no namespace starts the command.
+#[test]
+#[ignore = "needs root"]
+fn enter_pid_without_a_namespace_works_as_nsenter_t() {
+    if !require_root("enter_pid_without_a_namespace_works_as_nsenter_t") {
+        return;
+    }
+    let hostname = format!("pid-only-{}", std::process::id());
+    let (sleeper, _inode) = uts_sleeper(&hostname);
+    let pid = sleeper.pid().to_string();
+    let out = enter(&["--pid", &pid, "hostname"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), format!("{hostname}\n"));
+    // `--all` too, and a command with arguments of its own.
+    let out = enter(&["--all", "--pid", &pid, "ps", "-o", "pid=", "-p", &pid]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), pid, "ps sees the sleeper");
+    let out = enter(&["--pid", &pid, "-t", "uts", "hostname"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), format!("{hostname}\n"));
 }
 
 #[test]

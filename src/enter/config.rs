@@ -21,7 +21,9 @@ pub enum DirChoice {
 /// Everything `enter` needs to know, checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
-    pub inode: Inode,
+    /// None: `--pid` alone, as `nsenter -t PID`: that process's namespace (of `--type`, else
+    /// all of them).
+    pub inode: Option<Inode>,
     /// The type the user asked for: from `type:[inode]` and/or `--type` (they must agree).
     pub kind: Option<NsKind>,
     /// The 64-bit namespace id the caller saw (`--ns-id`): the namespace must still have it.
@@ -73,7 +75,26 @@ fn dir_choice(value: &Option<Option<PathBuf>>) -> DirChoice {
 
 impl Config {
     pub fn from_args(args: &EnterArgs) -> Result<Config, String> {
-        let (link_kind, inode) = parse_namespace_arg(&args.namespace)?;
+        let mut command = args.command.clone();
+        let (link_kind, inode) = match &args.namespace {
+            Some(text) => match parse_namespace_arg(text) {
+                Ok((kind, inode)) => (kind, Some(inode)),
+                // With --pid, as `nsenter -t PID cmd`: a first word that is no namespace is
+                // the command (a word that parses as one is a namespace).
+                Err(_) if args.pid.is_some() => {
+                    command.insert(0, text.clone());
+                    (None, None)
+                }
+                Err(err) => return Err(err),
+            },
+            None if args.pid.is_some() => (None, None),
+            None => {
+                return Err(
+                    "name a namespace (an inode, or TYPE:[INODE]) or a process with --pid PID"
+                        .into(),
+                );
+            }
+        };
         let type_kind = match &args.kind {
             None => None,
             Some(name) => Some(NsKind::from_name(name).ok_or_else(|| {
@@ -87,7 +108,7 @@ impl Config {
             (Some(a), Some(b)) if a != b => {
                 return Err(format!(
                     "'{}' is a {a} namespace but --type says {b}",
-                    args.namespace
+                    args.namespace.as_deref().unwrap_or_default()
                 ));
             }
             (a, b) => a.or(b),
@@ -109,18 +130,20 @@ impl Config {
                     .ok_or_else(|| format!("invalid --ns-id '{text}': expected a namespace id"))?,
             ),
         };
+        // `--pid` alone names no type: every namespace of that process (`nsenter -t PID -a`).
+        let all = args.all || (inode.is_none() && kind.is_none());
         Ok(Config {
             inode,
             kind,
             ns_id,
-            all: args.all,
+            all,
             pid,
             root: dir_choice(&args.root),
             wd: dir_choice(&args.wd),
             preserve_credentials: args.preserve_credentials,
             uid: args.setuid,
             gid: args.setgid,
-            command: args.command.clone(),
+            command,
         })
     }
 }
@@ -171,10 +194,10 @@ mod tests {
         let c = config(&["--ns-id", "77", "net:[42]", "true"]).expect("valid");
         assert_eq!(
             (c.kind, c.inode, c.ns_id),
-            (Some(NsKind::Net), 42, Some(77))
+            (Some(NsKind::Net), Some(42), Some(77))
         );
         let c = config(&["net:[42]", "ip", "-br", "link"]).expect("valid");
-        assert_eq!((c.kind, c.inode), (Some(NsKind::Net), 42));
+        assert_eq!((c.kind, c.inode), (Some(NsKind::Net), Some(42)));
         assert_eq!(c.command, ["ip", "-br", "link"]);
         assert_eq!(
             (c.root.clone(), c.wd.clone()),
@@ -196,6 +219,28 @@ mod tests {
         let c = config(&["42", "ls", "-a", "--all"]).expect("valid");
         assert!(!c.all);
         assert_eq!(c.command, ["ls", "-a", "--all"]);
+
+        // `--pid` without a namespace, as `nsenter -t PID`: a word that is no namespace
+        // starts the command, and no type means all of that process's namespaces.
+        let c = config(&["--all", "--pid", "7", "ps", "-ef"]).expect("valid");
+        assert_eq!((c.inode, c.pid, c.all), (None, Some(7), true));
+        assert_eq!(c.command, ["ps", "-ef"]);
+        let c = config(&["--pid", "7", "hostname"]).expect("valid");
+        assert_eq!((c.inode, c.all), (None, true));
+        assert_eq!(c.command, ["hostname"]);
+        let c = config(&["--pid", "7"]).expect("valid");
+        assert_eq!((c.inode, c.all), (None, true));
+        assert!(c.command.is_empty());
+        // With --type, only that one of the process's namespaces.
+        let c = config(&["--pid", "7", "-t", "net", "ip", "link"]).expect("valid");
+        assert_eq!((c.inode, c.kind, c.all), (None, Some(NsKind::Net), false));
+        assert_eq!(c.command, ["ip", "link"]);
+        // A word that parses as a namespace is one.
+        let c = config(&["--pid", "7", "net:[42]", "ip"]).expect("valid");
+        assert_eq!(
+            (c.inode, c.command.clone()),
+            (Some(42), vec!["ip".to_string()])
+        );
     }
 
     #[test]
@@ -211,6 +256,7 @@ mod tests {
             (&["--pid", "0", "42"], "invalid --pid '0'"),
             (&["--pid", "x", "42"], "invalid --pid 'x'"),
             (&["--ns-id", "x", "42"], "invalid --ns-id 'x'"),
+            (&[][..], "or a process with --pid PID"),
         ] {
             let err = config(argv).expect_err("must be refused");
             assert!(err.contains(needle), "{argv:?}: {err}");

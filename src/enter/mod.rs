@@ -22,7 +22,7 @@ use anyhow::Result;
 
 use crate::cli::EnterArgs;
 use crate::error::Exit;
-use crate::model::{Namespace, NsKind, NsLinks, Snapshot};
+use crate::model::{Inode, Namespace, NsKind, NsLinks, Snapshot};
 use crate::scan::ScanOptions;
 use config::{Config, DirChoice};
 use join::{Dirs, Target};
@@ -90,9 +90,13 @@ struct Plan {
 }
 
 fn plan(snapshot: &Snapshot, config: &Config, proc_root: &Path) -> Result<Plan> {
+    let inode = match config.inode {
+        Some(inode) => inode,
+        None => namespace_of_pid(snapshot, config)?,
+    };
     let ns = snapshot
-        .namespace(config.inode)
-        .ok_or_else(|| not_found(snapshot, config))?;
+        .namespace(inode)
+        .ok_or_else(|| not_found(snapshot, config, inode))?;
     let label = Expected::of(ns).label();
     check_identity(ns, config)?;
     if let Some(kind) = config.kind
@@ -204,10 +208,36 @@ fn task_links(snapshot: &Snapshot, task: Task) -> Option<NsLinks> {
     }
 }
 
-fn not_found(snapshot: &Snapshot, config: &Config) -> anyhow::Error {
+/// `--pid` without a namespace (`nsenter -t PID`): the process's namespace of `--type`, else
+/// its first readable one (`--all` then adds the others).
+fn namespace_of_pid(snapshot: &Snapshot, config: &Config) -> Result<Inode> {
+    let Some(pid) = config.pid else {
+        return Err(Exit::failure("name a namespace or a process with --pid PID").into());
+    };
+    let links = task_links(snapshot, Task { pid, tid: None }).ok_or_else(|| {
+        Exit::failure(format!(
+            "process {pid} not found (gone, or not visible to this scan)"
+        ))
+    })?;
+    let kinds: Vec<NsKind> = match config.kind {
+        Some(kind) => vec![kind],
+        None => NsKind::ALL.to_vec(),
+    };
+    kinds
+        .into_iter()
+        .find_map(|kind| links.get(kind))
+        .ok_or_else(|| {
+            let what = config.kind.map_or("any namespace".to_string(), |k| {
+                format!("its {k} namespace")
+            });
+            Exit::failure(format!("cannot read {what} of process {pid}")).into()
+        })
+}
+
+fn not_found(snapshot: &Snapshot, config: &Config, inode: Inode) -> anyhow::Error {
     let what = match config.kind {
-        Some(kind) => format!("{kind}:[{}]", config.inode),
-        None => config.inode.to_string(),
+        Some(kind) => format!("{kind}:[{inode}]"),
+        None => inode.to_string(),
     };
     let partial = if snapshot.unprivileged {
         format!(

@@ -62,6 +62,12 @@ pub enum Action {
     PromptBackspace,
     PromptSubmit,
     PromptCancel,
+    /// `R`: release a probable leak (asks first).
+    Release,
+    /// `y` in the release confirmation.
+    ConfirmYes,
+    /// Any other key there.
+    ConfirmNo,
     /// A left click at a screen position.
     Click {
         column: u16,

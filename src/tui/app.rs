@@ -16,7 +16,7 @@ pub use super::actions::{Action, ChildOutcome, Command, Launch};
 use super::changes::Changes;
 use super::detail;
 use super::filter::{Filter, SearchText};
-use super::inside::{Inside, Want};
+use super::inside::{Found, Inside, Want};
 use super::launch::{Target, enter_args};
 use super::names::{Enrichment, Name, best_name, names_of};
 pub use super::tree::{Index, NodeKey, SortKey, View};
@@ -64,6 +64,8 @@ pub enum Mode {
     Filter,
     /// Typing a command line for `x`.
     Prompt,
+    /// Asking before `R` releases a probable leak.
+    Confirm,
     Help,
 }
 
@@ -182,6 +184,19 @@ pub struct App {
     /// Set when showing a saved snapshot (`--from FILE`, its path here): `s`, `x` and `e`
     /// are refused, for there is no live namespace behind it to step into.
     read_only: Option<String>,
+    /// The details a snapshot file saved (`--from FILE`; empty when it was taken without
+    /// `--details`): the pane shows these instead of asking the worker to read a fake root.
+    saved_details: Option<HashMap<Inode, crate::details::NamespaceDetails>>,
+    /// The open `R` confirmation: what it says and what `y` runs.
+    confirm: Option<Confirm>,
+}
+
+/// The `R` confirmation: the plan in words (each bind mount to unmount, and where) and the
+/// `nsview release` it runs on `y`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Confirm {
+    pub lines: Vec<String>,
+    pub launch: Launch,
 }
 
 impl App {
@@ -231,6 +246,8 @@ impl App {
             clock: Clock::default(),
             paused: false,
             read_only: None,
+            saved_details: None,
+            confirm: None,
         }
     }
 
@@ -292,6 +309,10 @@ impl App {
     pub fn set_read_only(&mut self, file: String) {
         self.read_only = Some(file);
     }
+    /// The details saved with a snapshot file: the detail pane answers from them from now on.
+    pub fn set_saved_details(&mut self, details: HashMap<Inode, crate::details::NamespaceDetails>) {
+        self.saved_details = Some(details);
+    }
     /// The saved snapshot's file when read-only.
     pub fn read_only(&self) -> Option<&str> {
         self.read_only.as_deref()
@@ -348,6 +369,12 @@ impl App {
     /// The best name known for a namespace.
     pub fn name_of(&self, inode: Inode) -> Option<&Name> {
         self.names.get(&inode)
+    }
+
+    /// Whether a namespace is a probable leak (`nsview leaks`' `pinned-unclaimed`), as the
+    /// enrichment after the scan found.
+    pub fn is_probable_leak(&self, inode: Inode) -> bool {
+        self.enrichment.leaks.contains(&inode)
     }
 
     /// Every name known for a namespace, best first (for the detail pane).
@@ -596,7 +623,7 @@ impl App {
         if self.read_only.is_some()
             && matches!(
                 action,
-                Action::Shell | Action::EnterProcess | Action::StartPrompt
+                Action::Shell | Action::EnterProcess | Action::StartPrompt | Action::Release
             )
         {
             self.notice = Some("read-only: a saved snapshot has no namespaces to enter".into());
@@ -690,6 +717,17 @@ impl App {
             Action::PromptBackspace => {
                 self.prompt.pop();
             }
+            Action::Release => self.start_release(),
+            Action::ConfirmYes => {
+                self.mode = Mode::Normal;
+                return self.confirm.take().map(|c| Command::Run(c.launch));
+            }
+            Action::ConfirmNo => {
+                self.mode = Mode::Normal;
+                if self.confirm.take().is_some() {
+                    self.notice = Some("release cancelled: nothing unmounted".into());
+                }
+            }
             Action::PromptCancel => {
                 self.mode = Mode::Normal;
                 self.prompt.clear();
@@ -725,7 +763,28 @@ impl App {
             NodeKey::Proc(_, pid) if !self.vanished_pids.contains(&pid) => Want::Container(pid),
             _ => return None,
         };
-        self.inside.ask(want, self.generation)
+        let want = self.inside.ask(want, self.generation)?;
+        let Some(saved) = &self.saved_details else {
+            return Some(want);
+        };
+        // A snapshot file: answered from what it saved, no worker and no reads.
+        let generation = self.generation;
+        let found = match want {
+            Want::Namespace(inode) => Found::Namespace {
+                inode,
+                generation,
+                result: saved.get(&inode).cloned().ok_or_else(|| {
+                    "not saved in the snapshot file (save it with --details)".to_string()
+                }),
+            },
+            Want::Container(pid) => Found::Container {
+                pid,
+                generation,
+                container: None,
+            },
+        };
+        self.inside.store(found);
+        None
     }
 
     /// Records how a child run ended. Only nsview's own failure (the child's error line) is an
@@ -1152,6 +1211,56 @@ impl App {
             return None;
         }
         self.shell()
+    }
+
+    /// The open release confirmation, if any.
+    pub fn confirm(&self) -> Option<&Confirm> {
+        self.confirm.as_ref()
+    }
+
+    /// `R`: on a probable leak, opens a confirmation naming each bind mount `nsview release`
+    /// will unmount (the same plan `release` shows); `y` then runs it as a child.
+    fn start_release(&mut self) {
+        let Some(NodeKey::Ns(inode)) = self.selected() else {
+            self.error =
+                Some("R releases a probable leak: select one (/ is:leak lists them)".into());
+            return;
+        };
+        if !self.is_probable_leak(inode) {
+            self.error = Some(format!(
+                "R releases probable leaks only ({} marks them); {inode} is not one",
+                super::view::LEAK_MARK
+            ));
+            return;
+        }
+        let Some(ns) = self.snapshot.namespace(inode) else {
+            return;
+        };
+        let plan = match crate::leaks::release::plan(&self.snapshot, ns) {
+            Ok(plan) => plan,
+            Err(why) => {
+                self.error = Some(why);
+                return;
+            }
+        };
+        let label = format!("{}:[{}]", ns.kind, ns.inode);
+        let mut args = vec!["release".to_string(), "--yes".to_string()];
+        if let Some(id) = ns.ns_id {
+            args.extend(["--ns-id".to_string(), id.to_string()]);
+        }
+        args.push(label.clone());
+        self.confirm = Some(Confirm {
+            lines: crate::leaks::release::describe(&plan)
+                .lines()
+                .map(str::to_string)
+                .collect(),
+            launch: Launch {
+                args,
+                what: format!("release {label}"),
+                pause: true,
+            },
+        });
+        self.mode = Mode::Confirm;
     }
 
     fn start_prompt(&mut self) {
@@ -1628,6 +1737,7 @@ mod tests {
         app.set_enrichment(crate::tui::names::Enrichment {
             hostnames: [(CONTAINER_UTS, "api-7".to_string())].into(),
             containers: [(CONTAINER_UTS, "web".to_string())].into(),
+            leaks: Default::default(),
         });
         app
     }
@@ -1650,6 +1760,105 @@ mod tests {
         let rows = filtered(&mut app, "host");
         assert!(rows.contains(&NodeKey::Ns(HOST[0])));
         assert!(!rows.contains(&NodeKey::Ns(CONTAINER_UTS)));
+    }
+
+    /// The leak verdict comes with the enrichment (computed off the drawing code): `is:leak`
+    /// lists exactly the probable leaks, and no processes.
+    #[test]
+    fn is_leak_lists_probable_leaks() {
+        let snapshot = sample::small();
+        let leaks = crate::tui::names::probable_leaks(&snapshot, &Default::default());
+        // The `ip netns` namespace nobody is in is one; the uts held by an fd is not.
+        assert!(leaks.contains(&BLUE_NET), "{leaks:?}");
+        assert!(!leaks.contains(&FD_UTS), "{leaks:?}");
+        let mut app = app_with(snapshot);
+        app.set_enrichment(crate::tui::names::Enrichment {
+            leaks,
+            ..Default::default()
+        });
+        assert!(app.is_probable_leak(BLUE_NET));
+        assert!(!app.is_probable_leak(FD_UTS));
+        let rows = filtered(&mut app, "is:leak");
+        assert_eq!(rows, [NodeKey::Kind(NsKind::Net), NodeKey::Ns(BLUE_NET)]);
+        assert_eq!(app.filter_counts(), Some((1, 0)));
+        // Combined with a type it excludes, nothing.
+        let rows = filtered(&mut app, "is:leak type:uts");
+        assert!(rows.is_empty(), "{rows:?}");
+        // A claim (a running container naming the pin) makes it no leak.
+        let claims: crate::leaks::verdict::Claims = [(
+            BLUE_NET,
+            vec![crate::leaks::verdict::Claim {
+                by: "docker 0123456789ab (web)".into(),
+                how: "its state names /run/netns/blue".into(),
+            }],
+        )]
+        .into();
+        assert!(crate::tui::names::probable_leaks(app.snapshot(), &claims).is_empty());
+        filtered(&mut app, "is:bogus");
+        assert!(
+            app.filter_problem().is_some_and(|p| p.contains("is:leak")),
+            "{:?}",
+            app.filter_problem()
+        );
+    }
+
+    /// `R` on a probable leak asks first, naming each bind mount; `y` runs `nsview release
+    /// --yes` on exactly that namespace; anything else runs nothing.
+    #[test]
+    fn release_asks_and_then_runs_release() {
+        use clap::Parser as _;
+        let snapshot = sample::small();
+        let leaks = crate::tui::names::probable_leaks(&snapshot, &Default::default());
+        let mut app = app_with(snapshot);
+        app.set_enrichment(crate::tui::names::Enrichment {
+            leaks,
+            ..Default::default()
+        });
+        // Not a leak: refused, no confirmation.
+        select(&mut app, NodeKey::Ns(FD_UTS));
+        assert_eq!(app.update(Action::Release), None);
+        assert_eq!(app.mode, Mode::Normal);
+        assert!(app.error.as_deref().is_some_and(|e| e.contains("not one")));
+        app.error = None;
+
+        select(&mut app, NodeKey::Ns(BLUE_NET));
+        assert_eq!(app.update(Action::Release), None);
+        assert_eq!(app.mode, Mode::Confirm);
+        let confirm = app.confirm().expect("a confirmation").clone();
+        assert!(
+            confirm
+                .lines
+                .iter()
+                .any(|l| l.contains("unmount (lazily) /run/netns/blue")),
+            "{confirm:?}"
+        );
+        // Cancelled: nothing runs.
+        assert_eq!(app.update(Action::ConfirmNo), None);
+        assert_eq!(app.mode, Mode::Normal);
+        assert!(app.confirm().is_none());
+
+        app.update(Action::Release);
+        let Some(Command::Run(launch)) = app.update(Action::ConfirmYes) else {
+            panic!("y runs release")
+        };
+        assert_eq!(launch.args[..2], ["release", "--yes"]);
+        assert_eq!(
+            launch.args.last().map(String::as_str),
+            Some("net:[4026532300]")
+        );
+        assert!(launch.pause);
+        assert_eq!(app.mode, Mode::Normal);
+        // What the UI builds parses as a release command line.
+        let cli = crate::cli::Cli::try_parse_from(
+            std::iter::once("nsview".to_string()).chain(launch.args.clone()),
+        )
+        .expect("release accepts what the UI builds");
+        assert!(matches!(cli.command, Some(crate::cli::Command::Release(_))));
+
+        // Read-only (a snapshot file): refused.
+        app.set_read_only("saved.json".into());
+        assert_eq!(app.update(Action::Release), None);
+        assert_eq!(app.mode, Mode::Normal);
     }
 
     #[test]
@@ -2045,6 +2254,7 @@ mod tests {
         app.set_enrichment(crate::tui::names::Enrichment {
             hostnames: [(CONTAINER_UTS, "web-1".to_string())].into(),
             containers: Default::default(),
+            leaks: Default::default(),
         });
         select(&mut app, NodeKey::Ns(CONTAINER_UTS));
         let Some(Command::Run(shell)) = app.update(Action::Shell) else {

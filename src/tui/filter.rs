@@ -7,7 +7,8 @@
 //!   names (hostname, container, `ip netns` name, bind path, `host`), or of a process's pid,
 //!   command line or user;
 //! - qualifiers `type:net` (comma-separated types), `name:web`, `pid:42`, `user:alice`,
-//!   `cmd:nginx`, combined with the words (all must hold);
+//!   `cmd:nginx`, `is:leak` (probable leaks, as `nsview leaks` says), combined with the words
+//!   (all must hold);
 //! - `~regex` instead of words; `!` in front of either inverts it.
 //!
 //! The lowercased search text is built once per scan ([`SearchText`]), so a keystroke over
@@ -28,6 +29,8 @@ pub struct SearchText {
     namespaces: Vec<(Inode, NsKind, String, String)>,
     /// Each process: pid, command line and user name, NUL-separated; and the user alone.
     processes: Vec<(Pid, String, String, String)>,
+    /// The probable leaks (from the enrichment), for `is:leak`.
+    leaks: HashSet<Inode>,
 }
 
 impl SearchText {
@@ -62,6 +65,7 @@ impl SearchText {
         SearchText {
             namespaces,
             processes,
+            leaks: enrichment.leaks.clone(),
         }
     }
 }
@@ -78,6 +82,8 @@ pub struct Query {
     pid: Option<Pid>,
     user: Option<String>,
     command: Option<String>,
+    /// `is:leak`: only probable leaks.
+    leak: bool,
 }
 
 impl Query {
@@ -118,6 +124,10 @@ impl Query {
                 Some(("name", value)) if !value.is_empty() => query.name = Some(value.into()),
                 Some(("user", value)) if !value.is_empty() => query.user = Some(value.into()),
                 Some(("cmd", value)) if !value.is_empty() => query.command = Some(value.into()),
+                Some(("is", "leak")) => query.leak = true,
+                Some(("is", value)) => {
+                    return Err(format!("is:{value}: expected is:leak"));
+                }
                 Some(("pid", value)) if !value.is_empty() => {
                     query.pid = Some(
                         value
@@ -141,6 +151,7 @@ impl Query {
             && self.pid.is_none()
             && self.user.is_none()
             && self.command.is_none()
+            && !self.leak
     }
 
     /// Whether processes can match at all (a `type:` or `name:` alone selects namespaces).
@@ -164,9 +175,10 @@ impl Query {
         }
     }
 
-    fn namespace_matches(&self, kind: NsKind, text: &str, names: &str) -> bool {
+    fn namespace_matches(&self, kind: NsKind, leak: bool, text: &str, names: &str) -> bool {
         let hit = self.about_namespaces()
             && self.kinds.is_none_or(|k| k[kind.index()])
+            && (leak || !self.leak)
             && self
                 .name
                 .as_ref()
@@ -174,13 +186,16 @@ impl Query {
             && (self.regex.is_some()
                 || !self.text.is_empty()
                 || self.kinds.is_some()
-                || self.name.is_some())
+                || self.name.is_some()
+                || self.leak)
             && self.text_matches(text);
         hit != self.invert
     }
 
     fn process_matches(&self, pid: Pid, text: &str, command: &str, user: &str) -> bool {
+        // A probable leak has no member processes: `is:leak` selects namespaces only.
         let hit = self.about_processes()
+            && !self.leak
             && self.pid.is_none_or(|p| p == pid)
             && self.user.as_ref().is_none_or(|u| user.contains(u.as_str()))
             && self
@@ -234,12 +249,14 @@ impl Filter {
             filter.kinds[kind.index()] = !query.invert
                 && query.regex.is_none()
                 && query.name.is_none()
+                && !query.leak
                 && query.about_namespaces()
                 && query.kinds.is_none_or(|k| k[kind.index()])
                 && (query.text.is_empty() || kind.name() == query.text);
         }
         for (inode, kind, text, names) in &search.namespaces {
-            if query.namespace_matches(*kind, text, names) {
+            let leak = search.leaks.contains(inode);
+            if query.namespace_matches(*kind, leak, text, names) {
                 filter.namespaces.insert(*inode);
             }
         }

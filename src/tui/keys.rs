@@ -24,14 +24,14 @@ pub const HELP: &[(&str, &str)] = &[
     ("s", "shell (process: all ns)"),
     ("x", "run a command line"),
     ("e", "process: enter all ns"),
+    ("R", "release a probable leak"),
     ("/  Esc", "filter / clear it"),
     ("o O", "sort key / reverse"),
     ("z  J K", "zoom / scroll the pane"),
     ("r  p", "rescan / pause refresh"),
     ("< >", "refresh faster/slower"),
-    ("^z", "suspend (fg: back)"),
     ("? F1", "help (q, Esc close)"),
-    ("q ^c", "quit"),
+    ("q ^c  ^z", "quit / suspend (fg)"),
     ("", "marks"),
     ("▸ ▾", "closed / open"),
     ("▶", "the selected row"),
@@ -40,6 +40,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("host", "the initial namespaces"),
     ("PROCS", "processes in it"),
     ("= ≠", "is / is not the host's"),
+    ("leak!", "probable leak (is:leak)"),
     ("", "filter"),
     ("words", "inode type name cmd…"),
     ("type:net", "name: pid: user: cmd:"),
@@ -91,6 +92,11 @@ fn key_action(mode: Mode, key: &KeyEvent) -> Option<Action> {
             KeyCode::Char(c) if !ctrl => Some(Action::PromptInput(c)),
             _ => None,
         },
+        // Only `y` releases; anything else (Esc, n, Enter) keeps the mounts.
+        Mode::Confirm => match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') if !ctrl => Some(Action::ConfirmYes),
+            _ => Some(Action::ConfirmNo),
+        },
         Mode::Help => match key.code {
             KeyCode::Up | KeyCode::Char('k') => Some(Action::HelpScroll(-1)),
             KeyCode::Down | KeyCode::Char('j') => Some(Action::HelpScroll(1)),
@@ -130,6 +136,7 @@ fn normal_key(code: KeyCode, ctrl: bool) -> Option<Action> {
         KeyCode::Char('s') => Action::Shell,
         KeyCode::Char('e') => Action::EnterProcess,
         KeyCode::Char('x') => Action::StartPrompt,
+        KeyCode::Char('R') => Action::Release,
         KeyCode::Char('z') => Action::Zoom,
         KeyCode::Char('n') => Action::NextChange,
         KeyCode::Char('p') => Action::Pause,
@@ -155,7 +162,7 @@ fn mouse_action(mode: Mode, mouse: &MouseEvent) -> Option<Action> {
             _ => None,
         };
     }
-    if mode == Mode::Prompt {
+    if mode == Mode::Prompt || mode == Mode::Confirm {
         return None;
     }
     let wheel = |down| {
@@ -429,8 +436,24 @@ mod tests {
         ] {
             assert!(help.contains(needle), "help misses {needle}");
         }
+        // The release confirmation: only y goes ahead.
+        assert_eq!(
+            action_for(Mode::Normal, &key(KeyCode::Char('R'))),
+            Some(Action::Release)
+        );
+        assert_eq!(
+            action_for(Mode::Confirm, &key(KeyCode::Char('y'))),
+            Some(Action::ConfirmYes)
+        );
+        for other in [KeyCode::Esc, KeyCode::Enter, KeyCode::Char('n')] {
+            assert_eq!(
+                action_for(Mode::Confirm, &key(other)),
+                Some(Action::ConfirmNo)
+            );
+        }
+        assert!(help.contains("is:leak") && help.contains("leak!"));
         // Every key the table maps in normal mode appears in the help.
-        for c in "qkjgGhl 123/?rsexonpfz*-<>JKO".chars() {
+        for c in "qkjgGhl 123/?rsexonpfz*-<>JKOR".chars() {
             let bound = action_for(Mode::Normal, &key(KeyCode::Char(c))).is_some();
             assert!(bound, "{c} is not bound");
             assert!(help.contains(c), "help misses {c}");

@@ -142,7 +142,7 @@ mod tests {
             let Some(crate::cli::Command::Enter(enter)) = cli.command else {
                 panic!("not an enter command");
             };
-            assert_eq!(enter.namespace, "net:[4026532300]");
+            assert_eq!(enter.namespace.as_deref(), Some("net:[4026532300]"));
             // This build's enter checks the id: the UI passes it.
             assert_eq!(enter.ns_id.as_deref(), Some("7"));
             assert!(enter.all);

@@ -130,6 +130,9 @@ fn event_loop(
         while let Some(result) = scanner.poll() {
             match result {
                 Ok(scanned) => {
+                    if let Some(saved) = scanned.saved_details {
+                        app.set_saved_details(saved);
+                    }
                     app.apply_scan_enriched(
                         scanned.snapshot,
                         Some(scanned.took),
@@ -326,6 +329,9 @@ struct Scanned {
     shared: Arc<Snapshot>,
     took: Duration,
     enrichment: Enrichment,
+    /// A snapshot file's saved details (None for a live scan).
+    saved_details:
+        Option<std::collections::HashMap<crate::model::Inode, details::NamespaceDetails>>,
 }
 
 type ScanResult = Result<Scanned, String>;
@@ -368,6 +374,7 @@ impl Scanner {
                         shared,
                         took,
                         enrichment,
+                        saved_details: None,
                     }
                 })
                 .map_err(|err| format!("{err:#}"))
@@ -382,11 +389,22 @@ impl Scanner {
             crate::snapshot::load(&path)
                 .map(|file| {
                     let shared = Arc::new(file.scan.clone());
+                    // Leak marks only when the file saved the claims (`--details`): without
+                    // them a claimed namespace would look like a leak.
+                    let enrichment = Enrichment {
+                        leaks: if file.has_details {
+                            names::probable_leaks(&file.scan, &file.leak_facts.claims)
+                        } else {
+                            Default::default()
+                        },
+                        ..Enrichment::default()
+                    };
                     Scanned {
                         snapshot: file.scan,
                         shared,
                         took: started.elapsed(),
-                        enrichment: Enrichment::default(),
+                        enrichment,
+                        saved_details: Some(file.details.into_iter().collect()),
                     }
                 })
                 .map_err(|err| format!("{err:#}"))
@@ -606,6 +624,7 @@ mod tests {
                 snapshot,
                 took: Duration::ZERO,
                 enrichment: Enrichment::default(),
+                saved_details: None,
             })
         };
         let mut scanner = Scanner::with_job(Arc::new(job), Duration::from_millis(50));

@@ -4,7 +4,7 @@
 //! gathers (hostnames need entering UTS namespaces, containers need every cgroup file), so the
 //! UI thread never reads /proc for names.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use crate::model::{Inode, Namespace, NsKind, Snapshot};
@@ -17,6 +17,9 @@ pub struct Enrichment {
     /// Namespace inode → the container its processes belong to (engine name, else
     /// `runtime short-id`).
     pub containers: HashMap<Inode, String>,
+    /// Namespaces that are probable leaks (verdict `pinned-unclaimed`, as `nsview leaks`
+    /// says): the NAME column marks them and `is:leak` lists them.
+    pub leaks: HashSet<Inode>,
 }
 
 impl Enrichment {
@@ -43,11 +46,28 @@ impl Enrichment {
                 Some((ns.inode, name))
             })
             .collect();
+        // The claims read container state files only for namespaces without processes, on
+        // this (the scan) thread; the verdict itself is pure.
+        let claims = crate::leaks::facts::claims(snapshot, proc_root);
         Enrichment {
             hostnames,
             containers,
+            leaks: probable_leaks(snapshot, &claims),
         }
     }
+}
+
+/// The namespaces `nsview leaks` calls probable leaks, given the claims on them (read live by
+/// [`Enrichment::gather`], or saved in a snapshot file taken with `--details`).
+pub fn probable_leaks(
+    snapshot: &Snapshot,
+    claims: &crate::leaks::verdict::Claims,
+) -> HashSet<Inode> {
+    crate::leaks::verdict::assess_all(snapshot, claims)
+        .into_iter()
+        .filter(|a| a.verdict.is_probable_leak())
+        .map(|a| a.inode)
+        .collect()
 }
 
 /// Where a name came from, best first (the order is the ranking).
@@ -150,6 +170,7 @@ mod tests {
         Enrichment {
             hostnames: [(CONTAINER_UTS, "web-1".to_string())].into(),
             containers: [(CONTAINER_UTS, "web".to_string())].into(),
+            leaks: Default::default(),
         }
     }
 

@@ -237,6 +237,7 @@ fn render_with(app: &App, frame: &mut Frame, pane: Option<(Line<'static>, Vec<Li
     match app.mode() {
         Mode::Help => render_help(app, theme, frame, area),
         Mode::Prompt => render_prompt(app, frame, area),
+        Mode::Confirm => render_confirm(app, frame, area),
         _ => {}
     }
 }
@@ -534,6 +535,9 @@ impl Widths {
     }
 }
 
+/// What NAME starts with for a probable leak (`nsview leaks`' `pinned-unclaimed`).
+pub const LEAK_MARK: &str = "leak!";
+
 /// The cells of one tree row.
 fn row_cells(app: &App, theme: Theme, row: &Row) -> Cells {
     let snapshot = &app.snapshot();
@@ -587,6 +591,16 @@ fn row_cells(app: &App, theme: Theme, row: &Row) -> Cells {
                         _ => theme.heading(),
                     };
                     name = (safe(&best.text).into_owned(), style);
+                }
+                // A probable leak says so in NAME, first, so a narrow column still shows it
+                // (the verdict was computed after the scan; this only reads it).
+                if app.is_probable_leak(inode) {
+                    let text = if name.0.is_empty() {
+                        LEAK_MARK.to_string()
+                    } else {
+                        format!("{LEAK_MARK} {}", name.0)
+                    };
+                    name = (text, theme.bad().add_modifier(Modifier::BOLD));
                 }
                 let live = app.index().live_members.get(&inode).copied().unwrap_or(0);
                 procs = live.to_string();
@@ -806,7 +820,15 @@ fn hints_line(app: &App, theme: Theme) -> Line<'static> {
     let text = match app.mode() {
         Mode::Filter => "type:net name: pid: ~regex !inverse · Enter keep · Esc clear · ↑↓ move",
         Mode::Prompt => "Enter run · Esc cancel",
+        Mode::Confirm => "y release · any other key cancels",
         Mode::Help => "q or Esc closes help · ↑↓ scroll",
+        // A saved snapshot: nothing to enter, and it never changes.
+        Mode::Normal if app.read_only().is_some() && app.error().is_some() => {
+            "Esc clear error · ? help · / filter · z zoom · q quit"
+        }
+        Mode::Normal if app.read_only().is_some() && !app.zoomed() => {
+            "? help · / filter · z zoom · o sort · Tab view · f follow · q quit"
+        }
         Mode::Normal if app.error().is_some() => {
             "Esc clear error · ? help · / filter · s shell · x run · r rescan · q quit"
         }
@@ -908,6 +930,35 @@ fn render_prompt(app: &App, frame: &mut Frame, area: Rect) {
     );
     frame.render_widget(
         Paragraph::new(format!("$ {}▏", safe(app.prompt()))).block(Block::bordered().title(title)),
+        rect,
+    );
+}
+
+/// The `R` confirmation: the release plan (already escaped by `release::describe`), one line
+/// each, and the one key that goes ahead.
+fn render_confirm(app: &App, frame: &mut Frame, area: Rect) {
+    let Some(confirm) = app.confirm() else {
+        return;
+    };
+    let width = confirm
+        .lines
+        .iter()
+        .map(|l| width_of(l))
+        .max()
+        .unwrap_or(0)
+        .max(40) as u16
+        + 4;
+    let rect = centered(area, width, confirm.lines.len() as u16 + 2);
+    frame.render_widget(Clear, rect);
+    let lines: Vec<Line> = confirm
+        .lines
+        .iter()
+        .map(|l| Line::from(l.clone()))
+        .collect();
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().title(" release? (y releases, any other key cancels) ")),
         rect,
     );
 }

@@ -87,6 +87,32 @@ fn namespace_detail() {
     insta::assert_snapshot!("detail_processless_netns", screen(&mut app, 160, 48));
 }
 
+/// A probable leak (the `ip netns` namespace nobody is in or claims) is marked in NAME.
+#[test]
+fn probable_leak_is_marked() {
+    let snapshot = sample::small();
+    let leaks = nsview::tui::names::probable_leaks(&snapshot, &Default::default());
+    let mut app = App::new(false);
+    app.apply_scan(snapshot, None);
+    app.set_enrichment(Enrichment {
+        leaks,
+        ..Enrichment::default()
+    });
+    select(&mut app, NodeKey::Ns(sample::BLUE_NET), 80, 24);
+    let screen = screen(&mut app, 80, 24);
+    assert!(screen.contains("leak! blue"), "{screen}");
+    assert_eq!(screen.matches("leak!").count(), 1, "{screen}");
+    insta::assert_snapshot!("probable_leak_80x24", screen);
+    // R asks first, naming the bind mount it will unmount.
+    app.update(Action::Release);
+    let asked = self::screen(&mut app, 80, 24);
+    assert!(
+        asked.contains("unmount (lazily) /run/netns/blue"),
+        "{asked}"
+    );
+    assert!(asked.contains("y releases"), "{asked}");
+}
+
 /// A docker container as `details` would name it.
 fn web_container() -> Container {
     Container {
@@ -114,6 +140,38 @@ fn uts_details(inode: u64) -> NamespaceDetails {
         }),
         unavailable: vec!["domainname: made up for the test".into()],
     }
+}
+
+/// `--from FILE`: the detail pane shows what the file saved (no worker, no fake-root reads), says
+/// when the file has nothing for a namespace, and the footer offers no shell, run or enter.
+#[test]
+fn saved_snapshot_detail_pane_uses_the_saved_details() {
+    let mut app = App::new(false);
+    app.set_read_only("saved.json".into());
+    let mut details = uts_details(CONTAINER_UTS);
+    details.details = KindDetails::Uts(UtsDetails {
+        hostname: Some("saved-host".into()),
+        domainname: Some("(none)".into()),
+    });
+    details.unavailable.clear();
+    app.set_saved_details([(CONTAINER_UTS, details)].into());
+    app.apply_scan(sample::small(), None);
+    select(&mut app, NodeKey::Ns(CONTAINER_UTS), 160, 48);
+    assert_eq!(app.details_wanted(), None, "answered from the file");
+    let screen_text = screen(&mut app, 160, 48);
+    assert!(screen_text.contains("saved-host"), "{screen_text}");
+    assert!(!screen_text.contains("reading…"), "{screen_text}");
+    for hint in ["s shell", "x run", "e enter"] {
+        assert!(!screen_text.contains(hint), "{hint}: {screen_text}");
+    }
+    insta::assert_snapshot!("saved_snapshot_details_160x48", screen_text);
+    select(&mut app, NodeKey::Ns(sample::BLUE_NET), 160, 48);
+    assert_eq!(app.details_wanted(), None);
+    let screen_text = screen(&mut app, 160, 48);
+    assert!(
+        screen_text.contains("not saved in the snapshot file"),
+        "{screen_text}"
+    );
 }
 
 /// The detail pane asks for details once the selection is on a namespace, says "reading…"
@@ -310,6 +368,7 @@ fn named_app() -> App {
             .into_iter()
             .map(|i| (i, "web".to_string()))
             .collect(),
+        leaks: Default::default(),
     });
     app
 }
@@ -453,6 +512,7 @@ fn hostile_strings_are_escaped() {
     app.set_enrichment(Enrichment {
         hostnames: [(CONTAINER_UTS, "\x1b]0;EXEC\x07".to_string())].into(),
         containers: Default::default(),
+        leaks: Default::default(),
     });
     select(&mut app, NodeKey::Ns(CONTAINER_UTS), 160, 48);
     app.update(Action::Expand);
