@@ -11,13 +11,14 @@ fn bad_arguments_get_one_line_and_a_non_zero_exit() {
         (&["--list", "-t", "bogus"], "unknown namespace type: bogus"),
         (&["--list", "-p", "x"], "invalid PID argument: 'x'"),
         (&["--list", "-Q", "NS >"], "failed to parse"),
-        (&["enter"], "<NAMESPACE>"),
+        (&["enter"], "or a process with --pid PID"),
         (&["enter", "abc"], "invalid namespace 'abc'"),
         (&["enter", "1", "--pid"], "--pid"),
         (&["show", "net:[x]"], "net:[x]"),
         (&["--interval", "abc"], "--interval"),
         // A usage error points to the help of its own command ...
-        (&["enter", "--pid", "1"], "try 'nsview enter --help'"),
+        // (`enter --pid PID` alone is no error: it enters all of PID's namespaces, as nsenter -t.)
+        (&["enter", "--bogus", "1"], "try 'nsview enter --help'"),
         (&["show"], "try 'nsview show --help'"),
         (&["--list", "--bogus"], "try 'nsview --help'"),
         // ... and a mistyped subcommand gets clap's suggestion, not list mode's NAMESPACE.
