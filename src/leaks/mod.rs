@@ -140,23 +140,7 @@ pub fn run(args: &LeaksArgs, source: crate::snapshot::Source) -> anyhow::Result<
     let inodes: Vec<Inode> = selected.iter().map(|a| a.inode).collect();
     let mut found = facts::gather(&snapshot, &scan.proc_root, &inodes, true);
     found.claims = claims;
-    let text = if config.json {
-        json(&snapshot, &selected, &found)?
-    } else {
-        render(&snapshot, &selected, &found)
-    };
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
-        .context("writing the report")?;
-    out.flush().context("writing the report")?;
-    if let Some(note) = snapshot.partial_view_note()
-        && !config.json
-    {
-        eprintln!("nsview: {note}");
-    }
-    Ok(i32::from(
-        selected.iter().any(|a| a.verdict.is_probable_leak()),
-    ))
+    report(&snapshot, &selected, &found, &config)
 }
 
 /// `nsview leaks --from FILE`: the saved scan and the facts saved with it (`snapshot
@@ -173,10 +157,21 @@ fn run_saved(config: &Config, path: &Path) -> anyhow::Result<i32> {
     let snapshot = file.scan;
     let found = file.leak_facts.into_facts();
     let selected = select(&snapshot, &found.claims, config);
+    report(&snapshot, &selected, &found, config)
+}
+
+/// Writes the report of the selected namespaces (JSON or text) and the partial-view note, the
+/// same for a live scan and a saved one; exit 1 when a probable leak is among them.
+fn report(
+    snapshot: &Snapshot,
+    selected: &[Assessment],
+    found: &Facts,
+    config: &Config,
+) -> anyhow::Result<i32> {
     let text = if config.json {
-        json(&snapshot, &selected, &found)?
+        json(snapshot, selected, found)?
     } else {
-        render(&snapshot, &selected, &found)
+        render(snapshot, selected, found)
     };
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
