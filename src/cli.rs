@@ -275,6 +275,11 @@ pub struct EnterArgs {
     #[arg(long = "pid", value_name = "PID")]
     pub pid: Option<String>,
 
+    /// Also enter the holder's mount namespace (as nsenter -m): with a pid namespace and its
+    /// init as --pid, /proc inside is that namespace's own, so ps works.
+    #[arg(short = 'm', long = "mount")]
+    pub mount: bool,
+
     /// Require the namespace to be of this type.
     #[arg(short = 't', long = "type", value_name = "TYPE")]
     pub kind: Option<String>,

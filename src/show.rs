@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::cli::ShowArgs;
 use crate::details::{
     self, Container, ContainerIndex, ContainerRow, KindDetails, NamespaceDetails, PodMembers,
+    describe,
 };
 use crate::error::Exit;
 use crate::model::{Inode, NsKind, Snapshot};
@@ -216,10 +217,6 @@ pub fn kind_rows(snapshot: &Snapshot, details: &KindDetails) -> Vec<(String, Str
         .collect()
 }
 
-fn or_none(value: &Option<String>) -> &str {
-    value.as_deref().unwrap_or("(unknown)")
-}
-
 /// Text lines shown per pid-namespace member table; the JSON has them all.
 const MEMBER_ROWS: usize = 20;
 
@@ -245,8 +242,8 @@ pub fn render(
         t.row("read via", format!("pid {}{task} ({})", via.pid, via.comm));
     }
     if let Some(ns) = snapshot.namespace(d.inode) {
-        if let Some(owner) = ns.owner {
-            t.row("owner", format!("user:[{owner}]"));
+        if let Some((_, owner)) = describe::owner_text(snapshot, ns) {
+            t.row("owner", owner);
         }
         if let Some(id) = ns.ns_id {
             t.row("ns id", id);
@@ -255,12 +252,11 @@ pub fn render(
             t.rows("bind mounts", ns.nsfs_paths.iter().cloned(), "");
         }
     }
-    let host = match (d.shared_with_host, snapshot.host_ns(d.kind)) {
-        (Some(true), _) => "yes".to_string(),
-        (Some(false), Some(host)) => format!("no (the host's is {}:[{host}])", d.kind),
-        _ => "(unknown: neither pid 1 nor kthreadd readable)".to_string(),
-    };
-    t.row("host's", host);
+    // From the model's notion of the host's namespaces, with how it knows (as the UI says it).
+    t.row(
+        "host's",
+        describe::host_line(snapshot, d.kind, d.inode).value,
+    );
     let container = d
         .container
         .as_ref()
@@ -301,159 +297,33 @@ pub fn render(
     t.into_string()
 }
 
+/// The per-type contents in the words the UI's pane uses too ([`describe::contents`]), then
+/// what only the report adds: where a netns's interfaces were read from, a user namespace's
+/// creator, and the nesting depth the details read.
 fn render_kind(t: &mut Text, snapshot: &Snapshot, details: &KindDetails) {
+    let lists = describe::Lists {
+        limit: MEMBER_ROWS,
+        more_hint: "",
+    };
+    for fact in describe::contents(details, lists) {
+        t.row(fact.label, fact.value);
+    }
     match details {
+        KindDetails::Net(n) => t.row("source", n.source.unwrap_or("(none)")),
         KindDetails::User(u) => {
-            t.rows(
-                "uid map",
-                u.uid_map.iter().map(|r| r.to_string()),
-                "(empty)",
-            );
-            t.rows(
-                "gid map",
-                u.gid_map.iter().map(|r| r.to_string()),
-                "(empty)",
-            );
-            t.row("setgroups", or_none(&u.setgroups));
-            let owner = match u.owner_uid {
-                Some(uid) => format!("{uid} ({})", snapshot.user_name(uid)),
-                None => "(unknown)".into(),
-            };
-            t.row("created by", owner);
-            let depth = u.depth.map_or("(unknown)".into(), |d| d.to_string());
-            match u.parent {
-                Some(parent) => t.row("depth", format!("{depth} (parent user:[{parent}])")),
-                None => t.row("depth", depth),
-            }
+            t.row("created by", describe::creator_text(snapshot, u.owner_uid));
+            depth_row(t, u.depth, u.parent.map(|p| format!("user:[{p}]")));
         }
-        KindDetails::Pid(p) => {
-            let init = p.init.as_ref().map_or(
-                "(none found: pid 1 inside has exited or is unreadable)".into(),
-                |i| format!("pid {} ({}), pid 1 inside", i.pid, i.comm),
-            );
-            t.row("init", init);
-            let depth = p.depth.map_or("(unknown)".into(), |d| d.to_string());
-            match p.parent {
-                Some(parent) => t.row("depth", format!("{depth} (parent pid:[{parent}])")),
-                None => t.row("depth", depth),
-            }
-            let mut lines = vec![format!("{:<9}{:<20}COMMAND", "PID", "NSPID")];
-            lines.extend(p.members.iter().take(MEMBER_ROWS).map(|m| {
-                let nspid: Vec<String> = m.nspid.iter().map(|n| n.to_string()).collect();
-                format!("{:<9}{:<20}{}", m.pid, nspid.join(" "), m.comm)
-            }));
-            if p.members.len() > MEMBER_ROWS {
-                lines.push(format!("... and {} more", p.members.len() - MEMBER_ROWS));
-            }
-            t.rows("members", lines, "");
-        }
-        KindDetails::Uts(u) => {
-            t.row("hostname", or_none(&u.hostname));
-            t.row("domainname", or_none(&u.domainname));
-        }
-        KindDetails::Net(n) => {
-            t.row(
-                "netnsid",
-                n.netnsid
-                    .map_or("(none assigned)".into(), |id| id.to_string()),
-            );
-            t.row("source", n.source.unwrap_or("(none)"));
-            let mut lines = Vec::new();
-            for i in &n.interfaces {
-                let index = i.index.map(|x| format!("{x}: ")).unwrap_or_default();
-                let kind = i
-                    .kind
-                    .as_ref()
-                    .map(|k| format!(" ({k})"))
-                    .unwrap_or_default();
-                let mut head = format!("{index}{}{kind}", i.name);
-                if let Some(state) = &i.state {
-                    head.push_str(&format!(" {state}"));
-                }
-                if let Some(mtu) = i.mtu {
-                    head.push_str(&format!(" mtu {mtu}"));
-                }
-                if let Some(mac) = &i.mac {
-                    head.push_str(&format!(" mac {mac}"));
-                }
-                lines.push(head);
-                if let Some(peer) = &i.peer {
-                    let name = peer
-                        .name
-                        .clone()
-                        .unwrap_or_else(|| format!("if{}", peer.index));
-                    let whose = match peer.netns {
-                        Some(inode) => format!(" in net:[{inode}]"),
-                        None => peer
-                            .link_netnsid
-                            .map(|id| format!(" in netnsid {id}"))
-                            .unwrap_or_default(),
-                    };
-                    lines.push(format!("    peer {name}{whose}"));
-                }
-                lines.extend(i.addresses.iter().map(|a| format!("    {a}")));
-            }
-            t.rows("interfaces", lines, "(none)");
-            t.rows(
-                "default route",
-                n.default_routes.iter().map(|r| {
-                    let via = r
-                        .gateway
-                        .as_ref()
-                        .map(|g| format!(" via {g}"))
-                        .unwrap_or_default();
-                    let dev = r
-                        .device
-                        .as_ref()
-                        .map(|d| format!(" dev {d}"))
-                        .unwrap_or_default();
-                    format!("{}{via}{dev}", r.family)
-                }),
-                "(none)",
-            );
-        }
-        KindDetails::Mnt(m) => {
-            t.row("mounts", m.mounts);
-            let describe = |mount: &details::Mount| {
-                let root = if mount.root == "/" {
-                    String::new()
-                } else {
-                    format!(" [{}]", mount.root)
-                };
-                format!(
-                    "{}{} {}{root}",
-                    crate::text::pad_to(&mount.mount_point, 16),
-                    mount.fstype,
-                    mount.source
-                )
-            };
-            t.row("root", m.root.as_ref().map_or("(unknown)".into(), describe));
-            t.rows("key mounts", m.key_mounts.iter().map(describe), "(none)");
-        }
-        KindDetails::Cgroup(c) => {
-            t.row("root", or_none(&c.root));
-            t.row("member cgroup", or_none(&c.member_cgroup));
-            t.row("found by", c.method.unwrap_or("(nothing)"));
-        }
-        KindDetails::Time(time) => match &time.offsets {
-            Some(o) => {
-                t.row(
-                    "monotonic",
-                    format!("{:+}s {}ns", o.monotonic.seconds, o.monotonic.nanoseconds),
-                );
-                t.row(
-                    "boottime",
-                    format!("{:+}s {}ns", o.boottime.seconds, o.boottime.nanoseconds),
-                );
-            }
-            None => t.row("offsets", "(unknown)"),
-        },
-        KindDetails::Ipc(i) => {
-            let count = |n: Option<usize>| n.map_or("(unknown)".into(), |n| n.to_string());
-            t.row("shm segments", count(i.shared_memory));
-            t.row("semaphores", count(i.semaphores));
-            t.row("msg queues", count(i.message_queues));
-        }
+        KindDetails::Pid(p) => depth_row(t, p.depth, p.parent.map(|p| format!("pid:[{p}]"))),
+        _ => {}
+    }
+}
+
+fn depth_row(t: &mut Text, depth: Option<u32>, parent: Option<String>) {
+    let depth = depth.map_or("(unknown)".into(), |d| d.to_string());
+    match parent {
+        Some(parent) => t.row("depth", format!("{depth} (parent {parent})")),
+        None => t.row("depth", depth),
     }
 }
 

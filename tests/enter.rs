@@ -183,6 +183,47 @@ fn enter_pid_namespace_runs_the_command_inside() {
     assert_eq!(out.status.code(), Some(127));
 }
 
+/// `--mount --pid INIT pid:[…]` (the UI's `s` on a pid namespace) enters the pid namespace and
+/// the init's mount namespace, as `nsenter -t INIT -m -p`: /proc is the namespace's own, and
+/// nothing else of the init's comes along (here: its UTS namespace).
+#[test]
+#[ignore = "needs root"]
+fn enter_pid_namespace_with_its_init_s_mounts() {
+    let sleeper = Sleeper::start_forked(&[
+        "unshare",
+        "--pid",
+        "--uts",
+        "--fork",
+        "--kill-child",
+        "--mount-proc",
+        "sleep",
+        "60",
+    ]);
+    let (pid_ns, mnt) = (sleeper.new_ns("pid"), sleeper.new_ns("mnt"));
+    assert_ne!(sleeper.new_ns("uts"), crate::util::own_ns("uts"));
+    let init = sleeper.pid().to_string();
+    let out = enter(&[
+        "--mount",
+        "--pid",
+        &init,
+        &format!("pid:[{pid_ns}]"),
+        "sh",
+        "-c",
+        "readlink /proc/self/ns/pid /proc/self/ns/mnt /proc/self/ns/uts; cat /proc/1/comm",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "pid:[{pid_ns}]\nmnt:[{mnt}]\nuts:[{}]\nsleep\n",
+            crate::util::own_ns("uts")
+        )
+    );
+    // Without --pid the holder the scan found stands for it.
+    let out = enter(&["--mount", &pid_ns.to_string(), "true"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
 /// A sleeper as pid 1 of a new pid namespace (with its own /proc); returns unshare, which
 /// takes the sleeper with it when killed (--kill-child), and the namespace inode.
 fn pid_sleeper() -> (Sleeper, u64) {

@@ -389,7 +389,14 @@ mod live {
         assert_eq!(pid["depth"], nspid.len() - 1);
         let text = show_text(inode);
         assert!(
-            text.contains(&format!("init          pid {child} (sleep), pid 1 inside")),
+            text.contains(&format!(
+                "init          pid {child} (sleep) is pid 1 inside"
+            )),
+            "{text}"
+        );
+        // The members table gives the pid inside, not the host's pid again.
+        assert!(
+            text.contains(&format!("              {child:<8} 1       sleep")),
             "{text}"
         );
     }

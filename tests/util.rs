@@ -16,6 +16,86 @@ pub fn nsview() -> Command {
     cmd
 }
 
+/// The release build of nsview, for the tests that drive it in a real terminal (tmux): issue
+/// 12 asks for those on the binary users run. Built once per test run with
+/// `cargo build --release --locked --bin nsview --target-dir <target>/tmux-release`. A target
+/// dir of its own: cargo 1.95 was seen to release `target/debug/.cargo-lock` before it runs
+/// the tests (lslocks during a run), but sharing `target/release` would make this build wait
+/// on, or be invalidated by, the benchmark's release build with other features. `.ci/run`
+/// builds the same beforehand, so in CI this only checks that it is up to date (about a
+/// second). A failed build fails the test that asked, with cargo's own message. Call it
+/// before starting anything with a lifetime (a `sleep 300`): the first call may take minutes.
+pub fn release_nsview() -> &'static Path {
+    static BUILT: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    match BUILT.get_or_init(build_release) {
+        Ok(path) => path,
+        Err(why) => panic!("{why}"),
+    }
+}
+
+/// `<target>/tmux-release`, beside the target dir this test binary was built in.
+pub fn release_target_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .or_else(|| {
+            Path::new(env!("CARGO_TARGET_TMPDIR"))
+                .parent()
+                .map(Path::to_path_buf)
+        })
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    target.join("tmux-release")
+}
+
+fn build_release() -> Result<PathBuf, String> {
+    let target_dir = release_target_dir();
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+    let started = std::time::Instant::now();
+    // Niced when it can be: built in the middle of a test run, it should not starve the live
+    // tests running beside it (their waits are bounded).
+    let mut command = if on_path("nice") {
+        let mut nice = Command::new("nice");
+        nice.args(["-n", "10"]).arg(&cargo);
+        nice
+    } else {
+        Command::new(&cargo)
+    };
+    let output = command
+        .args(["build", "--release", "--locked", "--bin", "nsview"])
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .output()
+        .map_err(|e| format!("cannot run {cargo:?} to build the release nsview: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "building the release nsview for the tmux tests failed ({}): cargo build --release \
+             --locked --bin nsview --target-dir {}\n{}",
+            output.status,
+            target_dir.display(),
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let binary = target_dir.join("release/nsview");
+    if !binary.is_file() {
+        return Err(format!("cargo built no {}", binary.display()));
+    }
+    eprintln!(
+        "release nsview ready in {:.1} s: {}",
+        started.elapsed().as_secs_f64(),
+        binary.display()
+    );
+    Ok(binary)
+}
+
+/// A command bound to the release nsview ([`release_nsview`]).
+pub fn release_command() -> Command {
+    let mut cmd = Command::new(release_nsview());
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
 /// The repository's fixtures directory.
 pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")

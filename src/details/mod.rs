@@ -15,6 +15,7 @@
 
 pub mod columns;
 pub mod container;
+pub mod describe;
 pub mod enrich;
 pub mod inside;
 pub mod net;

@@ -29,6 +29,8 @@ pub struct Config {
     /// The 64-bit namespace id the caller saw (`--ns-id`): the namespace must still have it.
     pub ns_id: Option<u64>,
     pub all: bool,
+    /// `--mount`: also the holder's mount namespace (implied by `all`).
+    pub mount: bool,
     pub pid: Option<Pid>,
     pub root: DirChoice,
     pub wd: DirChoice,
@@ -137,6 +139,7 @@ impl Config {
             kind,
             ns_id,
             all,
+            mount: args.mount,
             pid,
             root: dir_choice(&args.root),
             wd: dir_choice(&args.wd),
@@ -231,6 +234,10 @@ mod tests {
         let c = config(&["--pid", "7"]).expect("valid");
         assert_eq!((c.inode, c.all), (None, true));
         assert!(c.command.is_empty());
+        // --mount: the namespace named and the holder's mount namespace.
+        let c = config(&["--mount", "--pid", "7", "pid:[42]", "ps"]).expect("valid");
+        assert_eq!((c.inode, c.mount, c.all), (Some(42), true, false));
+        assert_eq!(c.command, ["ps"]);
         // With --type, only that one of the process's namespaces.
         let c = config(&["--pid", "7", "-t", "net", "ip", "link"]).expect("valid");
         assert_eq!((c.inode, c.kind, c.all), (None, Some(NsKind::Net), false));

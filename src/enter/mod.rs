@@ -124,17 +124,27 @@ fn plan(snapshot: &Snapshot, config: &Config, proc_root: &Path) -> Result<Plan> 
         .map(|pid| Task { pid, tid: None })
         .or(chosen.task);
     let mut targets = vec![target(snapshot, ns.kind, ns.inode, fd.into_fd())];
-    if config.all {
+    // The holder's other namespaces to enter too: all of them (--all), or its mount namespace
+    // (--mount, as nsenter -m: a pid namespace's own /proc).
+    let (flag, also): (&str, Vec<NsKind>) = if config.all {
+        ("--all", NsKind::ALL.to_vec())
+    } else if config.mount {
+        ("--mount", vec![NsKind::Mnt])
+    } else {
+        ("", Vec::new())
+    };
+    let also: Vec<NsKind> = also.into_iter().filter(|&k| k != ns.kind).collect();
+    if !also.is_empty() {
         let task = task.ok_or_else(|| {
             Exit::failure(format!(
-                "--all needs a process in {label}, but it is held by {}; name one with --pid",
+                "{flag} needs a process in {label}, but it is held by {}; name one with --pid",
                 chosen.label
             ))
         })?;
         let links = task_links(snapshot, task).ok_or_else(|| {
-            Exit::failure(format!("--all: process {} is not in the scan", task.pid))
+            Exit::failure(format!("{flag}: process {} is not in the scan", task.pid))
         })?;
-        for kind in NsKind::ALL.into_iter().filter(|&k| k != ns.kind) {
+        for kind in also {
             // A link the scan could not read (or a type this kernel lacks) is left alone.
             let Some(inode) = links.get(kind) else {
                 continue;
@@ -150,7 +160,7 @@ fn plan(snapshot: &Snapshot, config: &Config, proc_root: &Path) -> Result<Plan> 
             let path = task.dir(proc_root).join(format!("ns/{kind}"));
             let fd = resolver.open_path(&path, &expected).map_err(|miss| {
                 Exit::failure(format!(
-                    "--all: cannot open {} of process {}: {}",
+                    "{flag}: cannot open {} of process {}: {}",
                     expected.label(),
                     task.pid,
                     miss.describe()

@@ -17,7 +17,7 @@ use super::changes::Changes;
 use super::detail;
 use super::filter::{Filter, SearchText};
 use super::inside::{Found, Inside, Want};
-use super::launch::{Target, enter_args};
+use super::launch::{Along, Target, enter_args};
 use super::names::{Enrichment, Name, best_name, names_of};
 pub use super::tree::{Index, NodeKey, SortKey, View};
 use super::tree::{children_of, roots_of};
@@ -1122,8 +1122,9 @@ impl App {
     }
 
     /// What `s`/`x` on the selection enter, and how the status line and banner name it. A
-    /// process: all of its namespaces. A pid namespace: all of its init's (so /proc inside is
-    /// its own), or only the pid namespace with a warning when no init is known.
+    /// process: all of its namespaces. A pid namespace: it and its init's mount namespace (so
+    /// /proc inside is its own), or only the pid namespace with a warning when no init is
+    /// known.
     fn launch_target(&mut self) -> Option<(Target, String)> {
         match self.selected() {
             Some(NodeKey::Proc(inode, pid)) => {
@@ -1152,7 +1153,7 @@ impl App {
                         kind: ns.kind,
                         inode: ns.inode,
                         ns_id: ns.ns_id,
-                        all_of: Some(pid),
+                        through: Some((pid, Along::All)),
                     },
                     what,
                 ))
@@ -1167,7 +1168,7 @@ impl App {
                     kind: ns.kind,
                     inode,
                     ns_id: ns.ns_id,
-                    all_of: None,
+                    through: None,
                 };
                 let mut what = self.label_and_name(inode);
                 // The host's pid namespace is the UI's own: nothing to gain by its init (whose
@@ -1175,8 +1176,21 @@ impl App {
                 if ns.kind == NsKind::Pid && self.snapshot.host_ns(NsKind::Pid) != Some(inode) {
                     match self.pid_init(inode) {
                         Ok(init) => {
-                            target.all_of = Some(init);
-                            what.push_str(&format!(" via init {init}"));
+                            // pid + the init's mnt (nsenter -t INIT -m -p), nothing else of it.
+                            target.through = Some((init, Along::Mount));
+                            let mnt = self.snapshot.process(init).and_then(|p| p.ns(NsKind::Mnt));
+                            match mnt {
+                                Some(mnt) if self.snapshot.host_ns(NsKind::Mnt) == Some(mnt) => {
+                                    what.push_str(&format!(
+                                        " + mnt:[{mnt}] of init {init} (the host's mounts: \
+                                         /proc and ps show the host's)"
+                                    ))
+                                }
+                                Some(mnt) => {
+                                    what.push_str(&format!(" + mnt:[{mnt}] of init {init}"))
+                                }
+                                None => what.push_str(&format!(" + the mnt of init {init}")),
+                            }
                         }
                         Err(why) => {
                             what.push_str(&format!(
@@ -2217,10 +2231,15 @@ mod tests {
             Some(Command::Run(l)) => l.what.clone(),
             other => panic!("{other:?}"),
         };
-        assert!(what.ends_with(" via init 2001"), "{what}");
+        // pid + the init's mnt (as nsenter -t 2001 -m -p), and the words say both.
+        let mnt = sample::CONTAINER_MNT;
+        assert!(
+            what.ends_with(&format!("pid:[{CONTAINER_PID}] + mnt:[{mnt}] of init 2001")),
+            "{what}"
+        );
         assert_eq!(
             args_of(launch),
-            ["enter", "--all", "--pid", "2001", pid.as_str()]
+            ["enter", "--mount", "--pid", "2001", pid.as_str()]
         );
         // The host's pid namespace: init is pid 1 (its parent, 0, is nobody), but a shell there
         // enters just the pid namespace (the UI's own anyway).

@@ -3,7 +3,8 @@
 //! only styles them (and escapes them: every value may hold host strings).
 //!
 //! A namespace reads in this order: a title (type, inode, best name); what is inside (per type:
-//! interfaces and addresses, hostname, maps, offsets, mounts, …, worded here, not by `show`);
+//! interfaces and addresses, hostname, maps, offsets, mounts, …, in the words `show` uses too,
+//! `details::describe`);
 //! then who keeps it alive, summarised with counts (the full lists when the pane is zoomed);
 //! identity last (inode, id, host or not and how nsview knows, parent, owner, names and where
 //! they came from). No fact is repeated. Lines that name another namespace carry it as a jump
@@ -11,12 +12,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::details::{KindDetails, NamespaceDetails};
+use crate::details::NamespaceDetails;
+use crate::details::describe::{self, host_reason, ns_label, plural, user_text};
 use crate::model::{Holder, Inode, Link, Namespace, NsKind, Pid, Snapshot};
 
 use super::app::{App, Mark, NodeKey};
-use super::names::host_reason;
-use super::view::plural;
 
 /// How a detail line should look.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,11 +121,7 @@ fn kind_pane(app: &App, kind: NsKind) -> Pane {
             line("host's", format!("{kind}:[{inode}] ({why})"), Tone::Host),
             inode,
         )),
-        None => lines.push(line(
-            "host's",
-            "unknown: neither pid 1 nor kthreadd could be read",
-            Tone::Dim,
-        )),
+        None => lines.push(line("host's", describe::HOST_UNKNOWN, Tone::Dim)),
     }
     Pane {
         title: format!("{kind} namespaces"),
@@ -142,26 +138,10 @@ fn mark_text(mark: Mark) -> Option<(&'static str, Tone)> {
     }
 }
 
-fn ns_label(snapshot: &Snapshot, inode: Inode) -> String {
-    match snapshot.namespace(inode) {
-        Some(ns) => ns.label().to_string(),
-        None => format!("[{inode}]"),
-    }
-}
-
 fn process_label(snapshot: &Snapshot, pid: Pid) -> String {
     match snapshot.process(pid) {
         Some(p) => format!("{pid} ({})", p.comm),
         None => pid.to_string(),
-    }
-}
-
-fn user_text(snapshot: &Snapshot, uid: u32) -> String {
-    let name = snapshot.user_name(uid);
-    if name == uid.to_string() {
-        format!("uid {uid}")
-    } else {
-        format!("uid {uid} ({name})")
     }
 }
 
@@ -238,163 +218,33 @@ fn inside_lines(app: &App, ns: &Namespace) -> Vec<DetailLine> {
     out
 }
 
-/// Per-type contents, as the UI words them.
+/// Per-type contents, in the words `show` uses too ([`describe::contents`]).
 fn contents(app: &App, details: &NamespaceDetails) -> Vec<DetailLine> {
-    let snapshot = &app.snapshot();
-    let limit = list_limit(app);
-    let mut out = Vec::new();
-    let or_unknown = |v: &Option<String>| v.clone().unwrap_or_else(|| "(unknown)".into());
-    match &details.details {
-        KindDetails::Uts(u) => {
-            out.push(line("hostname", or_unknown(&u.hostname), Tone::Good));
-            out.push(line("domainname", or_unknown(&u.domainname), Tone::Normal));
-        }
-        KindDetails::Net(n) => {
-            if n.interfaces.is_empty() {
-                out.push(line("interfaces", "(none)", Tone::Dim));
-            }
-            for (at, i) in n.interfaces.iter().enumerate() {
-                let label = if at == 0 { "interfaces" } else { "" };
-                let mut head = i.name.clone();
-                if let Some(kind) = &i.kind {
-                    head.push_str(&format!(" ({kind})"));
-                }
-                if let Some(state) = &i.state {
-                    head.push_str(&format!(" {state}"));
-                }
-                if let Some(mtu) = i.mtu {
-                    head.push_str(&format!(" mtu {mtu}"));
-                }
-                out.push(line(label, head, Tone::Normal));
-                for address in &i.addresses {
-                    out.push(line("", format!("  {address}"), Tone::Good));
-                }
-                if let Some(peer) = &i.peer {
-                    let name = peer
-                        .name
-                        .clone()
-                        .unwrap_or_else(|| format!("if{}", peer.index));
-                    match peer.netns {
-                        Some(other) => out.push(jump(
-                            line("", format!("  peer {name} in net:[{other}]"), Tone::Normal),
-                            other,
-                        )),
-                        None => out.push(line("", format!("  peer {name}"), Tone::Normal)),
-                    }
-                }
-                if let Some(mac) = &i.mac {
-                    out.push(line("", format!("  mac {mac}"), Tone::Dim));
-                }
-            }
-            for route in &n.default_routes {
-                let mut text = route.family.to_string();
-                if let Some(gateway) = &route.gateway {
-                    text.push_str(&format!(" via {gateway}"));
-                }
-                if let Some(device) = &route.device {
-                    text.push_str(&format!(" dev {device}"));
-                }
-                out.push(line("default route", text, Tone::Normal));
-            }
-            if let Some(id) = n.netnsid {
-                out.push(line("netnsid", id.to_string(), Tone::Normal));
-            }
-        }
-        KindDetails::User(u) => {
-            for (label, map) in [("uid map", &u.uid_map), ("gid map", &u.gid_map)] {
-                let text: Vec<String> = map.iter().map(|r| r.to_string()).collect();
-                let text = if text.is_empty() {
-                    "(empty)".to_string()
-                } else {
-                    text.join(", ")
-                };
-                out.push(line(label, text, Tone::Normal));
-            }
-            if let Some(setgroups) = &u.setgroups {
-                out.push(line("setgroups", setgroups.clone(), Tone::Normal));
-            }
-        }
-        KindDetails::Pid(p) => {
-            match &p.init {
-                Some(init) => out.push(line(
-                    "init",
-                    format!("pid {} ({}) is pid 1 inside", init.pid, init.comm),
-                    Tone::Normal,
-                )),
-                None => out.push(line(
-                    "init",
-                    "none found: pid 1 inside has exited or is unreadable",
-                    Tone::Warn,
-                )),
-            }
-            if !p.members.is_empty() {
-                // NSPID: the pid inside (the last of NSpid), not the host's again.
-                out.push(line("members", "PID      INSIDE  COMMAND", Tone::Dim));
-                for m in p.members.iter().take(limit) {
-                    let inside = m.nspid.last().copied().unwrap_or(m.pid);
-                    out.push(line(
-                        "",
-                        format!("{:<8} {:<7} {}", m.pid, inside, m.comm),
-                        Tone::Normal,
-                    ));
-                }
-                more(&mut out, p.members.len(), limit);
-            }
-        }
-        KindDetails::Mnt(m) => {
-            out.push(line("mounts", m.mounts.to_string(), Tone::Normal));
-            let describe = |mount: &crate::details::Mount| {
-                let root = if mount.root == "/" {
-                    String::new()
-                } else {
-                    format!(" [{}]", mount.root)
-                };
-                format!(
-                    "{} {} {}{root}",
-                    mount.mount_point, mount.fstype, mount.source
-                )
-            };
-            if let Some(root) = &m.root {
-                out.push(line("root", describe(root), Tone::Normal));
-            }
-            for (at, mount) in m.key_mounts.iter().take(limit).enumerate() {
-                let label = if at == 0 { "key mounts" } else { "" };
-                out.push(line(label, describe(mount), Tone::Normal));
-            }
-            more(&mut out, m.key_mounts.len(), limit);
-        }
-        KindDetails::Cgroup(c) => {
-            out.push(line("root", or_unknown(&c.root), Tone::Normal));
-            out.push(line(
-                "member cgroup",
-                or_unknown(&c.member_cgroup),
-                Tone::Normal,
-            ));
-            if let Some(method) = c.method {
-                out.push(line("found by", method, Tone::Dim));
-            }
-        }
-        KindDetails::Time(t) => match &t.offsets {
-            Some(o) => {
-                for (label, clock) in [("monotonic", &o.monotonic), ("boottime", &o.boottime)] {
-                    out.push(line(
-                        label,
-                        format!("{:+}s {}ns", clock.seconds, clock.nanoseconds),
-                        Tone::Normal,
-                    ));
-                }
-            }
-            None => out.push(line("offsets", "(unknown)", Tone::Dim)),
-        },
-        KindDetails::Ipc(i) => {
-            let count = |n: Option<usize>| n.map_or("(unknown)".into(), |n| n.to_string());
-            out.push(line("shm segments", count(i.shared_memory), Tone::Normal));
-            out.push(line("semaphores", count(i.semaphores), Tone::Normal));
-            out.push(line("msg queues", count(i.message_queues), Tone::Normal));
-        }
+    let lists = describe::Lists {
+        limit: list_limit(app),
+        more_hint: " (z zooms)",
+    };
+    describe::contents(&details.details, lists)
+        .into_iter()
+        .map(from_fact)
+        .collect()
+}
+
+/// A shared fact as a pane line.
+fn from_fact(f: describe::Fact) -> DetailLine {
+    let tone = match f.tone {
+        describe::Tone::Normal => Tone::Normal,
+        describe::Tone::Good => Tone::Good,
+        describe::Tone::Dim => Tone::Dim,
+        describe::Tone::Warn => Tone::Warn,
+        describe::Tone::Host => Tone::Host,
+    };
+    DetailLine {
+        label: f.label.to_string(),
+        value: f.value,
+        tone,
+        jump: f.jump,
     }
-    let _ = snapshot;
-    out
 }
 
 fn more(out: &mut Vec<DetailLine>, total: usize, limit: usize) {
@@ -570,23 +420,11 @@ fn identity_lines(app: &App, ns: &Namespace) -> Vec<DetailLine> {
         id.push_str(&format!("  id {ns_id}"));
     }
     out.push(line("inode", id, Tone::Normal));
-    match host_reason(snapshot, ns.kind) {
-        Some((host, why)) if host == ns.inode => {
-            out.push(line("host", format!("yes: {why}"), Tone::Host));
-        }
-        // No jump: the host's namespace is easy to find, the references worth following are
-        // the peer, the parent and the owner.
-        Some((host, _)) => out.push(line(
-            "host",
-            format!("no (the host's is {}:[{host}])", ns.kind),
-            Tone::Normal,
-        )),
-        None => out.push(line(
-            "host",
-            "unknown: neither pid 1 nor kthreadd could be read",
-            Tone::Dim,
-        )),
-    }
+    // No jump: the host's namespace is easy to find, the references worth following are the
+    // peer, the parent and the owner.
+    let mut host = from_fact(describe::host_line(snapshot, ns.kind, ns.inode));
+    host.label = "host".into();
+    out.push(host);
     if ns.kind == NsKind::User
         && let Some(uid) = ns.owner_uid
     {
@@ -604,14 +442,13 @@ fn identity_lines(app: &App, ns: &Namespace) -> Vec<DetailLine> {
         ));
     }
     // A user namespace's parent is also its owner: said once, as the parent.
-    if let Some(owner) = ns.owner
+    if let Some((owner, text)) = describe::owner_text(snapshot, ns)
         && Some(owner) != ns.parent
     {
-        let mut text = format!("owned by {}", ns_label(snapshot, owner));
-        if let Some(uid) = snapshot.namespace(owner).and_then(|o| o.owner_uid) {
-            text.push_str(&format!(", which {} created", user_text(snapshot, uid)));
-        }
-        out.push(jump(line("owner", text, Tone::Normal), owner));
+        out.push(jump(
+            line("owner", format!("owned by {text}"), Tone::Normal),
+            owner,
+        ));
     }
     for name in app.names_of(ns.inode) {
         out.push(line(

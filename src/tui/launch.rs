@@ -5,8 +5,9 @@
 //! and, where the scan had it, its 64-bit id (`--ns-id`), so `enter` can refuse a namespace
 //! that died and whose inode was reused. A process is entered with all of its namespaces
 //! (`--all --pid PID`, as `docker exec` and `nsenter -a -t PID` do); a pid namespace through
-//! its init with all of the init's namespaces, so the shell also sees that namespace's mount
-//! table (its /proc) and `ps` works.
+//! its init with the init's mount namespace too (`--mount --pid INIT`, as `nsenter -t INIT -m
+//! -p`), so the shell sees that namespace's own /proc and `ps` works, and nothing else of the
+//! init's (its network, hostname, user) comes along.
 
 use std::sync::OnceLock;
 
@@ -18,8 +19,17 @@ pub struct Target {
     pub kind: NsKind,
     pub inode: Inode,
     pub ns_id: Option<u64>,
-    /// Enter every namespace of this process (`--all --pid PID`).
-    pub all_of: Option<Pid>,
+    /// Enter through this process, and which of its other namespaces come along.
+    pub through: Option<(Pid, Along)>,
+}
+
+/// What else of the holder process's namespaces a launch enters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Along {
+    /// All of them (`--all --pid PID`): a process, as `docker exec` does.
+    All,
+    /// Its mount namespace (`--mount --pid PID`): a pid namespace through its init.
+    Mount,
 }
 
 impl Target {
@@ -58,8 +68,12 @@ fn enter_args_with(target: &Target, command: Option<&str>, ns_id_option: bool) -
     {
         args.extend(["--ns-id".into(), id.to_string()]);
     }
-    if let Some(pid) = target.all_of {
-        args.extend(["--all".into(), "--pid".into(), pid.to_string()]);
+    if let Some((pid, along)) = target.through {
+        let flag = match along {
+            Along::All => "--all",
+            Along::Mount => "--mount",
+        };
+        args.extend([flag.into(), "--pid".into(), pid.to_string()]);
     }
     args.push(target.label());
     if let Some(line) = command {
@@ -79,7 +93,7 @@ mod tests {
             kind: NsKind::Uts,
             inode: 4026532202,
             ns_id: Some(1202),
-            all_of: None,
+            through: None,
         };
         assert_eq!(
             enter_args_with(&target, None, true),
@@ -101,28 +115,38 @@ mod tests {
     }
 
     #[test]
-    fn a_process_or_pid_namespace_is_entered_with_all_namespaces() {
+    fn a_process_is_entered_with_all_namespaces_a_pid_namespace_with_its_mounts() {
         let target = Target {
-            kind: NsKind::Pid,
-            inode: 4026532204,
-            ns_id: Some(1204),
-            all_of: Some(2001),
+            kind: NsKind::Uts,
+            inode: 4026532202,
+            ns_id: Some(1202),
+            through: Some((2001, Along::All)),
         };
         assert_eq!(
             enter_args_with(&target, Some("ps -e; echo 'a b'"), true),
             [
                 "enter",
                 "--ns-id",
-                "1204",
+                "1202",
                 "--all",
                 "--pid",
                 "2001",
-                "pid:[4026532204]",
+                "uts:[4026532202]",
                 "--",
                 "/bin/sh",
                 "-c",
                 "ps -e; echo 'a b'"
             ]
+        );
+        let target = Target {
+            kind: NsKind::Pid,
+            inode: 4026532204,
+            ns_id: None,
+            through: Some((2001, Along::Mount)),
+        };
+        assert_eq!(
+            enter_args_with(&target, None, true),
+            ["enter", "--mount", "--pid", "2001", "pid:[4026532204]"]
         );
     }
 
@@ -133,8 +157,22 @@ mod tests {
             kind: NsKind::Net,
             inode: 4026532300,
             ns_id: Some(7),
-            all_of: Some(42),
+            through: Some((42, Along::All)),
         };
+        let pid_ns = Target {
+            kind: NsKind::Pid,
+            inode: 4026532204,
+            ns_id: Some(7),
+            through: Some((42, Along::Mount)),
+        };
+        let args = enter_args(&pid_ns, None);
+        let cli = crate::cli::Cli::try_parse_from(std::iter::once("nsview".into()).chain(args))
+            .expect("enter accepts what the UI builds");
+        let Some(crate::cli::Command::Enter(enter)) = cli.command else {
+            panic!("not an enter command");
+        };
+        assert!(enter.mount && !enter.all);
+        assert_eq!(enter.namespace.as_deref(), Some("pid:[4026532204]"));
         for command in [None, Some("ip -br addr")] {
             let args = enter_args(&target, command);
             let cli = crate::cli::Cli::try_parse_from(std::iter::once("nsview".into()).chain(args))

@@ -18,6 +18,8 @@ pub mod names;
 #[doc(hidden)]
 pub mod sample;
 pub mod term;
+#[doc(hidden)]
+pub mod timing;
 pub mod tree;
 pub mod view;
 
@@ -432,9 +434,10 @@ impl Scanner {
         let job = Arc::clone(&self.job);
         let tx = self.results_tx.clone();
         std::thread::Builder::new()
-            .name("nsview-scan".into())
+            .name(term::SCAN_THREAD.into())
             .spawn(move || {
-                let _ = tx.send((number, job()));
+                let result = caught("the scan", || job()).and_then(|scanned| scanned);
+                let _ = tx.send((number, result));
             })
             .map_err(|err| format!("cannot start a scan: {err}"))?;
         self.running = Some((number, Instant::now()));
@@ -484,9 +487,13 @@ impl Scanner {
 /// The details worker: reads what the detail pane asks for (`details::read`, a process's
 /// container) off the UI thread. Only the newest request waiting is served: moving through the
 /// tree with a key held down reads the row it stops on, not every row on the way. A read stuck
-/// for [`STUCK`] is abandoned: the next request goes to a fresh worker.
+/// for [`STUCK`] is abandoned: the next request goes to a fresh worker. A read that panics is
+/// answered with the panic's message as the pane's error line, and the worker goes on.
 struct DetailsReader {
-    proc_root: PathBuf,
+    /// One read, on the worker thread.
+    read: Arc<ReadJob>,
+    /// When an unanswered request counts as stuck ([`STUCK`]; shorter in tests).
+    stuck_after: Duration,
     requests: Sender<(Want, u64, Arc<Snapshot>)>,
     /// Each answer with how many older requests it made unnecessary.
     results: Receiver<(usize, Found)>,
@@ -497,11 +504,21 @@ struct DetailsReader {
     abandoned: usize,
 }
 
+type ReadJob = dyn Fn(Want, u64, &Snapshot) -> Found + Send + Sync;
+
 impl DetailsReader {
     fn spawn(proc_root: PathBuf) -> Result<DetailsReader> {
-        let (requests, results) = Self::worker(proc_root.clone())?;
+        let read = move |want, generation, snapshot: &Snapshot| {
+            read_details(want, generation, snapshot, &proc_root)
+        };
+        DetailsReader::with_job(Arc::new(read), STUCK)
+    }
+
+    fn with_job(read: Arc<ReadJob>, stuck_after: Duration) -> Result<DetailsReader> {
+        let (requests, results) = Self::worker(Arc::clone(&read))?;
         Ok(DetailsReader {
-            proc_root,
+            read,
+            stuck_after,
             requests,
             results,
             pending: 0,
@@ -512,12 +529,12 @@ impl DetailsReader {
 
     #[allow(clippy::type_complexity)]
     fn worker(
-        proc_root: PathBuf,
+        read: Arc<ReadJob>,
     ) -> Result<(Sender<(Want, u64, Arc<Snapshot>)>, Receiver<(usize, Found)>)> {
         let (request_tx, request_rx) = mpsc::channel::<(Want, u64, Arc<Snapshot>)>();
         let (result_tx, result_rx) = mpsc::channel();
         std::thread::Builder::new()
-            .name("nsview-details".into())
+            .name(term::DETAILS_THREAD.into())
             .spawn(move || {
                 while let Ok(mut request) = request_rx.recv() {
                     let mut skipped = 0;
@@ -526,7 +543,8 @@ impl DetailsReader {
                         skipped += 1;
                     }
                     let (want, generation, snapshot) = request;
-                    let found = read_details(want, generation, &snapshot, &proc_root);
+                    let found = caught("reading the details", || read(want, generation, &snapshot))
+                        .unwrap_or_else(|why| failed(want, generation, why));
                     if result_tx.send((skipped, found)).is_err() {
                         break;
                     }
@@ -537,9 +555,9 @@ impl DetailsReader {
     }
 
     fn request(&mut self, want: Want, generation: u64, snapshot: Arc<Snapshot>) {
-        if self.waiting().is_some_and(|w| w >= STUCK)
+        if self.waiting().is_some_and(|w| w >= self.stuck_after)
             && self.abandoned < MAX_ABANDONED
-            && let Ok((requests, results)) = Self::worker(self.proc_root.clone())
+            && let Ok((requests, results)) = Self::worker(Arc::clone(&self.read))
         {
             // The stuck worker keeps its channels; its answer goes nowhere.
             self.requests = requests;
@@ -564,6 +582,36 @@ impl DetailsReader {
         self.pending = self.pending.saturating_sub(1 + skipped);
         self.waiting_since = (self.pending > 0).then(Instant::now);
         Some(found)
+    }
+}
+
+/// Runs `f` on a worker thread, a panic becoming an error line ("`what` failed: …"). The panic
+/// hook stays quiet on the UI's worker threads (`term::install_panic_hook`): the screen keeps
+/// its modes and the message shows where the answer would have.
+fn caught<T>(what: &str, f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".into());
+        format!("{what} failed (a bug in nsview): {message}")
+    })
+}
+
+/// The answer for a read that failed with `why`.
+fn failed(want: Want, generation: u64, why: String) -> Found {
+    match want {
+        Want::Namespace(inode) => Found::Namespace {
+            inode,
+            generation,
+            result: Err(why),
+        },
+        Want::Container(pid) => Found::Container {
+            pid,
+            generation,
+            container: None,
+        },
     }
 }
 
@@ -659,6 +707,180 @@ mod tests {
         while let Some(late) = scanner.poll() {
             assert!(late.is_ok(), "a late stuck answer leaked through");
         }
+    }
+
+    /// Waits (bounded) for the reader's next answer.
+    fn answer(reader: &mut DetailsReader) -> Found {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            if let Some(found) = reader.poll() {
+                return found;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no answer from the details worker"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// The test jobs' answer for `inode`: `Err("read INODE")`, which names it.
+    fn marked(inode: u64, generation: u64) -> Found {
+        Found::Namespace {
+            inode,
+            generation,
+            result: Err(format!("read {inode}")),
+        }
+    }
+
+    /// A detail read stuck in the kernel does not stall the pane: after the stuck time the next
+    /// request goes to a fresh worker, which answers; the stuck worker's late answers (its own
+    /// and the request queued behind it) never arrive.
+    #[test]
+    fn a_stuck_detail_read_is_replaced_by_a_fresh_worker() {
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let release_rx = std::sync::Mutex::new(release_rx);
+        let read = move |want: Want, generation: u64, _: &Snapshot| match want {
+            Want::Namespace(1) => {
+                let _ = release_rx.lock().map(|rx| rx.recv());
+                marked(1, generation)
+            }
+            Want::Namespace(inode) => marked(inode, generation),
+            Want::Container(pid) => Found::Container {
+                pid,
+                generation,
+                container: None,
+            },
+        };
+        let mut reader =
+            DetailsReader::with_job(Arc::new(read), Duration::from_millis(50)).expect("worker");
+        let snapshot = Arc::new(Snapshot::default());
+        reader.request(Want::Namespace(1), 1, Arc::clone(&snapshot));
+        std::thread::sleep(Duration::from_millis(10));
+        // Not stuck yet: queued behind the stuck read, on the same worker.
+        reader.request(Want::Namespace(2), 1, Arc::clone(&snapshot));
+        assert_eq!(reader.pending, 2);
+        assert!(reader.poll().is_none());
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(
+            reader
+                .waiting()
+                .is_some_and(|w| w >= Duration::from_millis(50))
+        );
+        // Stuck: this request goes to a fresh worker and is answered.
+        reader.request(Want::Namespace(3), 1, Arc::clone(&snapshot));
+        assert_eq!(reader.abandoned, 1);
+        assert_eq!(answer(&mut reader), marked(3, 1));
+        assert_eq!((reader.pending, reader.waiting()), (0, None));
+        // The fresh worker goes on answering.
+        reader.request(Want::Container(9), 2, Arc::clone(&snapshot));
+        assert_eq!(
+            answer(&mut reader),
+            Found::Container {
+                pid: 9,
+                generation: 2,
+                container: None
+            }
+        );
+        // The stuck read finishing late reaches nobody.
+        release_tx.send(()).expect("release");
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(
+            reader.poll(),
+            None,
+            "a stuck worker's late answer leaked through"
+        );
+    }
+
+    /// At most MAX_ABANDONED workers are left behind: after that a request waits in line.
+    #[test]
+    fn stuck_workers_are_bounded() {
+        let (_hold, never) = mpsc::channel::<()>();
+        let never = std::sync::Mutex::new(never);
+        let read = move |want: Want, generation: u64, _: &Snapshot| {
+            let _ = never
+                .lock()
+                .map(|rx| rx.recv_timeout(Duration::from_secs(30)));
+            match want {
+                Want::Namespace(inode) => marked(inode, generation),
+                Want::Container(pid) => marked(u64::from(pid.unsigned_abs()), generation),
+            }
+        };
+        let mut reader =
+            DetailsReader::with_job(Arc::new(read), Duration::from_millis(1)).expect("worker");
+        let snapshot = Arc::new(Snapshot::default());
+        for inode in 0..(MAX_ABANDONED as u64 + 3) {
+            reader.request(Want::Namespace(inode), 1, Arc::clone(&snapshot));
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(reader.abandoned, MAX_ABANDONED);
+        assert!(reader.pending >= 2, "the last requests wait in line");
+    }
+
+    /// A read that panics answers with the panic's message as the pane's error line, and the
+    /// same worker serves the next request.
+    #[test]
+    fn a_panicking_detail_read_is_an_error_line_and_the_worker_goes_on() {
+        let read = |want: Want, generation: u64, _: &Snapshot| match want {
+            Want::Namespace(7) => panic!("boom in a reader"),
+            Want::Container(_) => panic!("boom in the container index"),
+            Want::Namespace(inode) => marked(inode, generation),
+        };
+        let mut reader = DetailsReader::with_job(Arc::new(read), STUCK).expect("worker");
+        let snapshot = Arc::new(Snapshot::default());
+        reader.request(Want::Namespace(7), 3, Arc::clone(&snapshot));
+        let Found::Namespace {
+            inode: 7,
+            generation: 3,
+            result: Err(why),
+        } = answer(&mut reader)
+        else {
+            panic!("not the panicking read's answer");
+        };
+        assert_eq!(
+            why,
+            "reading the details failed (a bug in nsview): boom in a reader"
+        );
+        reader.request(Want::Container(5), 3, Arc::clone(&snapshot));
+        assert_eq!(
+            answer(&mut reader),
+            Found::Container {
+                pid: 5,
+                generation: 3,
+                container: None
+            }
+        );
+        reader.request(Want::Namespace(8), 3, Arc::clone(&snapshot));
+        assert_eq!(answer(&mut reader), marked(8, 3));
+        assert_eq!(reader.abandoned, 0, "no worker was replaced");
+    }
+
+    /// A scan that panics is reported as the scan's error, and the next scan runs.
+    #[test]
+    fn a_panicking_scan_is_an_error() {
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        let job = move || -> ScanResult {
+            if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                panic!("boom in the scan");
+            }
+            Err("the second scan".into())
+        };
+        let mut scanner = Scanner::with_job(Arc::new(job), STUCK);
+        let wait = |scanner: &mut Scanner| {
+            let deadline = Instant::now() + Duration::from_secs(5);
+            loop {
+                if let Some(result) = scanner.poll() {
+                    return result;
+                }
+                assert!(Instant::now() < deadline, "no answer from the scan");
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        };
+        scanner.request().expect("start");
+        let first = wait(&mut scanner).err().unwrap_or_default();
+        assert_eq!(first, "the scan failed (a bug in nsview): boom in the scan");
+        scanner.request().expect("again");
+        assert_eq!(wait(&mut scanner).err().as_deref(), Some("the second scan"));
     }
 
     #[test]

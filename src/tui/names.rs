@@ -105,19 +105,7 @@ pub struct Name {
     pub source: Source,
 }
 
-/// How the model knows the host's namespace of a kind, or None when it does not: pid 1's own
-/// link, or (pid 1 unreadable, as the kernel answers even root on some systems) kthreadd's,
-/// because kernel threads always live in the initial namespaces.
-pub fn host_reason(snapshot: &Snapshot, kind: NsKind) -> Option<(Inode, &'static str)> {
-    if let Some(inode) = snapshot.process(1).and_then(|p| p.ns(kind)) {
-        return Some((inode, "pid 1 is in it"));
-    }
-    let host = snapshot.host_ns(kind)?;
-    Some((
-        host,
-        "the kernel threads (kthreadd) are in it; pid 1's link is unreadable",
-    ))
-}
+pub use crate::details::describe::host_reason;
 
 /// Every name a namespace has, best first.
 pub fn names_of(snapshot: &Snapshot, enrichment: &Enrichment, ns: &Namespace) -> Vec<Name> {

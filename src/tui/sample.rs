@@ -10,6 +10,8 @@ pub const HOST: [Inode; 8] = [
 ];
 /// The container's user namespace (child of the host's, created by uid 1000).
 pub const CONTAINER_USER: Inode = 4026532200;
+/// The container's mount namespace.
+pub const CONTAINER_MNT: Inode = 4026532201;
 /// The container's uts namespace.
 pub const CONTAINER_UTS: Inode = 4026532202;
 /// The container's pid namespace.
@@ -112,7 +114,7 @@ pub fn add_process_like(snapshot: &mut Snapshot, like: Pid, pid: Pid, command: &
 pub fn small() -> Snapshot {
     let mut container = HOST;
     for (kind, inode) in [
-        (NsKind::Mnt, 4026532201),
+        (NsKind::Mnt, CONTAINER_MNT),
         (NsKind::Uts, CONTAINER_UTS),
         (NsKind::Ipc, 4026532203),
         (NsKind::Pid, CONTAINER_PID),

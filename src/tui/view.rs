@@ -421,10 +421,7 @@ fn render_tree(app: &App, theme: Theme, frame: &mut Frame, area: Rect, columns: 
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-/// "1 process", "2 processes".
-pub fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
-    if n == 1 { one } else { many }
-}
+pub use crate::details::describe::plural;
 
 /// The display width of a string (wide characters count two).
 fn width_of(text: &str) -> usize {

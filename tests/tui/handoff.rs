@@ -138,8 +138,9 @@ impl Drop for Pane {
     }
 }
 
-/// A container: `unshare --pid --fork --kill-child --mount-proc sleep 300`, killed by PID on
-/// drop (its init dies with it, and with the init every process of the namespace).
+/// A container: `unshare --pid --uts --fork --kill-child --mount-proc sleep 300`, killed by
+/// PID on drop (its init dies with it, and with the init every process of the namespace). Its
+/// own UTS namespace tells "all of the init's namespaces" from "pid and mnt only".
 struct Container {
     child: std::process::Child,
     pid_ns: u64,
@@ -148,10 +149,20 @@ struct Container {
 }
 
 impl Container {
+    /// The init's namespace of `kind`.
+    fn ns(&self, kind: &str) -> u64 {
+        crate::util::ns_inode(self.init, kind).expect("the container's ns link")
+    }
+}
+
+impl Container {
     fn start() -> Container {
+        // The release build first (minutes, the first time): the container's init lives 300 s.
+        crate::util::release_nsview();
         let child = std::process::Command::new("unshare")
             .args([
                 "--pid",
+                "--uts",
                 "--fork",
                 "--kill-child",
                 "--mount-proc",
@@ -203,7 +214,7 @@ impl Drop for Container {
 pub(super) fn ui_script(dir: &Path) -> String {
     format!(
         "SHELL=/bin/sh PS1='$ ' ENV= {} --no-refresh\necho rc=$? > {}\nexec sleep 60\n",
-        env!("CARGO_BIN_EXE_nsview"),
+        super::tmux_nsview(),
         dir.join("rc").display()
     )
 }
@@ -265,35 +276,74 @@ fn more_keys_then_quit(pane: &Pane) {
 }
 
 #[test]
-#[ignore = "needs root"]
+#[ignore = "needs root and tmux"]
 fn shell_in_a_pid_namespace_comes_back() {
     let container = Container::start();
     let pane = shell_in_container("nsview-handoff-exit", &container);
-    pane.type_text("echo in=$(readlink /proc/self/ns/pid) status=$?");
-    pane.keys(&["Enter"]);
-    // The output line, not the echo of the typed command (which also says `status=`).
-    let screen = pane.wait_for("the shell's pid namespace", 10, |s| {
-        s.lines().any(|l| l.trim_start().starts_with("in="))
-    });
+    // The banner says what was entered: the pid namespace and its init's mount namespace.
+    let mnt = container.ns("mnt");
+    // (A name may follow the label: the hostname of its processes' own UTS namespace.)
+    let screen = pane.screen();
+    let banner = screen.lines().next().unwrap_or_default();
     assert!(
-        screen.contains(&format!("in=pid:[{}] status=0", container.pid_ns)),
+        banner.starts_with(&format!("nsview: shell in pid:[{}]", container.pid_ns))
+            && banner.ends_with(&format!(
+                " + mnt:[{mnt}] of init {}; exit to return",
+                container.init
+            )),
         "{screen}"
     );
-    // Its init's mount namespace came along: /proc inside is the container's, with only its
-    // own few processes (init, the shell, and the commands of this line); `ps` works.
-    // `ps` (procps reads /proc) lists only the namespace's processes.
-    pane.type_text("echo procs=$(ps -e -o pid= | wc -l)");
+    pane.type_text(
+        "echo in=$(readlink /proc/self/ns/pid) $(readlink /proc/self/ns/mnt) \
+         $(readlink /proc/self/ns/uts) status=$?",
+    );
     pane.keys(&["Enter"]);
-    let count_of = |s: &str| -> Option<usize> {
-        s.lines()
-            .find_map(|l| l.trim().strip_prefix("procs="))
-            .and_then(|n| n.trim().parse().ok())
-    };
-    let screen = pane.wait_for("the process count inside", 10, |s| count_of(s).is_some());
-    let count = count_of(&screen).unwrap_or_default();
+    // The output line, not the echo of the typed command (which also says `status=`).
+    let screen = pane.wait_for("the shell's namespaces", 10, |s| {
+        s.lines().any(|l| l.trim_start().starts_with("in="))
+    });
+    // pid and mnt as `nsenter -t INIT -m -p`: the init's UTS namespace did not come along.
+    let host_uts = crate::util::own_ns("uts");
+    assert_ne!(host_uts, container.ns("uts"));
     assert!(
-        (2..=6).contains(&count),
-        "{count} processes inside:\n{screen}"
+        screen.contains(&format!(
+            "in=pid:[{}] mnt:[{mnt}] uts:[{host_uts}] status=0",
+            container.pid_ns
+        )),
+        "{screen}"
+    );
+    // /proc inside is the container's: `ps` (procps reads /proc) lists only the namespace's
+    // processes: its init as pid 1, the shell, the command substitution's shell and ps.
+    pane.type_text("echo procs: $(ps -e -o pid=,comm=) :end");
+    pane.keys(&["Enter"]);
+    let listed = |s: &str| -> Option<Vec<(u32, String)>> {
+        let line = s.lines().find(|l| l.trim_start().starts_with("procs: "))?;
+        let words: Vec<&str> = line
+            .trim()
+            .strip_prefix("procs: ")?
+            .strip_suffix(":end")?
+            .split_whitespace()
+            .collect();
+        words
+            .chunks(2)
+            .map(|pair| Some((pair.first()?.parse().ok()?, pair.get(1)?.to_string())))
+            .collect()
+    };
+    let screen = pane.wait_for("ps inside", 10, |s| listed(s).is_some());
+    let processes = listed(&screen).unwrap_or_default();
+    assert!(
+        processes.contains(&(1, "sleep".to_string())),
+        "pid 1 is the container's init:\n{screen}"
+    );
+    assert!(
+        processes
+            .iter()
+            .all(|(_, comm)| ["sleep", "sh", "ps"].contains(&comm.as_str())),
+        "only the namespace's processes:\n{screen}"
+    );
+    assert!(
+        (3..=4).contains(&processes.len()),
+        "{processes:?}:\n{screen}"
     );
     pane.type_text("exit");
     pane.keys(&["Enter"]);
@@ -303,7 +353,7 @@ fn shell_in_a_pid_namespace_comes_back() {
 }
 
 #[test]
-#[ignore = "needs root"]
+#[ignore = "needs root and tmux"]
 fn killed_shell_comes_back() {
     let container = Container::start();
     let pane = shell_in_container("nsview-handoff-kill", &container);
@@ -315,7 +365,7 @@ fn killed_shell_comes_back() {
 }
 
 #[test]
-#[ignore = "needs root"]
+#[ignore = "needs root and tmux"]
 fn shell_leaving_a_background_job_comes_back() {
     let container = Container::start();
     let pane = shell_in_container("nsview-handoff-bg", &container);
@@ -336,7 +386,7 @@ fn ctrl_z_and_fg() {
         "PS1='$ ' ENV= exec sh -i\n".to_string()
     });
     pane.wait_for("the shell's prompt", 10, |s| last_line(s) == "$");
-    pane.type_text(&format!("{} --no-refresh", env!("CARGO_BIN_EXE_nsview")));
+    pane.type_text(&format!("{} --no-refresh", super::tmux_nsview()));
     pane.keys(&["Enter"]);
     pane.wait_for_ui("the UI");
     pane.keys(&["C-z"]);
@@ -364,7 +414,7 @@ fn ctrl_z_and_fg() {
 /// `x` on a process runs a command line in all of its namespaces (here: the container's
 /// /proc), shows its output until Enter, and comes back to the UI.
 #[test]
-#[ignore = "needs root"]
+#[ignore = "needs root and tmux"]
 fn x_on_a_process_runs_in_all_its_namespaces() {
     let container = Container::start();
     let pane = Pane::start("nsview-handoff-x", ui_script);
@@ -382,18 +432,20 @@ fn x_on_a_process_runs_in_all_its_namespaces() {
     pane.wait_for("the prompt", 10, |s| {
         s.contains("run in the namespaces of pid")
     });
-    pane.type_text("echo procs=$(ls /proc | grep -c '^[0-9]') host=$(cat /proc/1/comm)");
+    pane.type_text("echo init=$(cat /proc/1/comm) uts=$(readlink /proc/self/ns/uts)");
     pane.keys(&["Enter"]);
     let screen = pane.wait_for("the command's output", 15, |s| {
         s.contains("press Enter to return")
     });
+    // All of the process's namespaces: its pid and mnt (pid 1 in /proc is its init) and its
+    // UTS namespace too.
     assert!(
-        screen.contains("host=sleep"),
-        "pid 1 inside is the container's init:\n{screen}"
+        screen.contains(&format!("init=sleep uts=uts:[{}]", container.ns("uts"))),
+        "{screen}"
     );
     assert!(screen.contains("exit status 0"), "{screen}");
     pane.keys(&["Enter"]);
     let screen = pane.wait_for_ui("the UI after x");
-    assert!(screen.contains("back from `echo procs="), "{screen}");
+    assert!(screen.contains("back from `echo init="), "{screen}");
     more_keys_then_quit(&pane);
 }

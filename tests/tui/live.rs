@@ -1,7 +1,7 @@
 //! The UI under a real terminal (tmux) on namespaces the test makes: finding a namespace by its
-//! hostname, by its `ip netns` name and by `type:net`; sorting by processes; zooming the detail
-//! pane and following a reference; the help closing with `q` and with `Esc`; `q` ending nsview
-//! with status 0.
+//! hostname, by its `ip netns` name and by `type:net`; sorting by processes (both ways); zooming
+//! the detail pane and following a reference (to the owner); the help closing with `q` and with
+//! `Esc`; `q` ending nsview with status 0.
 
 use super::handoff::{Pane, ui_script};
 
@@ -21,8 +21,10 @@ fn selected_row(screen: &str) -> &str {
 }
 
 #[test]
-#[ignore = "needs root"]
+#[ignore = "needs root and tmux"]
 fn find_sort_zoom_follow_and_help() {
+    // The release build first (minutes, the first time): the sleepers below live 300 s.
+    crate::util::release_nsview();
     let tag = crate::util::unique_name("nsview-ui-host");
     let uts = crate::util::Sleeper::start(&[
         "unshare",
@@ -32,6 +34,26 @@ fn find_sort_zoom_follow_and_help() {
         &format!("hostname {tag} && exec sleep 300"),
     ]);
     let netns = crate::util::NamedNetns::add("nsview-ui");
+    // Two UTS namespaces to sort: one with two processes (unshare and its child), one with
+    // four (two more sleeps in the background). Each has a pid namespace of its own, so
+    // killing its init (by PID, on drop) ends every process in it.
+    // Short: the header must still have room for the sort key after this filter.
+    let sort_tag = crate::util::unique_name("srt");
+    let uts_in_pid = |hostname: &str, background: &str| {
+        crate::util::Sleeper::start_forked(&[
+            "unshare",
+            "--uts",
+            "--pid",
+            "--fork",
+            "--kill-child",
+            "sh",
+            "-c",
+            &format!("hostname {hostname}; {background}exec sleep 300"),
+        ])
+    };
+    let few = uts_in_pid(&format!("{sort_tag}-few"), "");
+    let many = uts_in_pid(&format!("{sort_tag}-many"), "sleep 300 & sleep 300 & ");
+    let (few_uts, many_uts) = (few.new_ns("uts"), many.new_ns("uts"));
     let pane = Pane::start("nsview-live", ui_script);
     pane.wait_for_ui("the UI");
 
@@ -68,8 +90,10 @@ fn find_sort_zoom_follow_and_help() {
         s.contains(&format!("net namespace {}", netns.inode())) && !s.contains("NAME/USER")
     });
     assert!(screen.contains("identity"), "{screen}");
+    // `f`: the first reference in its pane is its owner, the host's user namespace.
     pane.keys(&["f"]);
-    pane.wait_for("the owner's pane", 10, |s| s.contains("user namespace"));
+    let owner = format!("user namespace {}", crate::util::own_ns("user"));
+    pane.wait_for("the owner's pane", 10, |s| s.contains(&owner));
     pane.keys(&["z"]);
     pane.wait_for("unzoomed", 10, |s| s.contains("NAME/USER"));
 
@@ -84,12 +108,35 @@ fn find_sort_zoom_follow_and_help() {
     assert!(screen.contains("▾ net ("), "{screen}");
     assert!(!screen.contains("▾ uts ("), "{screen}");
 
-    // Sorted by processes: shown in the header.
+    // Sorted by processes (shown in the header): the namespace with more processes first;
+    // `O` reverses it.
     clear_filter(&pane);
-    pane.keys(&["o"]);
-    pane.wait_for("the sort key in the header", 10, |s| {
-        s.contains("sort procs↓")
+    pane.keys(&["/"]);
+    pane.type_text(&format!("type:uts {sort_tag}"));
+    pane.keys(&["Enter"]);
+    // The row in the tree (left of the pane's border; the pane names the selected one too).
+    let rows = |s: &str| {
+        let row = |inode: u64| {
+            s.lines().position(|l| {
+                l.split('│')
+                    .next()
+                    .is_some_and(|tree| tree.contains(&inode.to_string()))
+            })
+        };
+        (row(many_uts), row(few_uts))
+    };
+    pane.wait_for("the two namespaces to sort", 10, |s| {
+        matches!(rows(s), (Some(_), Some(_)))
     });
+    pane.keys(&["o"]);
+    pane.wait_for("more processes first", 10, |s| {
+        s.contains("sort procs↓") && matches!(rows(s), (Some(many), Some(few)) if many < few)
+    });
+    pane.keys(&["O"]);
+    pane.wait_for("fewer processes first", 10, |s| {
+        s.contains("sort procs↑") && matches!(rows(s), (Some(many), Some(few)) if many > few)
+    });
+    clear_filter(&pane);
 
     // Help closes with q and with Esc, and q then quits with status 0.
     for close in ["q", "Escape"] {
@@ -102,6 +149,8 @@ fn find_sort_zoom_follow_and_help() {
     assert_eq!(pane.wait_for_file("rc", 10), "rc=0");
     drop(pane);
     uts.stop();
+    few.stop();
+    many.stop();
 }
 
 /// Issue 10's trap under the UI: `nobody`, in its own user and mount namespace, bind-mounts a
@@ -109,8 +158,10 @@ fn find_sort_zoom_follow_and_help() {
 /// The UI keeps scanning (a namespace made after it started shows up), shows the age of its
 /// data, and names the refused holder with its reason in the detail pane.
 #[test]
-#[ignore = "needs root"]
+#[ignore = "needs root and tmux"]
 fn the_ui_keeps_scanning_while_a_trap_sits_on_the_host() {
+    // The release build first (minutes, the first time): the trap's sleeper lives 300 s.
+    crate::util::release_nsview();
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::Builder::new()
         .prefix("nsview-ui-trap-")

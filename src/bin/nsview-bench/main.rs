@@ -1,6 +1,7 @@
 //! `nsview-bench`: the benchmark against lsns (`run`, the default), the churn run (`churn`),
-//! and `once`, which runs one in-process subject in a fresh process so strace and time(1) can
-//! count its syscalls and peak RSS. See BENCHMARKS.md.
+//! `ui` (the UI's own timings on a synthetic snapshot), and `once`, which runs one in-process
+//! subject in a fresh process so strace and time(1) can count its syscalls and peak RSS. See
+//! BENCHMARKS.md.
 
 mod churn;
 mod fleet;
@@ -71,6 +72,16 @@ enum Mode {
     /// Run one in-process subject once (scan, bare, floor, tui) and exit.
     #[command(hide = true)]
     Once { subject: String },
+    /// The UI's own timings on a synthetic snapshot (no root, no fleet): apply a scan, render,
+    /// scroll, filter, rescan (`nsview::tui::timing`, the same steps the UI test asserts).
+    Ui {
+        /// Synthetic processes.
+        #[arg(long, default_value_t = 5000)]
+        processes: usize,
+        /// Measurements, each on a fresh app.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
 }
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
@@ -115,6 +126,12 @@ fn main() {
             time::run(&args)
         }
         Some(Mode::Hold { processes, seconds }) => hold(processes, seconds),
+        Some(Mode::Ui { processes, runs }) => {
+            for _ in 0..runs.max(1) {
+                println!("{}", nsview::tui::timing::measure(processes).summary());
+            }
+            Ok(0)
+        }
     };
     match result {
         Ok(code) => std::process::exit(code),
