@@ -583,10 +583,21 @@ fn is_host_namespace(snapshot: &Snapshot, ns: &Namespace) -> bool {
     snapshot.host_ns(ns.kind) == Some(ns.inode) || ns.members.first().is_some_and(|&p| p <= 2)
 }
 
-/// A namespace's init: its lowest-pid entry point ([`entry_points`]). Pids are a proxy for
-/// age here: the snapshot has no start times. None for a namespace without members.
+/// A namespace's init: its oldest entry point ([`entry_points`]), by start time (stat field
+/// 22), ties broken by pid. Pids alone are no measure of age: they wrap at `pid_max` (32768 by
+/// default), and a busy host wraps within seconds, so a pod member started after the pod's
+/// infra container can have the lower pid and would take the pod's namespaces' label. When an
+/// entry point's start time is unknown (0: a snapshot saved before nsview kept them), the
+/// lowest pid is the proxy. None for a namespace without members.
 pub fn namespace_init(snapshot: &Snapshot, ns: &Namespace) -> Option<Pid> {
-    entry_points(snapshot, ns).next()
+    let points: Vec<(u64, Pid)> = entry_points(snapshot, ns)
+        .map(|pid| (snapshot.process(pid).map_or(0, |p| p.start_time), pid))
+        .collect();
+    if points.iter().all(|&(start, _)| start != 0) {
+        points.into_iter().min().map(|(_, pid)| pid)
+    } else {
+        points.into_iter().map(|(_, pid)| pid).min()
+    }
 }
 
 /// A namespace's entry points, in pid order: the members whose parent is outside it (or
@@ -1095,6 +1106,45 @@ mod tests {
             namespace_init(&Snapshot::default(), &Namespace::new(OTHER, NsKind::Mnt)),
             None
         );
+    }
+
+    /// The flake of the podman pod test: pids wrapped between the pod's infra container
+    /// (started first, pid 32000) and a member container (pid 400), both entered the pod's
+    /// namespace from outside (their conmons). The oldest is the init, not the lowest pid.
+    #[test]
+    fn the_init_is_the_oldest_entry_point_when_pids_wrapped() {
+        let mut snapshot = snapshot_of(&[
+            (1, 0, HOST),
+            (31990, 1, HOST),
+            (32000, 31990, OTHER),
+            (390, 1, HOST),
+            (400, 390, OTHER),
+        ]);
+        let started = [(32000, 5000), (400, 5300), (31990, 4990), (390, 5290)];
+        for (pid, ticks) in started {
+            if let Some(p) = snapshot.processes.get_mut(&pid) {
+                p.start_time = ticks;
+            }
+        }
+        let ns = &snapshot.namespaces[&OTHER];
+        assert_eq!(namespace_init(&snapshot, ns), Some(32000));
+        let infra = format!("/machine.slice/libpod-{ID}.scope");
+        let member = format!("/machine.slice/libpod-{ID2}.scope");
+        let index = index_of(&[(32000, &infra), (400, &member)]);
+        assert_eq!(
+            index.label_of(&snapshot, ns).map(|c| c.id.as_str()),
+            Some(ID)
+        );
+        // the same start tick: the lower pid
+        if let Some(p) = snapshot.processes.get_mut(&400) {
+            p.start_time = 5000;
+        }
+        assert_eq!(namespace_init(&snapshot, ns), Some(400));
+        // one start time unknown (an old snapshot): the lowest pid, as before
+        if let Some(p) = snapshot.processes.get_mut(&400) {
+            p.start_time = 0;
+        }
+        assert_eq!(namespace_init(&snapshot, ns), Some(400));
     }
 
     #[test]
