@@ -137,17 +137,33 @@ fn still_listed(
     let mut argv = vec!["-o", "NS,TYPE,NPROCS,PID,PATH,NSFS"];
     argv.extend_from_slice(args);
     let rows = list_rows(&argv);
+    // For a row with nothing to open (no member, no nsfs mount in our mount namespace: held
+    // by an fd, or by a bind mount in another mount namespace), the library scan's ns id.
+    let mut scanned: Option<nsview::model::Snapshot> = None;
     namespaces
         .iter()
         .filter_map(|(kind, inode, id)| {
-            let r = rows.iter().find(|r| r["ns"].as_u64() == Some(*inode))?;
-            // The inode may already be a new namespace's; only the same id is a leftover.
+            // The inode may already be another namespace's, even one of another type (inode
+            // numbers are shared by every type); only the same type and id is a leftover.
+            let r = rows
+                .iter()
+                .find(|r| r["ns"].as_u64() == Some(*inode) && r["type"] == *kind)?;
             // PATH is empty for a namespace no process is in (as lsns): open its nsfs mount.
-            let Some(path) = r["path"].as_str().or_else(|| first_nsfs(r)) else {
-                // nothing to open it by: counted as left, to be looked at
-                return Some((*kind, r.clone()));
+            let same = match r["path"].as_str().or_else(|| first_nsfs(r)) {
+                Some(path) => ns_id(Path::new(path)) == Some(*id),
+                None => {
+                    let snapshot = scanned.get_or_insert_with(|| {
+                        nsview::scan::scan(&nsview::scan::ScanOptions::default())
+                            .expect("a library scan")
+                    });
+                    // unknown (gone since, or no NS_GET_ID): counted as left, to be looked at
+                    snapshot
+                        .namespace(*inode)
+                        .filter(|ns| ns.kind.to_string() == *kind)
+                        .is_none_or(|ns| ns.ns_id.is_none_or(|found| found == *id))
+                }
             };
-            (ns_id(Path::new(path)) == Some(*id)).then(|| (*kind, r.clone()))
+            same.then(|| (*kind, r.clone()))
         })
         .collect()
 }
@@ -539,6 +555,55 @@ fn after_podman_rm_no_namespace_of_the_container_is_left() {
     assert!(!Path::new(&nsfs).exists(), "{nsfs} left behind");
 }
 
+/// What a crashed runtime leaves: `kill -9` of the container's conmon and of the processes it
+/// supervises (the container's init; runc itself has exited once the container runs), waited
+/// for until each is reaped. Nothing runs podman's cleanup (conmon's exit command) then.
+///
+/// conmon dies first, and is reaped before its children are killed: a conmon that outlives
+/// the container's init by a moment sees it exit and forks its exit command (`podman
+/// container cleanup`), which survives conmon's own SIGKILL and removes the netns pin. Killing
+/// the init first lost that race now and then on a loaded machine (the pin was gone from
+/// /run/netns before the test's scan, which looked like a scan missing it).
+fn kill_runtime(c: &Container) {
+    let children = children_of(c.conmon_pid);
+    assert!(children.contains(&c.pid), "conmon's children {children:?}");
+    let kill = |pid: i32| {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    };
+    kill(c.conmon_pid);
+    engine::wait_until_reaped(c.conmon_pid);
+    for &pid in &children {
+        kill(pid);
+    }
+    for &pid in &children {
+        engine::wait_until_reaped(pid);
+    }
+}
+
+/// The names in /run/netns, for a failure message.
+fn run_netns() -> Vec<std::ffi::OsString> {
+    std::fs::read_dir("/run/netns")
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name()).collect())
+        .unwrap_or_default()
+}
+
+/// `podman rm -f` up to three times (podman 4.3's first try after a killed runtime can fail
+/// with "container state improper"): every (exit code, stderr) it gave.
+fn remove_with_retries(c: &mut Container) -> Vec<(Option<i32>, String)> {
+    let mut tries = Vec::new();
+    while tries.len() < 3 {
+        let output = c.try_remove();
+        tries.push((output.status.code(), stderr(&output)));
+        if output.status.success() {
+            break;
+        }
+    }
+    tries
+}
+
 #[test]
 #[ignore = "needs root and podman"]
 fn after_kill_9_of_conmon_and_runtime_the_netns_stays_bind_mounted_until_podman_rm() {
@@ -552,20 +617,7 @@ fn after_kill_9_of_conmon_and_runtime_the_netns_stays_bind_mounted_until_podman_
         &c.id,
     ]);
     assert_eq!(engine_mounts(&c, &merged).len(), 2, "shm and {merged}");
-    // runc has exited once the container runs: what is left of the runtime is conmon and the
-    // processes it supervises (the container's init).
-    let mut victims = children_of(c.conmon_pid);
-    assert!(victims.contains(&c.pid), "conmon's children {victims:?}");
-    victims.push(c.conmon_pid);
-    for pid in &victims {
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(*pid),
-            nix::sys::signal::Signal::SIGKILL,
-        );
-    }
-    for pid in &victims {
-        engine::wait_until_reaped(*pid);
-    }
+    kill_runtime(&c);
 
     // Nothing ran podman's cleanup (conmon's exit command): the netns stays, held only by
     // podman's bind mount; the other namespaces died with their last process.
@@ -574,13 +626,9 @@ fn after_kill_9_of_conmon_and_runtime_the_netns_stays_bind_mounted_until_podman_
     assert_eq!(
         kinds,
         ["net"],
-        "left after kill -9: {left:?}; /run/netns has {:?}",
-        std::fs::read_dir("/run/netns")
-            .map(|d| d
-                .filter_map(|e| e.ok())
-                .map(|e| e.file_name())
-                .collect::<Vec<_>>())
-            .unwrap_or_default()
+        "left after kill -9: {left:?}; /run/netns has {:?}; podman says {:?}",
+        run_netns(),
+        podman_ok(&["inspect", "--format", "{{.State.Status}}", &c.id])
     );
     let net = &left[0].1;
     assert_eq!(net["nprocs"], 0, "{net}");
@@ -594,14 +642,7 @@ fn after_kill_9_of_conmon_and_runtime_the_netns_stays_bind_mounted_until_podman_
     // podman rm -f cleans up, though podman 4.3's first try fails ("container state
     // improper": it finds the container stopped while stopping it) and a second one does it.
     let mut c = c;
-    let mut tries = Vec::new();
-    while tries.len() < 3 {
-        let output = c.try_remove();
-        tries.push((output.status.code(), stderr(&output)));
-        if output.status.success() {
-            break;
-        }
-    }
+    let tries = remove_with_retries(&mut c);
     eprintln!("podman rm -f after kill -9: {tries:?}");
     assert!(
         tries.last().is_some_and(|(code, _)| *code == Some(0)),
@@ -612,6 +653,125 @@ fn after_kill_9_of_conmon_and_runtime_the_netns_stays_bind_mounted_until_podman_
     assert!(!Path::new(&nsfs).exists(), "{nsfs} left behind");
     let mounts = engine_mounts(&c, &merged);
     assert!(mounts.is_empty(), "mounts left: {mounts:?}");
+}
+
+/// `nsview leaks --json -t net`'s entry for `inode` once its verdict is `want`, asked again
+/// (bounded) while it is not: another test's scanner (an `nsview leaks` reading every
+/// candidate netns's interfaces, an lsns) holds each namespace file open for a moment, and a
+/// report taken then says "held by process". Returns the last entry either way.
+fn leaks_entry(inode: u64, want: &str) -> Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let output = nsview_run(&["leaks", "--json", "-t", "net"]);
+        let doc: Value = serde_json::from_str(&stdout(&output))
+            .unwrap_or_else(|e| panic!("leaks --json: {e}: {}", stderr(&output)));
+        let entry = doc["namespaces"]
+            .as_array()
+            .and_then(|all| all.iter().find(|e| e["inode"].as_u64() == Some(inode)))
+            .cloned()
+            .unwrap_or(Value::Null);
+        if entry["verdict"] == want || std::time::Instant::now() >= deadline {
+            // a probable leak listed: exit status 1
+            assert_eq!(output.status.code(), Some(1), "{doc:#}");
+            return entry;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+#[ignore = "needs root and podman"]
+fn nsview_release_frees_the_netns_a_killed_runtime_leaves_and_podman_rm_still_cleans_up() {
+    engine::require();
+    let mut c = Container::run("release", &["--network", "slirp4netns"]);
+    let namespaces = identities(&c, &["net"]);
+    let (_, net, id) = namespaces[0];
+    let merged = podman_ok(&[
+        "inspect",
+        "--format",
+        "{{.GraphDriver.Data.MergedDir}}",
+        &c.id,
+    ]);
+    kill_runtime(&c);
+    let left = still_listed(&namespaces, &["-P"]);
+    assert_eq!(
+        left.len(),
+        1,
+        "the killed container's netns (ns id {id}); /run/netns has {:?}; podman says {:?}",
+        run_netns(),
+        podman_ok(&["inspect", "--format", "{{.State.Status}}", &c.id])
+    );
+
+    // The verdict: pinned by podman's bind mount, claimed by nobody (its conmon is dead).
+    let entry = leaks_entry(net, "pinned-unclaimed");
+    assert_eq!(entry["verdict"], "pinned-unclaimed", "{entry:#}");
+    assert_eq!(entry["ns_id"], id, "{entry:#}");
+    assert_eq!(entry["held_by"], "bind_mount", "{entry:#}");
+    assert_eq!(entry["probable_leak"], true, "{entry:#}");
+    assert_eq!(entry["patterns"][0]["made_by"], "podman", "{entry:#}");
+    let pin = entry["patterns"][0]["path"]
+        .as_str()
+        .expect("the pin's path")
+        .to_string();
+    assert!(pin.starts_with("/run/netns/netns-"), "{entry:#}");
+    assert!(
+        entry["holders"]
+            .as_array()
+            .expect("holders")
+            .iter()
+            .any(|h| h["kind"] == "bind_mount" && h["path"] == pin.as_str()),
+        "{entry:#}"
+    );
+
+    // `nsview release`, bound to the namespace id (inodes are reused), unmounts podman's pin
+    // and removes its pin file; the netns is gone.
+    let output = nsview_run(&[
+        "release",
+        "--yes",
+        "--ns-id",
+        &id.to_string(),
+        &net.to_string(),
+    ]);
+    let said = format!("{}{}", stdout(&output), stderr(&output));
+    assert!(
+        output.status.success(),
+        "release ({}): {said}",
+        output.status
+    );
+    assert!(
+        said.contains(&format!("unmounted {pin}, removed the pin file")),
+        "{said}"
+    );
+    assert!(said.contains(&format!("net:[{net}] is gone")), "{said}");
+    assert!(!Path::new(&pin).exists(), "{pin} left behind");
+    let left = still_listed(&namespaces, &[]);
+    assert!(left.is_empty(), "left after nsview release: {left:?}");
+    let output = nsview_run(&["leaks", "--json", "-t", "net"]);
+    let doc: Value = serde_json::from_str(&stdout(&output)).expect("leaks --json is JSON");
+    assert!(
+        !doc["namespaces"]
+            .as_array()
+            .expect("namespaces")
+            .iter()
+            .any(|e| e["ns_id"] == id),
+        "ns id {id} still reported: {doc:#}"
+    );
+
+    // podman rm -f afterwards removes the container and its mounts, exiting 0 (it logs that
+    // the netns file it wanted to unmount is missing).
+    let tries = remove_with_retries(&mut c);
+    eprintln!("podman rm -f after nsview release: {tries:?}");
+    assert!(
+        tries.last().is_some_and(|(code, _)| *code == Some(0)),
+        "podman rm -f never succeeded: {tries:?}"
+    );
+    let mounts = engine_mounts(&c, &merged);
+    assert!(mounts.is_empty(), "mounts left: {mounts:?}");
+    let exists = engine::run_bounded(
+        engine::podman().args(["container", "exists", &c.id]),
+        Duration::from_secs(60),
+    );
+    assert!(!exists.status.success(), "podman still knows {}", c.name);
 }
 
 #[test]
