@@ -22,6 +22,17 @@ use engine::{Container, MARKER, MARKER_TEXT, Pod, podman_ok};
 /// only with `--uidmap`/`--userns`).
 const OWN: [&str; 5] = ["mnt", "uts", "ipc", "pid", "net"];
 
+/// A container with a user namespace of its own: root inside is uid/gid 100000 outside, for
+/// 65536 ids (`--network none`).
+const USERNS: [&str; 6] = [
+    "--network",
+    "none",
+    "--uidmap",
+    "0:100000:65536",
+    "--gidmap",
+    "0:100000:65536",
+];
+
 /// `nsview ARGS`, killed after a minute: a scan that blocks fails the test, never hangs it.
 fn nsview_run(args: &[&str]) -> Output {
     engine::run_bounded(nsview().args(args), Duration::from_secs(60))
@@ -369,7 +380,12 @@ fn a_pod_is_one_pod_with_both_containers() {
         let label = r["container"]
             .as_str()
             .expect("a pod namespace has a label");
-        assert!(label.contains("podman"), "{kind}: {r}");
+        // The infra container's label, with the pod's name (from podman's database).
+        assert!(names(label, &pod.infra), "{kind}: {r}");
+        assert!(
+            label.ends_with(&format!(" pod {}", pod.name)),
+            "{kind}: {r}"
+        );
 
         // Labelled by the namespace's init, the infra container; the pod lists all three.
         let json = show_json(inode);
@@ -384,6 +400,8 @@ fn a_pod_is_one_pod_with_both_containers() {
             "{kind}: one pod {}",
             pod.name
         );
+        assert_eq!(json["pod"]["name"], pod.name.as_str(), "{kind}: {json}");
+        assert_eq!(json["container"]["pod_name"], pod.name.as_str(), "{kind}");
         let members = json["pod"]["containers"]
             .as_array()
             .expect("pod containers");
@@ -395,11 +413,15 @@ fn a_pod_is_one_pod_with_both_containers() {
                 .unwrap_or_else(|| panic!("{kind}: {} not in {members:?}", c.name));
             assert_eq!(found["name"], c.name.as_str());
             assert_eq!(found["pod_uid"], pod.id.as_str());
+            assert_eq!(found["pod_name"], pod.name.as_str());
         }
 
         let text = show_text(inode);
         let pod_line = text.lines().find(|l| l.starts_with("pod ")).unwrap_or("");
-        assert!(pod_line.ends_with(pod.id.as_str()), "{kind}:\n{text}");
+        assert!(
+            pod_line.ends_with(&format!(" {} {}", pod.name, pod.id)),
+            "{kind}:\n{text}"
+        );
         for c in [&pod.infra, &a, &b] {
             assert!(
                 text.lines().any(|l| names(l, c)),
@@ -408,14 +430,28 @@ fn a_pod_is_one_pod_with_both_containers() {
             );
         }
     }
-    // Each container's own namespaces carry its own name.
+    // Each container's own namespaces carry its own name, and the pod's.
     for c in [&a, &b] {
         for kind in ["mnt", "pid"] {
             let r = row(&rows, c.ns(kind));
-            assert!(names(r["container"].as_str().unwrap_or(""), c), "{r}");
+            let label = r["container"].as_str().unwrap_or("");
+            assert!(names(label, c), "{r}");
+            assert!(label.ends_with(&format!(" pod {}", pod.name)), "{r}");
             assert_eq!(r["nprocs"], 1);
         }
     }
+    // The table face: the pod's name on its shared namespaces.
+    let output = nsview_run(&["--list", "-o", "NS,TYPE,CONTAINER", "-t", "net"]);
+    let net = pod.infra.ns("net").to_string();
+    let line = stdout(&output)
+        .lines()
+        .find(|l| l.trim_start().starts_with(&net))
+        .map(str::to_string)
+        .unwrap_or_else(|| panic!("no table row for {net}"));
+    assert!(
+        names(&line, &pod.infra) && line.contains(&pod.name),
+        "{line}"
+    );
 }
 
 #[test]
@@ -488,17 +524,12 @@ fn enter_reaches_a_containers_mount_and_uts_namespaces() {
 #[ignore = "needs root and podman"]
 fn a_user_namespace_containers_uid_map_is_shown() {
     engine::require();
-    let c = Container::run(
-        "userns",
-        &[
-            "--network",
-            "none",
-            "--uidmap",
-            "0:100000:65536",
-            "--gidmap",
-            "0:100000:65536",
-        ],
-    );
+    // `--uidmap`, not `--userns=auto`: auto picks a range from the `containers` user's
+    // /etc/subuid and /etc/subgid entries, which this host (and CI's) does not have ("no
+    // subuid ranges found for user \"containers\""), and a test must not edit the host's
+    // /etc/subuid. An explicit map makes the same kind of namespace: root inside, 100000
+    // outside, the container's namespaces owned by it.
+    let c = Container::run("userns", &USERNS);
     let user = c.ns("user");
     let rows = list_rows(&["-o", "NS,TYPE,NPROCS,CONTAINER,UIDMAP,HOSTNS,ONS"]);
     let r = row(&rows, user);
@@ -867,9 +898,9 @@ impl Drop for Tmux {
     }
 }
 
-/// The UI's `s` on one namespace: filter to its inode, select it, spawn the shell, run
-/// `command` there and wait for `want` in its output, then leave the shell.
-fn ui_shell_in(tmux: &Tmux, kind: &str, c: &Container, command: &str, want: &str) {
+/// Selects one namespace of container `c` in the UI (filtered to its inode) and waits until
+/// its row's NAME column and the detail pane name the container; the screen then.
+fn ui_select(tmux: &Tmux, kind: &str, c: &Container) -> String {
     let inode = c.ns(kind);
     // Esc clears the previous filter (waited for: a `/` hard on an Esc could read as Alt-/);
     // `/` starts a new one.
@@ -892,7 +923,14 @@ fn ui_shell_in(tmux: &Tmux, kind: &str, c: &Container, command: &str, want: &str
             && s.lines().any(|l| l.contains(&title))
             && s.lines()
                 .any(|l| l.contains(&c.name) && l.contains("(container"))
-    });
+    })
+}
+
+/// The UI's `s` on one namespace: select it ([`ui_select`]), spawn the shell, run `command`
+/// there and wait for `want` in its output, then leave the shell.
+fn ui_shell_in(tmux: &Tmux, kind: &str, c: &Container, command: &str, want: &str) {
+    let inode = c.ns(kind);
+    ui_select(tmux, kind, c);
     tmux.keys(&["s"]);
     let prompt = |s: &str| s.lines().rev().find(|l| !l.trim().is_empty()) == Some("$");
     let shell = tmux.wait_for("a shell in the namespace", 15, prompt);
@@ -923,7 +961,9 @@ fn the_uis_shell_reaches_a_containers_uts_and_mount_namespaces() {
             .is_ok_and(|o| o.status.success()),
         "the UI test needs tmux (.ci/run installs it)"
     );
-    let c = Container::run("ui", &["--network", "none"]);
+    // A user namespace of its own too, for the detail pane's uid map (--uidmap, as in
+    // a_user_namespace_containers_uid_map_is_shown).
+    let c = Container::run("ui", &USERNS);
     let tmux = Tmux {
         socket: crate::util::unique_name("nsview-podman-ui"),
     };
@@ -959,6 +999,17 @@ fn the_uis_shell_reaches_a_containers_uts_and_mount_namespaces() {
         &format!("cat {MARKER}"),
         MARKER_TEXT.trim(),
     );
+
+    // user: the row is the container's, the detail pane shows the uid and gid maps.
+    let screen = ui_select(&tmux, "user", &c);
+    for label in ["uid map", "gid map"] {
+        assert!(
+            screen
+                .lines()
+                .any(|l| l.contains(label) && l.contains("0 → 100000, range 65536")),
+            "{label} in\n{screen}"
+        );
+    }
 
     tmux.keys(&["q"]);
     tmux.wait_for("the shell after quitting", 10, |s| {

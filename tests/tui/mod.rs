@@ -120,6 +120,7 @@ fn web_container() -> Container {
         id: "0123456789ab".repeat(6)[..64].to_string(),
         short_id: "0123456789ab".into(),
         pod_uid: None,
+        pod_name: None,
         monitor: false,
         name: Some("web".into()),
         provenance: nsview::details::Provenance::StateFile,
