@@ -440,6 +440,27 @@ fn a_pod_is_one_pod_with_both_containers() {
             assert_eq!(r["nprocs"], 1);
         }
     }
+    // The UI's NAME column (its naming function over a live scan, as the UI's scan thread
+    // calls it): the infra container and the pod on the shared namespaces, each member and
+    // the pod on the member's own.
+    let snapshot =
+        nsview::scan::scan(&nsview::scan::ScanOptions::default()).expect("a library scan");
+    let enrichment = nsview::tui::names::Enrichment::gather(&snapshot, Path::new("/proc"));
+    let ui_name = |inode: u64| {
+        let ns = snapshot
+            .namespace(inode)
+            .unwrap_or_else(|| panic!("{inode} not in the scan"));
+        nsview::tui::names::best_name(&snapshot, &enrichment, ns).map(|n| n.text)
+    };
+    for kind in ["net", "ipc", "uts"] {
+        let want = format!("{} (pod {})", pod.infra.name, pod.name);
+        assert_eq!(ui_name(pod.infra.ns(kind)), Some(want), "{kind}");
+    }
+    for c in [&a, &b] {
+        let want = format!("{} (pod {})", c.name, pod.name);
+        assert_eq!(ui_name(c.ns("mnt")), Some(want), "{}", c.name);
+    }
+
     // The table face: the pod's name on its shared namespaces.
     let output = nsview_run(&["--list", "-o", "NS,TYPE,CONTAINER", "-t", "net"]);
     let net = pod.infra.ns("net").to_string();
