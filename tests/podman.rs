@@ -572,14 +572,13 @@ fn a_user_namespace_containers_uid_map_is_shown() {
         serde_json::json!([{"inside": 0, "outside": 100000, "count": 65536}])
     );
     let text = show_text(user);
-    let uid_line = text
-        .lines()
-        .find(|l| l.starts_with("uid map"))
-        .unwrap_or_else(|| panic!("no uid map line in\n{text}"));
-    assert!(
-        uid_line.contains("100000") && uid_line.contains("65536"),
-        "{uid_line}"
-    );
+    for label in ["uid map", "gid map"] {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(label))
+            .unwrap_or_else(|| panic!("no {label} line in\n{text}"));
+        assert!(line.ends_with("0 → 100000, range 65536"), "{line}");
+    }
     assert!(
         container_lines(&text).iter().any(|l| names(l, &c)),
         "{text}"
