@@ -209,26 +209,32 @@ pub fn podman_name(containers_json: &str, id: &str) -> Option<String> {
 /// value in contiguous bytes (a page or a run of overflow pages). A pod's configuration never
 /// changes, so a stale copy in a freed page says the same; ids are random 64-hex strings, so
 /// no other pod's or container's record starts like it. The name must look like one podman
-/// accepts (`[a-zA-Z0-9][a-zA-Z0-9_.-]*`), anything else is not taken.
+/// accepts (`[a-zA-Z0-9][a-zA-Z0-9_.-]*`), anything else is not taken. The first copy that
+/// reads whole wins: a freed page podman is rewriting while we read may hold a torn one.
 pub fn podman_pod_name(db: &[u8], pod_id: &str) -> Option<String> {
     if !is_hex_id(pod_id) {
         return None;
     }
     let key = format!(r#"{{"id":"{pod_id}","name":"#);
-    let at = db.windows(key.len()).position(|w| w == key.as_bytes())? + key.len();
-    let name = serde_json::Deserializer::from_slice(&db[at..])
-        .into_iter::<String>()
-        .next()?
-        .ok()?;
-    let valid = name
-        .bytes()
-        .next()
-        .is_some_and(|b| b.is_ascii_alphanumeric())
-        && name.len() <= 253
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
-    valid.then_some(name)
+    let valid = |name: &String| {
+        name.bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphanumeric())
+            && name.len() <= 253
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+    };
+    db.windows(key.len())
+        .enumerate()
+        .filter(|(_, w)| *w == key.as_bytes())
+        .find_map(|(at, _)| {
+            serde_json::Deserializer::from_slice(&db[at + key.len()..])
+                .into_iter::<String>()
+                .next()?
+                .ok()
+                .filter(valid)
+        })
 }
 
 /// The size cap for an engine state file and a cgroup file: far above real ones, so a huge or
@@ -1263,6 +1269,11 @@ mod tests {
         // cut short: no name
         let cut = format!(r#"{{"id":"{ID}","name":"sho"#);
         assert_eq!(podman_pod_name(cut.as_bytes(), ID), None);
+        // a torn copy first, a whole one later: the whole one
+        let mut torn = format!(r#"{{"id":"{ID}","name":"sh"#).into_bytes();
+        torn.extend_from_slice(&[0xff, 0, 0]);
+        torn.extend_from_slice(&db);
+        assert_eq!(podman_pod_name(&torn, ID).as_deref(), Some("shop-1.a_b"));
     }
 
     #[test]
