@@ -680,8 +680,9 @@ fn is_host_namespace(snapshot: &Snapshot, ns: &Namespace) -> bool {
 
 /// A namespace's init: its oldest entry point ([`entry_points`]), by start time (stat field
 /// 22), ties broken by pid. Pids alone are no measure of age: they wrap at `pid_max` (32768 by
-/// default), and a busy host wraps within seconds, so a pod member started after the pod's
-/// infra container can have the lower pid and would take the pod's namespaces' label. When an
+/// default; a 2-core test VM running test suites wraps every few minutes), so a pod member
+/// started after the pod's infra container can have the lower pid and would take the pod's
+/// namespaces' label. When an
 /// entry point's start time is unknown (0: a snapshot saved before nsview kept them), the
 /// lowest pid is the proxy. None for a namespace without members.
 pub fn namespace_init(snapshot: &Snapshot, ns: &Namespace) -> Option<Pid> {
