@@ -157,12 +157,30 @@ impl Trap {
     /// As [`Trap::plant`], with the hidden directory named `hide` (any bytes but `/` and NUL;
     /// `$H` is its path inside the script).
     fn plant_in(hide: &str, plant: &str) -> Trap {
+        Trap::plant_full(hide, "true", plant, "sleep 60")
+    }
+
+    /// The trap behind a working holder: the net namespace is also bind-mounted at `$D/good`
+    /// (outside the hidden directory) and the trap maker itself runs in it, so every face can
+    /// open it; the hidden bind mount with the FIFO or symlink on top is a second holder.
+    fn plant_behind(plant: &str) -> Trap {
+        Trap::plant_full(
+            "hide",
+            "touch \"$D/good\"; mount --bind \"$H/trap\" \"$D/good\"",
+            plant,
+            "nsenter --net=\"$D/good\" sleep 60",
+        )
+    }
+
+    /// The whole script: make the namespaces, `keep` (before the hiding), hide, `plant`, then
+    /// exec `last` (which must end in `sleep`).
+    fn plant_full(hide: &str, keep: &str, plant: &str, last: &str) -> Trap {
         let dir = shared_dir();
         let script = format!(
             "set -e; D=$1; H=\"$D/$2\"; mkdir -p \"$H\"; touch \"$H/trap\" \"$H/trap2\"; \
              unshare --net=\"$H/trap\" true; unshare --uts=\"$H/trap2\" true; \
-             stat -L -c %i \"$H/trap\" \"$H/trap2\" > $D/inodes.tmp; \
-             mount -t tmpfs none \"$H\"; {plant}; mv $D/inodes.tmp $D/inodes; exec sleep 60"
+             stat -L -c %i \"$H/trap\" \"$H/trap2\" > $D/inodes.tmp; {keep}; \
+             mount -t tmpfs none \"$H\"; {plant}; mv $D/inodes.tmp $D/inodes; exec {last}"
         );
         let dir_arg = dir.path().to_string_lossy().into_owned();
         let sleeper = Sleeper::start(&[
@@ -280,6 +298,59 @@ fn fifo_at_a_hidden_bind_mount_freezes_nothing_and_is_reported() {
                 );
             }
         }
+    }
+}
+
+/// A trap behind a working holder: the namespace opens (through its member and its visible
+/// bind mount), and the hidden bind mount with a FIFO or a symlink on top is still on record
+/// as an unreadable holder with its reason in `--list` (every format's note), `show` and
+/// `show --json`, while `enter` goes in through the good holder.
+#[test]
+#[ignore = "needs root"]
+fn a_trap_behind_a_working_holder_is_still_reported() {
+    if !trap_preconditions("a_trap_behind_a_working_holder") || !require_program("x", "nsenter") {
+        return;
+    }
+    for (plant, what) in [
+        ("mkfifo \"$H/trap\"", "a FIFO, not a namespace file"),
+        (
+            "ln -s /etc/shadow \"$H/trap\"",
+            "a symlink, not a namespace file",
+        ),
+    ] {
+        let trap = Trap::plant_behind(plant);
+        let net = trap.inodes[0];
+        let member = trap.sleeper.as_ref().expect("the trap maker").pid;
+        assert_eq!(
+            crate::util::ns_inode(member, "net"),
+            Some(net),
+            "the trap maker is a member of the trapped namespace"
+        );
+        let trap_path = trap.path().to_string_lossy().into_owned();
+        for (name, run) in every_face(net) {
+            let where_ = format!("{what}: {name}");
+            assert_eq!(run.code, Some(0), "{where_}: {}", run.stderr);
+            match name {
+                // Only process-less namespaces, so not this one, and its note is not news.
+                "--list -P" => assert!(!run.stdout.contains(&net.to_string()), "{where_}"),
+                "--list" | "--list -J" => {
+                    let note = run
+                        .stderr
+                        .lines()
+                        .find(|l| l.contains("refused"))
+                        .unwrap_or_else(|| panic!("{where_}: no refusal note: {}", run.stderr));
+                    assert!(note.contains(&trap_path), "{where_}: {note}");
+                    assert!(note.contains(what), "{where_}: {note}");
+                }
+                "show" | "show --json" => {
+                    assert!(run.stdout.contains(what), "{where_}: {}", run.stdout);
+                    assert!(run.stdout.contains(&trap_path), "{where_}: {}", run.stdout);
+                }
+                // `enter` goes in through the member: the trap is never followed.
+                _ => assert!(!run.stderr.contains("refused"), "{where_}: {}", run.stderr),
+            }
+        }
+        drop(trap);
     }
 }
 
