@@ -142,21 +142,26 @@ fn shared_dir() -> tempfile::TempDir {
 /// The trap of issue 10, made by `nobody` in its own user and mount namespace: namespaces
 /// bind-mounted at `hide/trap*`, the mount points hidden under a tmpfs, and something else
 /// put at the same paths (`plant` runs inside, with `$D` the shared directory).
-struct Trap {
+pub(crate) struct Trap {
+    /// One trap at a time in this test binary: the faces' note names three refused holders,
+    /// lowest inode first, so another test's traps could crowd this one's out of it.
+    _one_at_a_time: std::sync::MutexGuard<'static, ()>,
     sleeper: Option<Sleeper>,
     /// The namespaces only the hidden bind mounts hold: net, then uts.
-    inodes: Vec<u64>,
+    pub(crate) inodes: Vec<u64>,
     dir: tempfile::TempDir,
+    /// The hidden directory's name inside `dir`.
+    hide: String,
 }
 
 impl Trap {
-    fn plant(plant: &str) -> Trap {
+    pub(crate) fn plant(plant: &str) -> Trap {
         Trap::plant_in("hide", plant)
     }
 
     /// As [`Trap::plant`], with the hidden directory named `hide` (any bytes but `/` and NUL;
     /// `$H` is its path inside the script).
-    fn plant_in(hide: &str, plant: &str) -> Trap {
+    pub(crate) fn plant_in(hide: &str, plant: &str) -> Trap {
         Trap::plant_full(hide, "true", plant, "sleep 60")
     }
 
@@ -175,6 +180,11 @@ impl Trap {
     /// The whole script: make the namespaces, `keep` (before the hiding), hide, `plant`, then
     /// exec `last` (which must end in `sleep`).
     fn plant_full(hide: &str, keep: &str, plant: &str, last: &str) -> Trap {
+        static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        // A test that failed while holding it poisoned it; the next trap is still fine.
+        let one_at_a_time = ONE_AT_A_TIME
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let dir = shared_dir();
         let script = format!(
             "set -e; D=$1; H=\"$D/$2\"; mkdir -p \"$H\"; touch \"$H/trap\" \"$H/trap2\"; \
@@ -206,14 +216,17 @@ impl Trap {
             .collect();
         assert_eq!(inodes.len(), 2, "two trapped namespaces");
         Trap {
+            _one_at_a_time: one_at_a_time,
             sleeper: Some(sleeper),
             inodes,
             dir,
+            hide: hide.to_string(),
         }
     }
 
-    fn path(&self) -> PathBuf {
-        self.dir.path().join("hide/trap")
+    /// Where the hidden net namespace's bind mount was (and the trap is now).
+    pub(crate) fn path(&self) -> PathBuf {
+        self.dir.path().join(&self.hide).join("trap")
     }
 }
 
@@ -501,7 +514,7 @@ fn an_fd_swapped_for_a_fifo_while_scanning_never_hangs() {
 }
 
 /// NS_GET_ID of a namespace file, through the library's own checked opener.
-fn ns_id_of(path: &str) -> u64 {
+pub(crate) fn ns_id_of(path: &str) -> u64 {
     nsview::kernel::nsfs::open(&nsview::kernel::NsPath::ProcLink(path.into()), None)
         .expect("open")
         .identity
@@ -574,6 +587,112 @@ fn enter_refuses_a_namespace_whose_identity_changed() {
     );
     assert_eq!(gone.code, Some(1));
     assert!(gone.stderr.contains("is gone"), "{}", gone.stderr);
+}
+
+/// The kinds each filler of [`refill`] makes: three fresh inodes per process.
+const FILL_KINDS: [&str; 3] = ["uts", "ipc", "cgroup"];
+/// At most this many fillers in one [`refill`].
+const FILL_TRIES: usize = 300;
+
+/// A dead namespace's inode, now another namespace's: which type and id hold it, and the
+/// fillers that made it so (killed by PID on drop, with the namespaces they hold).
+pub(crate) struct Reused {
+    pub kind: &'static str,
+    pub ns_id: u64,
+    _fillers: Vec<Sleeper>,
+}
+
+/// After the namespace on `inode` died: makes namespaces (uts + ipc + cgroup sleepers) until
+/// one gets `inode`. The kernel hands out the lowest free inode number, so the first fillers
+/// take the holes below it, and then one takes it. None when another process's namespace took
+/// it first (one of ours got a higher number without getting it) or after [`FILL_TRIES`]
+/// fillers: the caller kills another victim and tries again.
+pub(crate) fn refill(inode: u64) -> Option<Reused> {
+    let mut fillers = Vec::new();
+    for _ in 0..FILL_TRIES {
+        let filler = Sleeper::start(&["unshare", "--uts", "--ipc", "--cgroup", "sleep", "120"]);
+        let got: Vec<(&'static str, u64)> = FILL_KINDS
+            .iter()
+            .map(|&kind| (kind, filler.ns(kind)))
+            .collect();
+        if let Some(&(kind, _)) = got.iter().find(|(_, i)| *i == inode) {
+            let ns_id = ns_id_of(&format!("/proc/{}/ns/{kind}", filler.pid));
+            eprintln!(
+                "inode {inode} reused by {kind} after {} fillers",
+                fillers.len() + 1
+            );
+            fillers.push(filler);
+            return Some(Reused {
+                kind,
+                ns_id,
+                _fillers: fillers,
+            });
+        }
+        let past = got.iter().any(|(_, i)| *i > inode);
+        fillers.push(filler);
+        if past {
+            return None;
+        }
+    }
+    None
+}
+
+/// How many victims [`reuse_an_inode`] kills before it gives up.
+pub(crate) const REUSE_ROUNDS: usize = 5;
+
+/// A UTS namespace made and killed by the test, whose inode another namespace then gets:
+/// (inode, the dead namespace's id, what holds the inode now).
+pub(crate) fn reuse_an_inode() -> (u64, u64, Reused) {
+    for _ in 0..REUSE_ROUNDS {
+        let victim = Sleeper::start(&["unshare", "--uts", "sleep", "120"]);
+        let inode = victim.new_ns("uts");
+        let id = ns_id_of(&format!("/proc/{}/ns/uts", victim.pid));
+        victim.stop();
+        if let Some(reused) = refill(inode) {
+            return (inode, id, reused);
+        }
+    }
+    panic!(
+        "no dead namespace's inode came back in {REUSE_ROUNDS} rounds of up to {FILL_TRIES} \
+         fillers: other processes kept taking the freed inode first"
+    );
+}
+
+/// The reused-inode case for real: a namespace the test saw (type, inode, id) died and its
+/// inode went to a new namespace (of the same type or another). `enter` with that identity,
+/// in the order the UI passes it and in the documented one, refuses and names the new owner.
+#[test]
+#[ignore = "needs root"]
+fn enter_refuses_a_really_reused_inode() {
+    if !require_root("enter_refuses_a_really_reused_inode") {
+        panic!("needs root");
+    }
+    let (inode, id, reused) = reuse_an_inode();
+    let expected = format!(
+        "refusing to enter: that namespace (id {id}) is gone; its inode now belongs to {}:[{inode}] (id {})",
+        reused.kind, reused.ns_id
+    );
+    let target = format!("uts:[{inode}]");
+    let id = id.to_string();
+    let marker = tempfile::tempdir().expect("tempdir");
+    let entered = marker.path().join("entered");
+    let touch = format!("touch {}", entered.display());
+    for args in [
+        // What the UI's `s` runs (src/tui/launch.rs): options first.
+        vec![
+            "enter", "--ns-id", &id, &target, "--", "/bin/sh", "-c", &touch,
+        ],
+        vec!["enter", &target, "--ns-id", &id, "/bin/sh", "-c", &touch],
+    ] {
+        let what = format!("{args:?}");
+        let run = run_bounded(nsview().args(&args), &what);
+        run.assert_prompt(&what);
+        assert_eq!(run.code, Some(1), "{what}: {}", run.stderr);
+        assert_eq!(run.stderr.trim_end().lines().count(), 1, "{}", run.stderr);
+        assert!(run.stderr.contains(&expected), "{what}: {}", run.stderr);
+        assert!(!entered.exists(), "{what}: the command ran");
+    }
+    drop(reused);
 }
 
 /// A copy of the show fixture's proc tree where every process's `file` is replaced by

@@ -5,7 +5,8 @@
 //!
 //! Member, thread and `*_for_children` links are the kernel's own and are not checked here.
 //! A bind mount in a mount namespace nsview has no process to go through (one pinned only by
-//! a bind mount or an fd) has no path nsview can open: it is recorded with that reason.
+//! a bind mount or an fd) has no path nsview can open: when the namespace has no other way in,
+//! it is recorded with that reason.
 
 use std::path::Path;
 
@@ -23,6 +24,15 @@ pub fn check_holders<K: Kernel>(snapshot: &mut Snapshot, kernel: &K, proc_root: 
             kind: ns.kind,
             ns_id: None,
         };
+        // A way in other than a bind mount or an fd (a member, thread, child link, socket).
+        let mut reachable = !ns.members.is_empty()
+            || ns.holders.iter().any(|h| {
+                matches!(
+                    h,
+                    Holder::Thread { .. } | Holder::ForChildren { .. } | Holder::Socket { .. }
+                )
+            });
+        let mut unreachable = Vec::new();
         for holder in &ns.holders {
             if !matches!(holder, Holder::BindMount { .. } | Holder::Fd { .. }) {
                 continue;
@@ -34,7 +44,7 @@ pub fn check_holders<K: Kernel>(snapshot: &mut Snapshot, kernel: &K, proc_root: 
                     ..
                 } = holder
                 {
-                    found.push(UnreadableHolder {
+                    unreachable.push(UnreadableHolder {
                         inode: ns.inode,
                         kind: ns.kind,
                         path: path.clone(),
@@ -45,19 +55,24 @@ pub fn check_holders<K: Kernel>(snapshot: &mut Snapshot, kernel: &K, proc_root: 
                 }
                 continue;
             };
-            let checked = kernel.open(&path, Some(&expected)).and_then(|handle| {
+            match kernel.open(&path, Some(&expected)).and_then(|handle| {
                 verify_identity(&kernel.identity(&handle), &expected).map(|()| handle)
-            });
-            if let Err(refusal) = checked
-                && refusal.is_trap()
-            {
-                found.push(UnreadableHolder {
+            }) {
+                Ok(_) => reachable = true,
+                Err(refusal) if refusal.is_trap() => found.push(UnreadableHolder {
                     inode: ns.inode,
                     kind: ns.kind,
                     path: path.display(),
                     reason: refusal.describe(),
-                });
+                }),
+                Err(_) => {}
             }
+        }
+        // A bind mount in a mount namespace without a process is news only when it is all
+        // there is: mount propagation copies the host's `/run/netns` mounts into every mount
+        // namespace, process-less ones too, and the namespace opens through the host's copy.
+        if !reachable {
+            found.extend(unreachable);
         }
     }
     snapshot.unreadable_holders.extend(found);
@@ -118,7 +133,7 @@ mod tests {
     fn a_trap_behind_a_working_holder_is_recorded() {
         // net 100: member pid 10 (works), a bind mount in our own mount namespace (works), a
         // second bind mount inside pid 10's mount namespace where a FIFO now sits, and an fd.
-        // uts 200: a bind mount in mount namespace 7, which no process is in.
+        // uts 200: only a bind mount in mount namespace 7, which no process is in.
         let mut snapshot = Snapshot::default();
         snapshot.self_links.current[NsKind::Mnt.index()] = crate::model::Link::Ns(1);
         let mut net = Namespace::new(100, NsKind::Net);
@@ -144,8 +159,24 @@ mod tests {
             path: "/pinned/uts".into(),
             via_pid: None,
         });
+        // uts 300: a copy of a good bind mount in that same process-less mount namespace
+        // (propagation makes them): it opens through the good one, so that is not news.
+        let mut copied = Namespace::new(300, NsKind::Uts);
+        copied.holders = vec![
+            Holder::BindMount {
+                mnt_ns: Some(1),
+                path: "/run/uts/copied".into(),
+                via_pid: Some(1),
+            },
+            Holder::BindMount {
+                mnt_ns: Some(7),
+                path: "/run/uts/copied".into(),
+                via_pid: None,
+            },
+        ];
         snapshot.namespaces.insert(100, net);
         snapshot.namespaces.insert(200, uts);
+        snapshot.namespaces.insert(300, copied);
         let kernel = Planted {
             traps: vec!["/proc/10/root/tmp/hide/trap"],
             opened: RefCell::new(Vec::new()),
@@ -175,6 +206,7 @@ mod tests {
                 "/run/netns/good".to_string(),
                 "/proc/10/root/tmp/hide/trap".into(),
                 "/proc/10/fd/3".into(),
+                "/run/uts/copied".into(),
             ]
         );
     }
