@@ -852,3 +852,26 @@ fn huge_fake_proc_files_cost_bounded_time_and_memory() {
         fake_faces(root.path(), None, HUGE);
     }
 }
+
+/// A panic (here on demand, through a hook only debug builds have) is one escaped line and
+/// exit status 101, from the main thread and from any other: never Rust's multi-line report
+/// with the payload raw.
+#[test]
+fn a_panic_is_one_escaped_line_and_status_101() {
+    let hostile = "boom \x1b]0;EVIL\x07\nnsview: all clear";
+    for var in ["NSVIEW_TEST_PANIC", "NSVIEW_TEST_PANIC_THREAD"] {
+        let run = run_bounded(nsview().arg("--list").env(var, hostile), var);
+        run.assert_prompt(var);
+        assert_eq!(run.code, Some(101), "{var}: {}", run.stderr);
+        assert_eq!(run.stdout, "", "{var}");
+        let lines: Vec<&str> = run.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{var}: {:?}", run.stderr);
+        assert!(
+            lines[0].starts_with(
+                r"nsview: internal error: boom \x1b]0;EVIL\x07\x0ansview: all clear (at src/"
+            ),
+            "{var}: {}",
+            lines[0]
+        );
+    }
+}
