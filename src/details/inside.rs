@@ -201,7 +201,10 @@ pub fn run_inside<T: Send + 'static>(
     let own = rustix::fs::stat(format!("/proc/thread-self/ns/{kind}"))
         .ok()
         .map(|st| st.st_ino);
-    let already_inside = own.is_some() && rustix::fs::fstat(ns_fd).ok().map(|st| st.st_ino) == own;
+    let inode = rustix::fs::fstat(ns_fd).ok().map(|st| st.st_ino);
+    let already_inside = own.is_some() && inode == own;
+    // While a reader of this namespace hangs, no second one is started for it.
+    let key = format!("{kind}:[{}]", inode.unwrap_or(0));
     // The thread owns its copy of the fd: it may outlive this call.
     let owned = ns_fd.try_clone_to_owned()?;
     use rustix::thread::LinkNameSpaceType as Type;
@@ -211,7 +214,7 @@ pub fn run_inside<T: Send + 'static>(
         NsKind::Net => Type::Network,
         _ => Type::ControlGroup,
     };
-    deadline::run(format!("nsview-{kind}"), deadline::INSIDE, move || {
+    deadline::run(format!("nsview-{kind}"), key, deadline::INSIDE, move || {
         // setns moves only this thread, which ends right after `reader`; the type is pinned so
         // the fd cannot be some other kind of namespace.
         if !already_inside {
