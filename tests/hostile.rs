@@ -875,3 +875,104 @@ fn a_panic_is_one_escaped_line_and_status_101() {
         );
     }
 }
+
+/// A mount namespace no process is in (pinned by a bind mount of its own in a private
+/// directory of the test's), holding the only bind mount of a network namespace. Removed on
+/// drop: unmounting the pin ends the mount namespace, and with it the network namespace.
+struct ProcesslessMountNs {
+    dir: tempfile::TempDir,
+    mnt: u64,
+    net: u64,
+}
+
+impl ProcesslessMountNs {
+    fn make() -> ProcesslessMountNs {
+        let dir = tempfile::Builder::new()
+            .prefix("nsview-pin-")
+            .tempdir_in("/tmp")
+            .expect("tempdir");
+        let d = dir.path().to_string_lossy().into_owned();
+        // A mount namespace file may be bind-mounted only onto a private mount.
+        let script = format!(
+            "set -e; mount --bind {d} {d}; mount --make-private {d}; touch {d}/mnt {d}/net; \
+             unshare --mount={d}/mnt --propagation private unshare --net={d}/net true"
+        );
+        // The guard first, so a failure below still unmounts what the script mounted.
+        let mut made = ProcesslessMountNs {
+            dir,
+            mnt: 0,
+            net: 0,
+        };
+        let status = Command::new("sh")
+            .args(["-c", &script])
+            .status()
+            .expect("sh");
+        assert!(
+            status.success(),
+            "could not make the pinned mount namespace"
+        );
+        made.mnt = std::fs::metadata(made.dir.path().join("mnt"))
+            .map(|m| std::os::unix::fs::MetadataExt::ino(&m))
+            .expect("pinned mount namespace");
+        // The net bind mount is only in the pinned mount namespace: look from inside it.
+        let out = run_bounded(
+            Command::new("nsenter")
+                .arg(format!("--mount={}/mnt", made.dir.path().display()))
+                .args(["stat", "-L", "-c", "%i"])
+                .arg(made.dir.path().join("net")),
+            "nsenter stat",
+        );
+        made.net = out.stdout.trim().parse().expect("net inode");
+        made
+    }
+}
+
+impl Drop for ProcesslessMountNs {
+    fn drop(&mut self) {
+        for path in [self.dir.path().join("mnt"), self.dir.path().to_path_buf()] {
+            let _ = nix::mount::umount2(&path, nix::mount::MntFlags::MNT_DETACH);
+        }
+    }
+}
+
+/// Issue 10 item 1's "bind mount in another mount namespace" where that namespace has no
+/// process to open it through: nsview finds the network namespace (listmount in that mount
+/// namespace), lists it, and every face reports its one holder as unreadable with that reason
+/// instead of failing vaguely.
+#[test]
+#[ignore = "needs root"]
+fn a_bind_mount_in_a_processless_mount_namespace_is_reported() {
+    if !require_root("a_bind_mount_in_a_processless_mount_namespace") {
+        panic!("needs root");
+    }
+    let pinned = ProcesslessMountNs::make();
+    let reason = format!(
+        "in mnt:[{}], which has no process nsview can open it through",
+        pinned.mnt
+    );
+    let net = pinned.net;
+    for (name, run) in every_face(net) {
+        match name {
+            "--list" | "--list -J" | "--list -P" => {
+                assert_eq!(run.code, Some(0), "{name}: {}", run.stderr);
+                assert!(run.stdout.contains(&net.to_string()), "{name} lists it");
+                assert!(run.stderr.contains(&reason), "{name}: {}", run.stderr);
+            }
+            "show" | "show --json" => {
+                assert_eq!(run.code, Some(0), "{name}: {}", run.stderr);
+                assert!(run.stdout.contains(&reason), "{name}: {}", run.stdout);
+            }
+            _ => {
+                assert_eq!(run.code, Some(1), "enter must refuse: {}", run.stderr);
+                assert_eq!(run.stderr.trim_end().lines().count(), 1, "{}", run.stderr);
+                assert!(
+                    run.stderr
+                        .contains(&format!("net:[{net}] has no holder nsview can open: "))
+                        && run.stderr.contains(&reason),
+                    "{}",
+                    run.stderr
+                );
+            }
+        }
+    }
+}

@@ -174,7 +174,16 @@ pub fn open_namespace(
         .map(|file| file.into_fd())
         .map_err(|refusal| match refusal {
             crate::kernel::Refusal::Failed(err) => err,
-            crate::kernel::Refusal::Gone => std::io::Error::from_raw_os_error(libc::ENOENT),
+            // No holder opened, and the scan knows why (a bind mount in a mount namespace no
+            // process is in): that, rather than ENOENT. Host text: escaped where it is shown.
+            crate::kernel::Refusal::Gone => snapshot
+                .unreadable_holders
+                .iter()
+                .find(|h| h.inode == ns.inode)
+                .map_or_else(
+                    || std::io::Error::from_raw_os_error(libc::ENOENT),
+                    |h| std::io::Error::other(format!("{}: {}", h.path, h.reason)),
+                ),
             crate::kernel::Refusal::Denied => std::io::Error::from_raw_os_error(libc::EACCES),
             other => std::io::Error::other(other.describe()),
         })
