@@ -464,43 +464,58 @@ fn symlinks_at_a_hidden_bind_mount_open_no_host_file() {
     );
 }
 
+/// The fd-swap trap: a netns held by its bind mount and by fd 3 of a shell that keeps
+/// swapping that fd between the namespace and a FIFO (`exec 3<>` is open + dup2), so a scan
+/// sees an nsfs fd that is a FIFO by the time it is opened, now and then. Stopped (and the
+/// netns deleted) on drop.
+pub(crate) struct FdSwapper {
+    child: std::process::Child,
+    dir: tempfile::TempDir,
+    pub(crate) netns: NamedNetns,
+}
+
+impl FdSwapper {
+    pub(crate) fn start() -> FdSwapper {
+        let netns = NamedNetns::add("nsview-swap");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fifo = dir.path().join("fifo");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).expect("fifo");
+        // It stops by itself when the stop file appears (or after a bounded number of swaps,
+        // a minute or so), leaving nothing behind; no fork inside the loop.
+        let script = format!(
+            "i=0; while [ ! -e {stop} ] && [ $i -lt 3000000 ]; do \
+             exec 3<{ns}; exec 3<>{fifo}; i=$((i+1)); done",
+            stop = dir.path().join("stop").display(),
+            ns = netns.path().display(),
+            fifo = fifo.display()
+        );
+        let child = Command::new("sh")
+            .args(["-c", &script])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("swapper");
+        FdSwapper { child, dir, netns }
+    }
+}
+
+impl Drop for FdSwapper {
+    fn drop(&mut self) {
+        let _ = std::fs::write(self.dir.path().join("stop"), "");
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 #[test]
 #[ignore = "needs root"]
 fn an_fd_swapped_for_a_fifo_while_scanning_never_hangs() {
     if !require_root("an_fd_swapped_for_a_fifo") {
         panic!("needs root");
     }
-    // The netns is held by its bind mount and by fd 3 of a shell that keeps swapping that fd
-    // between the namespace and a FIFO (`exec 3<>` is open + dup2), so the scan sees an nsfs
-    // fd that is a FIFO by the time it is opened, now and then.
-    let netns = NamedNetns::add("nsview-swap");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let fifo = dir.path().join("fifo");
-    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).expect("fifo");
-    let script = format!(
-        "sleep 60 & S=$!; trap 'kill $S' EXIT; while kill -0 $S 2>/dev/null; do \
-         exec 3<{ns}; exec 3<>{fifo}; done",
-        ns = netns.path().display(),
-        fifo = fifo.display()
-    );
-    let mut swapper = Command::new("sh")
-        .args(["-c", &script])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("swapper");
-    struct Kill(i32);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(self.0),
-                nix::sys::signal::Signal::SIGKILL,
-            );
-        }
-    }
-    let guard = Kill(swapper.id() as i32);
-    let inode = netns.inode().to_string();
+    let swapper = FdSwapper::start();
+    let inode = swapper.netns.inode().to_string();
     for round in 0..10 {
         for args in [vec!["--list", "-P"], vec!["--list"], vec!["show", &inode]] {
             let what = format!("round {round}: {args:?}");
@@ -509,8 +524,7 @@ fn an_fd_swapped_for_a_fifo_while_scanning_never_hangs() {
             assert_eq!(run.code, Some(0), "{what}: {}", run.stderr);
         }
     }
-    drop(guard);
-    let _ = swapper.wait();
+    drop(swapper);
 }
 
 /// NS_GET_ID of a namespace file, through the library's own checked opener.

@@ -577,7 +577,11 @@ fn hostile_strings_in_live_namespaces_are_escaped_everywhere() {
         .map(str::to_string)
         .unwrap_or_else(|| panic!("no row for {uts}: {}", stdout(&out)));
     assert!(row.contains(r"h\x1b]52;c;"), "hostname escaped: {row}");
-    assert!(row.contains(r"f\x1b[2J"), "argv escaped: {row}");
+    assert!(
+        row.contains(r"f\x1b[2J"),
+        "argv escaped: {row}\n{}",
+        stdout(&out)
+    );
 
     // The error lines of enter, also for a command name that is itself hostile.
     for command in [

@@ -333,3 +333,24 @@ fn a_shell_into_a_namespace_whose_inode_was_reused_is_refused() {
          taking the freed inode first"
     );
 }
+
+/// The fd-swap trap under the UI: a scan every half second over an fd that keeps turning into
+/// a FIFO never hangs the UI; the namespace stays listed, new ones show up, `q` works.
+#[test]
+#[ignore = "needs root and tmux"]
+fn an_fd_swapped_for_a_fifo_freezes_nothing() {
+    assert!(nix::unistd::geteuid().is_root(), "needs root");
+    let swapper = crate::hostile::FdSwapper::start();
+    let ui = HostileUi::start("nsview-ui-swap");
+    let inode = swapper.netns.inode().to_string();
+    let name = swapper.netns.name.clone();
+    ui.find(&name, "the swapped namespace", |s| {
+        s.lines()
+            .skip(1)
+            .any(|row| row.contains(&inode) && row.contains(&name))
+    });
+    ui.assert_still_scanning();
+    ui.assert_terminal_untouched("the swap trap");
+    ui.quit();
+    drop(swapper);
+}
