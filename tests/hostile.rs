@@ -139,12 +139,22 @@ fn shared_dir() -> tempfile::TempDir {
     dir
 }
 
+/// Every trap of this module (and of `tui::hostile`) holds this while it exists: `--list`'s
+/// note names three refused holders, lowest inode first, so traps of other tests running at
+/// the same time could crowd a test's own out of it.
+pub(crate) fn one_trap_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    // A test that failed while holding it poisoned it; the next trap is still fine.
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// The trap of issue 10, made by `nobody` in its own user and mount namespace: namespaces
 /// bind-mounted at `hide/trap*`, the mount points hidden under a tmpfs, and something else
 /// put at the same paths (`plant` runs inside, with `$D` the shared directory).
 pub(crate) struct Trap {
-    /// One trap at a time in this test binary: the faces' note names three refused holders,
-    /// lowest inode first, so another test's traps could crowd this one's out of it.
+    /// See [`one_trap_at_a_time`].
     _one_at_a_time: std::sync::MutexGuard<'static, ()>,
     sleeper: Option<Sleeper>,
     /// The namespaces only the hidden bind mounts hold: net, then uts.
@@ -180,11 +190,7 @@ impl Trap {
     /// The whole script: make the namespaces, `keep` (before the hiding), hide, `plant`, then
     /// exec `last` (which must end in `sleep`).
     fn plant_full(hide: &str, keep: &str, plant: &str, last: &str) -> Trap {
-        static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-        // A test that failed while holding it poisoned it; the next trap is still fine.
-        let one_at_a_time = ONE_AT_A_TIME
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let one_at_a_time = one_trap_at_a_time();
         let dir = shared_dir();
         let script = format!(
             "set -e; D=$1; H=\"$D/$2\"; mkdir -p \"$H\"; touch \"$H/trap\" \"$H/trap2\"; \
@@ -469,6 +475,7 @@ fn symlinks_at_a_hidden_bind_mount_open_no_host_file() {
 /// sees an nsfs fd that is a FIFO by the time it is opened, now and then. Stopped (and the
 /// netns deleted) on drop.
 pub(crate) struct FdSwapper {
+    _one_at_a_time: std::sync::MutexGuard<'static, ()>,
     child: std::process::Child,
     dir: tempfile::TempDir,
     pub(crate) netns: NamedNetns,
@@ -476,6 +483,7 @@ pub(crate) struct FdSwapper {
 
 impl FdSwapper {
     pub(crate) fn start() -> FdSwapper {
+        let one_at_a_time = one_trap_at_a_time();
         let netns = NamedNetns::add("nsview-swap");
         let dir = tempfile::tempdir().expect("tempdir");
         let fifo = dir.path().join("fifo");
@@ -496,7 +504,12 @@ impl FdSwapper {
             .stderr(Stdio::null())
             .spawn()
             .expect("swapper");
-        FdSwapper { child, dir, netns }
+        FdSwapper {
+            _one_at_a_time: one_at_a_time,
+            child,
+            dir,
+            netns,
+        }
     }
 }
 
@@ -894,6 +907,7 @@ fn a_panic_is_one_escaped_line_and_status_101() {
 /// directory of the test's), holding the only bind mount of a network namespace. Removed on
 /// drop: unmounting the pin ends the mount namespace, and with it the network namespace.
 struct ProcesslessMountNs {
+    _one_at_a_time: std::sync::MutexGuard<'static, ()>,
     dir: tempfile::TempDir,
     mnt: u64,
     net: u64,
@@ -913,6 +927,7 @@ impl ProcesslessMountNs {
         );
         // The guard first, so a failure below still unmounts what the script mounted.
         let mut made = ProcesslessMountNs {
+            _one_at_a_time: one_trap_at_a_time(),
             dir,
             mnt: 0,
             net: 0,
