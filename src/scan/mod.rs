@@ -16,6 +16,7 @@ mod options;
 mod process;
 pub mod procs;
 pub mod relations;
+pub mod traps;
 pub mod users;
 mod workers;
 
@@ -80,6 +81,9 @@ pub fn scan(options: &ScanOptions) -> Result<Snapshot> {
     }
     if options.mounts {
         holders::add_bind_mounts(&mut snapshot, root.as_fd(), options.is_live());
+    }
+    if (options.mounts || options.fds) && options.is_live() {
+        traps::check_holders(&mut snapshot, &crate::kernel::Live, &options.proc_root);
     }
     if options.relations && options.is_live() {
         relations::add_relations(

@@ -4,6 +4,7 @@
 //! so cargo does not also build it as a test target of its own.)
 
 mod handoff;
+mod hostile;
 mod live;
 
 use std::time::{Duration, Instant};
