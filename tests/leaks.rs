@@ -930,22 +930,32 @@ fn ui_release_of_a_probable_leak() {
     assert_eq!(pane.wait_for_file("rc", 10), "rc=0");
     drop(pane);
 
+    // Gone from a fresh `--list -J`: no row with its pin, and none with its inode, unless
+    // that number already went to a namespace another test made (the kernel hands freed
+    // inode numbers out again at once), which its 64-bit ns id, never reused, tells apart.
     eventually(|| {
         let out = nsview()
-            .args(["--list", "-J"])
+            .args(["--list", "-J", "-o", "NS,TYPE,NSFS"])
             .output()
             .expect("run nsview --list -J");
         let doc: Value = serde_json::from_slice(&out.stdout).expect("--list -J output");
-        let listed = doc["namespaces"]
-            .as_array()
-            .expect("namespaces array")
+        let rows = doc["namespaces"].as_array().expect("namespaces array");
+        if rows
             .iter()
-            .any(|n| n["ns"].as_u64() == Some(inode) && n["type"] == "net");
-        if listed {
-            Err(format!("net:[{inode}] still listed by --list -J"))
-        } else {
-            Ok(())
+            .any(|n| n["nsfs"].as_str() == Some(path.as_str()))
+        {
+            return Err(format!("--list -J still lists the pin {path}: {doc:#}"));
         }
+        let reused = || {
+            scan(&ScanOptions::default())
+                .expect("scan")
+                .namespace(inode)
+                .is_some_and(|ns| ns.ns_id != Some(id))
+        };
+        if rows.iter().any(|n| n["ns"].as_u64() == Some(inode)) && !reused() {
+            return Err(format!("--list -J still lists net:[{inode}]"));
+        }
+        Ok(())
     });
     assert!(!id_present(id), "no namespace has ns id {id} any more");
     // Released: `ip netns del` in the guard would only complain that it is gone.
