@@ -70,7 +70,7 @@ pub fn scan(options: &ScanOptions) -> Result<Snapshot> {
     snapshot.proc_root = options.fake_root().map(Path::to_path_buf);
 
     group::group_namespaces(&mut snapshot);
-    if !options.all_commands {
+    if !options.all_commands && options.representative_commands {
         process::read_representative_commands(&mut snapshot, root.as_fd());
     }
     for (pid, fd, kind, inode) in ns_fds {

@@ -3,7 +3,8 @@
 //! measurement, the no-terminal message and the real-terminal run under tmux. (In a directory
 //! so cargo does not also build it as a test target of its own.)
 
-mod handoff;
+/// (Its `Pane` also drives the UI in tests of other modules: leaks' UI release.)
+pub(crate) mod handoff;
 mod hostile;
 mod live;
 
