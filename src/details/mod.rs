@@ -18,6 +18,7 @@ pub mod container;
 pub mod describe;
 pub mod enrich;
 pub mod inside;
+pub mod leak_facts;
 pub mod net;
 pub mod netlink;
 pub mod procfs;

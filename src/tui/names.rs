@@ -42,7 +42,11 @@ impl Enrichment {
             .filter_map(|ns| {
                 // One rule with show and --list: its init's container, never the host's.
                 let container = index.label_of(snapshot, ns)?;
-                let name = container.name.clone().unwrap_or_else(|| container.label());
+                let name = match (&container.name, &container.pod_name) {
+                    (Some(name), Some(pod)) => format!("{name} (pod {pod})"),
+                    (Some(name), None) => name.clone(),
+                    (None, _) => container.label(),
+                };
                 Some((ns.inode, name))
             })
             .collect();
