@@ -40,7 +40,7 @@ impl HostileUi {
                  echo rc=$? > {rc}\nexec sleep 60\n",
                 go = dir.join("go").display(),
                 shell = shell.display(),
-                nsview = env!("CARGO_BIN_EXE_nsview"),
+                nsview = super::tmux_nsview(),
                 rc = dir.join("rc").display(),
             )
         });
@@ -131,6 +131,8 @@ fn assert_no_raw_controls(what: &str, screen: &str) {
 #[ignore = "needs root and tmux"]
 fn hostile_strings_show_escaped_and_reach_no_terminal() {
     assert!(nix::unistd::geteuid().is_root(), "needs root");
+    // The release build first (minutes, the first time): the helpers below have lifetimes.
+    crate::util::release_nsview();
     use crate::textsafety::{HostileBindMount, HostileShell};
     let shell = HostileShell::start();
     let (uts, net) = (shell.ns("uts"), shell.ns("net"));
@@ -212,6 +214,8 @@ fn ui_over_a_trap(prefix: &str, trap: &crate::hostile::Trap, reasons: &[&str]) {
 #[ignore = "needs root and tmux"]
 fn a_fifo_trap_at_a_hostile_path_freezes_nothing() {
     assert!(nix::unistd::geteuid().is_root(), "needs root");
+    // The release build first (minutes, the first time): the helpers below have lifetimes.
+    crate::util::release_nsview();
     use crate::textsafety::{FORGED, OSC0, OSC52};
     let hide = format!("h{OSC52}{OSC0}\n{FORGED}");
     let trap = crate::hostile::Trap::plant_in(&hide, "mkfifo \"$H/trap\"; mkfifo \"$H/trap2\"");
@@ -229,6 +233,8 @@ fn a_fifo_trap_at_a_hostile_path_freezes_nothing() {
 #[ignore = "needs root and tmux"]
 fn a_symlink_trap_opens_nothing() {
     assert!(nix::unistd::geteuid().is_root(), "needs root");
+    // The release build first (minutes, the first time): the helpers below have lifetimes.
+    crate::util::release_nsview();
     let trap =
         crate::hostile::Trap::plant("ln -s /etc/shadow \"$H/trap\"; ln -s /dev/zero \"$H/trap2\"");
     ui_over_a_trap(
@@ -260,6 +266,8 @@ fn scanned_secs_ago(screen: &str) -> Option<u64> {
 #[ignore = "needs root and tmux"]
 fn a_shell_into_a_namespace_whose_inode_was_reused_is_refused() {
     assert!(nix::unistd::geteuid().is_root(), "needs root");
+    // The release build first (minutes, the first time): the helpers below have lifetimes.
+    crate::util::release_nsview();
     use crate::hostile::{REUSE_ROUNDS, ns_id_of, refill};
     let ui = HostileUi::start("nsview-ui-reuse");
     for _ in 0..REUSE_ROUNDS {
@@ -340,6 +348,8 @@ fn a_shell_into_a_namespace_whose_inode_was_reused_is_refused() {
 #[ignore = "needs root and tmux"]
 fn an_fd_swapped_for_a_fifo_freezes_nothing() {
     assert!(nix::unistd::geteuid().is_root(), "needs root");
+    // The release build first (minutes, the first time): the helpers below have lifetimes.
+    crate::util::release_nsview();
     let swapper = crate::hostile::FdSwapper::start();
     let ui = HostileUi::start("nsview-ui-swap");
     let inode = swapper.netns.inode().to_string();

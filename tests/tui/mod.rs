@@ -1127,7 +1127,8 @@ fn sigterm_ends_an_idle_ui_and_restores_the_terminal() {
 
 /// Keys as the terminal delivers them, through `keys::action_for` and `App::update`: filter by
 /// an `ip netns` name, open the match, sort, zoom, follow, and ask for a shell (the launch
-/// carries the type and inode shown); ^Z asks the loop to suspend.
+/// carries the type and inode shown); reverse the sort, pause, change the interval, open and
+/// close everything; ^Z asks the loop to suspend.
 #[test]
 fn key_to_action_to_update() {
     let mut app = named_app();
@@ -1166,6 +1167,27 @@ fn key_to_action_to_update() {
         launch.banner(),
         "nsview: shell in net:[4026532300] blue; exit to return"
     );
+    // O reverses the sort; p pauses refresh; > and < change the interval; * and - open and
+    // close everything.
+    typed(&mut app, "O");
+    assert_eq!(app.sort(), (nsview::tui::app::SortKey::Processes, true));
+    typed(&mut app, "p");
+    assert!(app.is_paused());
+    typed(&mut app, "p");
+    assert!(!app.is_paused());
+    app.set_interval(Some(Duration::from_secs(2)));
+    typed(&mut app, ">");
+    assert_eq!(app.interval(), Some(Duration::from_secs(4)));
+    typed(&mut app, "<");
+    assert_eq!(app.interval(), Some(Duration::from_secs(2)));
+    assert_eq!(press(&mut app, KeyCode::Esc, KeyModifiers::NONE), None);
+    assert!(!app.filter_active(), "a second Esc clears the filter");
+    let closed = app.rows().len();
+    typed(&mut app, "*");
+    let open = app.rows().len();
+    assert!(open > closed, "* opens everything: {closed} -> {open} rows");
+    typed(&mut app, "-");
+    assert!(app.rows().len() < open, "- closes everything");
     assert_eq!(
         press(&mut app, KeyCode::Char('z'), KeyModifiers::CONTROL),
         Some(nsview::tui::app::Command::Suspend)
