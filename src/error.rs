@@ -23,6 +23,16 @@ impl Exit {
     pub fn failure(message: impl Into<String>) -> Exit {
         Exit::new(1, message)
     }
+
+    /// A bad argument of `nsview <command>` (`""`: of `nsview` itself): exit 2, as clap's own
+    /// usage errors, and the line names that command's help, as [`usage_line`] does for them.
+    pub fn usage(command: &str, message: impl fmt::Display) -> Exit {
+        let command = match command {
+            "" => "nsview".to_string(),
+            name => format!("nsview {name}"),
+        };
+        Exit::new(2, format!("{message}; try '{command} --help'"))
+    }
 }
 
 impl fmt::Display for Exit {
@@ -36,6 +46,12 @@ impl std::error::Error for Exit {}
 /// clap's multi-line usage error (problem, tip, usage, "for more information") as one line:
 /// the problem, then a pointer to `--help`.
 pub fn usage_line(rendered: &str) -> String {
+    usage_line_for(rendered, None)
+}
+
+/// [`usage_line`], naming `nsview <subcommand> --help` when clap's message has no usage line
+/// to take the command from (a missing option value: "a value is required for '--pid'").
+pub fn usage_line_for(rendered: &str, subcommand: Option<&str>) -> String {
     // The problem is the first paragraph; clap continues it on indented lines
     // ("the following required arguments were not provided:\n  <NAMESPACE>").
     let problem: Vec<&str> = rendered
@@ -64,6 +80,7 @@ pub fn usage_line(rendered: &str) -> String {
                 .join(" ")
         })
         .filter(|command| command.starts_with("nsview"))
+        .or_else(|| subcommand.map(|name| format!("nsview {name}")))
         .unwrap_or_else(|| "nsview".to_string());
     format!("{}; try '{command} --help'", crate::text::safe(problem))
 }
@@ -199,6 +216,15 @@ mod tests {
             "unexpected argument '--bogus' found; try 'nsview --help'"
         );
         assert_eq!(usage_line(""), "invalid arguments; try 'nsview --help'");
+        assert_eq!(
+            usage_line_for(
+                "error: a value is required for '--pid <PID>' but none was supplied\n\n\
+                 For more information, try '--help'.\n",
+                Some("enter")
+            ),
+            "a value is required for '--pid <PID>' but none was supplied; \
+             try 'nsview enter --help'"
+        );
         let missing = "error: the following required arguments were not provided:\n  <NAMESPACE>\n\nUsage: x\n";
         assert_eq!(
             usage_line(missing),

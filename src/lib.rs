@@ -5,6 +5,7 @@
 //! read the snapshot.
 
 pub mod cli;
+pub mod config;
 pub mod details;
 pub mod enter;
 pub mod error;

@@ -2,7 +2,7 @@
 //!
 //! The steps, in one single-threaded process (setns into mount and user namespaces refuses a
 //! multi-threaded caller, so the scan runs with one worker and no thread is ever started):
-//! 1. [`config`]: validate the arguments;
+//! 1. [`config`]: the validated arguments (built by [`crate::config::enter`]);
 //! 2. scan, find the namespace, and [`resolve`] it to open files through any holder the scan
 //!    saw, each checked to still be the same namespace (inode, type, NS_GET_ID);
 //! 3. [`join`]: setns in nsenter's order and passes, skipping namespaces we are already in,
@@ -20,17 +20,15 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use crate::cli::EnterArgs;
 use crate::error::Exit;
 use crate::model::{Inode, Namespace, NsKind, NsLinks, Snapshot};
 use crate::scan::ScanOptions;
-use config::{Config, DirChoice};
+pub use config::{Config, DirChoice};
 use join::{Dirs, Target};
 use resolve::{Expected, Resolver, Task};
 
 /// Runs `nsview enter` and returns the exit code (the command's, when it ran).
-pub fn run(args: &EnterArgs, scan: ScanOptions) -> Result<i32> {
-    let config = Config::from_args(args).map_err(Exit::failure)?;
+pub fn run(config: &Config, scan: ScanOptions) -> Result<i32> {
     if !scan.is_live() {
         return Err(Exit::failure("enter needs the live /proc, not a copied proc root").into());
     }
@@ -40,7 +38,7 @@ pub fn run(args: &EnterArgs, scan: ScanOptions) -> Result<i32> {
     test_pause();
     let proc_root = options.proc_root.as_path();
 
-    let plan = plan(&snapshot, &config, proc_root)?;
+    let plan = plan(&snapshot, config, proc_root)?;
     let dirs = Dirs {
         root: holder_dir(&config.root, plan.task, proc_root, "root")?,
         wd: holder_dir(&config.wd, plan.task, proc_root, "cwd")?,

@@ -20,7 +20,6 @@ use serde::Serialize;
 
 pub use verdict::{Assessment, Claim, Claims, HolderKind, Verdict, assess, assess_all};
 
-use crate::cli::LeaksArgs;
 use crate::details::{KindDetails, NamespaceDetails};
 use crate::error::Exit;
 use crate::model::{Holder, Inode, NsKind, Snapshot};
@@ -28,7 +27,7 @@ use crate::scan::{self, ScanOptions};
 use crate::text::safe;
 use facts::{Age, Facts};
 
-/// The validated options of `nsview leaks`.
+/// The validated options of `nsview leaks` (built by [`crate::config::leaks`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Config {
     pub json: bool,
@@ -39,26 +38,6 @@ pub struct Config {
 }
 
 impl Config {
-    pub fn from_args(args: &LeaksArgs) -> Result<Config, String> {
-        let mut config = Config {
-            json: args.json,
-            ..Config::default()
-        };
-        for name in args.types.iter().flat_map(|t| t.split(',')) {
-            let kind = NsKind::from_name(name.trim())
-                .ok_or_else(|| format!("unknown namespace type '{name}'"))?;
-            config.kinds.insert(kind);
-        }
-        for name in args.verdicts.iter().flat_map(|t| t.split(',')) {
-            let verdict = Verdict::from_name(name.trim()).ok_or_else(|| {
-                let names: Vec<&str> = Verdict::ALL.iter().map(|v| v.name()).collect();
-                format!("unknown verdict '{name}' (one of: {})", names.join(", "))
-            })?;
-            config.verdicts.insert(verdict);
-        }
-        Ok(config)
-    }
-
     pub fn selects(&self, assessment: &Assessment) -> bool {
         (self.kinds.is_empty() || self.kinds.contains(&assessment.kind))
             && (self.verdicts.is_empty() || self.verdicts.contains(&assessment.verdict))
@@ -121,11 +100,10 @@ pub fn host_veth_ends(snapshot: &Snapshot, details: &NamespaceDetails) -> Vec<St
 }
 
 /// Runs `nsview leaks`: exit 0 when no probable leak is listed, 1 when one is.
-pub fn run(args: &LeaksArgs, source: crate::snapshot::Source) -> anyhow::Result<i32> {
-    let config = Config::from_args(args).map_err(|e| Exit::new(2, e))?;
+pub fn run(config: &Config, source: crate::snapshot::Source) -> anyhow::Result<i32> {
     let scan = match source {
         crate::snapshot::Source::Live(scan) => scan,
-        crate::snapshot::Source::File(path) => return run_saved(&config, &path),
+        crate::snapshot::Source::File(path) => return run_saved(config, &path),
     };
     // Command lines only for the holders the report names (read below), as --list does for
     // its representatives.
@@ -136,11 +114,11 @@ pub fn run(args: &LeaksArgs, source: crate::snapshot::Source) -> anyhow::Result<
     let mut snapshot = scan::scan(&scan)?;
     facts::fill_holder_commands(&mut snapshot, &scan.proc_root);
     let claims = facts::claims(&snapshot, &scan.proc_root);
-    let selected = select(&snapshot, &claims, &config);
+    let selected = select(&snapshot, &claims, config);
     let inodes: Vec<Inode> = selected.iter().map(|a| a.inode).collect();
     let mut found = facts::gather(&snapshot, &scan.proc_root, &inodes, true);
     found.claims = claims;
-    report(&snapshot, &selected, &found, &config)
+    report(&snapshot, &selected, &found, config)
 }
 
 /// `nsview leaks --from FILE`: the saved scan and the facts saved with it (`snapshot
@@ -456,21 +434,6 @@ pub fn claims_for(snapshot: &Snapshot, proc_root: &Path) -> Claims {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn validates_arguments() {
-        let args = |types: &[&str], verdicts: &[&str]| LeaksArgs {
-            json: false,
-            types: types.iter().map(|s| s.to_string()).collect(),
-            verdicts: verdicts.iter().map(|s| s.to_string()).collect(),
-        };
-        let c = Config::from_args(&args(&["net,user"], &["pinned-unclaimed"])).expect("valid");
-        assert_eq!(c.kinds, [NsKind::Net, NsKind::User].into_iter().collect());
-        assert_eq!(c.verdicts, [Verdict::PinnedUnclaimed].into_iter().collect());
-        assert!(Config::from_args(&args(&["nett"], &[])).is_err());
-        let err = Config::from_args(&args(&[], &["leak"])).expect_err("bad verdict");
-        assert!(err.contains("pinned-unclaimed"), "{err}");
-    }
 
     #[test]
     fn show_gets_its_leak_row_under_processes() {

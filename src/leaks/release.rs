@@ -17,14 +17,13 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use crate::cli::ReleaseArgs;
 use crate::error::Exit;
 use crate::kernel;
 use crate::model::{Holder, Inode, Namespace, NsKind, Snapshot};
 use crate::scan::{self, ScanOptions};
 use crate::text::safe;
 
-/// The validated options of `nsview release`.
+/// The validated options of `nsview release` (built by [`crate::config::release`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
     pub inode: Inode,
@@ -32,24 +31,6 @@ pub struct Config {
     pub ns_id: Option<u64>,
     pub yes: bool,
     pub dry_run: bool,
-}
-
-impl Config {
-    pub fn from_args(args: &ReleaseArgs) -> Result<Config, String> {
-        let (kind, inode) = crate::show::parse_namespace_arg(&args.namespace).ok_or_else(|| {
-            format!(
-                "invalid namespace '{}': expected an inode or a link text such as net:[4026532301]",
-                args.namespace
-            )
-        })?;
-        Ok(Config {
-            inode,
-            kind,
-            ns_id: args.ns_id,
-            yes: args.yes,
-            dry_run: args.dry_run,
-        })
-    }
 }
 
 /// What a namespace file must still be before a step touches it: the kernel boundary's own
@@ -409,8 +390,7 @@ fn confirm() -> anyhow::Result<bool> {
 const SETTLE: Duration = Duration::from_secs(3);
 
 /// Runs `nsview release`: 0 when the namespace is gone, 1 when refused or still held.
-pub fn run(args: &ReleaseArgs, options: ScanOptions) -> anyhow::Result<i32> {
-    let config = Config::from_args(args).map_err(|e| Exit::new(2, e))?;
+pub fn run(config: &Config, options: ScanOptions) -> anyhow::Result<i32> {
     if !options.is_live() {
         return Err(Exit::failure("release works on the live system only (no --proc-root)").into());
     }
