@@ -219,7 +219,7 @@ pub fn render(
     }
     if let Some(ns) = snapshot.namespace(d.inode) {
         if let Some(owner) = ns.owner {
-            t.row("owner", format!("user:[{owner}]"));
+            t.row("owner", NsKind::User.label(owner).to_string());
         }
         if let Some(id) = ns.ns_id {
             t.row("ns id", id);
@@ -230,7 +230,7 @@ pub fn render(
     }
     let host = match (d.shared_with_host, snapshot.host_ns(d.kind)) {
         (Some(true), _) => "yes".to_string(),
-        (Some(false), Some(host)) => format!("no (the host's is {}:[{host}])", d.kind),
+        (Some(false), Some(host)) => format!("no (the host's is {})", d.kind.label(host)),
         _ => "(unknown: neither pid 1 nor kthreadd readable)".to_string(),
     };
     t.row("host's", host);
@@ -295,7 +295,10 @@ fn render_kind(t: &mut Text, snapshot: &Snapshot, details: &KindDetails) {
             t.row("created by", owner);
             let depth = u.depth.map_or("(unknown)".into(), |d| d.to_string());
             match u.parent {
-                Some(parent) => t.row("depth", format!("{depth} (parent user:[{parent}])")),
+                Some(parent) => t.row(
+                    "depth",
+                    format!("{depth} (parent {})", NsKind::User.label(parent)),
+                ),
                 None => t.row("depth", depth),
             }
         }
@@ -307,7 +310,10 @@ fn render_kind(t: &mut Text, snapshot: &Snapshot, details: &KindDetails) {
             t.row("init", init);
             let depth = p.depth.map_or("(unknown)".into(), |d| d.to_string());
             match p.parent {
-                Some(parent) => t.row("depth", format!("{depth} (parent pid:[{parent}])")),
+                Some(parent) => t.row(
+                    "depth",
+                    format!("{depth} (parent {})", NsKind::Pid.label(parent)),
+                ),
                 None => t.row("depth", depth),
             }
             let mut lines = vec![format!("{:<9}{:<20}COMMAND", "PID", "NSPID")];
@@ -356,7 +362,7 @@ fn render_kind(t: &mut Text, snapshot: &Snapshot, details: &KindDetails) {
                         .clone()
                         .unwrap_or_else(|| format!("if{}", peer.index));
                     let whose = match peer.netns {
-                        Some(inode) => format!(" in net:[{inode}]"),
+                        Some(inode) => format!(" in {}", NsKind::Net.label(inode)),
                         None => peer
                             .link_netnsid
                             .map(|id| format!(" in netnsid {id}"))

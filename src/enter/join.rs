@@ -152,7 +152,7 @@ fn setns_error(target: &Target, err: &io::Error) -> Exit {
         (Some(libc::EPERM), _) => {
             let owner = target
                 .owner
-                .map(|o| format!(" user:[{o}]; --all also enters that"))
+                .map(|o| format!(" {}; --all also enters that", NsKind::User.label(o)))
                 .unwrap_or_default();
             format!(
                 "permission denied entering {label}: needs CAP_SYS_ADMIN in its owning user \
@@ -258,7 +258,7 @@ pub fn set_credentials(
     proc_self: &OwnedFd,
 ) -> Result<()> {
     let inside = user_ns
-        .map(|u| format!(" in user:[{u}]"))
+        .map(|u| format!(" in {}", NsKind::User.label(u)))
         .unwrap_or_default();
     if let Some(gid) = gid {
         if setgroups_allowed(proc_self) {

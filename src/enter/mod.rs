@@ -76,7 +76,7 @@ pub fn run(config: &Config, scan: ScanOptions) -> Result<i32> {
     };
     let where_ = entered
         .mnt
-        .map(|m| format!(" in mnt:[{m}]"))
+        .map(|m| format!(" in {}", NsKind::Mnt.label(m)))
         .unwrap_or_default();
     Err(launch::exec(&argv, &where_).into())
 }
@@ -171,8 +171,8 @@ fn check_identity(ns: &Namespace, config: &Config) -> Result<()> {
     let id_differs = ns.ns_id.is_some_and(|id| id != wanted);
     if kind_differs || id_differs {
         let now = match ns.ns_id {
-            Some(id) => format!("{}:[{}] (id {id})", ns.kind, ns.inode),
-            None => format!("{}:[{}]", ns.kind, ns.inode),
+            Some(id) => format!("{} (id {id})", ns.label()),
+            None => ns.label().to_string(),
         };
         return Err(Exit::failure(format!(
             "refusing to enter: that namespace (id {wanted}) is gone; its inode now belongs to {now}"
@@ -234,7 +234,7 @@ fn namespace_of_pid(snapshot: &Snapshot, config: &Config) -> Result<Inode> {
 
 fn not_found(snapshot: &Snapshot, config: &Config, inode: Inode) -> anyhow::Error {
     let what = match config.kind {
-        Some(kind) => format!("{kind}:[{inode}]"),
+        Some(kind) => kind.label(inode).to_string(),
         None => inode.to_string(),
     };
     let partial = if snapshot.unprivileged {
@@ -272,7 +272,7 @@ fn open_failure(
         let now = snapshot
             .process(pid)
             .and_then(|p| p.ns(ns.kind))
-            .map(|inode| format!(" (it is in {}:[{inode}])", ns.kind))
+            .map(|inode| format!(" (it is in {})", ns.kind.label(inode)))
             .unwrap_or_default();
         return Exit::failure(format!("process {pid} does not hold {label}{now}")).into();
     }

@@ -68,8 +68,8 @@ impl Identity {
     /// `net:[4026532301] (id 12345)`, or what the file is when it is not a namespace.
     pub fn label(&self) -> String {
         match (self.kind, self.ns_id) {
-            (Some(kind), Some(id)) => format!("{kind}:[{}] (id {id})", self.inode),
-            (Some(kind), None) => format!("{kind}:[{}]", self.inode),
+            (Some(kind), Some(id)) => format!("{} (id {id})", kind.label(self.inode)),
+            (Some(kind), None) => kind.label(self.inode).to_string(),
             (None, _) => "a file that is not a namespace".into(),
         }
     }
@@ -93,7 +93,7 @@ impl Expected {
     }
 
     pub fn label(&self) -> String {
-        format!("{}:[{}]", self.kind, self.inode)
+        self.kind.label(self.inode).to_string()
     }
 }
 

@@ -216,9 +216,9 @@ pub fn describe_holder(snapshot: &Snapshot, kind: NsKind, holder: &Holder) -> St
         Holder::BindMount { mnt_ns, path, .. } => {
             let whose = match mnt_ns {
                 Some(m) if Some(*m) == snapshot.self_links.get(NsKind::Mnt) => {
-                    format!("mnt:[{m}], nsview's own")
+                    format!("{}, nsview's own", NsKind::Mnt.label(*m))
                 }
-                Some(m) => format!("mnt:[{m}]"),
+                Some(m) => NsKind::Mnt.label(*m).to_string(),
                 None => "an unknown mount namespace".into(),
             };
             format!("bind mount {} (in {whose})", safe(path))
@@ -283,7 +283,8 @@ fn holds_lines(snapshot: &Snapshot, details: &NamespaceDetails) -> Vec<String> {
                             Some(ns) if Some(ns) == host => {
                                 line.push_str(&format!(", host end {name}"))
                             }
-                            Some(ns) => line.push_str(&format!(", peer {name} in net:[{ns}]")),
+                            Some(ns) => line
+                                .push_str(&format!(", peer {name} in {}", NsKind::Net.label(ns))),
                             None => line.push_str(&format!(", peer {name}")),
                         }
                     }
@@ -324,9 +325,8 @@ pub fn render(snapshot: &Snapshot, selected: &[Assessment], facts: &Facts) -> St
             ""
         };
         out.push_str(&format!(
-            "{}:[{}]  {}{leak}\n",
-            a.kind,
-            a.inode,
+            "{}  {}{leak}\n",
+            a.kind.label(a.inode),
             a.summary()
         ));
         let mut row = |label: &str, value: String| {

@@ -96,9 +96,8 @@ pub fn plan(snapshot: &Snapshot, ns: &Namespace) -> Result<Plan, String> {
             String::new()
         };
         return Err(format!(
-            "{}:[{}] has member processes: {}{more}; nothing released",
-            ns.kind,
-            ns.inode,
+            "{} has member processes: {}{more}; nothing released",
+            ns.label(),
             named.join(", ")
         ));
     }
@@ -135,14 +134,14 @@ pub fn plan(snapshot: &Snapshot, ns: &Namespace) -> Result<Plan, String> {
 /// The plan in words, one line each.
 pub fn describe(plan: &Plan) -> String {
     let e = plan.expected;
-    let mut out = format!("release {}:[{}]", e.kind, e.inode);
+    let mut out = format!("release {}", e.kind.label(e.inode));
     if let Some(id) = e.ns_id {
         out.push_str(&format!(" (ns id {id})"));
     }
     out.push('\n');
     for u in &plan.unmounts {
         let whose = match (u.foreign, u.mnt_ns) {
-            (true, Some(m)) => format!(" in mount namespace mnt:[{m}]"),
+            (true, Some(m)) => format!(" in mount namespace {}", NsKind::Mnt.label(m)),
             _ => String::new(),
         };
         out.push_str(&format!("  unmount (lazily) {}{whose}\n", safe(&u.path)));
@@ -209,10 +208,10 @@ pub fn identity_matches(
     expected: &Expected,
 ) -> Result<(), String> {
     if inode != expected.inode || kind != Some(expected.kind) {
-        let found = kind.map_or("not a namespace".into(), |k| format!("{k}:[{inode}]"));
+        let found = kind.map_or("not a namespace".into(), |k| k.label(inode).to_string());
         return Err(format!(
-            "it is now {found}, not {}:[{}]",
-            expected.kind, expected.inode
+            "it is now {found}, not {}",
+            expected.kind.label(expected.inode)
         ));
     }
     if let (Some(want), Some(have)) = (expected.ns_id, id)
@@ -505,8 +504,8 @@ pub fn run(config: &Config, options: ScanOptions) -> anyhow::Result<i32> {
         None => {
             writeln!(
                 out,
-                "{}:[{}] is gone",
-                plan.expected.kind, plan.expected.inode
+                "{} is gone",
+                plan.expected.kind.label(plan.expected.inode)
             )?;
             // Gone is what was asked for, whatever a step said on the way.
             Ok(0)
@@ -519,9 +518,8 @@ pub fn run(config: &Config, options: ScanOptions) -> anyhow::Result<i32> {
                 .collect();
             writeln!(
                 out,
-                "{}:[{}] is still there, held by: {}",
-                ns.kind,
-                ns.inode,
+                "{} is still there, held by: {}",
+                ns.label(),
                 if holders.is_empty() {
                     "nothing nsview can see".into()
                 } else {

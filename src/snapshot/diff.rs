@@ -106,7 +106,7 @@ impl NsRef {
 
 impl std::fmt::Display for NsRef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:[{}]", self.kind, self.inode)
+        self.kind.label(self.inode).fmt(f)
     }
 }
 
@@ -279,7 +279,7 @@ pub fn holder_text(holder: &Holder) -> String {
             path,
             via_pid: _,
         } => match mnt_ns {
-            Some(mnt) => format!("bind mount {} in mnt:[{mnt}]", safe(path)),
+            Some(mnt) => format!("bind mount {} in {}", safe(path), NsKind::Mnt.label(*mnt)),
             None => format!("bind mount {}", safe(path)),
         },
         Holder::Child { inode } => format!("child namespace {inode}"),

@@ -23,7 +23,7 @@ pub struct Target {
 impl Target {
     /// `uts:[4026532301]`, as `/proc/PID/ns` links read.
     pub fn label(&self) -> String {
-        format!("{}:[{}]", self.kind, self.inode)
+        self.kind.label(self.inode).to_string()
     }
 }
 
