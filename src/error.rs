@@ -145,7 +145,7 @@ fn adopt_parent_pipe(fd: i32) -> Option<std::os::fd::OwnedFd> {
     // SAFETY: the fd is open (checked above) and nothing in this still single-threaded process
     // closes it while it is borrowed for the checks below.
     let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
-    if !is_write_end_of_a_pipe(borrowed) || !parent_runs_this_binary() {
+    if !is_write_end_of_a_pipe(borrowed) || !crate::kernel::own::parent_runs_this_binary() {
         return None;
     }
     // SAFETY: an open pipe the parent nsview made for us alone; nothing else here owns it.
@@ -170,18 +170,6 @@ fn is_write_end_of_a_pipe(fd: std::os::fd::BorrowedFd<'_>) -> bool {
     rustix::fs::FileType::from_raw_mode(stat.st_mode) == rustix::fs::FileType::Fifo
         && on_pipefs
         && flags & rustix::fs::OFlags::RWMODE == rustix::fs::OFlags::WRONLY
-}
-
-/// True when the parent process's executable is the same file as ours (the UI runs
-/// `current_exe()`), so a stray `--ui-error-fd` from a script or another program is ignored.
-fn parent_runs_this_binary() -> bool {
-    let parent = rustix::process::getppid().map_or(0, |p| p.as_raw_nonzero().get());
-    let ours = rustix::fs::stat("/proc/self/exe");
-    let theirs = rustix::fs::stat(format!("/proc/{parent}/exe").as_str());
-    match (ours, theirs) {
-        (Ok(a), Ok(b)) => parent > 1 && a.st_dev == b.st_dev && a.st_ino == b.st_ino,
-        _ => false,
-    }
 }
 
 /// Also sends the line to a parent nsview's status line, when there is one.
@@ -262,8 +250,6 @@ mod tests {
             .expect("open fifo for writing");
         assert!(!is_write_end_of_a_pipe(named_write.as_fd()), "a named FIFO");
         drop(named);
-        // Not our parent nsview: a stray flag from a test harness is ignored.
-        assert!(!parent_runs_this_binary());
         assert!(adopt_parent_pipe(1).is_none() && adopt_parent_pipe(-1).is_none());
     }
 

@@ -60,11 +60,7 @@ const ORDER: [NsKind; 8] = [
 /// The inodes of our own namespaces, to skip entering what we are already in (setns into the
 /// own user namespace is EINVAL; into an own namespace owned by a parent user namespace, EPERM).
 pub fn own_namespaces(proc_root: &Path) -> [Option<Inode>; 8] {
-    NsKind::ALL.map(|kind| {
-        rustix::fs::stat(proc_root.join(format!("self/ns/{kind}")))
-            .ok()
-            .map(|st| st.st_ino)
-    })
+    crate::kernel::own::namespaces(proc_root)
 }
 
 /// Waits briefly for this process to be single-threaded: a joined thread may still be counted
@@ -72,16 +68,7 @@ pub fn own_namespaces(proc_root: &Path) -> [Option<Inode>; 8] {
 pub fn ensure_single_threaded(proc_root: &Path) -> Result<()> {
     let mut threads = 0;
     for _ in 0..50 {
-        let status = crate::kernel::read::read_path(
-            &proc_root.join("self/status"),
-            crate::kernel::read::Cap::STATUS,
-        )
-        .unwrap_or_default();
-        threads = status
-            .lines()
-            .find_map(|l| l.strip_prefix("Threads:"))
-            .and_then(|n| n.trim().parse::<u32>().ok())
-            .unwrap_or(1);
+        threads = crate::kernel::own::thread_count(proc_root);
         if threads <= 1 {
             return Ok(());
         }
@@ -214,25 +201,6 @@ pub fn apply_dirs(mut dirs: Dirs) -> Result<()> {
     Ok(())
 }
 
-/// Whether setgroups(2) may be called in our user namespace: "deny" there (written by
-/// `unshare --map-root-user` and by any unprivileged gid_map writer) makes it EPERM, the
-/// classic `nsenter: setgroups failed`. `proc_self` is `/proc/self` opened before entering, so
-/// it works whatever /proc looks like inside.
-fn setgroups_allowed(proc_self: &OwnedFd) -> bool {
-    let Ok(file) = rustix::fs::openat(
-        proc_self,
-        "setgroups",
-        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
-        rustix::fs::Mode::empty(),
-    ) else {
-        // No such file before Linux 3.19: setgroups is then always allowed.
-        return true;
-    };
-    let mut buf = [0u8; 16];
-    let n = rustix::io::read(&file, &mut buf).unwrap_or(0);
-    buf[..n].trim_ascii() != b"deny"
-}
-
 /// The uid and gid to switch to: as nsenter, root of an entered user namespace unless
 /// `--preserve-credentials`; `-S`/`-G` win either way.
 pub fn wanted_ids(
@@ -261,7 +229,7 @@ pub fn set_credentials(
         .map(|u| format!(" in {}", NsKind::User.label(u)))
         .unwrap_or_default();
     if let Some(gid) = gid {
-        if setgroups_allowed(proc_self) {
+        if crate::kernel::own::setgroups_allowed(proc_self) {
             nix::unistd::setgroups(&[]).map_err(|e| {
                 Exit::failure(format!("cannot drop supplementary groups{inside}: {e}"))
             })?;

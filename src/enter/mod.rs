@@ -311,7 +311,13 @@ fn holder_dir(
 }
 
 fn open_proc_self(proc_root: &Path) -> Result<OwnedFd> {
-    join::open_directory(&proc_root.join("self"), rustix::fs::OFlags::PATH, "our own")
+    crate::kernel::own::open_proc_self(proc_root).map_err(|e| {
+        Exit::failure(format!(
+            "cannot open our own {}/self: {e}",
+            proc_root.display()
+        ))
+        .into()
+    })
 }
 
 /// Test hook for the recycled-inode tests: with `NSVIEW_ENTER_TEST_FIFO` set to a fifo, wait

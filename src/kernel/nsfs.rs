@@ -352,6 +352,15 @@ fn reopen_checked(o_path: OwnedFd, expected: Option<&Expected>) -> Result<NsFile
     Ok(NsFile { fd, identity })
 }
 
+/// [`open`] of `PROC_ROOT/PID/ns/TYPE`, accepting whichever namespace the link names now (the
+/// caller compares the identity with what it expects).
+pub fn open_proc_link(proc_root: &Path, pid: Pid, kind: NsKind) -> Result<NsFile, Refusal> {
+    open(
+        &NsPath::ProcLink(proc_root.join(format!("{pid}/ns/{}", kind.name()))),
+        None,
+    )
+}
+
 /// nsview's own namespace of one type, through `/proc/thread-self/ns/TYPE`.
 pub fn open_own(kind: NsKind) -> Result<NsFile, Refusal> {
     open(

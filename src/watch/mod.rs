@@ -172,7 +172,7 @@ fn learn_ids(
     touched: &patch::Touched,
     proc_root: &std::path::Path,
 ) {
-    use crate::kernel::nsfs::{self, NsPath};
+    use crate::kernel::nsfs;
     for inode in &touched.inodes {
         let Some(ns) = next.namespaces.get_mut(inode) else {
             continue;
@@ -195,8 +195,7 @@ fn learn_ids(
         if !suspect {
             continue;
         }
-        let path = NsPath::ProcLink(proc_root.join(format!("{pid}/ns/{}", ns.kind.name())));
-        let Ok(file) = nsfs::open(&path, None) else {
+        let Ok(file) = nsfs::open_proc_link(proc_root, pid, ns.kind) else {
             continue;
         };
         if file.identity.inode != ns.inode {
