@@ -9,7 +9,6 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::path::Path;
 
 use anyhow::Result;
-use nix::sched::CloneFlags;
 use nix::unistd::{Gid, Uid};
 
 use crate::error::Exit;
@@ -121,9 +120,7 @@ fn note(entered: &mut Entered, target: &Target) {
 }
 
 fn setns(target: &Target) -> io::Result<()> {
-    // nix 0.31's CloneFlags has no CLONE_NEWTIME; from_bits_retain keeps the raw flag.
-    let flag = CloneFlags::from_bits_retain(target.kind.clone_flag());
-    nix::sched::setns(target.fd.as_fd(), flag).map_err(io::Error::from)
+    crate::kernel::nsfs::setns(target.fd.as_fd(), target.kind)
 }
 
 fn setns_error(target: &Target, err: &io::Error) -> Exit {

@@ -142,6 +142,26 @@ impl Refusal {
     }
 }
 
+/// Moves this thread into the namespace of `fd` (an [`NsFile`]'s, or one the caller got from
+/// [`open`] or [`open_namespace`]), which must be of `kind`. The one setns(2) of nsview: `enter`
+/// and `release` step in here, in a single-threaded process (mount and user namespaces refuse
+/// a multi-threaded caller).
+pub fn setns(fd: BorrowedFd<'_>, kind: NsKind) -> io::Result<()> {
+    use rustix::thread::LinkNameSpaceType as Type;
+    // The type is pinned, so the fd cannot be some other kind of namespace.
+    let kind = match kind {
+        NsKind::Mnt => Type::Mount,
+        NsKind::Net => Type::Network,
+        NsKind::Pid => Type::ProcessID,
+        NsKind::Uts => Type::HostNameAndNISDomainName,
+        NsKind::Ipc => Type::InterProcessCommunication,
+        NsKind::User => Type::User,
+        NsKind::Cgroup => Type::ControlGroup,
+        NsKind::Time => Type::Time,
+    };
+    rustix::thread::move_into_link_name_space(fd, Some(kind)).map_err(io::Error::from)
+}
+
 /// An open, checked namespace file: read-only, good for the ioctls and setns.
 #[derive(Debug)]
 pub struct NsFile {

@@ -304,7 +304,7 @@ fn step_in_child(
         nix::unistd::ForkResult::Child => {
             drop(read);
             let result = match mnt_fd {
-                Some(fd) => nix::sched::setns(fd, nix::sched::CloneFlags::CLONE_NEWNS)
+                Some(fd) => kernel::nsfs::setns(fd.as_fd(), NsKind::Mnt)
                     .map_err(|e| format!("entering the mount namespace: {e}"))
                     .and_then(|()| step_here(unmount, expected)),
                 None => step_here(unmount, expected),
