@@ -41,6 +41,11 @@ pub enum NsPath {
 }
 
 impl NsPath {
+    /// `PROC_ROOT/PID/ns/TYPE`: a process's own link to its namespace of that type.
+    pub fn member(proc_root: &Path, pid: Pid, kind: NsKind) -> NsPath {
+        NsPath::ProcLink(proc_root.join(format!("{pid}/ns/{}", kind.name())))
+    }
+
     /// The path as one text, for messages and the NSFS-style columns (not for opening).
     pub fn display(&self) -> String {
         match self {
@@ -375,10 +380,7 @@ fn reopen_checked(o_path: OwnedFd, expected: Option<&Expected>) -> Result<NsFile
 /// [`open`] of `PROC_ROOT/PID/ns/TYPE`, accepting whichever namespace the link names now (the
 /// caller compares the identity with what it expects).
 pub fn open_proc_link(proc_root: &Path, pid: Pid, kind: NsKind) -> Result<NsFile, Refusal> {
-    open(
-        &NsPath::ProcLink(proc_root.join(format!("{pid}/ns/{}", kind.name()))),
-        None,
-    )
+    open(&NsPath::member(proc_root, pid, kind), None)
 }
 
 /// nsview's own namespace of one type, through `/proc/thread-self/ns/TYPE`.
@@ -533,7 +535,7 @@ pub fn holder_paths(snapshot: &Snapshot, ns: &Namespace, proc_root: &Path) -> Ve
     let mut paths: Vec<NsPath> = ns
         .members
         .iter()
-        .map(|pid| NsPath::ProcLink(proc_root.join(format!("{pid}/ns/{}", ns.kind))))
+        .map(|&pid| NsPath::member(proc_root, pid, ns.kind))
         .collect();
     paths.extend(
         ns.holders
