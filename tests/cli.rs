@@ -114,6 +114,22 @@ fn usage_errors_exit_2_and_name_their_commands_help() {
     }
 }
 
+/// A failure at run time is no usage error: exit 1, and no pointer to the help.
+#[test]
+fn runtime_failures_exit_1() {
+    let root = crate::util::fixtures().join("show-basic/proc");
+    let root = root.to_str().expect("utf-8 fixture path");
+    for args in [
+        &["show", "--proc-root", root, "12345"][..],
+        &["release", "--proc-root", root, "12345"],
+        &["enter", "--proc-root", root, "12345"],
+    ] {
+        let (output, err) = run(args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {err:?}");
+        assert!(!err.contains("--help"), "{args:?}: {err:?}");
+    }
+}
+
 /// The rule of issue 13: no face takes a clap type. Outside `cli.rs` (the definitions),
 /// `main.rs` (dispatch), `generate.rs` (man page, completions) and `config.rs` (the one place
 /// clap values become each face's validated `Config`), no production code names `crate::cli`
