@@ -1,5 +1,5 @@
 //! Command-line definitions (clap derive) and nothing else: raw values as the user typed them.
-//! Each face validates its own arguments into a config before doing any work.
+//! [`crate::config`] turns them into each face's validated config; no face sees these types.
 
 use std::path::PathBuf;
 

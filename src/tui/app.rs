@@ -1243,7 +1243,7 @@ impl App {
                 return;
             }
         };
-        let label = format!("{}:[{}]", ns.kind, ns.inode);
+        let label = ns.label().to_string();
         let mut args = vec!["release".to_string(), "--yes".to_string()];
         if let Some(id) = ns.ns_id {
             args.extend(["--ns-id".to_string(), id.to_string()]);

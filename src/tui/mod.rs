@@ -31,7 +31,6 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use ratatui::crossterm::event;
 
-use crate::cli::TuiArgs;
 use crate::details::{self, ContainerIndex};
 use crate::error::Exit;
 use crate::model::Snapshot;
@@ -46,9 +45,16 @@ const TICK: Duration = Duration::from_millis(200);
 /// The same while the details worker has a request: its answer shows up within this.
 const DETAILS_TICK: Duration = Duration::from_millis(25);
 
+/// The UI's validated options (built by [`crate::config::tui`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Time between automatic rescans; None: manual refresh only (`--no-refresh`).
+    pub interval: Option<Duration>,
+}
+
 /// Runs the UI and returns the exit code.
-pub fn run(args: &TuiArgs, source: crate::snapshot::Source) -> Result<i32> {
-    let mut interval = refresh_interval(args)?;
+pub fn run(config: &Config, source: crate::snapshot::Source) -> Result<i32> {
+    let mut interval = config.interval;
     if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
         return Err(Exit::failure("no terminal; use `nsview --list` for a list").into());
     }
@@ -85,24 +91,6 @@ pub fn run(args: &TuiArgs, source: crate::snapshot::Source) -> Result<i32> {
     );
     drop(tui);
     result
-}
-
-/// The validated `--interval` / `--no-refresh`: None means manual refresh only.
-fn refresh_interval(args: &TuiArgs) -> Result<Option<Duration>> {
-    if args.no_refresh {
-        return Ok(None);
-    }
-    if !(args.interval.is_finite() && args.interval >= 0.1 && args.interval <= 86_400.0) {
-        return Err(Exit::new(
-            2,
-            format!(
-                "--interval {}: expected seconds between 0.1 and 86400",
-                args.interval
-            ),
-        )
-        .into());
-    }
-    Ok(Some(Duration::from_secs_f64(args.interval)))
 }
 
 fn event_loop(
@@ -587,22 +575,6 @@ fn read_details(want: Want, generation: u64, snapshot: &Snapshot, proc_root: &Pa
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn interval_is_validated() {
-        let args = |interval, no_refresh| TuiArgs {
-            interval,
-            no_refresh,
-        };
-        assert_eq!(
-            refresh_interval(&args(3.0, false)).ok().flatten(),
-            Some(Duration::from_secs(3))
-        );
-        assert_eq!(refresh_interval(&args(-1.0, true)).ok().flatten(), None);
-        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
-            assert!(refresh_interval(&args(bad, false)).is_err(), "{bad}");
-        }
-    }
 
     /// A scan stuck in the kernel does not block the next one: after the stuck time a request
     /// starts a fresh scan, whose answer is shown; the stuck one's late answer is dropped.

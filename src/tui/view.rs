@@ -673,7 +673,7 @@ fn detail_inner(area: Rect, stacked: bool) -> Rect {
 fn detail_text(lines: Vec<DetailLine>, theme: Theme) -> Vec<Line<'static>> {
     let label_width = lines
         .iter()
-        .map(|l| l.label.chars().count())
+        .map(|l| crate::text::width(&safe(&l.label)))
         .max()
         .unwrap_or(0)
         .min(18);
@@ -686,7 +686,10 @@ fn detail_text(lines: Vec<DetailLine>, theme: Theme) -> Vec<Line<'static>> {
                 Line::from(Span::styled(value, theme.tone(l.tone)))
             } else {
                 Line::from(vec![
-                    Span::styled(format!("{:<label_width$} ", safe(&l.label)), theme.dim()),
+                    Span::styled(
+                        crate::text::pad_to(&format!("{} ", safe(&l.label)), label_width + 1),
+                        theme.dim(),
+                    ),
                     Span::styled(value, theme.tone(l.tone)),
                 ])
             }

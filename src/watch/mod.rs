@@ -19,8 +19,6 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-use crate::cli::WatchArgs;
-use crate::error::Exit;
 use crate::model::{Inode, NsKind, Pid, Snapshot};
 use crate::scan::{self, ScanOptions};
 use crate::snapshot::diff::{Change, diff_scans};
@@ -174,7 +172,7 @@ fn learn_ids(
     touched: &patch::Touched,
     proc_root: &std::path::Path,
 ) {
-    use crate::kernel::nsfs::{self, NsPath};
+    use crate::kernel::nsfs;
     for inode in &touched.inodes {
         let Some(ns) = next.namespaces.get_mut(inode) else {
             continue;
@@ -197,8 +195,7 @@ fn learn_ids(
         if !suspect {
             continue;
         }
-        let path = NsPath::ProcLink(proc_root.join(format!("{pid}/ns/{}", ns.kind.name())));
-        let Ok(file) = nsfs::open(&path, None) else {
+        let Ok(file) = nsfs::open_proc_link(proc_root, pid, ns.kind) else {
             continue;
         };
         if file.identity.inode != ns.inode {
@@ -256,57 +253,45 @@ fn now_epoch() -> Duration {
         .unwrap_or_default()
 }
 
+/// `nsview watch`'s validated options (built by [`crate::config::watch`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    pub json: bool,
+    /// Only events about namespaces of these types; empty: all.
+    pub types: Vec<NsKind>,
+    /// Only events about this namespace (and the type its link text named).
+    pub namespace: Option<(Option<NsKind>, Inode)>,
+    /// Time between full rescans.
+    pub reconcile: Duration,
+    pub poll: bool,
+}
+
 /// Runs `nsview watch` until interrupted (or stdout closes: exit 0).
-pub fn run(args: &WatchArgs, scan: ScanOptions) -> Result<i32> {
-    if !(args.reconcile.is_finite() && args.reconcile >= 0.1 && args.reconcile <= 86_400.0) {
-        return Err(Exit::new(
-            2,
-            format!(
-                "--reconcile {}: expected seconds between 0.1 and 86400",
-                args.reconcile
-            ),
-        )
-        .into());
-    }
-    let mut filter = Filter::default();
-    for name in &args.types {
-        let kind = NsKind::from_name(name)
-            .ok_or_else(|| Exit::new(2, format!("unknown namespace type: {name}")))?;
-        filter.types.push(kind);
-    }
-    if let Some(text) = &args.namespace {
-        filter.namespace = Some(crate::show::parse_namespace_arg(text).ok_or_else(|| {
-            Exit::new(
-                2,
-                format!(
-                    "invalid namespace '{text}': expected an inode or a link text such as net:[4026531840]"
-                ),
-            )
-        })?);
-    }
-    let every = Duration::from_secs_f64(args.reconcile);
-    let (mut watcher, why) = Watcher::start(scan, every, args.poll)?;
+pub fn run(config: &Config, scan: ScanOptions) -> Result<i32> {
+    let filter = Filter {
+        types: config.types.clone(),
+        namespace: config.namespace,
+    };
+    let every = config.reconcile;
+    let seconds = every.as_secs_f64();
+    let (mut watcher, why) = Watcher::start(scan, every, config.poll)?;
     if let Some(err) = why {
         eprintln!(
             "nsview: process events unavailable ({err}; older kernels want CAP_NET_ADMIN, all want \
-             the initial network namespace): polling, a full scan every {} s",
-            args.reconcile
+             the initial network namespace): polling, a full scan every {seconds} s"
         );
-    } else if args.poll {
-        eprintln!("nsview: polling, a full scan every {} s", args.reconcile);
+    } else if config.poll {
+        eprintln!("nsview: polling, a full scan every {seconds} s");
     } else {
         // Said once the subscription and the first scan are done: from here on nothing is
         // missed (scripts and tests wait for this line before acting).
-        eprintln!(
-            "nsview: watching process events, a full scan every {} s",
-            args.reconcile
-        );
+        eprintln!("nsview: watching process events, a full scan every {seconds} s");
     }
     let mut out = std::io::stdout().lock();
     loop {
         let (via, changes) = watcher.step()?;
         for change in changes.iter().filter(|c| filter.keeps(c)) {
-            let mut line = if args.json {
+            let mut line = if config.json {
                 serde_json::to_string(&Line {
                     time: now_epoch().as_micros() as f64 / 1e6,
                     via,
