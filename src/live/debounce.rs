@@ -100,25 +100,12 @@ mod tests {
     use super::super::events::{Batch, parse_messages, test_message};
     use super::super::patch;
     use super::*;
-    use crate::model::{Link, NsKind, NsLinks, Process, Snapshot};
+    use crate::model::{Process, Snapshot};
 
     const WINDOW: Duration = Duration::from_millis(100);
 
     fn process(pid: Pid, uts: Inode) -> Process {
-        let mut links = NsLinks::default();
-        links.current[NsKind::Uts.index()] = Link::Ns(uts);
-        Process {
-            pid,
-            ppid: 1,
-            uid: 0,
-            comm: format!("p{pid}"),
-            command: String::new(),
-            command_bytes: None,
-            state: 'S',
-            start_time: pid as u64,
-            links,
-            odd_threads: Vec::new(),
-        }
+        patch::test_process(pid, uts, 'S')
     }
 
     /// The watcher's event path on fake events: netlink messages parsed into batches, the
