@@ -1,8 +1,9 @@
 //! When to hand a [`super::Watcher`]'s updates on to a face that redraws (the UI): a burst of
 //! events becomes one publish, `window` after its first update, and publishes never follow
-//! each other closer than `budget` times what the last one cost, so a fork storm on a big
-//! machine costs a bounded share of a core instead of a redraw per event. Pure: the caller
-//! passes the time.
+//! each other closer than `budget` times what the last one cost (but at most `max_gap`, so a
+//! change still shows within about `window + max_gap`), so a fork storm on a big machine
+//! costs a bounded share of a core instead of a redraw per event. Pure: the caller passes the
+//! time.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -27,6 +28,7 @@ pub struct Pending {
 pub struct Debounce {
     window: Duration,
     budget: u32,
+    max_gap: Duration,
     last: Option<(Instant, Duration)>,
     pending: Option<Pending>,
 }
@@ -34,11 +36,12 @@ pub struct Debounce {
 impl Debounce {
     /// Publishes `window` after the first unpublished update, and at most one publish per
     /// `budget` times the previous publish's cost (10: publishing takes at most a tenth of
-    /// the time while changes keep coming).
-    pub fn new(window: Duration, budget: u32) -> Debounce {
+    /// the time while changes keep coming) or per `max_gap`, whichever is shorter.
+    pub fn new(window: Duration, budget: u32, max_gap: Duration) -> Debounce {
         Debounce {
             window,
             budget,
+            max_gap,
             last: None,
             pending: None,
         }
@@ -75,7 +78,7 @@ impl Debounce {
         };
         let spaced = self
             .last
-            .map(|(at, cost)| at + cost * self.budget)
+            .map(|(at, cost)| at + (cost * self.budget).min(self.max_gap))
             .unwrap_or(settled);
         Some(settled.max(spaced))
     }
@@ -103,6 +106,7 @@ mod tests {
     use crate::model::{Process, Snapshot};
 
     const WINDOW: Duration = Duration::from_millis(100);
+    const GAP: Duration = Duration::from_millis(500);
 
     fn process(pid: Pid, uts: Inode) -> Process {
         patch::test_process(pid, uts, 'S')
@@ -123,7 +127,7 @@ mod tests {
             let state = patch::patch(&Snapshot::default(), vec![process(1, 10)], &BTreeSet::new());
             Fake {
                 state,
-                debounce: Debounce::new(WINDOW, 10),
+                debounce: Debounce::new(WINDOW, 10, GAP),
                 proc: [(1, 10)].into(),
             }
         }
@@ -232,12 +236,23 @@ mod tests {
             publishes.iter().map(|(_, p)| p.pids.len()).sum::<usize>() + left.pids.len();
         assert_eq!(seen, 2000);
         assert_eq!(fake.state.processes.len(), 2001);
+
+        // A publish that costs 200 ms (a debug build) spaces the next by the cap, not 2 s.
+        fake.debounce.published(t0, Duration::from_millis(200));
+        fake.debounce.note_patch(
+            t0,
+            &Touched {
+                pids: BTreeSet::from([1]),
+                inodes: BTreeSet::new(),
+            },
+        );
+        assert_eq!(fake.debounce.due(), Some(t0 + GAP));
     }
 
     #[test]
     fn a_full_scan_is_published_at_once_unless_too_soon() {
         let t0 = Instant::now();
-        let mut debounce = Debounce::new(WINDOW, 10);
+        let mut debounce = Debounce::new(WINDOW, 10, GAP);
         debounce.note_full(t0);
         assert_eq!(debounce.take(t0).map(|p| p.full), Some(true));
         debounce.published(t0, Duration::from_millis(50));

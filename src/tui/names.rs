@@ -55,6 +55,55 @@ impl Enrichment {
             leaks: probable_leaks(snapshot, &claims),
         }
     }
+
+    /// Brings the names up to date after process events patched `snapshot`: only the
+    /// namespaces they touched are read again (a hostname set just after an unshare, the
+    /// container of a new namespace's init); names of namespaces that are gone are dropped.
+    /// The leak marks are redone only when a touched namespace has no process left (the only
+    /// way events can make one); holders are the full reconcile's business.
+    pub fn refresh(
+        &mut self,
+        snapshot: &Snapshot,
+        touched: &std::collections::BTreeSet<Inode>,
+        proc_root: &Path,
+    ) {
+        self.hostnames
+            .retain(|inode, _| snapshot.namespaces.contains_key(inode));
+        self.containers
+            .retain(|inode, _| snapshot.namespaces.contains_key(inode));
+        self.leaks
+            .retain(|inode| snapshot.namespaces.contains_key(inode));
+        let host_uts = snapshot.host_ns(NsKind::Uts);
+        let namespaces: Vec<&Namespace> = touched
+            .iter()
+            .filter_map(|inode| snapshot.namespace(*inode))
+            .collect();
+        for ns in namespaces
+            .iter()
+            .filter(|ns| ns.kind == NsKind::Uts && Some(ns.inode) != host_uts)
+        {
+            match crate::details::hostname_of(snapshot, ns, proc_root) {
+                Some(name) => self.hostnames.insert(ns.inode, name),
+                None => self.hostnames.remove(&ns.inode),
+            };
+        }
+        let inits = namespaces
+            .iter()
+            .filter_map(|ns| crate::details::container::namespace_init(snapshot, ns));
+        let index = crate::details::ContainerIndex::for_pids(inits, proc_root);
+        for ns in &namespaces {
+            match index.label_of(snapshot, ns) {
+                Some(c) => self
+                    .containers
+                    .insert(ns.inode, c.name.clone().unwrap_or_else(|| c.label())),
+                None => self.containers.remove(&ns.inode),
+            };
+        }
+        if namespaces.iter().any(|ns| ns.members.is_empty()) {
+            let claims = crate::leaks::facts::claims(snapshot, proc_root);
+            self.leaks = probable_leaks(snapshot, &claims);
+        }
+    }
 }
 
 /// The namespaces `nsview leaks` calls probable leaks, given the claims on them (read live by
