@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use crate::live::debounce::Debounce;
 use crate::live::events::ProcEvents;
+use crate::live::patch::{self, Touched};
 use crate::live::{Update, Watcher};
 use crate::scan::ScanOptions;
 
@@ -181,6 +182,8 @@ fn run(
     set_full_since(shared, None);
     let mut enrichment = Enrichment::default();
     let mut debounce = Debounce::new(WINDOW, BUDGET, GAP);
+    // What the UI was last given (shared with it and the details worker).
+    let mut last: Option<Arc<crate::model::Snapshot>> = None;
     debounce.note_full(Instant::now());
     loop {
         loop {
@@ -193,24 +196,40 @@ fn run(
         }
         let now = Instant::now();
         if let Some(pending) = debounce.take(now) {
+            let names_before = enrichment.clone();
             if pending.full {
                 enrichment = Enrichment::gather(watcher.snapshot(), &proc_root);
             } else {
                 enrichment.refresh(watcher.snapshot(), &pending.inodes, &proc_root);
             }
-            let snapshot = watcher.snapshot().clone();
-            publish(
-                shared,
-                Ok(Scanned {
-                    shared: Arc::new(snapshot.clone()),
-                    snapshot,
-                    took,
-                    enrichment: enrichment.clone(),
-                    saved_details: None,
-                }),
-            );
-            let applied = Duration::from_micros(shared.apply_us.load(Ordering::Relaxed));
-            debounce.published(now, now.elapsed() + applied);
+            // Processes that came and went within the window (a shell's short commands) leave
+            // the state as the UI has it: nothing to redraw.
+            let touched = Touched {
+                pids: pending.pids,
+                inodes: pending.inodes,
+            };
+            let unchanged = !pending.full
+                && enrichment == names_before
+                && last.as_ref().is_some_and(|last| {
+                    patch::part(last, &touched) == patch::part(watcher.snapshot(), &touched)
+                });
+            if !unchanged {
+                let snapshot = watcher.snapshot().clone();
+                let copy = Arc::new(snapshot.clone());
+                last = Some(Arc::clone(&copy));
+                publish(
+                    shared,
+                    Ok(Scanned {
+                        shared: copy,
+                        snapshot,
+                        took,
+                        enrichment: enrichment.clone(),
+                        saved_details: None,
+                    }),
+                );
+                let applied = Duration::from_micros(shared.apply_us.load(Ordering::Relaxed));
+                debounce.published(now, now.elapsed() + applied);
+            }
         }
         let now = Instant::now();
         let limit = debounce
