@@ -58,6 +58,8 @@ pub(super) struct LiveScanner {
     /// Take the next update even while paused (`r` asked for it).
     take_next: bool,
     abandoned: usize,
+    /// When the loop first saw the thread ended.
+    ended_at: Option<Instant>,
 }
 
 impl LiveScanner {
@@ -72,6 +74,7 @@ impl LiveScanner {
             shared,
             take_next: true,
             abandoned: 0,
+            ended_at: None,
         })
     }
 
@@ -87,23 +90,36 @@ impl LiveScanner {
         taken
     }
 
-    /// A full scan now (`r`), shown even while paused. A thread stuck in a scan is given up
-    /// (its late answer goes nowhere) and a fresh one started, as the polling scanner does.
+    /// A full scan now (`r`), shown even while paused.
     pub(super) fn rescan(&mut self) -> Result<(), String> {
         self.take_next = true;
-        let stuck = self.running_for().is_some_and(|d| d >= STUCK);
-        if self.shared.ended.load(Ordering::SeqCst) || (stuck && self.abandoned < MAX_ABANDONED) {
-            if stuck {
-                self.abandoned += 1;
-            }
+        if self.shared.ended.load(Ordering::SeqCst) {
             return self.restart();
         }
-        if stuck {
-            return Ok(()); // too many given up already: wait for this one
+        if self.control.send(Control::Rescan).is_err() {
+            return self.restart();
         }
-        self.control
-            .send(Control::Rescan)
-            .map_err(|_| "the scan thread has ended".to_string())
+        Ok(())
+    }
+
+    /// Called by the loop each time round: a thread stuck in a scan for [`STUCK`] is given up
+    /// (its late answer goes into a slot nobody reads) and a fresh one started, as the
+    /// polling scanner does, at most [`MAX_ABANDONED`] times; a thread whose first scan
+    /// failed is tried again after an interval.
+    pub(super) fn maintain(&mut self) -> Result<(), String> {
+        let stuck = self.running_for().is_some_and(|d| d >= STUCK);
+        if stuck && self.abandoned < MAX_ABANDONED {
+            self.abandoned += 1;
+            return self.restart();
+        }
+        if self.shared.ended.load(Ordering::SeqCst) {
+            let since = *self.ended_at.get_or_insert_with(Instant::now);
+            if since.elapsed() >= self.every {
+                self.ended_at = Some(Instant::now());
+                return self.restart();
+            }
+        }
+        Ok(())
     }
 
     fn restart(&mut self) -> Result<(), String> {
@@ -113,6 +129,7 @@ impl LiveScanner {
         // answers into the old slot that nobody reads).
         self.control = control;
         self.shared = shared;
+        self.ended_at = None;
         Ok(())
     }
 

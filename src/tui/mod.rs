@@ -207,6 +207,11 @@ fn event_loop(
                 live.set_every(every);
             }
         }
+        if let Feed::Live(live) = feed
+            && let Err(message) = live.maintain()
+        {
+            app.scan_failed(message);
+        }
         if let Feed::Poll(scanner) = feed {
             // A stuck scan does not hold the refresh back: the request starts a fresh one.
             let idle_or_stuck = scanner
