@@ -4,7 +4,16 @@
 //! re-reads and a periodic full reconcile (or polling without events). This face turns each
 //! step's update into the [`Change`]s between before and after, as `nsview diff` reports them,
 //! filters and prints them.
+//!
+//! Of the contents `nsview diff` compares, the hostname is reported ([`Hostnames`]): reading
+//! one is a uname(2) inside the namespace, cheap enough to redo for each namespace a step
+//! touched. sethostname(2) sends no event, so a new name is seen at the namespace's next
+//! fork, exec or exit, or at the reconcile. Interfaces and addresses are not: reading them
+//! means a netlink dump inside every network namespace at each reconcile (and rtnetlink's
+//! own events per namespace to be timely), which is `nsview diff` on two `--details`
+//! snapshots' job; uid and gid maps are written once, before the namespace is used.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::Duration;
 
@@ -13,11 +22,11 @@ use serde::Serialize;
 
 use crate::cli::WatchArgs;
 use crate::error::Exit;
-use crate::live::{Step, Update};
+pub use crate::live::{Step, Update};
 pub use crate::live::{Via, Watcher};
 use crate::model::{Inode, NsKind};
 use crate::scan::ScanOptions;
-use crate::snapshot::diff::{Change, diff_scans};
+use crate::snapshot::diff::{Change, NsRef, diff_scans};
 
 /// What a step changed, as `nsview diff` reports it (empty when nothing did).
 pub fn changes(watcher: &Watcher, step: &Step) -> Vec<Change> {
@@ -25,6 +34,57 @@ pub fn changes(watcher: &Watcher, step: &Step) -> Vec<Change> {
         Update::None => Vec::new(),
         Update::Patched { before, after, .. } => diff_scans(before, after, None),
         Update::Scanned { before } => diff_scans(before, watcher.snapshot(), None),
+    }
+}
+
+/// The hostnames of the UTS namespaces other than the host's, as last read, to report a
+/// change: read again for each UTS namespace a step touched (every one after a full scan).
+#[derive(Debug, Default)]
+pub struct Hostnames(BTreeMap<Inode, String>);
+
+impl Hostnames {
+    /// Appends a `hostname` content change for each touched namespace whose name is not the
+    /// one read before. A namespace read for the first time (new, or gone and created again
+    /// on a reused inode, see `changes`) is only recorded.
+    pub fn update(&mut self, watcher: &Watcher, step: &Step, changes: &mut Vec<Change>) {
+        let snapshot = watcher.snapshot();
+        let inodes: Vec<Inode> = match &step.update {
+            Update::None => return,
+            Update::Patched { touched, .. } => touched.inodes.iter().copied().collect(),
+            Update::Scanned { .. } => snapshot.namespaces.keys().copied().collect(),
+        };
+        self.0
+            .retain(|inode, _| snapshot.namespaces.contains_key(inode));
+        for change in changes.iter() {
+            if let Change::NamespaceCreated { ns, .. } | Change::NamespaceGone { ns, .. } = change {
+                self.0.remove(&ns.inode);
+            }
+        }
+        let host = snapshot.host_ns(NsKind::Uts);
+        for inode in inodes {
+            let Some(ns) = snapshot.namespace(inode) else {
+                continue;
+            };
+            if ns.kind != NsKind::Uts || Some(inode) == host {
+                continue;
+            }
+            // Unreadable now (no member left to enter it through): no news, not a change.
+            let Some(name) =
+                crate::details::hostname_of(snapshot, ns, &watcher.options().proc_root)
+            else {
+                continue;
+            };
+            if let Some(old) = self.0.insert(inode, name.clone())
+                && old != name
+            {
+                changes.push(Change::ContentChanged {
+                    ns: NsRef::of(ns),
+                    what: "hostname".into(),
+                    before: serde_json::Value::String(old),
+                    after: serde_json::Value::String(name),
+                });
+            }
+        }
     }
 }
 
@@ -109,10 +169,22 @@ pub fn run(args: &WatchArgs, scan: ScanOptions) -> Result<i32> {
         );
     }
     let mut out = std::io::stdout().lock();
+    let mut hostnames = Hostnames::default();
+    hostnames.update(
+        &watcher,
+        &Step {
+            via: Via::Poll,
+            update: Update::Scanned {
+                before: Box::default(),
+            },
+        },
+        &mut Vec::new(),
+    );
     loop {
         let step = watcher.step()?;
         let via = step.via;
-        let changes = changes(&watcher, &step);
+        let mut changes = changes(&watcher, &step);
+        hostnames.update(&watcher, &step, &mut changes);
         for change in changes.iter().filter(|c| filter.keeps(c)) {
             let mut line = if args.json {
                 serde_json::to_string(&Line {
