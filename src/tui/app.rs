@@ -107,7 +107,8 @@ pub struct ScanInfo {
 /// Times the loop measures (tests leave them unset, so screens stay deterministic).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Clock {
-    /// How old the data shown is (since the last scan arrived).
+    /// How old the data shown is: since the last full scan arrived (live, process events
+    /// keep it current in between).
     pub age: Option<Duration>,
     /// How long the scan being waited for has run.
     pub scan_running: Option<Duration>,

@@ -241,6 +241,7 @@ fn run(
                         snapshot,
                         took,
                         enrichment: enrichment.clone(),
+                        full: pending.full,
                         saved_details: None,
                     }),
                 );

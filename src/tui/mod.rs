@@ -193,7 +193,9 @@ fn event_loop(
                         live.applied(started.elapsed());
                     }
                     current = Some(scanned.shared);
-                    scanned_at = Some(Instant::now());
+                    if scanned.full {
+                        scanned_at = Some(Instant::now());
+                    }
                 }
                 Err(message) => app.scan_failed(message),
             }
@@ -402,6 +404,9 @@ struct Scanned {
     shared: Arc<Snapshot>,
     took: Duration,
     enrichment: Enrichment,
+    /// A full scan (not a patch from process events): the header's "scanned … ago" counts
+    /// from the last one.
+    full: bool,
     /// A snapshot file's saved details (None for a live scan).
     saved_details:
         Option<std::collections::HashMap<crate::model::Inode, details::NamespaceDetails>>,
@@ -447,6 +452,7 @@ impl Scanner {
                         shared,
                         took,
                         enrichment,
+                        full: true,
                         saved_details: None,
                     }
                 })
@@ -477,6 +483,7 @@ impl Scanner {
                         shared,
                         took: started.elapsed(),
                         enrichment,
+                        full: true,
                         saved_details: Some(file.details.into_iter().collect()),
                     }
                 })
@@ -713,6 +720,7 @@ mod tests {
                 snapshot,
                 took: Duration::ZERO,
                 enrichment: Enrichment::default(),
+                full: true,
                 saved_details: None,
             })
         };
