@@ -54,8 +54,10 @@ fn a_new_namespace_shows_as_it_happens_not_at_the_reconcile() {
 
     let tag = crate::util::unique_name("nsview-ev");
     filter_for_nothing(&pane, &tag);
-    let began = Instant::now();
+    // Timed from when the namespace exists with its name set (the sleeper has exec'd
+    // `sleep`), so a slow start of `unshare` on a busy machine does not count.
     let uts = uts_sleeper(&tag);
+    let began = Instant::now();
     let inode = uts.new_ns("uts");
     let screen = pane.wait_for("the new namespace", 10, |s| {
         header(s).contains(&format!("/{tag}  1 namespace"))
@@ -78,8 +80,8 @@ fn a_new_namespace_shows_as_it_happens_not_at_the_reconcile() {
     pane.wait_for("the namespace by inode", 10, |s| {
         header(s).contains(&format!("/{query}  1 namespace"))
     });
-    let began = Instant::now();
     uts.stop();
+    let began = Instant::now();
     // Marked gone; or, on a busy machine, its inode already taken by a namespace of another
     // type (nsfs reuses inodes at once), which ends the ghost.
     let screen = pane.wait_for("the namespace gone", 10, |s| {
