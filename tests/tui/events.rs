@@ -1,6 +1,7 @@
 //! The UI on process events under a real terminal (tmux): with a full rescan a minute away, a
 //! namespace made after the UI started shows within 2 s, and its end too; the header says
-//! "live"; `p` freezes the view and unpausing shows what happened meanwhile.
+//! "live" (and "polling" with `--poll`); `p` freezes the view and unpausing shows what
+//! happened meanwhile.
 
 use std::time::{Duration, Instant};
 
@@ -124,4 +125,17 @@ fn pause_freezes_the_live_view() {
     assert_eq!(pane.wait_for_file("rc", 10), "rc=0");
     drop(pane);
     uts.stop();
+}
+
+/// `--poll` keeps today's rescans, and the header says so.
+#[test]
+#[ignore = "needs root and tmux"]
+fn poll_says_polling_in_the_header() {
+    let pane = Pane::start("nsview-events-poll", |dir| {
+        ui_script(dir).replace("--no-refresh", "--poll --interval 3")
+    });
+    let screen = pane.wait_for_ui("the polling UI");
+    assert!(header(&screen).contains("polling 3s"), "{screen}");
+    pane.keys(&["q"]);
+    assert_eq!(pane.wait_for_file("rc", 10), "rc=0");
 }
