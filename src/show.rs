@@ -9,26 +9,16 @@ use std::io::Write;
 use anyhow::Context;
 use serde::Serialize;
 
-use crate::cli::ShowArgs;
 use crate::details::{
     self, Container, ContainerIndex, ContainerRow, KindDetails, NamespaceDetails, PodMembers,
     describe,
 };
 use crate::error::Exit;
 use crate::model::{Inode, NsKind, Snapshot};
-use crate::scan::{self, ScanOptions, links};
+use crate::scan::{self, ScanOptions};
 use crate::text;
 
-/// The `show` argument: an inode, or a link text (`uts:[4026532301]`) which also names a type.
-pub fn parse_namespace_arg(text: &str) -> Option<(Option<NsKind>, Inode)> {
-    let text = text.trim();
-    if let Some((kind, inode)) = links::parse_ns_link(text.as_bytes()) {
-        return Some((Some(kind), inode));
-    }
-    links::parse_decimal(text.as_bytes()).map(|inode| (None, inode))
-}
-
-/// `show`'s arguments, validated: built once from the clap values ([`Config::from_args`]),
+/// `show`'s arguments, validated: built once from the clap values ([`crate::config::show`]),
 /// and all the rest of `show` reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -36,23 +26,6 @@ pub struct Config {
     /// The type the argument named (`uts:[4026532301]`), which the namespace must have.
     pub kind: Option<NsKind>,
     pub json: bool,
-}
-
-impl Config {
-    /// Checks the raw arguments: the namespace must be an inode or a link text.
-    pub fn from_args(args: &ShowArgs) -> Result<Config, Exit> {
-        let (kind, inode) = parse_namespace_arg(&args.namespace).ok_or_else(|| {
-            Exit::failure(format!(
-                "invalid namespace '{}': expected an inode or a link text such as net:[4026531840]",
-                args.namespace
-            ))
-        })?;
-        Ok(Config {
-            inode,
-            kind,
-            json: args.json,
-        })
-    }
 }
 
 /// The JSON document: the details plus the container matrix rows of its containers.
@@ -315,9 +288,17 @@ fn render_kind(t: &mut Text, snapshot: &Snapshot, details: &KindDetails) {
         KindDetails::Net(n) => t.row("source", n.source.unwrap_or("(none)")),
         KindDetails::User(u) => {
             t.row("created by", describe::creator_text(snapshot, u.owner_uid));
-            depth_row(t, u.depth, u.parent.map(|p| format!("user:[{p}]")));
+            depth_row(
+                t,
+                u.depth,
+                u.parent.map(|p| NsKind::User.label(p).to_string()),
+            );
         }
-        KindDetails::Pid(p) => depth_row(t, p.depth, p.parent.map(|p| format!("pid:[{p}]"))),
+        KindDetails::Pid(p) => depth_row(
+            t,
+            p.depth,
+            p.parent.map(|p| NsKind::Pid.label(p).to_string()),
+        ),
         _ => {}
     }
 }
@@ -327,45 +308,5 @@ fn depth_row(t: &mut Text, depth: Option<u32>, parent: Option<String>) {
     match parent {
         Some(parent) => t.row("depth", format!("{depth} (parent {parent})")),
         None => t.row("depth", depth),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn config_is_validated_from_the_arguments() {
-        let args = |namespace: &str, json| ShowArgs {
-            namespace: namespace.into(),
-            json,
-        };
-        assert_eq!(
-            Config::from_args(&args("net:[4026531840]", true)).ok(),
-            Some(Config {
-                inode: 4026531840,
-                kind: Some(NsKind::Net),
-                json: true
-            })
-        );
-        let err = Config::from_args(&args("net:[x]", false)).expect_err("invalid");
-        assert_eq!(err.code, 1);
-        assert!(
-            err.message.starts_with("invalid namespace 'net:[x]'"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn parses_namespace_arguments() {
-        assert_eq!(parse_namespace_arg("4026531840"), Some((None, 4026531840)));
-        assert_eq!(
-            parse_namespace_arg("uts:[4026532301]"),
-            Some((Some(NsKind::Uts), 4026532301))
-        );
-        assert_eq!(parse_namespace_arg(" 12 "), Some((None, 12)));
-        for bad in ["", "net", "net:[]", "-1", "0x10", "uts:[1", "foo:[1]"] {
-            assert_eq!(parse_namespace_arg(bad), None, "{bad}");
-        }
     }
 }

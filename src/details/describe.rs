@@ -133,9 +133,11 @@ pub fn contents(details: &KindDetails, lists: Lists) -> Vec<Fact> {
                         .clone()
                         .unwrap_or_else(|| format!("if{}", peer.index));
                     let mut l = match (peer.netns, peer.link_netnsid) {
-                        (Some(other), _) => {
-                            fact("", format!("  peer {name} in net:[{other}]"), Tone::Normal)
-                        }
+                        (Some(other), _) => fact(
+                            "",
+                            format!("  peer {name} in {}", NsKind::Net.label(other)),
+                            Tone::Normal,
+                        ),
                         (None, Some(id)) => {
                             fact("", format!("  peer {name} in netnsid {id}"), Tone::Normal)
                         }
@@ -270,7 +272,7 @@ pub fn host_line(snapshot: &Snapshot, kind: NsKind, inode: Inode) -> Fact {
         Some((host, why)) if host == inode => fact("", format!("yes: {why}"), Tone::Host),
         Some((host, _)) => fact(
             "",
-            format!("no (the host's is {kind}:[{host}])"),
+            format!("no (the host's is {})", kind.label(host)),
             Tone::Normal,
         ),
         None => fact("", HOST_UNKNOWN, Tone::Dim),

@@ -123,29 +123,42 @@ pub struct Mount {
     pub source: String,
 }
 
-/// Parses one mountinfo line:
-/// `id parent maj:min root mount_point options [optional...] - fstype source super_options`.
+/// The longest mountinfo line parsed: far over two `PATH_MAX` paths escaped four-fold plus an
+/// overlay's option list.
+const MOUNTINFO_LINE_MAX: usize = 1 << 20;
+
+/// Parses one mountinfo line
+/// (`id parent maj:min root mount_point options [optional...] - fstype source super_options`)
+/// with the procfs crate's parser, as the scanner's bind-mount discovery does; the kernel's
+/// `\ooo` escapes in paths, which procfs leaves in, are decoded here. A source of `none` or
+/// nothing reads `none`, as mount(8) prints it.
 pub fn parse_mountinfo_line(line: &str) -> Option<Mount> {
-    let (head, tail) = line.split_once(" - ")?;
-    let mut h = head.split(' ');
-    let id = h.next()?.parse().ok()?;
-    let parent = h.next()?.parse().ok()?;
-    let _dev = h.next()?;
-    let root = unescape_octal(h.next()?);
-    let mount_point = unescape_octal(h.next()?);
-    let mut t = tail.split(' ');
-    let fstype = t.next().filter(|s| !s.is_empty())?.to_string();
-    let source = unescape_octal(t.next()?);
+    // procfs's errors copy the text they failed on: a planted multi-megabyte "line" would cost
+    // its size again for each refusal. Real lines are far shorter (two escaped paths and the
+    // options), and one that does not start with a mount id is refused here, for nothing.
+    if line.len() > MOUNTINFO_LINE_MAX
+        || !line
+            .split(' ')
+            .next()
+            .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    let m = ::procfs::process::MountInfo::from_line(line).ok()?;
     Some(Mount {
-        id,
-        parent,
-        root,
-        mount_point,
-        fstype,
-        source,
+        id: u32::try_from(m.mnt_id).ok()?,
+        parent: u32::try_from(m.pid).ok()?,
+        root: unescape_octal(&m.root),
+        mount_point: unescape_octal(&m.mount_point.to_string_lossy()),
+        fstype: m.fs_type,
+        source: m
+            .mount_source
+            .map_or_else(|| "none".to_string(), |s| unescape_octal(&s)),
     })
 }
 
+/// Every well-formed line of a mountinfo text; a malformed one is skipped, never fatal (so not
+/// procfs's `MountInfos`, which rejects the whole table for one odd line).
 pub fn parse_mountinfo(text: &str) -> Vec<Mount> {
     text.lines().filter_map(parse_mountinfo_line).collect()
 }
@@ -308,6 +321,21 @@ mod tests {
     }
 
     #[test]
+    fn refuses_planted_lines_before_parsing() {
+        let long = format!(
+            "36 35 98:0 /{} /mnt rw - ext3 /dev/root rw",
+            "x".repeat(2 << 20)
+        );
+        assert_eq!(parse_mountinfo_line(&long), None);
+        assert_eq!(parse_mountinfo_line(&"\0".repeat(1000)), None);
+        assert_eq!(
+            parse_mountinfo_line(" 36 35 98:0 / /mnt rw - ext3 /dev/root rw"),
+            None
+        );
+        assert!(parse_mountinfo_line("36 35 98:0 / /mnt rw - ext3 /dev/root rw").is_some());
+    }
+
+    #[test]
     fn parses_mountinfo_lines() {
         let text = "\
 22 1 0:21 / / rw,relatime shared:1 - ext4 /dev/vda1 rw
@@ -317,10 +345,13 @@ mod tests {
 garbage line
 26 22 0:31 / /tmp rw - tmpfs
 27 22 0:32 / /nosep rw tmpfs tmpfs rw
+28 22 0:33 / /run/user rw - tmpfs none rw
+x 22 0:34 / /bad rw - tmpfs tmpfs rw
 300 22 0:60 / / rw - overlay overlay rw,lowerdir=/a
 ";
         let mounts = parse_mountinfo(text);
-        assert_eq!(mounts.len(), 5, "{mounts:#?}");
+        assert_eq!(mounts.len(), 6, "{mounts:#?}");
+        assert_eq!(mounts[4].source, "none");
         assert_eq!(mounts[3].mount_point, "/mnt/with space");
         assert_eq!(mounts[3].root, "/var/lib/x");
         assert_eq!(mounts[3].source, "/dev/sd\\b");

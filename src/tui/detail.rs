@@ -118,7 +118,11 @@ fn kind_pane(app: &App, kind: NsKind) -> Pane {
     )];
     match host_reason(app.snapshot(), kind) {
         Some((inode, why)) => lines.push(jump(
-            line("host's", format!("{kind}:[{inode}] ({why})"), Tone::Host),
+            line(
+                "host's",
+                format!("{} ({why})", kind.label(inode)),
+                Tone::Host,
+            ),
             inode,
         )),
         None => lines.push(line("host's", describe::HOST_UNKNOWN, Tone::Dim)),
@@ -412,7 +416,7 @@ fn holder_kind(holder: &Holder) -> &'static str {
 fn identity_lines(app: &App, ns: &Namespace) -> Vec<DetailLine> {
     let snapshot = &app.snapshot();
     let mut out = vec![heading("identity", Tone::Heading)];
-    let mut id = format!("{}:[{}]", ns.kind, ns.inode);
+    let mut id = ns.label().to_string();
     if let Some(ns_id) = ns.ns_id {
         id.push_str(&format!("  id {ns_id}"));
     }
@@ -492,7 +496,7 @@ pub fn holder_text(snapshot: &Snapshot, holder: &Holder) -> (&'static str, Strin
         } => {
             let mut text = path.clone();
             if let Some(mnt) = mnt_ns {
-                text.push_str(&format!(" in mnt:[{mnt}]"));
+                text.push_str(&format!(" in {}", NsKind::Mnt.label(*mnt)));
             }
             if let Some(pid) = via_pid {
                 text.push_str(&format!(" (seen via pid {pid})"));

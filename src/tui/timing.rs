@@ -1,7 +1,7 @@
 //! The UI's own timings at a given number of processes (a synthetic snapshot,
 //! [`super::sample::large`], drawn into ratatui's `TestBackend`): one measurement that both the
 //! test `tui::five_thousand_processes_timing` (which asserts that every step landed) and
-//! `nsview-bench ui` (which prints the numbers from a release build) run.
+//! `nsview-bench ui-steps` (which prints the numbers from a release build) run.
 
 use std::time::{Duration, Instant};
 

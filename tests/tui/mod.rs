@@ -3,6 +3,7 @@
 //! measurement, the no-terminal message and the real-terminal run under tmux. (In a directory
 //! so cargo does not also build it as a test target of its own.)
 
+mod events;
 /// (Its `Pane` also drives the UI in tests of other modules: leaks' UI release.)
 pub(crate) mod handoff;
 mod hostile;
@@ -728,7 +729,7 @@ fn no_color_means_no_colour_and_colour_otherwise() {
     assert!(colours(true) > 100);
 }
 
-/// 5,000 processes (`nsview::tui::timing::measure`, which `nsview-bench ui` runs on a release
+/// 5,000 processes (`nsview::tui::timing::measure`, which `nsview-bench ui-steps` runs on a release
 /// build for the README's numbers): build (scan applied: index and rows), render, 100 scroll
 /// steps, a filter keystroke, the same scan again. Asserted: every step landed (cursor, filter,
 /// a re-applied scan keeps rows and selection), and no step is pathologically slow: the bounds

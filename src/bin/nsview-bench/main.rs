@@ -1,7 +1,7 @@
 //! `nsview-bench`: the benchmark against lsns (`run`, the default), the churn run (`churn`),
-//! `ui` (the UI's own timings on a synthetic snapshot), and `once`, which runs one in-process
-//! subject in a fresh process so strace and time(1) can count its syscalls and peak RSS. See
-//! BENCHMARKS.md.
+//! `ui-steps` (the UI's own timings on a synthetic snapshot), and `once`, which runs one
+//! in-process subject in a fresh process so strace and time(1) can count its syscalls and peak
+//! RSS. See BENCHMARKS.md.
 
 mod churn;
 mod fleet;
@@ -9,6 +9,7 @@ mod floor;
 mod measure;
 mod report;
 mod time;
+mod ui;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -74,12 +75,14 @@ enum Mode {
     },
     /// The cost of keeping a view current: 3 s rescans vs process events, and unshare-to-event.
     Time(time::TimeArgs),
+    /// The UI itself under tmux: CPU at rest and unshare-to-screen, live vs polling every 3 s.
+    Ui(ui::UiArgs),
     /// Run one in-process subject once (scan, bare, floor, tui) and exit.
     #[command(hide = true)]
     Once { subject: String },
     /// The UI's own timings on a synthetic snapshot (no root, no fleet): apply a scan, render,
     /// scroll, filter, rescan (`nsview::tui::timing`, the same steps the UI test asserts).
-    Ui {
+    UiSteps {
         /// Synthetic processes.
         #[arg(long, default_value_t = 5000)]
         processes: usize,
@@ -130,8 +133,12 @@ fn main() {
             catch_sigint();
             time::run(&args)
         }
+        Some(Mode::Ui(args)) => {
+            catch_sigint();
+            ui::run(&args)
+        }
         Some(Mode::Hold { processes, seconds }) => hold(processes, seconds),
-        Some(Mode::Ui { processes, runs }) => {
+        Some(Mode::UiSteps { processes, runs }) => {
             for _ in 0..runs.max(1) {
                 println!("{}", nsview::tui::timing::measure(processes).summary());
             }
