@@ -30,7 +30,8 @@ impl HostileUi {
         let pane = Pane::start(prefix, |dir| {
             let strace = if traced {
                 format!(
-                    "strace -f -qq -e trace=open,openat,openat2 -o {} ",
+                    // Only the traced calls stop (seccomp-bpf): the UI's scans stay fast.
+                    "strace -f -qq --seccomp-bpf -e trace=open,openat,openat2 -o {} ",
                     dir.join("strace.log").display()
                 )
             } else {
@@ -68,6 +69,8 @@ impl HostileUi {
             "a fresh tmux server has no paste buffer"
         );
         std::fs::write(pane.file("go"), "").expect("go");
+        // A first scan of a loaded host (thousands of processes, strace) may take a while.
+        pane.wait_for("the UI's first scan", 60, |s| s.contains("namespaces,"));
         pane.wait_for_ui("the UI");
         HostileUi { pane, title }
     }
