@@ -23,6 +23,16 @@ impl Exit {
     pub fn failure(message: impl Into<String>) -> Exit {
         Exit::new(1, message)
     }
+
+    /// A bad argument of `nsview <command>` (`""`: of `nsview` itself): exit 2, as clap's own
+    /// usage errors, and the line names that command's help, as [`usage_line`] does for them.
+    pub fn usage(command: &str, message: impl fmt::Display) -> Exit {
+        let command = match command {
+            "" => "nsview".to_string(),
+            name => format!("nsview {name}"),
+        };
+        Exit::new(2, format!("{message}; try '{command} --help'"))
+    }
 }
 
 impl fmt::Display for Exit {
@@ -36,6 +46,12 @@ impl std::error::Error for Exit {}
 /// clap's multi-line usage error (problem, tip, usage, "for more information") as one line:
 /// the problem, then a pointer to `--help`.
 pub fn usage_line(rendered: &str) -> String {
+    usage_line_for(rendered, None)
+}
+
+/// [`usage_line`], naming `nsview <subcommand> --help` when clap's message has no usage line
+/// to take the command from (a missing option value: "a value is required for '--pid'").
+pub fn usage_line_for(rendered: &str, subcommand: Option<&str>) -> String {
     // The problem is the first paragraph; clap continues it on indented lines
     // ("the following required arguments were not provided:\n  <NAMESPACE>").
     let problem: Vec<&str> = rendered
@@ -64,6 +80,7 @@ pub fn usage_line(rendered: &str) -> String {
                 .join(" ")
         })
         .filter(|command| command.starts_with("nsview"))
+        .or_else(|| subcommand.map(|name| format!("nsview {name}")))
         .unwrap_or_else(|| "nsview".to_string());
     format!("{}; try '{command} --help'", crate::text::safe(problem))
 }
@@ -185,7 +202,7 @@ fn adopt_parent_pipe(fd: i32) -> Option<std::os::fd::OwnedFd> {
     // SAFETY: the fd is open (checked above) and nothing in this still single-threaded process
     // closes it while it is borrowed for the checks below.
     let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
-    if !is_write_end_of_a_pipe(borrowed) || !parent_runs_this_binary() {
+    if !is_write_end_of_a_pipe(borrowed) || !crate::kernel::own::parent_runs_this_binary() {
         return None;
     }
     // SAFETY: an open pipe the parent nsview made for us alone; nothing else here owns it.
@@ -210,18 +227,6 @@ fn is_write_end_of_a_pipe(fd: std::os::fd::BorrowedFd<'_>) -> bool {
     rustix::fs::FileType::from_raw_mode(stat.st_mode) == rustix::fs::FileType::Fifo
         && on_pipefs
         && flags & rustix::fs::OFlags::RWMODE == rustix::fs::OFlags::WRONLY
-}
-
-/// True when the parent process's executable is the same file as ours (the UI runs
-/// `current_exe()`), so a stray `--ui-error-fd` from a script or another program is ignored.
-fn parent_runs_this_binary() -> bool {
-    let parent = rustix::process::getppid().map_or(0, |p| p.as_raw_nonzero().get());
-    let ours = rustix::fs::stat("/proc/self/exe");
-    let theirs = rustix::fs::stat(format!("/proc/{parent}/exe").as_str());
-    match (ours, theirs) {
-        (Ok(a), Ok(b)) => parent > 1 && a.st_dev == b.st_dev && a.st_ino == b.st_ino,
-        _ => false,
-    }
 }
 
 /// Also sends the line to a parent nsview's status line, when there is one.
@@ -268,6 +273,15 @@ mod tests {
             "unexpected argument '--bogus' found; try 'nsview --help'"
         );
         assert_eq!(usage_line(""), "invalid arguments; try 'nsview --help'");
+        assert_eq!(
+            usage_line_for(
+                "error: a value is required for '--pid <PID>' but none was supplied\n\n\
+                 For more information, try '--help'.\n",
+                Some("enter")
+            ),
+            "a value is required for '--pid <PID>' but none was supplied; \
+             try 'nsview enter --help'"
+        );
         let missing = "error: the following required arguments were not provided:\n  <NAMESPACE>\n\nUsage: x\n";
         assert_eq!(
             usage_line(missing),
@@ -305,8 +319,6 @@ mod tests {
             .expect("open fifo for writing");
         assert!(!is_write_end_of_a_pipe(named_write.as_fd()), "a named FIFO");
         drop(named);
-        // Not our parent nsview: a stray flag from a test harness is ignored.
-        assert!(!parent_runs_this_binary());
         assert!(adopt_parent_pipe(1).is_none() && adopt_parent_pipe(-1).is_none());
     }
 

@@ -20,6 +20,12 @@ fn main() {
         eprintln!("nsview: {message}");
         std::process::exit(2);
     }
+    // After normalize_args a subcommand's name is the first argument.
+    let subcommand = args
+        .get(1)
+        .and_then(|a| a.to_str())
+        .filter(|name| Cli::command().find_subcommand(name).is_some())
+        .map(str::to_string);
     let parsed = Cli::command()
         .try_get_matches_from(args)
         .and_then(|matches| Cli::from_arg_matches(&matches).map(|cli| (matches, cli)));
@@ -34,7 +40,7 @@ fn main() {
             // A usage error: one line that names the problem, exit 2 (1 is for failures).
             eprintln!(
                 "nsview: {}",
-                nsview::error::usage_line(&err.render().to_string())
+                nsview::error::usage_line_for(&err.render().to_string(), subcommand.as_deref())
             );
             std::process::exit(2);
         }
@@ -75,29 +81,39 @@ fn main() {
         );
         std::process::exit(2);
     }
-    let result = match &cli.command {
-        Some(Command::Enter(args)) => nsview::enter::run(args, scan),
-        Some(Command::Show(args)) => nsview::show::Config::from_args(args)
-            .map_err(anyhow::Error::from)
-            .and_then(|config| nsview::show::run(&config, source)),
-        Some(Command::Snapshot(args)) => nsview::snapshot::run(args, source),
-        Some(Command::Diff(args)) => nsview::snapshot::diff::run(args, &scan),
-        Some(Command::Watch(args)) => nsview::watch::run(args, scan),
-        Some(Command::Leaks(args)) => nsview::leaks::run(args, source),
-        Some(Command::Release(args)) => nsview::leaks::release::run(args, scan),
-        Some(Command::Metrics(args)) => nsview::metrics::run(args, scan),
-        None => match list_request(&matches) {
-            Some(request) => Ok(nsview::lsns::run_source(
-                &request,
-                source,
-                nsview::lsns::Mode::List,
-            )),
-            None => nsview::tui::run(&cli.tui, source),
-        },
-    };
+    let result = dispatch(&cli, &matches, scan, source);
     let code = match result {
         Ok(code) => code,
         Err(err) => nsview::error::report(&err),
     };
     std::process::exit(code);
+}
+
+/// Builds the face's validated config from its clap values ([`nsview::config`]: a bad
+/// argument is a usage error, exit 2) and runs the face with it.
+fn dispatch(
+    cli: &Cli,
+    matches: &clap::ArgMatches,
+    scan: ScanOptions,
+    source: nsview::snapshot::Source,
+) -> anyhow::Result<i32> {
+    use nsview::config;
+    match &cli.command {
+        Some(Command::Enter(args)) => nsview::enter::run(&config::enter(args)?, scan),
+        Some(Command::Show(args)) => nsview::show::run(&config::show(args)?, source),
+        Some(Command::Snapshot(args)) => nsview::snapshot::run(&config::snapshot(args)?, source),
+        Some(Command::Diff(args)) => nsview::snapshot::diff::run(&config::diff(args)?, &scan),
+        Some(Command::Watch(args)) => nsview::watch::run(&config::watch(args)?, scan),
+        Some(Command::Leaks(args)) => nsview::leaks::run(&config::leaks(args)?, source),
+        Some(Command::Release(args)) => nsview::leaks::release::run(&config::release(args)?, scan),
+        Some(Command::Metrics(args)) => nsview::metrics::run(&config::metrics(args)?, scan),
+        None => match list_request(matches) {
+            Some(request) => Ok(nsview::lsns::run_source(
+                &request,
+                source,
+                nsview::lsns::Mode::List,
+            )),
+            None => nsview::tui::run(&config::tui(&cli.tui)?, source),
+        },
+    }
 }

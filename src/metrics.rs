@@ -17,7 +17,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use crate::cli::MetricsArgs;
 use crate::error::Exit;
 use crate::leaks::{self, Claims, HolderKind, Verdict};
 use crate::model::{Holder, NsKind, Snapshot, Tally};
@@ -34,7 +33,7 @@ pub enum Output {
     },
 }
 
-/// The validated options of `nsview metrics`.
+/// The validated options of `nsview metrics` (built by [`crate::config::metrics`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
     pub per_namespace: bool,
@@ -53,32 +52,6 @@ pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
     };
     full.parse()
         .map_err(|_| format!("invalid --listen address '{text}' (expected host:port or a port)"))
-}
-
-impl Config {
-    pub fn from_args(args: &MetricsArgs) -> Result<Config, String> {
-        let output = match (&args.textfile, &args.listen) {
-            (Some(file), None) => Output::Textfile(file.clone()),
-            (None, Some(addr)) => {
-                if !args.interval.is_finite() || args.interval < 0.0 || args.interval > 86400.0 {
-                    return Err(format!(
-                        "invalid --interval {}: expected seconds between 0 and 86400",
-                        args.interval
-                    ));
-                }
-                Output::Listen {
-                    addr: parse_listen(addr)?,
-                    interval: Duration::from_secs_f64(args.interval),
-                }
-            }
-            (None, None) => Output::Stdout,
-            (Some(_), Some(_)) => return Err("--textfile and --listen exclude each other".into()),
-        };
-        Ok(Config {
-            per_namespace: args.per_namespace,
-            output,
-        })
-    }
 }
 
 /// A label value escaped as the exposition format requires: backslash, double quote, newline.
@@ -347,8 +320,7 @@ fn serve(
 }
 
 /// Runs `nsview metrics`.
-pub fn run(args: &MetricsArgs, options: ScanOptions) -> anyhow::Result<i32> {
-    let config = Config::from_args(args).map_err(|e| Exit::new(2, e))?;
+pub fn run(config: &Config, options: ScanOptions) -> anyhow::Result<i32> {
     match &config.output {
         Output::Stdout => {
             let text = collect(&options, config.per_namespace)?;
@@ -362,7 +334,7 @@ pub fn run(args: &MetricsArgs, options: ScanOptions) -> anyhow::Result<i32> {
             write_atomically(path, &text)?;
             Ok(0)
         }
-        Output::Listen { addr, interval } => serve(&options, &config, *addr, *interval),
+        Output::Listen { addr, interval } => serve(&options, config, *addr, *interval),
     }
 }
 

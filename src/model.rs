@@ -55,6 +55,11 @@ impl NsKind {
         }
     }
 
+    /// This type's namespace with that inode, as the kernel names it: `net:[4026531840]`.
+    pub fn label(self, inode: Inode) -> NsLabel {
+        NsLabel { kind: self, inode }
+    }
+
     /// Parses a type name as lsns's `--type` accepts it (exact, lowercase).
     pub fn from_name(name: &str) -> Option<NsKind> {
         NsKind::ALL.into_iter().find(|k| k.name() == name)
@@ -479,10 +484,9 @@ impl Snapshot {
             .take(3)
             .map(|h| {
                 format!(
-                    "{} ({}:[{}]): {}",
+                    "{} ({}): {}",
                     crate::text::safe(&h.path),
-                    h.kind,
-                    h.inode,
+                    h.kind.label(h.inode),
                     h.reason
                 )
             })

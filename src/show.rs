@@ -9,25 +9,15 @@ use std::io::Write;
 use anyhow::Context;
 use serde::Serialize;
 
-use crate::cli::ShowArgs;
 use crate::details::{
     self, Container, ContainerIndex, ContainerRow, KindDetails, NamespaceDetails, PodMembers,
 };
 use crate::error::Exit;
 use crate::model::{Inode, NsKind, Snapshot};
-use crate::scan::{self, ScanOptions, links};
+use crate::scan::{self, ScanOptions};
 use crate::text;
 
-/// The `show` argument: an inode, or a link text (`uts:[4026532301]`) which also names a type.
-pub fn parse_namespace_arg(text: &str) -> Option<(Option<NsKind>, Inode)> {
-    let text = text.trim();
-    if let Some((kind, inode)) = links::parse_ns_link(text.as_bytes()) {
-        return Some((Some(kind), inode));
-    }
-    links::parse_decimal(text.as_bytes()).map(|inode| (None, inode))
-}
-
-/// `show`'s arguments, validated: built once from the clap values ([`Config::from_args`]),
+/// `show`'s arguments, validated: built once from the clap values ([`crate::config::show`]),
 /// and all the rest of `show` reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -35,23 +25,6 @@ pub struct Config {
     /// The type the argument named (`uts:[4026532301]`), which the namespace must have.
     pub kind: Option<NsKind>,
     pub json: bool,
-}
-
-impl Config {
-    /// Checks the raw arguments: the namespace must be an inode or a link text.
-    pub fn from_args(args: &ShowArgs) -> Result<Config, Exit> {
-        let (kind, inode) = parse_namespace_arg(&args.namespace).ok_or_else(|| {
-            Exit::failure(format!(
-                "invalid namespace '{}': expected an inode or a link text such as net:[4026531840]",
-                args.namespace
-            ))
-        })?;
-        Ok(Config {
-            inode,
-            kind,
-            json: args.json,
-        })
-    }
 }
 
 /// The JSON document: the details plus the container matrix rows of its containers.
@@ -246,7 +219,7 @@ pub fn render(
     }
     if let Some(ns) = snapshot.namespace(d.inode) {
         if let Some(owner) = ns.owner {
-            t.row("owner", format!("user:[{owner}]"));
+            t.row("owner", NsKind::User.label(owner).to_string());
         }
         if let Some(id) = ns.ns_id {
             t.row("ns id", id);
@@ -257,7 +230,7 @@ pub fn render(
     }
     let host = match (d.shared_with_host, snapshot.host_ns(d.kind)) {
         (Some(true), _) => "yes".to_string(),
-        (Some(false), Some(host)) => format!("no (the host's is {}:[{host}])", d.kind),
+        (Some(false), Some(host)) => format!("no (the host's is {})", d.kind.label(host)),
         _ => "(unknown: neither pid 1 nor kthreadd readable)".to_string(),
     };
     t.row("host's", host);
@@ -325,7 +298,10 @@ fn render_kind(t: &mut Text, snapshot: &Snapshot, details: &KindDetails) {
             t.row("created by", owner);
             let depth = u.depth.map_or("(unknown)".into(), |d| d.to_string());
             match u.parent {
-                Some(parent) => t.row("depth", format!("{depth} (parent user:[{parent}])")),
+                Some(parent) => t.row(
+                    "depth",
+                    format!("{depth} (parent {})", NsKind::User.label(parent)),
+                ),
                 None => t.row("depth", depth),
             }
         }
@@ -337,7 +313,10 @@ fn render_kind(t: &mut Text, snapshot: &Snapshot, details: &KindDetails) {
             t.row("init", init);
             let depth = p.depth.map_or("(unknown)".into(), |d| d.to_string());
             match p.parent {
-                Some(parent) => t.row("depth", format!("{depth} (parent pid:[{parent}])")),
+                Some(parent) => t.row(
+                    "depth",
+                    format!("{depth} (parent {})", NsKind::Pid.label(parent)),
+                ),
                 None => t.row("depth", depth),
             }
             let mut lines = vec![format!("{:<9}{:<20}COMMAND", "PID", "NSPID")];
@@ -386,7 +365,7 @@ fn render_kind(t: &mut Text, snapshot: &Snapshot, details: &KindDetails) {
                         .clone()
                         .unwrap_or_else(|| format!("if{}", peer.index));
                     let whose = match peer.netns {
-                        Some(inode) => format!(" in net:[{inode}]"),
+                        Some(inode) => format!(" in {}", NsKind::Net.label(inode)),
                         None => peer
                             .link_netnsid
                             .map(|id| format!(" in netnsid {id}"))
@@ -456,46 +435,6 @@ fn render_kind(t: &mut Text, snapshot: &Snapshot, details: &KindDetails) {
             t.row("shm segments", count(i.shared_memory));
             t.row("semaphores", count(i.semaphores));
             t.row("msg queues", count(i.message_queues));
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn config_is_validated_from_the_arguments() {
-        let args = |namespace: &str, json| ShowArgs {
-            namespace: namespace.into(),
-            json,
-        };
-        assert_eq!(
-            Config::from_args(&args("net:[4026531840]", true)).ok(),
-            Some(Config {
-                inode: 4026531840,
-                kind: Some(NsKind::Net),
-                json: true
-            })
-        );
-        let err = Config::from_args(&args("net:[x]", false)).expect_err("invalid");
-        assert_eq!(err.code, 1);
-        assert!(
-            err.message.starts_with("invalid namespace 'net:[x]'"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn parses_namespace_arguments() {
-        assert_eq!(parse_namespace_arg("4026531840"), Some((None, 4026531840)));
-        assert_eq!(
-            parse_namespace_arg("uts:[4026532301]"),
-            Some((Some(NsKind::Uts), 4026532301))
-        );
-        assert_eq!(parse_namespace_arg(" 12 "), Some((None, 12)));
-        for bad in ["", "net", "net:[]", "-1", "0x10", "uts:[1", "foo:[1]"] {
-            assert_eq!(parse_namespace_arg(bad), None, "{bad}");
         }
     }
 }

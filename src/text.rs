@@ -142,6 +142,22 @@ pub fn width(text: &str) -> usize {
     unicode_width::UnicodeWidthStr::width(text)
 }
 
+/// The longest prefix of `text` that fits `cells` display columns, measured as [`width`]
+/// (libsmartcols's `mbs_truncate`).
+pub fn truncate(text: &str, cells: usize) -> String {
+    let mut used = 0;
+    let mut out = String::new();
+    for c in text.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > cells {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out
+}
+
 /// `text` and then spaces up to `columns` display columns (nothing added when it is wider).
 pub fn pad_to(text: &str, columns: usize) -> String {
     let mut out = String::with_capacity(text.len() + columns);

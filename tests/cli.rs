@@ -3,6 +3,17 @@
 
 use crate::util::{nsview, stderr};
 
+/// Runs nsview with no input; its output and its stderr as text.
+fn run(args: &[&str]) -> (std::process::Output, String) {
+    let output = nsview()
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run nsview");
+    let err = stderr(&output);
+    (output, err)
+}
+
 #[test]
 fn bad_arguments_get_one_line_and_a_non_zero_exit() {
     let table: &[(&[&str], &str)] = &[
@@ -26,12 +37,7 @@ fn bad_arguments_get_one_line_and_a_non_zero_exit() {
         (&["entr"], "did you mean 'enter'?"),
     ];
     for (args, names) in table {
-        let output = nsview()
-            .args(*args)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("run nsview");
-        let err = stderr(&output);
+        let (output, err) = run(args);
         assert!(!output.status.success(), "{args:?} must fail");
         assert_eq!(err.lines().count(), 1, "{args:?}: one line, got {err:?}");
         assert!(err.starts_with("nsview: "), "{args:?}: {err:?}");
@@ -39,6 +45,152 @@ fn bad_arguments_get_one_line_and_a_non_zero_exit() {
         assert!(!err.contains("panicked"), "{args:?}: {err:?}");
         assert!(output.stdout.is_empty(), "{args:?}: nothing on stdout");
     }
+}
+
+/// Every usage error of every subcommand, from clap or from the face's config
+/// (`src/config.rs`): exit 2 (1 is for failures at run time, such as a namespace that is not
+/// there), one line, the problem, and `try 'nsview <sub> --help'` for the command it belongs to.
+#[test]
+fn usage_errors_exit_2_and_name_their_commands_help() {
+    let table: &[(&[&str], &str)] = &[
+        (&["enter", "--bogus", "1"], "unexpected argument '--bogus'"),
+        (&["enter", "abc"], "invalid namespace 'abc'"),
+        (&["enter", "bogus:[1]"], "unknown type 'bogus'"),
+        (&["enter", "--pid", "x", "1"], "invalid --pid 'x'"),
+        (&["enter", "--pid", "0"], "invalid --pid '0'"),
+        (&["enter", "1", "--pid"], "--pid"),
+        (&["enter", "-t", "nett", "1"], "invalid --type 'nett'"),
+        (&["enter", "--ns-id", "0", "1"], "invalid --ns-id '0'"),
+        (&["enter", "-t", "uts", "net:[1]"], "but --type says uts"),
+        (&["enter"], "or a process with --pid PID"),
+        (&["show"], "required arguments were not provided"),
+        (&["show", "--bogus", "1"], "unexpected argument '--bogus'"),
+        (&["show", "net:[x]"], "invalid namespace 'net:[x]'"),
+        (&["show", "bogus:[1]"], "unknown type 'bogus'"),
+        (&["snapshot", "--bogus"], "unexpected argument '--bogus'"),
+        (&["diff", "a.json"], "required arguments were not provided"),
+        (&["diff", "-x", "a", "b"], "unexpected argument '-x'"),
+        (&["watch", "-t", "bogus"], "unknown namespace type 'bogus'"),
+        (&["watch", "--reconcile", "0"], "invalid --reconcile 0"),
+        (&["watch", "--reconcile", "x"], "invalid value 'x'"),
+        (
+            &["watch", "not-an-inode"],
+            "invalid namespace 'not-an-inode'",
+        ),
+        (&["leaks", "-t", "nett"], "unknown namespace type 'nett'"),
+        (&["leaks", "--verdict", "leak"], "unknown verdict 'leak'"),
+        (&["leaks", "--bogus"], "unexpected argument '--bogus'"),
+        (&["release"], "required arguments were not provided"),
+        (&["release", "banana"], "invalid namespace 'banana'"),
+        (&["release", "--ns-id", "x", "1"], "invalid value 'x'"),
+        (&["metrics", "--listen=nowhere"], "invalid --listen address"),
+        (
+            &["metrics", "--listen", "--interval=-1"],
+            "invalid --interval -1",
+        ),
+        (
+            &["metrics", "--textfile", "f", "--listen"],
+            "cannot be used with",
+        ),
+        // The UI's own options belong to `nsview` itself.
+        (&["--interval", "abc"], "invalid value 'abc'"),
+        (&["--interval", "0"], "invalid --interval 0"),
+    ];
+    let subcommands = [
+        "enter", "show", "snapshot", "diff", "watch", "leaks", "release", "metrics",
+    ];
+    for (args, names) in table {
+        let (output, err) = run(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {err:?}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: one line, got {err:?}");
+        assert!(err.starts_with("nsview: "), "{args:?}: {err:?}");
+        assert!(err.contains(names), "{args:?} names {names:?}: {err:?}");
+        let help = match args.first() {
+            Some(sub) if subcommands.contains(sub) => format!("try 'nsview {sub} --help'"),
+            _ => "try 'nsview --help'".to_string(),
+        };
+        assert!(err.trim_end().ends_with(&help), "{args:?}: {err:?}");
+        assert!(output.stdout.is_empty(), "{args:?}: nothing on stdout");
+    }
+}
+
+/// A failure at run time is no usage error: exit 1, and no pointer to the help.
+#[test]
+fn runtime_failures_exit_1() {
+    let root = crate::util::fixtures().join("show-basic/proc");
+    let root = root.to_str().expect("utf-8 fixture path");
+    for args in [
+        &["show", "--proc-root", root, "12345"][..],
+        &["release", "--proc-root", root, "12345"],
+        &["enter", "--proc-root", root, "12345"],
+    ] {
+        let (output, err) = run(args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {err:?}");
+        assert!(!err.contains("--help"), "{args:?}: {err:?}");
+    }
+}
+
+/// The rule of issue 13: no face takes a clap type. Outside `cli.rs` (the definitions),
+/// `main.rs` (dispatch), `generate.rs` (man page, completions) and `config.rs` (the one place
+/// clap values become each face's validated `Config`), no production code names `crate::cli`
+/// or one of its argument structs; tests may (they check what the UI builds parses).
+#[test]
+fn no_face_takes_a_clap_type() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let cli = std::fs::read_to_string(src.join("cli.rs")).expect("read src/cli.rs");
+    // Every type cli.rs defines: `Cli` and the `…Args` structs (`Command` is too common a name
+    // elsewhere to search for; a face that takes it names `crate::cli` anyway).
+    let mut names: Vec<String> = cli
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("pub struct "))
+        .filter_map(|rest| rest.split([' ', '{', '<']).next())
+        .map(str::to_string)
+        .collect();
+    assert!(names.iter().any(|n| n == "EnterArgs"), "{names:?}");
+    names.push("crate::cli".into());
+    names.push("nsview::cli".into());
+    let allowed = ["cli.rs", "main.rs", "generate.rs", "config.rs"].map(|f| src.join(f));
+    let mut offenders = Vec::new();
+    let mut stack = vec![src.clone()];
+    let mut files = 0;
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read src dir") {
+            let path = entry.expect("dir entry").path();
+            // The benchmark is its own binary with its own command line.
+            if path.is_dir() && path != src.join("bin") {
+                stack.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") || allowed.contains(&path) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("read source");
+            files += 1;
+            // Unit tests sit at the end of a file, after `#[cfg(test)]`.
+            let production = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for (n, line) in production.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or_default();
+                let named = names.iter().any(|name| {
+                    code.match_indices(name.as_str()).any(|(at, _)| {
+                        let before = code[..at].chars().next_back();
+                        let after = code[at + name.len()..].chars().next();
+                        let ident =
+                            |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+                        !ident(before) && !ident(after)
+                    })
+                });
+                if named {
+                    offenders.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(files > 50, "the walk found the sources: {files}");
+    assert!(
+        offenders.is_empty(),
+        "faces must take a validated config (src/config.rs), not a clap type:\n{}",
+        offenders.join("\n")
+    );
 }
 
 #[test]

@@ -63,7 +63,11 @@ fn enter_refuses_garbage_arguments() {
         let out = enter(&[arg, "true"]);
         let err = one_line_error(&out);
         assert!(err.contains(&format!("invalid namespace '{arg}'")), "{err}");
-        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            err.trim_end().ends_with("try 'nsview enter --help'"),
+            "{err}"
+        );
+        assert_eq!(out.status.code(), Some(2), "a usage error");
     }
     // Neither a namespace nor --pid: say what is needed.
     let err = one_line_error(&enter(&[]));

@@ -162,14 +162,15 @@ fn show_accepts_link_text_and_rejects_bad_input() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).starts_with("uts:[4026532301]\n"));
 
-    for (args, message) in [
-        (&["net:[4026532301]"][..], "is a uts namespace, not net"),
-        (&["12345"][..], "no namespace with inode 12345"),
-        (&["banana"][..], "invalid namespace 'banana'"),
-        (&["net:[12"][..], "invalid namespace"),
+    // A bad argument is a usage error (2); a namespace that is not there is a failure (1).
+    for (args, message, code) in [
+        (&["net:[4026532301]"][..], "is a uts namespace, not net", 1),
+        (&["12345"][..], "no namespace with inode 12345", 1),
+        (&["banana"][..], "invalid namespace 'banana'", 2),
+        (&["net:[12"][..], "invalid namespace", 2),
     ] {
         let out = show(args);
-        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(out.status.code(), Some(code), "{args:?}");
         let err = stderr(&out);
         assert!(err.starts_with("nsview: "), "{err}");
         assert!(err.contains(message), "{args:?}: {err}");

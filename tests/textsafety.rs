@@ -359,7 +359,7 @@ fn no_error_fd_can_be_chosen_from_outside() {
         let (mut read, write) = pipe_at(&mut cmd, 7);
         let out = cmd.output().expect("run");
         drop(write);
-        assert_eq!(out.status.code(), Some(1), "{}", raw_stderr(&out));
+        assert_eq!(out.status.code(), Some(2), "{}", raw_stderr(&out));
         assert!(
             raw_stderr(&out).contains("invalid namespace"),
             "{}",

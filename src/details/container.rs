@@ -305,8 +305,9 @@ fn is_hex_id(text: &str) -> bool {
     text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
-/// A Kubernetes pod UID: 8-4-4-4-12 hex digits (any case: some clusters use uppercase).
-fn is_pod_uid(text: &str) -> bool {
+/// A UUID, 8-4-4-4-12 hex digits in any case: a Kubernetes pod UID (some clusters use
+/// uppercase), the tail of a CNI or netns pin name.
+pub fn is_uuid(text: &str) -> bool {
     let groups: Vec<&str> = text.split('-').collect();
     groups.len() == 5
         && groups
@@ -402,7 +403,7 @@ fn pod_uid(part: &str) -> Option<String> {
         part.strip_prefix("pod")?
     };
     let uid = raw.replace('_', "-");
-    is_pod_uid(&uid).then_some(uid)
+    is_uuid(&uid).then_some(uid)
 }
 
 /// The container a cgroup path (one line of `/proc/PID/cgroup`, without `N:controllers:`)
@@ -455,18 +456,12 @@ pub fn container_from_cgroup_file(text: &str) -> Option<Container> {
     container_and_path(text).map(|(container, _)| container)
 }
 
-/// The `(controllers, path)` pairs of a cgroup file, the preferred hierarchies first.
-fn preferred_lines(text: &str) -> Vec<(&str, &str)> {
-    let mut lines: Vec<(&str, &str)> = text
-        .lines()
-        .filter_map(|line| {
-            let mut fields = line.splitn(3, ':');
-            let _id = fields.next()?;
-            Some((fields.next()?, fields.next()?))
-        })
-        .collect();
+/// The lines of a cgroup file ([`super::procfs::parse_cgroup`]), the preferred hierarchies
+/// first.
+fn preferred_lines(text: &str) -> Vec<super::procfs::CgroupLine> {
+    let mut lines = super::procfs::parse_cgroup(text);
     // Preferred hierarchies first; the sort is stable so the rest keep their order.
-    lines.sort_by_key(|(controllers, _)| match *controllers {
+    lines.sort_by_key(|line| match line.controllers.as_str() {
         "" => 0,
         "name=systemd" => 1,
         _ => 2,
@@ -488,7 +483,7 @@ pub struct ContainerIndex {
 fn container_and_path(text: &str) -> Option<(Container, String)> {
     preferred_lines(text)
         .into_iter()
-        .find_map(|(_, path)| Some((container_from_cgroup(path)?, path.to_string())))
+        .find_map(|line| Some((container_from_cgroup(&line.path)?, line.path)))
 }
 
 impl ContainerIndex {

@@ -216,18 +216,11 @@ pub fn run_inside<T: Send + 'static>(
     let key = format!("{kind}:[{}]", inode.unwrap_or(0));
     // The thread owns its copy of the fd: it may outlive this call.
     let owned = ns_fd.try_clone_to_owned()?;
-    use rustix::thread::LinkNameSpaceType as Type;
-    let allowed = match kind {
-        NsKind::Uts => Type::HostNameAndNISDomainName,
-        NsKind::Ipc => Type::InterProcessCommunication,
-        NsKind::Net => Type::Network,
-        _ => Type::ControlGroup,
-    };
     deadline::run(format!("nsview-{kind}"), key, deadline::INSIDE, move || {
         // setns moves only this thread, which ends right after `reader`; the type is pinned so
         // the fd cannot be some other kind of namespace.
         if !already_inside {
-            rustix::thread::move_into_link_name_space(owned.as_fd(), Some(allowed))?;
+            crate::kernel::nsfs::setns(owned.as_fd(), kind)?;
         }
         drop(owned);
         Ok(reader())

@@ -9,9 +9,11 @@
 //! that namespace ([`inside::run_inside`]); with a fake proc root they are reported in
 //! [`NamespaceDetails::unavailable`], never as errors.
 //!
-//! Small helpers for one value each ([`hostname_of`], [`uid_map_summary`], [`container_of`],
-//! and [`ContainerIndex`] for many namespaces at once) serve list columns; [`columns`] has
-//! them as ready per-inode maps for `--list -o +HOSTNAME,CONTAINER,UIDMAP,HOSTNS`.
+//! This module is the dispatch ([`read`], [`not_saved`]); the data is in [`types`], the
+//! per-type readers in `readers` and `net_read`, and small helpers for one value each
+//! ([`hostname_of`], [`uid_map_summary`], [`container_of`], and [`ContainerIndex`] for many
+//! namespaces at once) in `values`; [`columns`] has them as ready per-inode maps for
+//! `--list -o +HOSTNAME,CONTAINER,UIDMAP,HOSTNS`.
 
 pub mod columns;
 pub mod container;
@@ -24,18 +26,14 @@ pub mod procfs;
 
 mod net_read;
 mod readers;
+pub mod types;
+mod values;
 use net_read::read_net;
 #[cfg(test)]
 use readers::user_depth;
-use readers::{
-    read_cgroup, read_ipc, read_mnt, read_pid, read_time, read_user, read_uts, uts_names,
-};
+use readers::{read_cgroup, read_ipc, read_mnt, read_pid, read_time, read_user, read_uts};
 
 use std::path::Path;
-
-use crate::kernel::read::Cap;
-
-use serde::{Deserialize, Serialize};
 
 pub use columns::{ExtraColumn, column_values};
 pub use container::{
@@ -44,139 +42,13 @@ pub use container::{
 pub use inside::Via;
 pub use net::{Interface, Peer, Route};
 pub use procfs::{ClockOffset, IdRange, Mount, TimeOffsets};
+pub use types::{
+    CgroupDetails, DetailsError, IpcDetails, KindDetails, MntDetails, NamespaceDetails, NetDetails,
+    PidDetails, PidMember, TimeDetails, UserDetails, UtsDetails,
+};
+pub use values::{container_of, hostname_of, uid_map_summary};
 
-use crate::model::{Inode, Namespace, NsKind, Pid, Snapshot};
-
-/// Everything `show` prints about one namespace.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NamespaceDetails {
-    pub inode: Inode,
-    #[serde(rename = "type")]
-    pub kind: NsKind,
-    /// How many processes are in it.
-    pub members: usize,
-    /// The task whose `/proc` entries the per-process details came from.
-    pub via: Option<Via>,
-    /// Same inode as the host's namespace of this type ([`Snapshot::host_ns`](crate::model::Snapshot::host_ns)); None when unknown.
-    pub shared_with_host: Option<bool>,
-    /// The container it belongs to: its init's ([`ContainerIndex::label_of`], the same rule as
-    /// `--list -o CONTAINER` and the UI), with where that came from
-    /// ([`Container::provenance`]). Never set for the host's namespaces.
-    pub container: Option<Box<Container>>,
-    pub details: KindDetails,
-    /// What could not be read, one line each (`hostname: ...`), for the report to say so.
-    pub unavailable: Vec<String>,
-}
-
-/// The per-type part.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum KindDetails {
-    User(UserDetails),
-    Pid(PidDetails),
-    Uts(UtsDetails),
-    Net(NetDetails),
-    Mnt(MntDetails),
-    Cgroup(CgroupDetails),
-    Time(TimeDetails),
-    Ipc(IpcDetails),
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UserDetails {
-    pub uid_map: Vec<IdRange>,
-    pub gid_map: Vec<IdRange>,
-    /// `allow` or `deny` (`/proc/PID/setgroups`).
-    pub setgroups: Option<String>,
-    /// The uid that created it (NS_GET_OWNER_UID), as seen from nsview's user namespace.
-    pub owner_uid: Option<u32>,
-    pub owner_name: Option<String>,
-    /// 0 for the initial user namespace; None when the parent chain is unknown.
-    pub depth: Option<u32>,
-    pub parent: Option<Inode>,
-}
-
-/// One process of a pid namespace and its pid at every level.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PidMember {
-    pub pid: Pid,
-    pub comm: String,
-    /// `NSpid`: from nsview's pid namespace down to this one; the last is the pid inside.
-    pub nspid: Vec<Pid>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PidDetails {
-    /// The member that is pid 1 inside (absent once init has exited).
-    pub init: Option<PidMember>,
-    /// Nesting below nsview's pid namespace (0: the same level).
-    pub depth: Option<u32>,
-    pub parent: Option<Inode>,
-    pub members: Vec<PidMember>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UtsDetails {
-    pub hostname: Option<String>,
-    pub domainname: Option<String>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-// Deserialize is written by hand in snapshot::wire: serde cannot derive it for `&'static str`.
-pub struct NetDetails {
-    /// The id nsview's own network namespace gave this one (`ip netns list-id`), if any.
-    pub netnsid: Option<i32>,
-    /// `netlink` (complete) or `proc` (names, addresses and IPv4 default routes only).
-    pub source: Option<&'static str>,
-    pub interfaces: Vec<Interface>,
-    pub default_routes: Vec<Route>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MntDetails {
-    pub mounts: usize,
-    pub root: Option<Mount>,
-    pub key_mounts: Vec<Mount>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-// Deserialize is written by hand in snapshot::wire: serde cannot derive it for `&'static str`.
-pub struct CgroupDetails {
-    /// The namespace's root cgroup, as a path seen from nsview's cgroup namespace.
-    pub root: Option<String>,
-    /// The member's own cgroup, seen from outside.
-    pub member_cgroup: Option<String>,
-    /// `setns` (compared from inside) or `mountinfo` (the member's cgroup mount root).
-    pub method: Option<&'static str>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TimeDetails {
-    pub offsets: Option<TimeOffsets>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct IpcDetails {
-    pub shared_memory: Option<usize>,
-    pub semaphores: Option<usize>,
-    pub message_queues: Option<usize>,
-}
-
-/// Why a namespace could not be looked at.
-#[derive(Debug)]
-pub enum DetailsError {
-    NotFound(Inode),
-}
-
-impl std::fmt::Display for DetailsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            DetailsError::NotFound(inode) => write!(f, "no namespace with inode {inode}"),
-        }
-    }
-}
-
-impl std::error::Error for DetailsError {}
+use crate::model::{Inode, Namespace, NsKind, Snapshot};
 
 /// How many pid-namespace members get their NSpid read (the host's has every process).
 const PID_MEMBER_LIMIT: usize = 4096;
@@ -274,38 +146,10 @@ fn missing(unavailable: &mut Vec<String>, what: &str, why: impl std::fmt::Displa
 const NO_TASK: &str = "no process or thread of it could be opened";
 const FAKE_ROOT: &str = "only readable from inside the namespace (not with a fake proc root)";
 
-/// The hostname of a UTS namespace (for a HOSTNAME list column). None for other types, a fake
-/// proc root, or when the namespace cannot be entered.
-pub fn hostname_of(snapshot: &Snapshot, ns: &Namespace, proc_root: &Path) -> Option<String> {
-    if ns.kind != NsKind::Uts || proc_root != Path::new("/proc") {
-        return None;
-    }
-    uts_names(snapshot, ns, proc_root).ok()?.hostname
-}
-
-/// The uid map of a user namespace in one short line (`0→1000/1`), for a UIDMAP list column.
-pub fn uid_map_summary(snapshot: &Snapshot, ns: &Namespace, proc_root: &Path) -> Option<String> {
-    if ns.kind != NsKind::User {
-        return None;
-    }
-    let task = inside::task_dir(snapshot, ns, proc_root)?;
-    let map = procfs::parse_id_map(&task.read(c"uid_map", Cap::ID_MAP).ok()?);
-    (!map.is_empty()).then(|| procfs::id_map_summary(&map))
-}
-
-/// The container label of one namespace ([`ContainerIndex::label_of`]), reading just its
-/// init's cgroup file. For many namespaces, build a [`ContainerIndex`] once instead.
-pub fn container_of(snapshot: &Snapshot, ns: &Namespace, proc_root: &Path) -> Option<Container> {
-    let init = container::namespace_init(snapshot, ns)?;
-    ContainerIndex::for_pids([init], proc_root)
-        .label_of(snapshot, ns)
-        .cloned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Link, NsLinks, Process};
+    use crate::model::{Link, NsLinks, Pid, Process};
 
     fn process(pid: Pid, ppid: Pid, comm: &str, net: Option<Inode>) -> Process {
         let mut links = NsLinks::default();

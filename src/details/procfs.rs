@@ -123,29 +123,27 @@ pub struct Mount {
     pub source: String,
 }
 
-/// Parses one mountinfo line:
-/// `id parent maj:min root mount_point options [optional...] - fstype source super_options`.
+/// Parses one mountinfo line
+/// (`id parent maj:min root mount_point options [optional...] - fstype source super_options`)
+/// with the procfs crate's parser, as the scanner's bind-mount discovery does; the kernel's
+/// `\ooo` escapes in paths, which procfs leaves in, are decoded here. A source of `none` or
+/// nothing reads `none`, as mount(8) prints it.
 pub fn parse_mountinfo_line(line: &str) -> Option<Mount> {
-    let (head, tail) = line.split_once(" - ")?;
-    let mut h = head.split(' ');
-    let id = h.next()?.parse().ok()?;
-    let parent = h.next()?.parse().ok()?;
-    let _dev = h.next()?;
-    let root = unescape_octal(h.next()?);
-    let mount_point = unescape_octal(h.next()?);
-    let mut t = tail.split(' ');
-    let fstype = t.next().filter(|s| !s.is_empty())?.to_string();
-    let source = unescape_octal(t.next()?);
+    let m = ::procfs::process::MountInfo::from_line(line).ok()?;
     Some(Mount {
-        id,
-        parent,
-        root,
-        mount_point,
-        fstype,
-        source,
+        id: u32::try_from(m.mnt_id).ok()?,
+        parent: u32::try_from(m.pid).ok()?,
+        root: unescape_octal(&m.root),
+        mount_point: unescape_octal(&m.mount_point.to_string_lossy()),
+        fstype: m.fs_type,
+        source: m
+            .mount_source
+            .map_or_else(|| "none".to_string(), |s| unescape_octal(&s)),
     })
 }
 
+/// Every well-formed line of a mountinfo text; a malformed one is skipped, never fatal (so not
+/// procfs's `MountInfos`, which rejects the whole table for one odd line).
 pub fn parse_mountinfo(text: &str) -> Vec<Mount> {
     text.lines().filter_map(parse_mountinfo_line).collect()
 }
@@ -317,10 +315,13 @@ mod tests {
 garbage line
 26 22 0:31 / /tmp rw - tmpfs
 27 22 0:32 / /nosep rw tmpfs tmpfs rw
+28 22 0:33 / /run/user rw - tmpfs none rw
+x 22 0:34 / /bad rw - tmpfs tmpfs rw
 300 22 0:60 / / rw - overlay overlay rw,lowerdir=/a
 ";
         let mounts = parse_mountinfo(text);
-        assert_eq!(mounts.len(), 5, "{mounts:#?}");
+        assert_eq!(mounts.len(), 6, "{mounts:#?}");
+        assert_eq!(mounts[4].source, "none");
         assert_eq!(mounts[3].mount_point, "/mnt/with space");
         assert_eq!(mounts[3].root, "/var/lib/x");
         assert_eq!(mounts[3].source, "/dev/sd\\b");

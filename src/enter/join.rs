@@ -9,7 +9,6 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::path::Path;
 
 use anyhow::Result;
-use nix::sched::CloneFlags;
 use nix::unistd::{Gid, Uid};
 
 use crate::error::Exit;
@@ -60,11 +59,7 @@ const ORDER: [NsKind; 8] = [
 /// The inodes of our own namespaces, to skip entering what we are already in (setns into the
 /// own user namespace is EINVAL; into an own namespace owned by a parent user namespace, EPERM).
 pub fn own_namespaces(proc_root: &Path) -> [Option<Inode>; 8] {
-    NsKind::ALL.map(|kind| {
-        rustix::fs::stat(proc_root.join(format!("self/ns/{kind}")))
-            .ok()
-            .map(|st| st.st_ino)
-    })
+    crate::kernel::own::namespaces(proc_root)
 }
 
 /// Waits briefly for this process to be single-threaded: a joined thread may still be counted
@@ -72,16 +67,7 @@ pub fn own_namespaces(proc_root: &Path) -> [Option<Inode>; 8] {
 pub fn ensure_single_threaded(proc_root: &Path) -> Result<()> {
     let mut threads = 0;
     for _ in 0..50 {
-        let status = crate::kernel::read::read_path(
-            &proc_root.join("self/status"),
-            crate::kernel::read::Cap::STATUS,
-        )
-        .unwrap_or_default();
-        threads = status
-            .lines()
-            .find_map(|l| l.strip_prefix("Threads:"))
-            .and_then(|n| n.trim().parse::<u32>().ok())
-            .unwrap_or(1);
+        threads = crate::kernel::own::thread_count(proc_root);
         if threads <= 1 {
             return Ok(());
         }
@@ -134,9 +120,7 @@ fn note(entered: &mut Entered, target: &Target) {
 }
 
 fn setns(target: &Target) -> io::Result<()> {
-    // nix 0.31's CloneFlags has no CLONE_NEWTIME; from_bits_retain keeps the raw flag.
-    let flag = CloneFlags::from_bits_retain(target.kind.clone_flag());
-    nix::sched::setns(target.fd.as_fd(), flag).map_err(io::Error::from)
+    crate::kernel::nsfs::setns(target.fd.as_fd(), target.kind)
 }
 
 fn setns_error(target: &Target, err: &io::Error) -> Exit {
@@ -152,7 +136,7 @@ fn setns_error(target: &Target, err: &io::Error) -> Exit {
         (Some(libc::EPERM), _) => {
             let owner = target
                 .owner
-                .map(|o| format!(" user:[{o}]; --all also enters that"))
+                .map(|o| format!(" {}; --all also enters that", NsKind::User.label(o)))
                 .unwrap_or_default();
             format!(
                 "permission denied entering {label}: needs CAP_SYS_ADMIN in its owning user \
@@ -214,25 +198,6 @@ pub fn apply_dirs(mut dirs: Dirs) -> Result<()> {
     Ok(())
 }
 
-/// Whether setgroups(2) may be called in our user namespace: "deny" there (written by
-/// `unshare --map-root-user` and by any unprivileged gid_map writer) makes it EPERM, the
-/// classic `nsenter: setgroups failed`. `proc_self` is `/proc/self` opened before entering, so
-/// it works whatever /proc looks like inside.
-fn setgroups_allowed(proc_self: &OwnedFd) -> bool {
-    let Ok(file) = rustix::fs::openat(
-        proc_self,
-        "setgroups",
-        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
-        rustix::fs::Mode::empty(),
-    ) else {
-        // No such file before Linux 3.19: setgroups is then always allowed.
-        return true;
-    };
-    let mut buf = [0u8; 16];
-    let n = rustix::io::read(&file, &mut buf).unwrap_or(0);
-    buf[..n].trim_ascii() != b"deny"
-}
-
 /// The uid and gid to switch to: as nsenter, root of an entered user namespace unless
 /// `--preserve-credentials`; `-S`/`-G` win either way.
 pub fn wanted_ids(
@@ -258,10 +223,10 @@ pub fn set_credentials(
     proc_self: &OwnedFd,
 ) -> Result<()> {
     let inside = user_ns
-        .map(|u| format!(" in user:[{u}]"))
+        .map(|u| format!(" in {}", NsKind::User.label(u)))
         .unwrap_or_default();
     if let Some(gid) = gid {
-        if setgroups_allowed(proc_self) {
+        if crate::kernel::own::setgroups_allowed(proc_self) {
             nix::unistd::setgroups(&[]).map_err(|e| {
                 Exit::failure(format!("cannot drop supplementary groups{inside}: {e}"))
             })?;

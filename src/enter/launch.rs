@@ -13,35 +13,18 @@ use nix::unistd::Pid;
 
 use crate::error::Exit;
 
-/// Shells to try when no command is given, before entering: `$SHELL`, then the passwd shell of
-/// the calling uid. Which one exists is decided after entering (inside the mount namespace).
+/// Shells to try when no command is given, before entering: `$SHELL`, then the login shell of
+/// the calling uid (getpwuid, which also asks NSS). Which one exists is decided after entering
+/// (inside the mount namespace).
 pub fn shell_candidates() -> Vec<String> {
     let mut shells = Vec::new();
     if let Some(shell) = std::env::var_os("SHELL").filter(|s| !s.is_empty()) {
         shells.push(shell.to_string_lossy().into_owned());
     }
-    let uid = nix::unistd::getuid().as_raw();
-    if let Ok(text) = std::fs::read("/etc/passwd")
-        && let Some(shell) = passwd_shell(&text, uid)
-    {
-        shells.push(shell);
+    if let Some(shell) = crate::scan::users::login_shell(nix::unistd::getuid().as_raw()) {
+        shells.push(shell.to_string_lossy().into_owned());
     }
     shells
-}
-
-/// The login shell of `uid` in a passwd text (7th field), if set.
-pub fn passwd_shell(text: &[u8], uid: u32) -> Option<String> {
-    text.split(|&b| b == b'\n')
-        .filter(|line| line.first() != Some(&b'#'))
-        .find_map(|line| {
-            let fields: Vec<&[u8]> = line.split(|&b| b == b':').collect();
-            let this_uid = std::str::from_utf8(fields.get(2)?)
-                .ok()?
-                .parse::<u32>()
-                .ok()?;
-            let shell = fields.get(6).filter(|s| !s.is_empty())?;
-            (this_uid == uid).then(|| String::from_utf8_lossy(shell).into_owned())
-        })
 }
 
 /// The first candidate that is an executable absolute path here (inside the entered mount
@@ -273,11 +256,6 @@ mod tests {
 
     #[test]
     fn picks_a_shell() {
-        let text = b"root:x:0:0:root:/root:/bin/bash\nme:x:1000:1000::/home/me:/usr/bin/zsh\n\
-            nologin:x:5:5::/:\n";
-        assert_eq!(passwd_shell(text, 1000).as_deref(), Some("/usr/bin/zsh"));
-        assert_eq!(passwd_shell(text, 5), None);
-        assert_eq!(passwd_shell(text, 7), None);
         let candidates = vec!["fish".to_string(), "/bin/zsh".into(), "/bin/bash".into()];
         assert_eq!(
             pick_shell(&candidates, |p| p == Path::new("/bin/bash")),

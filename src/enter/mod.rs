@@ -2,7 +2,7 @@
 //!
 //! The steps, in one single-threaded process (setns into mount and user namespaces refuses a
 //! multi-threaded caller, so the scan runs with one worker and no thread is ever started):
-//! 1. [`config`]: validate the arguments;
+//! 1. [`config`]: the validated arguments (built by [`crate::config::enter`]);
 //! 2. scan, find the namespace, and [`resolve`] it to open files through any holder the scan
 //!    saw, each checked to still be the same namespace (inode, type, NS_GET_ID);
 //! 3. [`join`]: setns in nsenter's order and passes, skipping namespaces we are already in,
@@ -20,17 +20,15 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use crate::cli::EnterArgs;
 use crate::error::Exit;
 use crate::model::{Inode, Namespace, NsKind, NsLinks, Snapshot};
 use crate::scan::ScanOptions;
-use config::{Config, DirChoice};
+pub use config::{Config, DirChoice};
 use join::{Dirs, Target};
 use resolve::{Expected, Resolver, Task};
 
 /// Runs `nsview enter` and returns the exit code (the command's, when it ran).
-pub fn run(args: &EnterArgs, scan: ScanOptions) -> Result<i32> {
-    let config = Config::from_args(args).map_err(Exit::failure)?;
+pub fn run(config: &Config, scan: ScanOptions) -> Result<i32> {
     if !scan.is_live() {
         return Err(Exit::failure("enter needs the live /proc, not a copied proc root").into());
     }
@@ -40,7 +38,7 @@ pub fn run(args: &EnterArgs, scan: ScanOptions) -> Result<i32> {
     test_pause();
     let proc_root = options.proc_root.as_path();
 
-    let plan = plan(&snapshot, &config, proc_root)?;
+    let plan = plan(&snapshot, config, proc_root)?;
     let dirs = Dirs {
         root: holder_dir(&config.root, plan.task, proc_root, "root")?,
         wd: holder_dir(&config.wd, plan.task, proc_root, "cwd")?,
@@ -78,7 +76,7 @@ pub fn run(args: &EnterArgs, scan: ScanOptions) -> Result<i32> {
     };
     let where_ = entered
         .mnt
-        .map(|m| format!(" in mnt:[{m}]"))
+        .map(|m| format!(" in {}", NsKind::Mnt.label(m)))
         .unwrap_or_default();
     Err(launch::exec(&argv, &where_).into())
 }
@@ -173,8 +171,8 @@ fn check_identity(ns: &Namespace, config: &Config) -> Result<()> {
     let id_differs = ns.ns_id.is_some_and(|id| id != wanted);
     if kind_differs || id_differs {
         let now = match ns.ns_id {
-            Some(id) => format!("{}:[{}] (id {id})", ns.kind, ns.inode),
-            None => format!("{}:[{}]", ns.kind, ns.inode),
+            Some(id) => format!("{} (id {id})", ns.label()),
+            None => ns.label().to_string(),
         };
         return Err(Exit::failure(format!(
             "refusing to enter: that namespace (id {wanted}) is gone; its inode now belongs to {now}"
@@ -236,7 +234,7 @@ fn namespace_of_pid(snapshot: &Snapshot, config: &Config) -> Result<Inode> {
 
 fn not_found(snapshot: &Snapshot, config: &Config, inode: Inode) -> anyhow::Error {
     let what = match config.kind {
-        Some(kind) => format!("{kind}:[{inode}]"),
+        Some(kind) => kind.label(inode).to_string(),
         None => inode.to_string(),
     };
     let partial = if snapshot.unprivileged {
@@ -274,7 +272,7 @@ fn open_failure(
         let now = snapshot
             .process(pid)
             .and_then(|p| p.ns(ns.kind))
-            .map(|inode| format!(" (it is in {}:[{inode}])", ns.kind))
+            .map(|inode| format!(" (it is in {})", ns.kind.label(inode)))
             .unwrap_or_default();
         return Exit::failure(format!("process {pid} does not hold {label}{now}")).into();
     }
@@ -328,7 +326,13 @@ fn holder_dir(
 }
 
 fn open_proc_self(proc_root: &Path) -> Result<OwnedFd> {
-    join::open_directory(&proc_root.join("self"), rustix::fs::OFlags::PATH, "our own")
+    crate::kernel::own::open_proc_self(proc_root).map_err(|e| {
+        Exit::failure(format!(
+            "cannot open our own {}/self: {e}",
+            proc_root.display()
+        ))
+        .into()
+    })
 }
 
 /// Test hook for the recycled-inode tests: with `NSVIEW_ENTER_TEST_FIFO` set to a fifo, wait

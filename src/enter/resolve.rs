@@ -82,16 +82,14 @@ pub fn candidates(snapshot: &Snapshot, ns: &Namespace, proc_root: &Path) -> Vec<
     let mut out: Vec<Candidate> = ns
         .members
         .iter()
-        .map(|&pid| Candidate {
-            via: Via::Path(NsPath::ProcLink(
-                proc_root.join(format!("{pid}/ns/{}", ns.kind)),
-            )),
-            label: proc_root
-                .join(format!("{pid}/ns/{}", ns.kind))
-                .display()
-                .to_string(),
-            pid: Some(pid),
-            task: Some(Task { pid, tid: None }),
+        .map(|&pid| {
+            let path = NsPath::member(proc_root, pid, ns.kind);
+            Candidate {
+                label: path.display(),
+                via: Via::Path(path),
+                pid: Some(pid),
+                task: Some(Task { pid, tid: None }),
+            }
         })
         .collect();
     let mut later = Vec::new();

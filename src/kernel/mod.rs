@@ -10,6 +10,7 @@
 
 pub mod deadline;
 pub mod nsfs;
+pub mod own;
 pub mod read;
 
 pub use nsfs::{

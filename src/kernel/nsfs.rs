@@ -41,6 +41,11 @@ pub enum NsPath {
 }
 
 impl NsPath {
+    /// `PROC_ROOT/PID/ns/TYPE`: a process's own link to its namespace of that type.
+    pub fn member(proc_root: &Path, pid: Pid, kind: NsKind) -> NsPath {
+        NsPath::ProcLink(proc_root.join(format!("{pid}/ns/{}", kind.name())))
+    }
+
     /// The path as one text, for messages and the NSFS-style columns (not for opening).
     pub fn display(&self) -> String {
         match self {
@@ -68,8 +73,8 @@ impl Identity {
     /// `net:[4026532301] (id 12345)`, or what the file is when it is not a namespace.
     pub fn label(&self) -> String {
         match (self.kind, self.ns_id) {
-            (Some(kind), Some(id)) => format!("{kind}:[{}] (id {id})", self.inode),
-            (Some(kind), None) => format!("{kind}:[{}]", self.inode),
+            (Some(kind), Some(id)) => format!("{} (id {id})", kind.label(self.inode)),
+            (Some(kind), None) => kind.label(self.inode).to_string(),
             (None, _) => "a file that is not a namespace".into(),
         }
     }
@@ -93,7 +98,7 @@ impl Expected {
     }
 
     pub fn label(&self) -> String {
-        format!("{}:[{}]", self.kind, self.inode)
+        self.kind.label(self.inode).to_string()
     }
 }
 
@@ -140,6 +145,26 @@ impl Refusal {
             Refusal::Failed(err) => err.to_string(),
         }
     }
+}
+
+/// Moves this thread into the namespace of `fd` (an [`NsFile`]'s, or one the caller got from
+/// [`open`] or [`open_namespace`]), which must be of `kind`. The one setns(2) of nsview: `enter`
+/// and `release` step in here, in a single-threaded process (mount and user namespaces refuse
+/// a multi-threaded caller).
+pub fn setns(fd: BorrowedFd<'_>, kind: NsKind) -> io::Result<()> {
+    use rustix::thread::LinkNameSpaceType as Type;
+    // The type is pinned, so the fd cannot be some other kind of namespace.
+    let kind = match kind {
+        NsKind::Mnt => Type::Mount,
+        NsKind::Net => Type::Network,
+        NsKind::Pid => Type::ProcessID,
+        NsKind::Uts => Type::HostNameAndNISDomainName,
+        NsKind::Ipc => Type::InterProcessCommunication,
+        NsKind::User => Type::User,
+        NsKind::Cgroup => Type::ControlGroup,
+        NsKind::Time => Type::Time,
+    };
+    rustix::thread::move_into_link_name_space(fd, Some(kind)).map_err(io::Error::from)
 }
 
 /// An open, checked namespace file: read-only, good for the ioctls and setns.
@@ -352,6 +377,12 @@ fn reopen_checked(o_path: OwnedFd, expected: Option<&Expected>) -> Result<NsFile
     Ok(NsFile { fd, identity })
 }
 
+/// [`open`] of `PROC_ROOT/PID/ns/TYPE`, accepting whichever namespace the link names now (the
+/// caller compares the identity with what it expects).
+pub fn open_proc_link(proc_root: &Path, pid: Pid, kind: NsKind) -> Result<NsFile, Refusal> {
+    open(&NsPath::member(proc_root, pid, kind), None)
+}
+
 /// nsview's own namespace of one type, through `/proc/thread-self/ns/TYPE`.
 pub fn open_own(kind: NsKind) -> Result<NsFile, Refusal> {
     open(
@@ -514,7 +545,7 @@ pub fn holder_paths_lazily<'a>(
 ) -> impl Iterator<Item = NsPath> + 'a {
     ns.members
         .iter()
-        .map(move |pid| NsPath::ProcLink(proc_root.join(format!("{pid}/ns/{}", ns.kind))))
+        .map(move |&pid| NsPath::member(proc_root, pid, ns.kind))
         .chain(
             ns.holders
                 .iter()

@@ -23,7 +23,6 @@ use serde::Serialize;
 
 pub use verdict::{Assessment, Claim, Claims, HolderKind, Verdict, assess, assess_all};
 
-use crate::cli::LeaksArgs;
 use crate::details::{KindDetails, NamespaceDetails};
 use crate::error::Exit;
 use crate::model::{Holder, Inode, NsKind, Snapshot};
@@ -31,7 +30,7 @@ use crate::scan::{self, ScanOptions};
 use crate::text::safe;
 use facts::{Age, Facts};
 
-/// The validated options of `nsview leaks`.
+/// The validated options of `nsview leaks` (built by [`crate::config::leaks`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Config {
     pub json: bool,
@@ -42,26 +41,6 @@ pub struct Config {
 }
 
 impl Config {
-    pub fn from_args(args: &LeaksArgs) -> Result<Config, String> {
-        let mut config = Config {
-            json: args.json,
-            ..Config::default()
-        };
-        for name in args.types.iter().flat_map(|t| t.split(',')) {
-            let kind = NsKind::from_name(name.trim())
-                .ok_or_else(|| format!("unknown namespace type '{name}'"))?;
-            config.kinds.insert(kind);
-        }
-        for name in args.verdicts.iter().flat_map(|t| t.split(',')) {
-            let verdict = Verdict::from_name(name.trim()).ok_or_else(|| {
-                let names: Vec<&str> = Verdict::ALL.iter().map(|v| v.name()).collect();
-                format!("unknown verdict '{name}' (one of: {})", names.join(", "))
-            })?;
-            config.verdicts.insert(verdict);
-        }
-        Ok(config)
-    }
-
     pub fn selects(&self, assessment: &Assessment) -> bool {
         (self.kinds.is_empty() || self.kinds.contains(&assessment.kind))
             && (self.verdicts.is_empty() || self.verdicts.contains(&assessment.verdict))
@@ -124,11 +103,10 @@ pub fn host_veth_ends(snapshot: &Snapshot, details: &NamespaceDetails) -> Vec<St
 }
 
 /// Runs `nsview leaks`: exit 0 when no probable leak is listed, 1 when one is.
-pub fn run(args: &LeaksArgs, source: crate::snapshot::Source) -> anyhow::Result<i32> {
-    let config = Config::from_args(args).map_err(|e| Exit::new(2, e))?;
+pub fn run(config: &Config, source: crate::snapshot::Source) -> anyhow::Result<i32> {
     let scan = match source {
         crate::snapshot::Source::Live(scan) => scan,
-        crate::snapshot::Source::File(path) => return run_saved(&config, &path),
+        crate::snapshot::Source::File(path) => return run_saved(config, &path),
     };
     // Command lines only for the holders the report names (read by the enrichment step),
     // none for the namespaces' representatives, which the report does not name.
@@ -139,8 +117,8 @@ pub fn run(args: &LeaksArgs, source: crate::snapshot::Source) -> anyhow::Result<
     };
     let mut snapshot = scan::scan(&scan)?;
     let found = facts::enrich(&mut snapshot, &scan.proc_root, |a| config.selects(a));
-    let selected = select(&snapshot, &found.claims, &config);
-    report(&snapshot, &selected, &found, &config)
+    let selected = select(&snapshot, &found.claims, config);
+    report(&snapshot, &selected, &found, config)
 }
 
 /// `nsview leaks --from FILE`: the saved scan and the facts saved with it (`snapshot
@@ -238,9 +216,9 @@ pub fn describe_holder(snapshot: &Snapshot, kind: NsKind, holder: &Holder) -> St
         Holder::BindMount { mnt_ns, path, .. } => {
             let whose = match mnt_ns {
                 Some(m) if Some(*m) == snapshot.self_links.get(NsKind::Mnt) => {
-                    format!("mnt:[{m}], nsview's own")
+                    format!("{}, nsview's own", NsKind::Mnt.label(*m))
                 }
-                Some(m) => format!("mnt:[{m}]"),
+                Some(m) => NsKind::Mnt.label(*m).to_string(),
                 None => "an unknown mount namespace".into(),
             };
             format!("bind mount {} (in {whose})", safe(path))
@@ -305,7 +283,8 @@ fn holds_lines(snapshot: &Snapshot, details: &NamespaceDetails) -> Vec<String> {
                             Some(ns) if Some(ns) == host => {
                                 line.push_str(&format!(", host end {name}"))
                             }
-                            Some(ns) => line.push_str(&format!(", peer {name} in net:[{ns}]")),
+                            Some(ns) => line
+                                .push_str(&format!(", peer {name} in {}", NsKind::Net.label(ns))),
                             None => line.push_str(&format!(", peer {name}")),
                         }
                     }
@@ -346,9 +325,8 @@ pub fn render(snapshot: &Snapshot, selected: &[Assessment], facts: &Facts) -> St
             ""
         };
         out.push_str(&format!(
-            "{}:[{}]  {}{leak}\n",
-            a.kind,
-            a.inode,
+            "{}  {}{leak}\n",
+            a.kind.label(a.inode),
             a.summary()
         ));
         let mut row = |label: &str, value: String| {
@@ -443,21 +421,6 @@ pub fn with_leak_row(report: String, leak: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn validates_arguments() {
-        let args = |types: &[&str], verdicts: &[&str]| LeaksArgs {
-            json: false,
-            types: types.iter().map(|s| s.to_string()).collect(),
-            verdicts: verdicts.iter().map(|s| s.to_string()).collect(),
-        };
-        let c = Config::from_args(&args(&["net,user"], &["pinned-unclaimed"])).expect("valid");
-        assert_eq!(c.kinds, [NsKind::Net, NsKind::User].into_iter().collect());
-        assert_eq!(c.verdicts, [Verdict::PinnedUnclaimed].into_iter().collect());
-        assert!(Config::from_args(&args(&["nett"], &[])).is_err());
-        let err = Config::from_args(&args(&[], &["leak"])).expect_err("bad verdict");
-        assert!(err.contains("pinned-unclaimed"), "{err}");
-    }
 
     #[test]
     fn show_gets_its_leak_row_under_processes() {

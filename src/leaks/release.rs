@@ -17,14 +17,13 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use crate::cli::ReleaseArgs;
 use crate::error::Exit;
 use crate::kernel;
 use crate::model::{Holder, Inode, Namespace, NsKind, Snapshot};
 use crate::scan::{self, ScanOptions};
 use crate::text::safe;
 
-/// The validated options of `nsview release`.
+/// The validated options of `nsview release` (built by [`crate::config::release`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
     pub inode: Inode,
@@ -32,24 +31,6 @@ pub struct Config {
     pub ns_id: Option<u64>,
     pub yes: bool,
     pub dry_run: bool,
-}
-
-impl Config {
-    pub fn from_args(args: &ReleaseArgs) -> Result<Config, String> {
-        let (kind, inode) = crate::show::parse_namespace_arg(&args.namespace).ok_or_else(|| {
-            format!(
-                "invalid namespace '{}': expected an inode or a link text such as net:[4026532301]",
-                args.namespace
-            )
-        })?;
-        Ok(Config {
-            inode,
-            kind,
-            ns_id: args.ns_id,
-            yes: args.yes,
-            dry_run: args.dry_run,
-        })
-    }
 }
 
 /// What a namespace file must still be before a step touches it: the kernel boundary's own
@@ -115,9 +96,8 @@ pub fn plan(snapshot: &Snapshot, ns: &Namespace) -> Result<Plan, String> {
             String::new()
         };
         return Err(format!(
-            "{}:[{}] has member processes: {}{more}; nothing released",
-            ns.kind,
-            ns.inode,
+            "{} has member processes: {}{more}; nothing released",
+            ns.label(),
             named.join(", ")
         ));
     }
@@ -154,14 +134,14 @@ pub fn plan(snapshot: &Snapshot, ns: &Namespace) -> Result<Plan, String> {
 /// The plan in words, one line each.
 pub fn describe(plan: &Plan) -> String {
     let e = plan.expected;
-    let mut out = format!("release {}:[{}]", e.kind, e.inode);
+    let mut out = format!("release {}", e.kind.label(e.inode));
     if let Some(id) = e.ns_id {
         out.push_str(&format!(" (ns id {id})"));
     }
     out.push('\n');
     for u in &plan.unmounts {
         let whose = match (u.foreign, u.mnt_ns) {
-            (true, Some(m)) => format!(" in mount namespace mnt:[{m}]"),
+            (true, Some(m)) => format!(" in mount namespace {}", NsKind::Mnt.label(m)),
             _ => String::new(),
         };
         out.push_str(&format!("  unmount (lazily) {}{whose}\n", safe(&u.path)));
@@ -228,10 +208,10 @@ pub fn identity_matches(
     expected: &Expected,
 ) -> Result<(), String> {
     if inode != expected.inode || kind != Some(expected.kind) {
-        let found = kind.map_or("not a namespace".into(), |k| format!("{k}:[{inode}]"));
+        let found = kind.map_or("not a namespace".into(), |k| k.label(inode).to_string());
         return Err(format!(
-            "it is now {found}, not {}:[{}]",
-            expected.kind, expected.inode
+            "it is now {found}, not {}",
+            expected.kind.label(expected.inode)
         ));
     }
     if let (Some(want), Some(have)) = (expected.ns_id, id)
@@ -324,7 +304,7 @@ fn step_in_child(
         nix::unistd::ForkResult::Child => {
             drop(read);
             let result = match mnt_fd {
-                Some(fd) => nix::sched::setns(fd, nix::sched::CloneFlags::CLONE_NEWNS)
+                Some(fd) => kernel::nsfs::setns(fd.as_fd(), NsKind::Mnt)
                     .map_err(|e| format!("entering the mount namespace: {e}"))
                     .and_then(|()| step_here(unmount, expected)),
                 None => step_here(unmount, expected),
@@ -409,8 +389,7 @@ fn confirm() -> anyhow::Result<bool> {
 const SETTLE: Duration = Duration::from_secs(3);
 
 /// Runs `nsview release`: 0 when the namespace is gone, 1 when refused or still held.
-pub fn run(args: &ReleaseArgs, options: ScanOptions) -> anyhow::Result<i32> {
-    let config = Config::from_args(args).map_err(|e| Exit::new(2, e))?;
+pub fn run(config: &Config, options: ScanOptions) -> anyhow::Result<i32> {
     if !options.is_live() {
         return Err(Exit::failure("release works on the live system only (no --proc-root)").into());
     }
@@ -525,8 +504,8 @@ pub fn run(args: &ReleaseArgs, options: ScanOptions) -> anyhow::Result<i32> {
         None => {
             writeln!(
                 out,
-                "{}:[{}] is gone",
-                plan.expected.kind, plan.expected.inode
+                "{} is gone",
+                plan.expected.kind.label(plan.expected.inode)
             )?;
             // Gone is what was asked for, whatever a step said on the way.
             Ok(0)
@@ -539,9 +518,8 @@ pub fn run(args: &ReleaseArgs, options: ScanOptions) -> anyhow::Result<i32> {
                 .collect();
             writeln!(
                 out,
-                "{}:[{}] is still there, held by: {}",
-                ns.kind,
-                ns.inode,
+                "{} is still there, held by: {}",
+                ns.label(),
                 if holders.is_empty() {
                     "nothing nsview can see".into()
                 } else {

@@ -146,23 +146,19 @@ pub fn naming_pattern(path: &str) -> Option<&'static str> {
     if dir != "/run/netns" && !user_netns {
         return None;
     }
-    if name.strip_prefix("cni-").is_some_and(is_uuid) {
+    if name
+        .strip_prefix("cni-")
+        .is_some_and(crate::details::container::is_uuid)
+    {
         Some("cni")
-    } else if name.strip_prefix("netns-").is_some_and(is_uuid) {
+    } else if name
+        .strip_prefix("netns-")
+        .is_some_and(crate::details::container::is_uuid)
+    {
         Some("podman")
     } else {
         None
     }
-}
-
-/// 8-4-4-4-12 hex digits.
-fn is_uuid(text: &str) -> bool {
-    let groups: Vec<&str> = text.split('-').collect();
-    groups.len() == 5
-        && groups
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// One holder as a person reads it: the holder, and for a process its command.

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use super::columns::{Column, JsonKind};
 use super::layout::{ColumnInput, Layout, layout};
 use super::rows::{Cell, Placed, Row, TreeSymbols, tree_order};
-use crate::text::{raw_escape, raw_escape_bytes, safe_encode};
+use crate::text::{raw_escape, raw_escape_bytes, safe_encode, truncate, width};
 
 /// A finished table: columns, one cell per column for each row, and the tree links.
 pub struct Table {
@@ -72,27 +72,6 @@ pub struct TableOptions {
     /// The terminal's width when stdout is a terminal (libsmartcols fits and widens the table
     /// to it then).
     pub terminal: Option<usize>,
-}
-
-/// Screen cells, as libsmartcols's `mbs_safe_width` counts them (wcwidth per character; the
-/// text is already safe-encoded, so no control characters remain).
-fn width(text: &str) -> usize {
-    unicode_width::UnicodeWidthStr::width(text)
-}
-
-/// The longest prefix of `text` that fits `cells` screen cells (`mbs_truncate`).
-fn truncate(text: &str, cells: usize) -> String {
-    let mut used = 0;
-    let mut out = String::new();
-    for c in text.chars() {
-        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-        if used + w > cells {
-            break;
-        }
-        used += w;
-        out.push(c);
-    }
-    out
 }
 
 /// One printed row: its cells' lines (made safe for a terminal), and the tree art for the

@@ -22,9 +22,19 @@ use crate::details::{Interface, KindDetails, NamespaceDetails};
 use crate::model::{Holder, Inode, Namespace, NsKind, Pid, Process, Snapshot};
 use crate::text::safe;
 
+/// `nsview diff`'s validated operands (built by [`crate::config::diff`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// The earlier snapshot file; None: a scan now (the operand `-`).
+    pub before: Option<std::path::PathBuf>,
+    /// The later snapshot file; None: a scan now.
+    pub after: Option<std::path::PathBuf>,
+    pub json: bool,
+}
+
 /// Runs `nsview diff A B`: prints the changes (text, or a JSON array), exit 0 when there are
 /// none and 1 when there are. A `-` operand is a scan now, with details.
-pub fn run(args: &crate::cli::DiffArgs, scan: &crate::scan::ScanOptions) -> anyhow::Result<i32> {
+pub fn run(config: &Config, scan: &crate::scan::ScanOptions) -> anyhow::Result<i32> {
     use anyhow::Context;
     use std::io::Write;
     let read = |source: &super::Source, details: bool| {
@@ -38,7 +48,8 @@ pub fn run(args: &crate::cli::DiffArgs, scan: &crate::scan::ScanOptions) -> anyh
     };
     // Files first: a scan now (`-`) reads what is inside every namespace only when the other
     // side has details to compare with.
-    let sources = [&args.before, &args.after].map(|op| super::Source::operand(op, scan));
+    let sources =
+        [&config.before, &config.after].map(|op| super::Source::operand(op.as_deref(), scan));
     let mut files: [Option<SnapshotFile>; 2] = [None, None];
     for (slot, source) in files.iter_mut().zip(&sources) {
         if !source.is_live() {
@@ -53,7 +64,7 @@ pub fn run(args: &crate::cli::DiffArgs, scan: &crate::scan::ScanOptions) -> anyh
         [None, None] => [read(&sources[0], true)?, read(&sources[1], true)?],
     };
     let changes = diff(&before, &after);
-    let mut text = if args.json {
+    let mut text = if config.json {
         serde_json::to_string_pretty(&changes).context("encoding JSON")?
     } else {
         changes
@@ -95,7 +106,7 @@ impl NsRef {
 
 impl std::fmt::Display for NsRef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:[{}]", self.kind, self.inode)
+        self.kind.label(self.inode).fmt(f)
     }
 }
 
@@ -268,7 +279,7 @@ pub fn holder_text(holder: &Holder) -> String {
             path,
             via_pid: _,
         } => match mnt_ns {
-            Some(mnt) => format!("bind mount {} in mnt:[{mnt}]", safe(path)),
+            Some(mnt) => format!("bind mount {} in {}", safe(path), NsKind::Mnt.label(*mnt)),
             None => format!("bind mount {}", safe(path)),
         },
         Holder::Child { inode } => format!("child namespace {inode}"),

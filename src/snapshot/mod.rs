@@ -21,6 +21,7 @@ pub mod source;
 mod wire;
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
@@ -120,10 +121,19 @@ impl SnapshotFile {
     }
 }
 
+/// `nsview snapshot`'s validated options (built by [`crate::config::snapshot`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Also save what `show` knows about every namespace.
+    pub details: bool,
+    /// The file to write atomically; None: standard output (no `-o`, or `-o -`).
+    pub output: Option<PathBuf>,
+}
+
 /// Runs `nsview snapshot`: scans (or re-reads `--from`) and writes the file, or standard
 /// output without `-o` (or with `-o -`).
-pub fn run(args: &crate::cli::SnapshotArgs, source: Source) -> anyhow::Result<i32> {
-    let mut file = source.read(args.details)?;
+pub fn run(config: &Config, source: Source) -> anyhow::Result<i32> {
+    let mut file = source.read(config.details)?;
     if let Some(options) = source.live_options() {
         // Every extension value --list can show (NETNSID, HOSTNAME, CONTAINER, UIDMAP,
         // HOSTNS, LEAK), as its enrichment step computes them, so `--list --from` shows the
@@ -143,14 +153,14 @@ pub fn run(args: &crate::cli::SnapshotArgs, source: Source) -> anyhow::Result<i3
         );
     }
     // Re-saving a loaded file with --details cannot add what it lacks: say so.
-    if args.details && !file.has_details {
+    if config.details && !file.has_details {
         anyhow::bail!("{} was taken without --details", source.describe());
     }
     file.format = FORMAT.to_string();
     file.version = VERSION;
-    match args.output.as_deref() {
-        Some(path) if path != std::path::Path::new("-") => save(&file, path)?,
-        _ => {
+    match config.output.as_deref() {
+        Some(path) => save(&file, path)?,
+        None => {
             use std::io::Write;
             let text = file::to_json(&file)?;
             let mut out = std::io::stdout().lock();

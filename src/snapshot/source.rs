@@ -26,12 +26,11 @@ impl Source {
         }
     }
 
-    /// A `diff` operand: `-` is a live scan now, anything else a file.
-    pub fn operand(text: &std::ffi::OsStr, scan: &ScanOptions) -> Source {
-        if text == "-" {
-            Source::Live(scan.clone())
-        } else {
-            Source::File(PathBuf::from(text))
+    /// A `diff` operand: None (`-`) is a live scan now, else the file.
+    pub fn operand(file: Option<&std::path::Path>, scan: &ScanOptions) -> Source {
+        match file {
+            None => Source::Live(scan.clone()),
+            Some(path) => Source::File(path.to_path_buf()),
         }
     }
 

@@ -118,7 +118,11 @@ fn kind_pane(app: &App, kind: NsKind) -> Pane {
     )];
     match host_reason(app.snapshot(), kind) {
         Some((inode, why)) => lines.push(jump(
-            line("host's", format!("{kind}:[{inode}] ({why})"), Tone::Host),
+            line(
+                "host's",
+                format!("{} ({why})", kind.label(inode)),
+                Tone::Host,
+            ),
             inode,
         )),
         None => lines.push(line(
@@ -273,7 +277,11 @@ fn contents(app: &App, details: &NamespaceDetails) -> Vec<DetailLine> {
                         .unwrap_or_else(|| format!("if{}", peer.index));
                     match peer.netns {
                         Some(other) => out.push(jump(
-                            line("", format!("  peer {name} in net:[{other}]"), Tone::Normal),
+                            line(
+                                "",
+                                format!("  peer {name} in {}", NsKind::Net.label(other)),
+                                Tone::Normal,
+                            ),
                             other,
                         )),
                         None => out.push(line("", format!("  peer {name}"), Tone::Normal)),
@@ -562,7 +570,7 @@ fn holder_kind(holder: &Holder) -> &'static str {
 fn identity_lines(app: &App, ns: &Namespace) -> Vec<DetailLine> {
     let snapshot = &app.snapshot();
     let mut out = vec![heading("identity", Tone::Heading)];
-    let mut id = format!("{}:[{}]", ns.kind, ns.inode);
+    let mut id = ns.label().to_string();
     if let Some(ns_id) = ns.ns_id {
         id.push_str(&format!("  id {ns_id}"));
     }
@@ -575,7 +583,7 @@ fn identity_lines(app: &App, ns: &Namespace) -> Vec<DetailLine> {
         // the peer, the parent and the owner.
         Some((host, _)) => out.push(line(
             "host",
-            format!("no (the host's is {}:[{host}])", ns.kind),
+            format!("no (the host's is {})", ns.kind.label(host)),
             Tone::Normal,
         )),
         None => out.push(line(
@@ -655,7 +663,7 @@ pub fn holder_text(snapshot: &Snapshot, holder: &Holder) -> (&'static str, Strin
         } => {
             let mut text = path.clone();
             if let Some(mnt) = mnt_ns {
-                text.push_str(&format!(" in mnt:[{mnt}]"));
+                text.push_str(&format!(" in {}", NsKind::Mnt.label(*mnt)));
             }
             if let Some(pid) = via_pid {
                 text.push_str(&format!(" (seen via pid {pid})"));

@@ -8,8 +8,6 @@
 //! its init with all of the init's namespaces, so the shell also sees that namespace's mount
 //! table (its /proc) and `ps` works.
 
-use std::sync::OnceLock;
-
 use crate::model::{Inode, NsKind, Pid};
 
 /// What the user asked to step into.
@@ -25,37 +23,15 @@ pub struct Target {
 impl Target {
     /// `uts:[4026532301]`, as `/proc/PID/ns` links read.
     pub fn label(&self) -> String {
-        format!("{}:[{}]", self.kind, self.inode)
+        self.kind.label(self.inode).to_string()
     }
-}
-
-/// Whether this build's `nsview enter` takes `--ns-id` (it does once the kernel boundary that
-/// checks ids lands; the UI never passes an option its child would reject).
-fn enter_takes_ns_id() -> bool {
-    static TAKES: OnceLock<bool> = OnceLock::new();
-    *TAKES.get_or_init(|| {
-        use clap::CommandFactory;
-        crate::cli::Cli::command()
-            .find_subcommand("enter")
-            .is_some_and(|enter| {
-                enter
-                    .get_arguments()
-                    .any(|arg| arg.get_long() == Some("ns-id"))
-            })
-    })
 }
 
 /// `nsview enter` arguments for `target`, running `command` (None: the user's shell). Options
 /// come before the namespace so that nothing after it is mistaken for the command.
 pub fn enter_args(target: &Target, command: Option<&str>) -> Vec<String> {
-    enter_args_with(target, command, enter_takes_ns_id())
-}
-
-fn enter_args_with(target: &Target, command: Option<&str>, ns_id_option: bool) -> Vec<String> {
     let mut args = vec!["enter".to_string()];
-    if let Some(id) = target.ns_id
-        && ns_id_option
-    {
+    if let Some(id) = target.ns_id {
         args.extend(["--ns-id".into(), id.to_string()]);
     }
     if let Some(pid) = target.all_of {
@@ -82,22 +58,14 @@ mod tests {
             all_of: None,
         };
         assert_eq!(
-            enter_args_with(&target, None, true),
+            enter_args(&target, None),
             ["enter", "--ns-id", "1202", "uts:[4026532202]"]
-        );
-        // Before enter knows --ns-id, the type and inode still go.
-        assert_eq!(
-            enter_args_with(&target, None, false),
-            ["enter", "uts:[4026532202]"]
         );
         let without_id = Target {
             ns_id: None,
             ..target.clone()
         };
-        assert_eq!(
-            enter_args_with(&without_id, None, true),
-            ["enter", "uts:[4026532202]"]
-        );
+        assert_eq!(enter_args(&without_id, None), ["enter", "uts:[4026532202]"]);
     }
 
     #[test]
@@ -109,7 +77,7 @@ mod tests {
             all_of: Some(2001),
         };
         assert_eq!(
-            enter_args_with(&target, Some("ps -e; echo 'a b'"), true),
+            enter_args(&target, Some("ps -e; echo 'a b'")),
             [
                 "enter",
                 "--ns-id",

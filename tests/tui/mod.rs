@@ -3,6 +3,7 @@
 //! measurement, the no-terminal message and the real-terminal run under tmux. (In a directory
 //! so cargo does not also build it as a test target of its own.)
 
+mod events;
 /// (Its `Pane` also drives the UI in tests of other modules: leaks' UI release.)
 pub(crate) mod handoff;
 mod hostile;

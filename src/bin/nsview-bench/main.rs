@@ -8,6 +8,7 @@ mod floor;
 mod measure;
 mod report;
 mod time;
+mod ui;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -73,6 +74,8 @@ enum Mode {
     },
     /// The cost of keeping a view current: 3 s rescans vs process events, and unshare-to-event.
     Time(time::TimeArgs),
+    /// The UI itself under tmux: CPU at rest and unshare-to-screen, live vs polling every 3 s.
+    Ui(ui::UiArgs),
     /// Run one in-process subject once (scan, bare, floor, tui) and exit.
     #[command(hide = true)]
     Once { subject: String },
@@ -118,6 +121,10 @@ fn main() {
         Some(Mode::Time(args)) => {
             catch_sigint();
             time::run(&args)
+        }
+        Some(Mode::Ui(args)) => {
+            catch_sigint();
+            ui::run(&args)
         }
         Some(Mode::Hold { processes, seconds }) => hold(processes, seconds),
     };

@@ -1,0 +1,90 @@
+//! What nsview's own process is, read from its own `/proc/self` (or `/proc/PPID/exe`): its
+//! namespaces' inodes, its thread count, whether setgroups(2) is allowed in its user namespace,
+//! and whether its parent runs the same binary. The faces that act (`enter`, `release`) and
+//! the error pipe ask here instead of opening /proc themselves.
+
+use std::os::fd::OwnedFd;
+use std::path::Path;
+
+use crate::model::{Inode, NsKind};
+
+/// The inodes of our own namespaces, by [`NsKind::ALL`] order (None: unreadable, or a type
+/// this kernel lacks).
+pub fn namespaces(proc_root: &Path) -> [Option<Inode>; 8] {
+    NsKind::ALL.map(|kind| {
+        rustix::fs::stat(proc_root.join(format!("self/ns/{kind}")))
+            .ok()
+            .map(|st| st.st_ino)
+    })
+}
+
+/// How many threads this process has now (`Threads:` of `/proc/self/status`; 1 when unread).
+pub fn thread_count(proc_root: &Path) -> u32 {
+    super::read::read_path(&proc_root.join("self/status"), super::read::Cap::STATUS)
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .and_then(|n| n.trim().parse::<u32>().ok())
+        .unwrap_or(1)
+}
+
+/// `PROC_ROOT/self` as an `O_PATH` directory fd, opened before entering: after a mount
+/// namespace /proc may be another one, or absent.
+pub fn open_proc_self(proc_root: &Path) -> std::io::Result<OwnedFd> {
+    use rustix::fs::OFlags;
+    rustix::fs::open(
+        proc_root.join("self"),
+        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .map_err(std::io::Error::from)
+}
+
+/// Whether setgroups(2) may be called in our user namespace: "deny" there (written by
+/// `unshare --map-root-user` and by any unprivileged gid_map writer) makes it EPERM, the
+/// classic `nsenter: setgroups failed`. `proc_self` is `/proc/self` opened before entering, so
+/// it works whatever /proc looks like inside.
+pub fn setgroups_allowed(proc_self: &OwnedFd) -> bool {
+    let Ok(file) = rustix::fs::openat(
+        proc_self,
+        "setgroups",
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    ) else {
+        // No such file before Linux 3.19: setgroups is then always allowed.
+        return true;
+    };
+    let mut buf = [0u8; 16];
+    let n = rustix::io::read(&file, &mut buf).unwrap_or(0);
+    buf[..n].trim_ascii() != b"deny"
+}
+
+/// True when the parent process's executable is the same file as ours (the UI runs
+/// `current_exe()`), so a stray `--ui-error-fd` from a script or another program is ignored.
+pub fn parent_runs_this_binary() -> bool {
+    let parent = rustix::process::getppid().map_or(0, |p| p.as_raw_nonzero().get());
+    let ours = rustix::fs::stat("/proc/self/exe");
+    let theirs = rustix::fs::stat(format!("/proc/{parent}/exe").as_str());
+    match (ours, theirs) {
+        (Ok(a), Ok(b)) => parent > 1 && a.st_dev == b.st_dev && a.st_ino == b.st_ino,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_our_own_process() {
+        let proc_root = Path::new("/proc");
+        let own = namespaces(proc_root);
+        assert!(own[NsKind::Net.index()].is_some(), "{own:?}");
+        assert!(thread_count(proc_root) >= 1);
+        let proc_self = open_proc_self(proc_root).expect("/proc/self");
+        // No setgroups file or "allow": the test process is not under a deny.
+        let _ = setgroups_allowed(&proc_self);
+        // Not our parent nsview: the test harness runs another binary.
+        assert!(!parent_runs_this_binary());
+    }
+}
