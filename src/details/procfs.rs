@@ -145,7 +145,10 @@ pub fn parse_mountinfo_line(line: &str) -> Option<Mount> {
 /// Every well-formed line of a mountinfo text; a malformed one is skipped, never fatal (so not
 /// procfs's `MountInfos`, which rejects the whole table for one odd line).
 pub fn parse_mountinfo(text: &str) -> Vec<Mount> {
-    text.lines().filter_map(parse_mountinfo_line).collect()
+    text.lines()
+        .filter(|line| line.len() <= crate::kernel::read::Cap::MOUNTINFO_LINE)
+        .filter_map(parse_mountinfo_line)
+        .collect()
 }
 
 /// The mount points worth showing besides the root, in this order.
@@ -303,6 +306,18 @@ mod tests {
         );
         assert_eq!(count_sysvipc(""), 0);
         assert_eq!(count_sysvipc("header\n\n   \n"), 0);
+    }
+
+    #[test]
+    fn a_line_longer_than_any_mount_is_skipped_unparsed() {
+        let huge = format!(
+            "29 22 0:35 / /x rw - tmpfs tmpfs rw,{}",
+            "o".repeat(2 << 20)
+        );
+        let text = format!("22 1 0:21 / / rw - ext4 /dev/vda1 rw\n{huge}\n");
+        let mounts = parse_mountinfo(&text);
+        assert_eq!(mounts.len(), 1, "{mounts:#?}");
+        assert_eq!(mounts[0].mount_point, "/");
     }
 
     #[test]

@@ -115,15 +115,16 @@ impl HostileUi {
         ]);
         let inode = late.new_ns("uts").to_string();
         // Its row, by inode (another namespace may come to match the filter too).
-        let screen = self.find(&tag, "a namespace made after the trap", |s| {
+        self.find(&tag, "a namespace made after the trap", |s| {
             s.lines()
                 .skip(1)
                 .any(|row| row.contains(&inode) && row.contains(&tag))
         });
-        assert!(
-            screen.contains("scanned "),
-            "the data's age is shown:\n{screen}"
-        );
+        // The age of the data, in the header (live, it counts from the last full reconcile,
+        // so it may need one more to appear).
+        self.pane.wait_for("the data's age in the header", 30, |s| {
+            s.lines().next().is_some_and(|h| h.contains("scanned "))
+        });
         late.stop();
     }
 
