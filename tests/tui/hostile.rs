@@ -324,6 +324,10 @@ fn a_shell_into_a_namespace_whose_inode_was_reused_is_refused() {
                 && s.lines()
                     .any(|l| l.contains('▶') && l.contains(&inode.to_string()))
         });
+        // The data's age is in the header before pausing (live, it appears with the first
+        // full reconcile, and none is applied while paused).
+        ui.pane
+            .wait_for("the data's age", 30, |s| scanned_secs_ago(s).is_some());
         ui.pane.keys(&["p"]);
         // Paused, and no scan from before the pause can still land: none was applied for 2 s
         // and none is running (one requested before the pause would be running for over a
