@@ -45,18 +45,19 @@ pub fn open_proc_self(proc_root: &Path) -> std::io::Result<OwnedFd> {
 /// classic `nsenter: setgroups failed`. `proc_self` is `/proc/self` opened before entering, so
 /// it works whatever /proc looks like inside.
 pub fn setgroups_allowed(proc_self: &OwnedFd) -> bool {
-    let Ok(file) = rustix::fs::openat(
-        proc_self,
-        "setgroups",
-        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
-        rustix::fs::Mode::empty(),
-    ) else {
+    use std::os::fd::AsFd;
+    let mut buf = Vec::new();
+    match super::read::read_at(
+        proc_self.as_fd(),
+        c"setgroups",
+        super::read::Cap::SETGROUPS,
+        &mut buf,
+        true,
+    ) {
+        Ok(()) => buf.trim_ascii() != b"deny",
         // No such file before Linux 3.19: setgroups is then always allowed.
-        return true;
-    };
-    let mut buf = [0u8; 16];
-    let n = rustix::io::read(&file, &mut buf).unwrap_or(0);
-    buf[..n].trim_ascii() != b"deny"
+        Err(_) => true,
+    }
 }
 
 /// True when the parent process's executable is the same file as ours (the UI runs
@@ -82,8 +83,8 @@ mod tests {
         assert!(own[NsKind::Net.index()].is_some(), "{own:?}");
         assert!(thread_count(proc_root) >= 1);
         let proc_self = open_proc_self(proc_root).expect("/proc/self");
-        // No setgroups file or "allow": the test process is not under a deny.
-        let _ = setgroups_allowed(&proc_self);
+        let file = std::fs::read_to_string("/proc/self/setgroups").unwrap_or_default();
+        assert_eq!(setgroups_allowed(&proc_self), file.trim() != "deny");
         // Not our parent nsview: the test harness runs another binary.
         assert!(!parent_runs_this_binary());
     }
