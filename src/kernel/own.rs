@@ -1,7 +1,8 @@
 //! What nsview's own process is, read from its own `/proc/self` (or `/proc/PPID/exe`): its
 //! namespaces' inodes, its thread count, whether setgroups(2) is allowed in its user namespace,
-//! and whether its parent runs the same binary. The faces that act (`enter`, `release`) and
-//! the error pipe ask here instead of opening /proc themselves.
+//! and whether its parent runs the same binary; and the holder directories `enter` steps into.
+//! The faces that act (`enter`, `release`) and the error pipe ask here instead of opening /proc
+//! themselves.
 
 use std::os::fd::OwnedFd;
 use std::path::Path;
@@ -35,6 +36,19 @@ pub fn open_proc_self(proc_root: &Path) -> std::io::Result<OwnedFd> {
     rustix::fs::open(
         proc_root.join("self"),
         OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .map_err(std::io::Error::from)
+}
+
+/// A holder process's root or working directory (`TASK_DIR/root`, `TASK_DIR/cwd`: links the
+/// kernel resolves itself), opened as a directory for the later fchdir of `enter -r`/`-w`,
+/// as nsenter's bare `-r`/`-w` use them.
+pub fn open_task_dir(task_dir: &Path, which: &str) -> std::io::Result<OwnedFd> {
+    use rustix::fs::OFlags;
+    rustix::fs::open(
+        task_dir.join(which),
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
         rustix::fs::Mode::empty(),
     )
     .map_err(std::io::Error::from)
