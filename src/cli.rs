@@ -238,13 +238,19 @@ fn list_option(id: &str, value: String) -> Option<ListValue> {
 #[derive(Debug, Default, Args)]
 #[command(next_help_heading = "Interactive UI")]
 pub struct TuiArgs {
-    /// Seconds between automatic rescans.
-    #[arg(long = "interval", value_name = "SECONDS", default_value_t = 3.0)]
-    pub interval: f64,
+    /// Seconds between full rescans: 3 when polling; with process events (root), which show
+    /// changes as they happen, the rescan only reconciles what events cannot show (bind
+    /// mounts, fds), every 60 by default.
+    #[arg(long = "interval", value_name = "SECONDS")]
+    pub interval: Option<f64>,
 
     /// Do not rescan automatically (press r to rescan).
     #[arg(long = "no-refresh")]
     pub no_refresh: bool,
+
+    /// Poll (a full rescan every interval) even when process events are available.
+    #[arg(long = "poll", conflicts_with = "no_refresh")]
+    pub poll: bool,
 }
 
 #[derive(Debug, Args)]

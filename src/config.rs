@@ -180,12 +180,17 @@ pub fn show(args: &ShowArgs) -> Result<show::Config, Exit> {
 
 /// The interactive UI (`nsview` without a subcommand or list option).
 pub fn tui(args: &TuiArgs) -> Result<tui::Config, Exit> {
-    let interval = if args.no_refresh {
-        None
-    } else {
-        Some(seconds("--interval", args.interval, 0.1).map_err(|e| usage("", e))?)
+    let interval = match args.interval {
+        Some(value) if !args.no_refresh => {
+            Some(seconds("--interval", value, 0.1).map_err(|e| usage("", e))?)
+        }
+        _ => None,
     };
-    Ok(tui::Config { interval })
+    Ok(tui::Config {
+        interval,
+        no_refresh: args.no_refresh,
+        poll: args.poll,
+    })
 }
 
 /// `nsview leaks`.
@@ -484,17 +489,30 @@ mod tests {
 
     #[test]
     fn the_ui_interval_is_validated() {
-        let args = |interval, no_refresh| TuiArgs {
+        let args = |interval, no_refresh, poll| TuiArgs {
             interval,
             no_refresh,
+            poll,
         };
+        let ui = tui(&args(Some(3.0), false, false)).expect("valid");
+        assert_eq!(ui.interval, Some(Duration::from_secs(3)));
+        assert!(!ui.no_refresh && !ui.poll);
+        // Not given: each feed takes its own default (3 s polling, 60 s reconcile).
         assert_eq!(
-            tui(&args(3.0, false)).map(|c| c.interval).ok(),
-            Some(Some(Duration::from_secs(3)))
+            tui(&args(None, false, true))
+                .map(|c| (c.interval, c.poll))
+                .ok(),
+            Some((None, true))
         );
-        assert_eq!(tui(&args(-1.0, true)).map(|c| c.interval).ok(), Some(None));
+        // --no-refresh wins over a bad interval, which is then not used.
+        assert_eq!(
+            tui(&args(Some(-1.0), true, false))
+                .map(|c| (c.interval, c.no_refresh))
+                .ok(),
+            Some((None, true))
+        );
         for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
-            let err = tui(&args(bad, false)).expect_err("refused");
+            let err = tui(&args(Some(bad), false, false)).expect_err("refused");
             assert_eq!(err.code, 2);
             assert!(
                 err.message.ends_with("; try 'nsview --help'"),

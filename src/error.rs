@@ -115,6 +115,63 @@ pub fn one_line(message: &str) -> String {
     crate::text::safe(message).into_owned()
 }
 
+/// The exit code of a panic (Rust's own for a panicking `main`).
+pub const PANIC_EXIT: i32 = 101;
+
+/// Makes every panic one terminal-safe line, `nsview: internal error: MESSAGE (at FILE:LINE)`,
+/// on stderr (and in the parent UI's error pipe), instead of Rust's multi-line report that
+/// quotes the payload raw: a panic message may carry a host string. The main thread then
+/// unwinds (its guards restore the terminal, remove what they made) and exits with
+/// [`PANIC_EXIT`]; any other thread ends the process with that code at once, so a bug in a
+/// scan or reader thread is never half-hidden. Call first thing in `main`.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| info.payload().downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("a panic without a message");
+        let line = panic_line(message, info.location().map(|l| (l.file(), l.line())));
+        {
+            use std::io::Write;
+            // Not eprintln!: a failed write must not panic inside the hook.
+            let _ = writeln!(std::io::stderr(), "nsview: {line}");
+        }
+        copy_to_parent(&line);
+        if std::thread::current().name() != Some("main") {
+            std::process::exit(PANIC_EXIT);
+        }
+    }));
+}
+
+/// `internal error: MESSAGE (at FILE:LINE)` as one line (control bytes escaped).
+pub fn panic_line(message: &str, location: Option<(&str, u32)>) -> String {
+    let place = location.map_or(String::new(), |(file, line)| format!(" (at {file}:{line})"));
+    one_line(&format!("internal error: {message}{place}"))
+}
+
+/// A panic on demand, in debug builds only, for the tests of [`install_panic_hook`]:
+/// `NSVIEW_TEST_PANIC=MESSAGE` panics in `main`, `NSVIEW_TEST_PANIC_THREAD=MESSAGE` in a
+/// thread of its own. Release builds have no such switch.
+pub fn test_panic() {
+    #[cfg(debug_assertions)]
+    {
+        if let Some(message) = std::env::var_os("NSVIEW_TEST_PANIC") {
+            panic!("{}", message.to_string_lossy());
+        }
+        if let Some(message) = std::env::var_os("NSVIEW_TEST_PANIC_THREAD") {
+            let message = message.to_string_lossy().into_owned();
+            let thread = std::thread::Builder::new()
+                .name("test-panic".into())
+                .spawn(move || panic!("{message}"));
+            if let Ok(thread) = thread {
+                let _ = thread.join();
+            }
+        }
+    }
+}
+
 /// The parent's error pipe, checked once at start-up.
 static PARENT_ERROR_FD: std::sync::OnceLock<Option<std::os::fd::OwnedFd>> =
     std::sync::OnceLock::new();
@@ -185,6 +242,18 @@ fn copy_to_parent(line: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_panic_is_one_escaped_line() {
+        assert_eq!(
+            panic_line("index out of bounds", Some(("src/scan/mod.rs", 42))),
+            "internal error: index out of bounds (at src/scan/mod.rs:42)"
+        );
+        assert_eq!(
+            panic_line("bad comm \x1b]0;EVIL\x07\nnsview: all clear", None),
+            "internal error: bad comm \\x1b]0;EVIL\\x07\\x0ansview: all clear"
+        );
+    }
 
     #[test]
     fn finds_broken_pipe_in_a_chain() {

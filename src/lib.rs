@@ -14,6 +14,7 @@ pub mod generate;
 pub mod kernel;
 pub mod leaks;
 pub mod list;
+pub mod live;
 pub mod lsns;
 pub mod metrics;
 pub mod model;

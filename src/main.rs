@@ -6,6 +6,8 @@ use nsview::cli::{Cli, Command, list_request, normalize_args};
 use nsview::scan::ScanOptions;
 
 fn main() {
+    nsview::error::install_panic_hook();
+    nsview::error::test_panic();
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if argv
         .first()

@@ -224,13 +224,15 @@ pub fn render(
 /// One scan and its exposition.
 pub fn collect(options: &ScanOptions, per_namespace: bool) -> anyhow::Result<String> {
     let started = Instant::now();
-    // No command lines: the name label uses comm.
+    // No command lines at all: the name label uses comm.
     let options = ScanOptions {
         all_commands: false,
+        representative_commands: false,
         ..options.clone()
     };
     let snapshot = scan::scan(&options)?;
-    let claims = leaks::claims_for(&snapshot, &options.proc_root);
+    // The enrichment step: claims on the namespaces without processes.
+    let claims = crate::details::leak_facts::claims(&snapshot, &options.proc_root);
     let seconds = started.elapsed().as_secs_f64();
     Ok(render(&snapshot, &claims, seconds, per_namespace))
 }

@@ -240,7 +240,10 @@ pub fn render(
         .map_or("(none)".into(), |c| c.describe());
     t.row("container", container);
     if let Some(pod) = pod {
-        t.row("pod", &pod.id);
+        match &pod.name {
+            Some(name) => t.row("pod", format!("{name} {}", pod.id)),
+            None => t.row("pod", &pod.id),
+        }
         t.rows(
             "pod members",
             pod.containers.iter().map(Container::label),

@@ -139,30 +139,64 @@ fn shared_dir() -> tempfile::TempDir {
     dir
 }
 
+/// Every trap of this module (and of `tui::hostile`) holds this while it exists: `--list`'s
+/// note names three refused holders, lowest inode first, so traps of other tests running at
+/// the same time could crowd a test's own out of it.
+pub(crate) fn one_trap_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    // A test that failed while holding it poisoned it; the next trap is still fine.
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// The trap of issue 10, made by `nobody` in its own user and mount namespace: namespaces
 /// bind-mounted at `hide/trap*`, the mount points hidden under a tmpfs, and something else
 /// put at the same paths (`plant` runs inside, with `$D` the shared directory).
-struct Trap {
+pub(crate) struct Trap {
+    /// See [`one_trap_at_a_time`].
+    _one_at_a_time: std::sync::MutexGuard<'static, ()>,
     sleeper: Option<Sleeper>,
     /// The namespaces only the hidden bind mounts hold: net, then uts.
-    inodes: Vec<u64>,
+    pub(crate) inodes: Vec<u64>,
     dir: tempfile::TempDir,
+    /// The hidden directory's name inside `dir`.
+    hide: String,
 }
 
 impl Trap {
-    fn plant(plant: &str) -> Trap {
+    pub(crate) fn plant(plant: &str) -> Trap {
         Trap::plant_in("hide", plant)
     }
 
     /// As [`Trap::plant`], with the hidden directory named `hide` (any bytes but `/` and NUL;
     /// `$H` is its path inside the script).
-    fn plant_in(hide: &str, plant: &str) -> Trap {
+    pub(crate) fn plant_in(hide: &str, plant: &str) -> Trap {
+        Trap::plant_full(hide, "true", plant, "sleep 60")
+    }
+
+    /// The trap behind a working holder: the net namespace is also bind-mounted at `$D/good`
+    /// (outside the hidden directory) and the trap maker itself runs in it, so every face can
+    /// open it; the hidden bind mount with the FIFO or symlink on top is a second holder.
+    fn plant_behind(plant: &str) -> Trap {
+        Trap::plant_full(
+            "hide",
+            "touch \"$D/good\"; mount --bind \"$H/trap\" \"$D/good\"",
+            plant,
+            "nsenter --net=\"$D/good\" sleep 60",
+        )
+    }
+
+    /// The whole script: make the namespaces, `keep` (before the hiding), hide, `plant`, then
+    /// exec `last` (which must end in `sleep`).
+    fn plant_full(hide: &str, keep: &str, plant: &str, last: &str) -> Trap {
+        let one_at_a_time = one_trap_at_a_time();
         let dir = shared_dir();
         let script = format!(
             "set -e; D=$1; H=\"$D/$2\"; mkdir -p \"$H\"; touch \"$H/trap\" \"$H/trap2\"; \
              unshare --net=\"$H/trap\" true; unshare --uts=\"$H/trap2\" true; \
-             stat -L -c %i \"$H/trap\" \"$H/trap2\" > $D/inodes.tmp; \
-             mount -t tmpfs none \"$H\"; {plant}; mv $D/inodes.tmp $D/inodes; exec sleep 60"
+             stat -L -c %i \"$H/trap\" \"$H/trap2\" > $D/inodes.tmp; {keep}; \
+             mount -t tmpfs none \"$H\"; {plant}; mv $D/inodes.tmp $D/inodes; exec {last}"
         );
         let dir_arg = dir.path().to_string_lossy().into_owned();
         let sleeper = Sleeper::start(&[
@@ -188,14 +222,17 @@ impl Trap {
             .collect();
         assert_eq!(inodes.len(), 2, "two trapped namespaces");
         Trap {
+            _one_at_a_time: one_at_a_time,
             sleeper: Some(sleeper),
             inodes,
             dir,
+            hide: hide.to_string(),
         }
     }
 
-    fn path(&self) -> PathBuf {
-        self.dir.path().join("hide/trap")
+    /// Where the hidden net namespace's bind mount was (and the trap is now).
+    pub(crate) fn path(&self) -> PathBuf {
+        self.dir.path().join(&self.hide).join("trap")
     }
 }
 
@@ -280,6 +317,59 @@ fn fifo_at_a_hidden_bind_mount_freezes_nothing_and_is_reported() {
                 );
             }
         }
+    }
+}
+
+/// A trap behind a working holder: the namespace opens (through its member and its visible
+/// bind mount), and the hidden bind mount with a FIFO or a symlink on top is still on record
+/// as an unreadable holder with its reason in `--list` (every format's note), `show` and
+/// `show --json`, while `enter` goes in through the good holder.
+#[test]
+#[ignore = "needs root"]
+fn a_trap_behind_a_working_holder_is_still_reported() {
+    if !trap_preconditions("a_trap_behind_a_working_holder") || !require_program("x", "nsenter") {
+        return;
+    }
+    for (plant, what) in [
+        ("mkfifo \"$H/trap\"", "a FIFO, not a namespace file"),
+        (
+            "ln -s /etc/shadow \"$H/trap\"",
+            "a symlink, not a namespace file",
+        ),
+    ] {
+        let trap = Trap::plant_behind(plant);
+        let net = trap.inodes[0];
+        let member = trap.sleeper.as_ref().expect("the trap maker").pid;
+        assert_eq!(
+            crate::util::ns_inode(member, "net"),
+            Some(net),
+            "the trap maker is a member of the trapped namespace"
+        );
+        let trap_path = trap.path().to_string_lossy().into_owned();
+        for (name, run) in every_face(net) {
+            let where_ = format!("{what}: {name}");
+            assert_eq!(run.code, Some(0), "{where_}: {}", run.stderr);
+            match name {
+                // Only process-less namespaces, so not this one, and its note is not news.
+                "--list -P" => assert!(!run.stdout.contains(&net.to_string()), "{where_}"),
+                "--list" | "--list -J" => {
+                    let note = run
+                        .stderr
+                        .lines()
+                        .find(|l| l.contains("refused"))
+                        .unwrap_or_else(|| panic!("{where_}: no refusal note: {}", run.stderr));
+                    assert!(note.contains(&trap_path), "{where_}: {note}");
+                    assert!(note.contains(what), "{where_}: {note}");
+                }
+                "show" | "show --json" => {
+                    assert!(run.stdout.contains(what), "{where_}: {}", run.stdout);
+                    assert!(run.stdout.contains(&trap_path), "{where_}: {}", run.stdout);
+                }
+                // `enter` goes in through the member: the trap is never followed.
+                _ => assert!(!run.stderr.contains("refused"), "{where_}: {}", run.stderr),
+            }
+        }
+        drop(trap);
     }
 }
 
@@ -380,43 +470,65 @@ fn symlinks_at_a_hidden_bind_mount_open_no_host_file() {
     );
 }
 
+/// The fd-swap trap: a netns held by its bind mount and by fd 3 of a shell that keeps
+/// swapping that fd between the namespace and a FIFO (`exec 3<>` is open + dup2), so a scan
+/// sees an nsfs fd that is a FIFO by the time it is opened, now and then. Stopped (and the
+/// netns deleted) on drop.
+pub(crate) struct FdSwapper {
+    _one_at_a_time: std::sync::MutexGuard<'static, ()>,
+    child: std::process::Child,
+    dir: tempfile::TempDir,
+    pub(crate) netns: NamedNetns,
+}
+
+impl FdSwapper {
+    pub(crate) fn start() -> FdSwapper {
+        let one_at_a_time = one_trap_at_a_time();
+        let netns = NamedNetns::add("nsview-swap");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fifo = dir.path().join("fifo");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).expect("fifo");
+        // It stops by itself when the stop file appears (or after a bounded number of swaps,
+        // a minute or so), leaving nothing behind; no fork inside the loop.
+        let script = format!(
+            "i=0; while [ ! -e {stop} ] && [ $i -lt 3000000 ]; do \
+             exec 3<{ns}; exec 3<>{fifo}; i=$((i+1)); done",
+            stop = dir.path().join("stop").display(),
+            ns = netns.path().display(),
+            fifo = fifo.display()
+        );
+        let child = Command::new("sh")
+            .args(["-c", &script])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("swapper");
+        FdSwapper {
+            _one_at_a_time: one_at_a_time,
+            child,
+            dir,
+            netns,
+        }
+    }
+}
+
+impl Drop for FdSwapper {
+    fn drop(&mut self) {
+        let _ = std::fs::write(self.dir.path().join("stop"), "");
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 #[test]
 #[ignore = "needs root"]
 fn an_fd_swapped_for_a_fifo_while_scanning_never_hangs() {
     if !require_root("an_fd_swapped_for_a_fifo") {
         panic!("needs root");
     }
-    // The netns is held by its bind mount and by fd 3 of a shell that keeps swapping that fd
-    // between the namespace and a FIFO (`exec 3<>` is open + dup2), so the scan sees an nsfs
-    // fd that is a FIFO by the time it is opened, now and then.
-    let netns = NamedNetns::add("nsview-swap");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let fifo = dir.path().join("fifo");
-    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).expect("fifo");
-    let script = format!(
-        "sleep 60 & S=$!; trap 'kill $S' EXIT; while kill -0 $S 2>/dev/null; do \
-         exec 3<{ns}; exec 3<>{fifo}; done",
-        ns = netns.path().display(),
-        fifo = fifo.display()
-    );
-    let mut swapper = Command::new("sh")
-        .args(["-c", &script])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("swapper");
-    struct Kill(i32);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(self.0),
-                nix::sys::signal::Signal::SIGKILL,
-            );
-        }
-    }
-    let guard = Kill(swapper.id() as i32);
-    let inode = netns.inode().to_string();
+    let swapper = FdSwapper::start();
+    let inode = swapper.netns.inode().to_string();
     for round in 0..10 {
         for args in [vec!["--list", "-P"], vec!["--list"], vec!["show", &inode]] {
             let what = format!("round {round}: {args:?}");
@@ -425,12 +537,11 @@ fn an_fd_swapped_for_a_fifo_while_scanning_never_hangs() {
             assert_eq!(run.code, Some(0), "{what}: {}", run.stderr);
         }
     }
-    drop(guard);
-    let _ = swapper.wait();
+    drop(swapper);
 }
 
 /// NS_GET_ID of a namespace file, through the library's own checked opener.
-fn ns_id_of(path: &str) -> u64 {
+pub(crate) fn ns_id_of(path: &str) -> u64 {
     nsview::kernel::nsfs::open(&nsview::kernel::NsPath::ProcLink(path.into()), None)
         .expect("open")
         .identity
@@ -503,6 +614,112 @@ fn enter_refuses_a_namespace_whose_identity_changed() {
     );
     assert_eq!(gone.code, Some(1));
     assert!(gone.stderr.contains("is gone"), "{}", gone.stderr);
+}
+
+/// The kinds each filler of [`refill`] makes: three fresh inodes per process.
+const FILL_KINDS: [&str; 3] = ["uts", "ipc", "cgroup"];
+/// At most this many fillers in one [`refill`].
+const FILL_TRIES: usize = 300;
+
+/// A dead namespace's inode, now another namespace's: which type and id hold it, and the
+/// fillers that made it so (killed by PID on drop, with the namespaces they hold).
+pub(crate) struct Reused {
+    pub kind: &'static str,
+    pub ns_id: u64,
+    _fillers: Vec<Sleeper>,
+}
+
+/// After the namespace on `inode` died: makes namespaces (uts + ipc + cgroup sleepers) until
+/// one gets `inode`. The kernel hands out the lowest free inode number, so the first fillers
+/// take the holes below it, and then one takes it. None when another process's namespace took
+/// it first (one of ours got a higher number without getting it) or after [`FILL_TRIES`]
+/// fillers: the caller kills another victim and tries again.
+pub(crate) fn refill(inode: u64) -> Option<Reused> {
+    let mut fillers = Vec::new();
+    for _ in 0..FILL_TRIES {
+        let filler = Sleeper::start(&["unshare", "--uts", "--ipc", "--cgroup", "sleep", "120"]);
+        let got: Vec<(&'static str, u64)> = FILL_KINDS
+            .iter()
+            .map(|&kind| (kind, filler.ns(kind)))
+            .collect();
+        if let Some(&(kind, _)) = got.iter().find(|(_, i)| *i == inode) {
+            let ns_id = ns_id_of(&format!("/proc/{}/ns/{kind}", filler.pid));
+            eprintln!(
+                "inode {inode} reused by {kind} after {} fillers",
+                fillers.len() + 1
+            );
+            fillers.push(filler);
+            return Some(Reused {
+                kind,
+                ns_id,
+                _fillers: fillers,
+            });
+        }
+        let past = got.iter().any(|(_, i)| *i > inode);
+        fillers.push(filler);
+        if past {
+            return None;
+        }
+    }
+    None
+}
+
+/// How many victims [`reuse_an_inode`] kills before it gives up.
+pub(crate) const REUSE_ROUNDS: usize = 5;
+
+/// A UTS namespace made and killed by the test, whose inode another namespace then gets:
+/// (inode, the dead namespace's id, what holds the inode now).
+pub(crate) fn reuse_an_inode() -> (u64, u64, Reused) {
+    for _ in 0..REUSE_ROUNDS {
+        let victim = Sleeper::start(&["unshare", "--uts", "sleep", "120"]);
+        let inode = victim.new_ns("uts");
+        let id = ns_id_of(&format!("/proc/{}/ns/uts", victim.pid));
+        victim.stop();
+        if let Some(reused) = refill(inode) {
+            return (inode, id, reused);
+        }
+    }
+    panic!(
+        "no dead namespace's inode came back in {REUSE_ROUNDS} rounds of up to {FILL_TRIES} \
+         fillers: other processes kept taking the freed inode first"
+    );
+}
+
+/// The reused-inode case for real: a namespace the test saw (type, inode, id) died and its
+/// inode went to a new namespace (of the same type or another). `enter` with that identity,
+/// in the order the UI passes it and in the documented one, refuses and names the new owner.
+#[test]
+#[ignore = "needs root"]
+fn enter_refuses_a_really_reused_inode() {
+    if !require_root("enter_refuses_a_really_reused_inode") {
+        panic!("needs root");
+    }
+    let (inode, id, reused) = reuse_an_inode();
+    let expected = format!(
+        "refusing to enter: that namespace (id {id}) is gone; its inode now belongs to {}:[{inode}] (id {})",
+        reused.kind, reused.ns_id
+    );
+    let target = format!("uts:[{inode}]");
+    let id = id.to_string();
+    let marker = tempfile::tempdir().expect("tempdir");
+    let entered = marker.path().join("entered");
+    let touch = format!("touch {}", entered.display());
+    for args in [
+        // What the UI's `s` runs (src/tui/launch.rs): options first.
+        vec![
+            "enter", "--ns-id", &id, &target, "--", "/bin/sh", "-c", &touch,
+        ],
+        vec!["enter", &target, "--ns-id", &id, "/bin/sh", "-c", &touch],
+    ] {
+        let what = format!("{args:?}");
+        let run = run_bounded(nsview().args(&args), &what);
+        run.assert_prompt(&what);
+        assert_eq!(run.code, Some(1), "{what}: {}", run.stderr);
+        assert_eq!(run.stderr.trim_end().lines().count(), 1, "{}", run.stderr);
+        assert!(run.stderr.contains(&expected), "{what}: {}", run.stderr);
+        assert!(!entered.exists(), "{what}: the command ran");
+    }
+    drop(reused);
 }
 
 /// A copy of the show fixture's proc tree where every process's `file` is replaced by
@@ -660,5 +877,131 @@ fn huge_fake_proc_files_cost_bounded_time_and_memory() {
             f.set_len(100 << 20).expect("set_len");
         });
         fake_faces(root.path(), None, HUGE);
+    }
+}
+
+/// A panic (here on demand, through a hook only debug builds have) is one escaped line and
+/// exit status 101, from the main thread and from any other: never Rust's multi-line report
+/// with the payload raw.
+#[test]
+fn a_panic_is_one_escaped_line_and_status_101() {
+    let hostile = "boom \x1b]0;EVIL\x07\nnsview: all clear";
+    for var in ["NSVIEW_TEST_PANIC", "NSVIEW_TEST_PANIC_THREAD"] {
+        let run = run_bounded(nsview().arg("--list").env(var, hostile), var);
+        run.assert_prompt(var);
+        assert_eq!(run.code, Some(101), "{var}: {}", run.stderr);
+        assert_eq!(run.stdout, "", "{var}");
+        let lines: Vec<&str> = run.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{var}: {:?}", run.stderr);
+        assert!(
+            lines[0].starts_with(
+                r"nsview: internal error: boom \x1b]0;EVIL\x07\x0ansview: all clear (at src/"
+            ),
+            "{var}: {}",
+            lines[0]
+        );
+    }
+}
+
+/// A mount namespace no process is in (pinned by a bind mount of its own in a private
+/// directory of the test's), holding the only bind mount of a network namespace. Removed on
+/// drop: unmounting the pin ends the mount namespace, and with it the network namespace.
+struct ProcesslessMountNs {
+    _one_at_a_time: std::sync::MutexGuard<'static, ()>,
+    dir: tempfile::TempDir,
+    mnt: u64,
+    net: u64,
+}
+
+impl ProcesslessMountNs {
+    fn make() -> ProcesslessMountNs {
+        let dir = tempfile::Builder::new()
+            .prefix("nsview-pin-")
+            .tempdir_in("/tmp")
+            .expect("tempdir");
+        let d = dir.path().to_string_lossy().into_owned();
+        // A mount namespace file may be bind-mounted only onto a private mount.
+        let script = format!(
+            "set -e; mount --bind {d} {d}; mount --make-private {d}; touch {d}/mnt {d}/net; \
+             unshare --mount={d}/mnt --propagation private unshare --net={d}/net true"
+        );
+        // The guard first, so a failure below still unmounts what the script mounted.
+        let mut made = ProcesslessMountNs {
+            _one_at_a_time: one_trap_at_a_time(),
+            dir,
+            mnt: 0,
+            net: 0,
+        };
+        let status = Command::new("sh")
+            .args(["-c", &script])
+            .status()
+            .expect("sh");
+        assert!(
+            status.success(),
+            "could not make the pinned mount namespace"
+        );
+        made.mnt = std::fs::metadata(made.dir.path().join("mnt"))
+            .map(|m| std::os::unix::fs::MetadataExt::ino(&m))
+            .expect("pinned mount namespace");
+        // The net bind mount is only in the pinned mount namespace: look from inside it.
+        let out = run_bounded(
+            Command::new("nsenter")
+                .arg(format!("--mount={}/mnt", made.dir.path().display()))
+                .args(["stat", "-L", "-c", "%i"])
+                .arg(made.dir.path().join("net")),
+            "nsenter stat",
+        );
+        made.net = out.stdout.trim().parse().expect("net inode");
+        made
+    }
+}
+
+impl Drop for ProcesslessMountNs {
+    fn drop(&mut self) {
+        for path in [self.dir.path().join("mnt"), self.dir.path().to_path_buf()] {
+            let _ = nix::mount::umount2(&path, nix::mount::MntFlags::MNT_DETACH);
+        }
+    }
+}
+
+/// Issue 10 item 1's "bind mount in another mount namespace" where that namespace has no
+/// process to open it through: nsview finds the network namespace (listmount in that mount
+/// namespace), lists it, and every face reports its one holder as unreadable with that reason
+/// instead of failing vaguely.
+#[test]
+#[ignore = "needs root"]
+fn a_bind_mount_in_a_processless_mount_namespace_is_reported() {
+    if !require_root("a_bind_mount_in_a_processless_mount_namespace") {
+        panic!("needs root");
+    }
+    let pinned = ProcesslessMountNs::make();
+    let reason = format!(
+        "in mnt:[{}], which has no process nsview can open it through",
+        pinned.mnt
+    );
+    let net = pinned.net;
+    for (name, run) in every_face(net) {
+        match name {
+            "--list" | "--list -J" | "--list -P" => {
+                assert_eq!(run.code, Some(0), "{name}: {}", run.stderr);
+                assert!(run.stdout.contains(&net.to_string()), "{name} lists it");
+                assert!(run.stderr.contains(&reason), "{name}: {}", run.stderr);
+            }
+            "show" | "show --json" => {
+                assert_eq!(run.code, Some(0), "{name}: {}", run.stderr);
+                assert!(run.stdout.contains(&reason), "{name}: {}", run.stdout);
+            }
+            _ => {
+                assert_eq!(run.code, Some(1), "enter must refuse: {}", run.stderr);
+                assert_eq!(run.stderr.trim_end().lines().count(), 1, "{}", run.stderr);
+                assert!(
+                    run.stderr
+                        .contains(&format!("net:[{net}] has no holder nsview can open: "))
+                        && run.stderr.contains(&reason),
+                    "{}",
+                    run.stderr
+                );
+            }
+        }
     }
 }

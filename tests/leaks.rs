@@ -860,3 +860,163 @@ fn release_follows_an_unmount_that_propagated_to_a_copy() {
     assert!(!id_present(id));
     std::mem::forget(netns);
 }
+
+/// The UI's release under a real terminal (tmux, through the UI tests' `Pane`): an `ip netns`
+/// namespace the test made, then made process-less (its one member killed), is found with
+/// `is:leak` and its name; `R` asks first, naming the path it will unmount; `y` runs
+/// `nsview release` on the terminal, the namespace is gone (a fresh `--list -J` no longer lists
+/// it, no namespace has its id), and the UI goes on: a rescan shows no match, `q` exits 0.
+#[test]
+#[ignore = "needs root and tmux"]
+fn ui_release_of_a_probable_leak() {
+    use crate::tui::handoff::Pane;
+    require_root();
+    let netns = NamedNetns::add("nsview-ui-release");
+    let inode = netns.inode();
+    let member = Sleeper::start(&["ip", "netns", "exec", &netns.name, "sleep", "300"]);
+    assert_eq!(member.ns("net"), inode, "the member is in the new netns");
+    member.stop();
+    let id = ns_id(inode);
+    let pane = Pane::start("nsview-ui-release", |dir| {
+        format!(
+            "{} --no-refresh\necho rc=$? > {}\nexec sleep 60\n",
+            env!("CARGO_BIN_EXE_nsview"),
+            dir.join("rc").display()
+        )
+    });
+    pane.wait_for_ui("the UI");
+    let filter = format!("is:leak {}", netns.name);
+    pane.keys(&["/"]);
+    pane.type_text(&filter);
+    pane.keys(&["Enter"]);
+    let screen = pane.wait_for("the leak by its name", 10, |s| {
+        s.contains(&format!("/{filter}  1 namespace"))
+    });
+    let row = screen.lines().find(|l| l.contains('▶')).unwrap_or("");
+    assert!(
+        row.contains(&inode.to_string()) && row.contains("leak!"),
+        "the selected row is our probable leak:\n{screen}"
+    );
+
+    pane.keys(&["R"]);
+    let path = netns.path().display().to_string();
+    let screen = pane.wait_for("the confirmation", 10, |s| {
+        s.contains(&format!("unmount (lazily) {path}"))
+    });
+    assert!(
+        screen.contains(&format!("release net:[{inode}] (ns id {id})"))
+            && screen.contains("y release · any other key cancels"),
+        "{screen}"
+    );
+    assert!(netns.path().exists(), "nothing happens before the answer");
+
+    pane.keys(&["y"]);
+    let screen = pane.wait_for("release's report", 30, |s| {
+        s.contains("press Enter to return]")
+    });
+    assert!(
+        screen.contains(&format!("net:[{inode}] is gone")),
+        "release says the namespace is gone:\n{screen}"
+    );
+    assert!(!netns.path().exists(), "the pin file is removed");
+    pane.keys(&["Enter"]);
+    pane.wait_for("back in the UI", 10, |s| s.contains("back from release"));
+    // Still responsive: a rescan (the UI runs with --no-refresh) no longer finds it.
+    pane.keys(&["r"]);
+    pane.wait_for("the rescan without it", 20, |s| {
+        s.contains(&format!("/{filter}  no match"))
+    });
+    pane.keys(&["q"]);
+    assert_eq!(pane.wait_for_file("rc", 10), "rc=0");
+    drop(pane);
+
+    // Gone from a fresh `--list -J`: no row with its pin, and none with its inode, unless
+    // that number already went to a namespace another test made (the kernel hands freed
+    // inode numbers out again at once), which its 64-bit ns id, never reused, tells apart.
+    eventually(|| {
+        let out = nsview()
+            .args(["--list", "-J", "-o", "NS,TYPE,NSFS"])
+            .output()
+            .expect("run nsview --list -J");
+        let doc: Value = serde_json::from_slice(&out.stdout).expect("--list -J output");
+        let rows = doc["namespaces"].as_array().expect("namespaces array");
+        if rows
+            .iter()
+            .any(|n| n["nsfs"].as_str() == Some(path.as_str()))
+        {
+            return Err(format!("--list -J still lists the pin {path}: {doc:#}"));
+        }
+        let reused = || {
+            scan(&ScanOptions::default())
+                .expect("scan")
+                .namespace(inode)
+                .is_some_and(|ns| ns.ns_id != Some(id))
+        };
+        if rows.iter().any(|n| n["ns"].as_u64() == Some(inode)) && !reused() {
+            return Err(format!("--list -J still lists net:[{inode}]"));
+        }
+        Ok(())
+    });
+    assert!(!id_present(id), "no namespace has ns id {id} any more");
+    // Released: `ip netns del` in the guard would only complain that it is gone.
+    std::mem::forget(netns);
+}
+
+/// "in use" through a real container's state: a running podman container (runc, slirp4netns)
+/// whose OCI config names its netns pin (podman's own `/run/netns/netns-<uuid>`), while no
+/// process is a member of that netns any more: the container's init left it for a new one
+/// (`unshare -n`, from the host's static busybox mounted read-only, with SYS_ADMIN for the
+/// unshare) and sleeps there. Its conmon still runs it, so the state is a running container's:
+/// the verdict is `in use`, claimed by that container by id and name, not a probable leak.
+#[test]
+#[ignore = "needs root and podman"]
+fn a_running_container_claims_its_netns_that_no_process_is_in() {
+    use crate::podman::engine::{self, Container};
+    engine::require();
+    let c = Container::run_cmd(
+        "claim",
+        &[
+            "--network",
+            "slirp4netns",
+            "--cap-add",
+            "SYS_ADMIN",
+            "-v",
+            "/bin/busybox:/nsview/busybox:ro",
+        ],
+        &["/nsview/busybox", "unshare", "-n", "sleep", "600"],
+    );
+    let key = engine::podman_ok(&[
+        "inspect",
+        "--format",
+        "{{.NetworkSettings.SandboxKey}}",
+        &c.id,
+    ]);
+    assert!(key.starts_with("/run/netns/netns-"), "podman's pin: {key}");
+    let pinned = {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(&key).expect("the pin").ino()
+    };
+    assert_ne!(
+        c.ns("net"),
+        pinned,
+        "the container's init left the netns its state names"
+    );
+    let (doc, _) = leaks_json(&["-t", "net"]);
+    let e = expect_entry(&doc, pinned);
+    assert_eq!(e["verdict"], "in-use", "{e:#}");
+    assert_eq!(e["probable_leak"], false, "{e:#}");
+    let claim = &e["claims"][0];
+    assert_eq!(
+        claim["by"],
+        format!("podman {} ({})", c.short_id(), c.name),
+        "{e:#}"
+    );
+    assert_eq!(claim["how"], format!("its state names {key}"), "{e:#}");
+    assert!(
+        e["summary"]
+            .as_str()
+            .is_some_and(|s| s.contains(c.short_id())),
+        "{e:#}"
+    );
+    drop(c);
+}

@@ -22,6 +22,17 @@ use engine::{Container, MARKER, MARKER_TEXT, Pod, podman_ok};
 /// only with `--uidmap`/`--userns`).
 const OWN: [&str; 5] = ["mnt", "uts", "ipc", "pid", "net"];
 
+/// A container with a user namespace of its own: root inside is uid/gid 100000 outside, for
+/// 65536 ids (`--network none`).
+const USERNS: [&str; 6] = [
+    "--network",
+    "none",
+    "--uidmap",
+    "0:100000:65536",
+    "--gidmap",
+    "0:100000:65536",
+];
+
 /// `nsview ARGS`, killed after a minute: a scan that blocks fails the test, never hangs it.
 fn nsview_run(args: &[&str]) -> Output {
     engine::run_bounded(nsview().args(args), Duration::from_secs(60))
@@ -137,17 +148,33 @@ fn still_listed(
     let mut argv = vec!["-o", "NS,TYPE,NPROCS,PID,PATH,NSFS"];
     argv.extend_from_slice(args);
     let rows = list_rows(&argv);
+    // For a row with nothing to open (no member, no nsfs mount in our mount namespace: held
+    // by an fd, or by a bind mount in another mount namespace), the library scan's ns id.
+    let mut scanned: Option<nsview::model::Snapshot> = None;
     namespaces
         .iter()
         .filter_map(|(kind, inode, id)| {
-            let r = rows.iter().find(|r| r["ns"].as_u64() == Some(*inode))?;
-            // The inode may already be a new namespace's; only the same id is a leftover.
+            // The inode may already be another namespace's, even one of another type (inode
+            // numbers are shared by every type); only the same type and id is a leftover.
+            let r = rows
+                .iter()
+                .find(|r| r["ns"].as_u64() == Some(*inode) && r["type"] == *kind)?;
             // PATH is empty for a namespace no process is in (as lsns): open its nsfs mount.
-            let Some(path) = r["path"].as_str().or_else(|| first_nsfs(r)) else {
-                // nothing to open it by: counted as left, to be looked at
-                return Some((*kind, r.clone()));
+            let same = match r["path"].as_str().or_else(|| first_nsfs(r)) {
+                Some(path) => ns_id(Path::new(path)) == Some(*id),
+                None => {
+                    let snapshot = scanned.get_or_insert_with(|| {
+                        nsview::scan::scan(&nsview::scan::ScanOptions::default())
+                            .expect("a library scan")
+                    });
+                    // unknown (gone since, or no NS_GET_ID): counted as left, to be looked at
+                    snapshot
+                        .namespace(*inode)
+                        .filter(|ns| ns.kind.to_string() == *kind)
+                        .is_none_or(|ns| ns.ns_id.is_none_or(|found| found == *id))
+                }
             };
-            (ns_id(Path::new(path)) == Some(*id)).then(|| (*kind, r.clone()))
+            same.then(|| (*kind, r.clone()))
         })
         .collect()
 }
@@ -353,7 +380,12 @@ fn a_pod_is_one_pod_with_both_containers() {
         let label = r["container"]
             .as_str()
             .expect("a pod namespace has a label");
-        assert!(label.contains("podman"), "{kind}: {r}");
+        // The infra container's label, with the pod's name (from podman's database).
+        assert!(names(label, &pod.infra), "{kind}: {r}");
+        assert!(
+            label.ends_with(&format!(" pod {}", pod.name)),
+            "{kind}: {r}"
+        );
 
         // Labelled by the namespace's init, the infra container; the pod lists all three.
         let json = show_json(inode);
@@ -368,6 +400,8 @@ fn a_pod_is_one_pod_with_both_containers() {
             "{kind}: one pod {}",
             pod.name
         );
+        assert_eq!(json["pod"]["name"], pod.name.as_str(), "{kind}: {json}");
+        assert_eq!(json["container"]["pod_name"], pod.name.as_str(), "{kind}");
         let members = json["pod"]["containers"]
             .as_array()
             .expect("pod containers");
@@ -379,11 +413,15 @@ fn a_pod_is_one_pod_with_both_containers() {
                 .unwrap_or_else(|| panic!("{kind}: {} not in {members:?}", c.name));
             assert_eq!(found["name"], c.name.as_str());
             assert_eq!(found["pod_uid"], pod.id.as_str());
+            assert_eq!(found["pod_name"], pod.name.as_str());
         }
 
         let text = show_text(inode);
         let pod_line = text.lines().find(|l| l.starts_with("pod ")).unwrap_or("");
-        assert!(pod_line.ends_with(pod.id.as_str()), "{kind}:\n{text}");
+        assert!(
+            pod_line.ends_with(&format!(" {} {}", pod.name, pod.id)),
+            "{kind}:\n{text}"
+        );
         for c in [&pod.infra, &a, &b] {
             assert!(
                 text.lines().any(|l| names(l, c)),
@@ -392,14 +430,49 @@ fn a_pod_is_one_pod_with_both_containers() {
             );
         }
     }
-    // Each container's own namespaces carry its own name.
+    // Each container's own namespaces carry its own name, and the pod's.
     for c in [&a, &b] {
         for kind in ["mnt", "pid"] {
             let r = row(&rows, c.ns(kind));
-            assert!(names(r["container"].as_str().unwrap_or(""), c), "{r}");
+            let label = r["container"].as_str().unwrap_or("");
+            assert!(names(label, c), "{r}");
+            assert!(label.ends_with(&format!(" pod {}", pod.name)), "{r}");
             assert_eq!(r["nprocs"], 1);
         }
     }
+    // The UI's NAME column (its naming function over a live scan, as the UI's scan thread
+    // calls it): the infra container and the pod on the shared namespaces, each member and
+    // the pod on the member's own.
+    let snapshot =
+        nsview::scan::scan(&nsview::scan::ScanOptions::default()).expect("a library scan");
+    let enrichment = nsview::tui::names::Enrichment::gather(&snapshot, Path::new("/proc"));
+    let ui_name = |inode: u64| {
+        let ns = snapshot
+            .namespace(inode)
+            .unwrap_or_else(|| panic!("{inode} not in the scan"));
+        nsview::tui::names::best_name(&snapshot, &enrichment, ns).map(|n| n.text)
+    };
+    for kind in ["net", "ipc", "uts"] {
+        let want = format!("{} (pod {})", pod.infra.name, pod.name);
+        assert_eq!(ui_name(pod.infra.ns(kind)), Some(want), "{kind}");
+    }
+    for c in [&a, &b] {
+        let want = format!("{} (pod {})", c.name, pod.name);
+        assert_eq!(ui_name(c.ns("mnt")), Some(want), "{}", c.name);
+    }
+
+    // The table face: the pod's name on its shared namespaces.
+    let output = nsview_run(&["--list", "-o", "NS,TYPE,CONTAINER", "-t", "net"]);
+    let net = pod.infra.ns("net").to_string();
+    let line = stdout(&output)
+        .lines()
+        .find(|l| l.trim_start().starts_with(&net))
+        .map(str::to_string)
+        .unwrap_or_else(|| panic!("no table row for {net}"));
+    assert!(
+        names(&line, &pod.infra) && line.contains(&pod.name),
+        "{line}"
+    );
 }
 
 #[test]
@@ -472,17 +545,12 @@ fn enter_reaches_a_containers_mount_and_uts_namespaces() {
 #[ignore = "needs root and podman"]
 fn a_user_namespace_containers_uid_map_is_shown() {
     engine::require();
-    let c = Container::run(
-        "userns",
-        &[
-            "--network",
-            "none",
-            "--uidmap",
-            "0:100000:65536",
-            "--gidmap",
-            "0:100000:65536",
-        ],
-    );
+    // `--uidmap`, not `--userns=auto`: auto picks a range from the `containers` user's
+    // /etc/subuid and /etc/subgid entries, which this host (and CI's) does not have ("no
+    // subuid ranges found for user \"containers\""), and a test must not edit the host's
+    // /etc/subuid. An explicit map makes the same kind of namespace: root inside, 100000
+    // outside, the container's namespaces owned by it.
+    let c = Container::run("userns", &USERNS);
     let user = c.ns("user");
     let rows = list_rows(&["-o", "NS,TYPE,NPROCS,CONTAINER,UIDMAP,HOSTNS,ONS"]);
     let r = row(&rows, user);
@@ -504,14 +572,13 @@ fn a_user_namespace_containers_uid_map_is_shown() {
         serde_json::json!([{"inside": 0, "outside": 100000, "count": 65536}])
     );
     let text = show_text(user);
-    let uid_line = text
-        .lines()
-        .find(|l| l.starts_with("uid map"))
-        .unwrap_or_else(|| panic!("no uid map line in\n{text}"));
-    assert!(
-        uid_line.contains("100000") && uid_line.contains("65536"),
-        "{uid_line}"
-    );
+    for label in ["uid map", "gid map"] {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(label))
+            .unwrap_or_else(|| panic!("no {label} line in\n{text}"));
+        assert!(line.ends_with("0 → 100000, range 65536"), "{line}");
+    }
     assert!(
         container_lines(&text).iter().any(|l| names(l, &c)),
         "{text}"
@@ -539,6 +606,55 @@ fn after_podman_rm_no_namespace_of_the_container_is_left() {
     assert!(!Path::new(&nsfs).exists(), "{nsfs} left behind");
 }
 
+/// What a crashed runtime leaves: `kill -9` of the container's conmon and of the processes it
+/// supervises (the container's init; runc itself has exited once the container runs), waited
+/// for until each is reaped. Nothing runs podman's cleanup (conmon's exit command) then.
+///
+/// conmon dies first, and is reaped before its children are killed: a conmon that outlives
+/// the container's init by a moment sees it exit and forks its exit command (`podman
+/// container cleanup`), which survives conmon's own SIGKILL and removes the netns pin. Killing
+/// the init first lost that race now and then on a loaded machine (the pin was gone from
+/// /run/netns before the test's scan, which looked like a scan missing it).
+fn kill_runtime(c: &Container) {
+    let children = children_of(c.conmon_pid);
+    assert!(children.contains(&c.pid), "conmon's children {children:?}");
+    let kill = |pid: i32| {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    };
+    kill(c.conmon_pid);
+    engine::wait_until_reaped(c.conmon_pid);
+    for &pid in &children {
+        kill(pid);
+    }
+    for &pid in &children {
+        engine::wait_until_reaped(pid);
+    }
+}
+
+/// The names in /run/netns, for a failure message.
+fn run_netns() -> Vec<std::ffi::OsString> {
+    std::fs::read_dir("/run/netns")
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name()).collect())
+        .unwrap_or_default()
+}
+
+/// `podman rm -f` up to three times (podman 4.3's first try after a killed runtime can fail
+/// with "container state improper"): every (exit code, stderr) it gave.
+fn remove_with_retries(c: &mut Container) -> Vec<(Option<i32>, String)> {
+    let mut tries = Vec::new();
+    while tries.len() < 3 {
+        let output = c.try_remove();
+        tries.push((output.status.code(), stderr(&output)));
+        if output.status.success() {
+            break;
+        }
+    }
+    tries
+}
+
 #[test]
 #[ignore = "needs root and podman"]
 fn after_kill_9_of_conmon_and_runtime_the_netns_stays_bind_mounted_until_podman_rm() {
@@ -552,20 +668,7 @@ fn after_kill_9_of_conmon_and_runtime_the_netns_stays_bind_mounted_until_podman_
         &c.id,
     ]);
     assert_eq!(engine_mounts(&c, &merged).len(), 2, "shm and {merged}");
-    // runc has exited once the container runs: what is left of the runtime is conmon and the
-    // processes it supervises (the container's init).
-    let mut victims = children_of(c.conmon_pid);
-    assert!(victims.contains(&c.pid), "conmon's children {victims:?}");
-    victims.push(c.conmon_pid);
-    for pid in &victims {
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(*pid),
-            nix::sys::signal::Signal::SIGKILL,
-        );
-    }
-    for pid in &victims {
-        engine::wait_until_reaped(*pid);
-    }
+    kill_runtime(&c);
 
     // Nothing ran podman's cleanup (conmon's exit command): the netns stays, held only by
     // podman's bind mount; the other namespaces died with their last process.
@@ -574,13 +677,9 @@ fn after_kill_9_of_conmon_and_runtime_the_netns_stays_bind_mounted_until_podman_
     assert_eq!(
         kinds,
         ["net"],
-        "left after kill -9: {left:?}; /run/netns has {:?}",
-        std::fs::read_dir("/run/netns")
-            .map(|d| d
-                .filter_map(|e| e.ok())
-                .map(|e| e.file_name())
-                .collect::<Vec<_>>())
-            .unwrap_or_default()
+        "left after kill -9: {left:?}; /run/netns has {:?}; podman says {:?}",
+        run_netns(),
+        podman_ok(&["inspect", "--format", "{{.State.Status}}", &c.id])
     );
     let net = &left[0].1;
     assert_eq!(net["nprocs"], 0, "{net}");
@@ -594,14 +693,7 @@ fn after_kill_9_of_conmon_and_runtime_the_netns_stays_bind_mounted_until_podman_
     // podman rm -f cleans up, though podman 4.3's first try fails ("container state
     // improper": it finds the container stopped while stopping it) and a second one does it.
     let mut c = c;
-    let mut tries = Vec::new();
-    while tries.len() < 3 {
-        let output = c.try_remove();
-        tries.push((output.status.code(), stderr(&output)));
-        if output.status.success() {
-            break;
-        }
-    }
+    let tries = remove_with_retries(&mut c);
     eprintln!("podman rm -f after kill -9: {tries:?}");
     assert!(
         tries.last().is_some_and(|(code, _)| *code == Some(0)),
@@ -612,6 +704,125 @@ fn after_kill_9_of_conmon_and_runtime_the_netns_stays_bind_mounted_until_podman_
     assert!(!Path::new(&nsfs).exists(), "{nsfs} left behind");
     let mounts = engine_mounts(&c, &merged);
     assert!(mounts.is_empty(), "mounts left: {mounts:?}");
+}
+
+/// `nsview leaks --json -t net`'s entry for `inode` once its verdict is `want`, asked again
+/// (bounded) while it is not: another test's scanner (an `nsview leaks` reading every
+/// candidate netns's interfaces, an lsns) holds each namespace file open for a moment, and a
+/// report taken then says "held by process". Returns the last entry either way.
+fn leaks_entry(inode: u64, want: &str) -> Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let output = nsview_run(&["leaks", "--json", "-t", "net"]);
+        let doc: Value = serde_json::from_str(&stdout(&output))
+            .unwrap_or_else(|e| panic!("leaks --json: {e}: {}", stderr(&output)));
+        let entry = doc["namespaces"]
+            .as_array()
+            .and_then(|all| all.iter().find(|e| e["inode"].as_u64() == Some(inode)))
+            .cloned()
+            .unwrap_or(Value::Null);
+        if entry["verdict"] == want || std::time::Instant::now() >= deadline {
+            // a probable leak listed: exit status 1
+            assert_eq!(output.status.code(), Some(1), "{doc:#}");
+            return entry;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+#[ignore = "needs root and podman"]
+fn nsview_release_frees_the_netns_a_killed_runtime_leaves_and_podman_rm_still_cleans_up() {
+    engine::require();
+    let mut c = Container::run("release", &["--network", "slirp4netns"]);
+    let namespaces = identities(&c, &["net"]);
+    let (_, net, id) = namespaces[0];
+    let merged = podman_ok(&[
+        "inspect",
+        "--format",
+        "{{.GraphDriver.Data.MergedDir}}",
+        &c.id,
+    ]);
+    kill_runtime(&c);
+    let left = still_listed(&namespaces, &["-P"]);
+    assert_eq!(
+        left.len(),
+        1,
+        "the killed container's netns (ns id {id}); /run/netns has {:?}; podman says {:?}",
+        run_netns(),
+        podman_ok(&["inspect", "--format", "{{.State.Status}}", &c.id])
+    );
+
+    // The verdict: pinned by podman's bind mount, claimed by nobody (its conmon is dead).
+    let entry = leaks_entry(net, "pinned-unclaimed");
+    assert_eq!(entry["verdict"], "pinned-unclaimed", "{entry:#}");
+    assert_eq!(entry["ns_id"], id, "{entry:#}");
+    assert_eq!(entry["held_by"], "bind_mount", "{entry:#}");
+    assert_eq!(entry["probable_leak"], true, "{entry:#}");
+    assert_eq!(entry["patterns"][0]["made_by"], "podman", "{entry:#}");
+    let pin = entry["patterns"][0]["path"]
+        .as_str()
+        .expect("the pin's path")
+        .to_string();
+    assert!(pin.starts_with("/run/netns/netns-"), "{entry:#}");
+    assert!(
+        entry["holders"]
+            .as_array()
+            .expect("holders")
+            .iter()
+            .any(|h| h["kind"] == "bind_mount" && h["path"] == pin.as_str()),
+        "{entry:#}"
+    );
+
+    // `nsview release`, bound to the namespace id (inodes are reused), unmounts podman's pin
+    // and removes its pin file; the netns is gone.
+    let output = nsview_run(&[
+        "release",
+        "--yes",
+        "--ns-id",
+        &id.to_string(),
+        &net.to_string(),
+    ]);
+    let said = format!("{}{}", stdout(&output), stderr(&output));
+    assert!(
+        output.status.success(),
+        "release ({}): {said}",
+        output.status
+    );
+    assert!(
+        said.contains(&format!("unmounted {pin}, removed the pin file")),
+        "{said}"
+    );
+    assert!(said.contains(&format!("net:[{net}] is gone")), "{said}");
+    assert!(!Path::new(&pin).exists(), "{pin} left behind");
+    let left = still_listed(&namespaces, &[]);
+    assert!(left.is_empty(), "left after nsview release: {left:?}");
+    let output = nsview_run(&["leaks", "--json", "-t", "net"]);
+    let doc: Value = serde_json::from_str(&stdout(&output)).expect("leaks --json is JSON");
+    assert!(
+        !doc["namespaces"]
+            .as_array()
+            .expect("namespaces")
+            .iter()
+            .any(|e| e["ns_id"] == id),
+        "ns id {id} still reported: {doc:#}"
+    );
+
+    // podman rm -f afterwards removes the container and its mounts, exiting 0 (it logs that
+    // the netns file it wanted to unmount is missing).
+    let tries = remove_with_retries(&mut c);
+    eprintln!("podman rm -f after nsview release: {tries:?}");
+    assert!(
+        tries.last().is_some_and(|(code, _)| *code == Some(0)),
+        "podman rm -f never succeeded: {tries:?}"
+    );
+    let mounts = engine_mounts(&c, &merged);
+    assert!(mounts.is_empty(), "mounts left: {mounts:?}");
+    let exists = engine::run_bounded(
+        engine::podman().args(["container", "exists", &c.id]),
+        Duration::from_secs(60),
+    );
+    assert!(!exists.status.success(), "podman still knows {}", c.name);
 }
 
 #[test]
@@ -707,9 +918,9 @@ impl Drop for Tmux {
     }
 }
 
-/// The UI's `s` on one namespace: filter to its inode, select it, spawn the shell, run
-/// `command` there and wait for `want` in its output, then leave the shell.
-fn ui_shell_in(tmux: &Tmux, kind: &str, c: &Container, command: &str, want: &str) {
+/// Selects one namespace of container `c` in the UI (filtered to its inode) and waits until
+/// its row's NAME column and the detail pane name the container; the screen then.
+fn ui_select(tmux: &Tmux, kind: &str, c: &Container) -> String {
     let inode = c.ns(kind);
     // Esc clears the previous filter (waited for: a `/` hard on an Esc could read as Alt-/);
     // `/` starts a new one.
@@ -732,7 +943,14 @@ fn ui_shell_in(tmux: &Tmux, kind: &str, c: &Container, command: &str, want: &str
             && s.lines().any(|l| l.contains(&title))
             && s.lines()
                 .any(|l| l.contains(&c.name) && l.contains("(container"))
-    });
+    })
+}
+
+/// The UI's `s` on one namespace: select it ([`ui_select`]), spawn the shell, run `command`
+/// there and wait for `want` in its output, then leave the shell.
+fn ui_shell_in(tmux: &Tmux, kind: &str, c: &Container, command: &str, want: &str) {
+    let inode = c.ns(kind);
+    ui_select(tmux, kind, c);
     tmux.keys(&["s"]);
     let prompt = |s: &str| s.lines().rev().find(|l| !l.trim().is_empty()) == Some("$");
     let shell = tmux.wait_for("a shell in the namespace", 15, prompt);
@@ -763,7 +981,9 @@ fn the_uis_shell_reaches_a_containers_uts_and_mount_namespaces() {
             .is_ok_and(|o| o.status.success()),
         "the UI test needs tmux (.ci/run installs it)"
     );
-    let c = Container::run("ui", &["--network", "none"]);
+    // A user namespace of its own too, for the detail pane's uid map (--uidmap, as in
+    // a_user_namespace_containers_uid_map_is_shown).
+    let c = Container::run("ui", &USERNS);
     let tmux = Tmux {
         socket: crate::util::unique_name("nsview-podman-ui"),
     };
@@ -799,6 +1019,17 @@ fn the_uis_shell_reaches_a_containers_uts_and_mount_namespaces() {
         &format!("cat {MARKER}"),
         MARKER_TEXT.trim(),
     );
+
+    // user: the row is the container's, the detail pane shows the uid and gid maps.
+    let screen = ui_select(&tmux, "user", &c);
+    for label in ["uid map", "gid map"] {
+        assert!(
+            screen
+                .lines()
+                .any(|l| l.contains(label) && l.contains("0 → 100000, range 65536")),
+            "{label} in\n{screen}"
+        );
+    }
 
     tmux.keys(&["q"]);
     tmux.wait_for("the shell after quitting", 10, |s| {

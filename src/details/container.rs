@@ -60,6 +60,10 @@ pub struct Container {
     /// The pod: the Kubernetes pod UID (with dashes) when the path is under kubepods, or the
     /// podman pod id (64 hex digits, see [`podman_pod_id`]).
     pub pod_uid: Option<String>,
+    /// The pod's name, when the engine's state says it (podman: its database, see
+    /// [`podman_pod_name`]) for a container whose name the state file vouched for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod_name: Option<String>,
     /// True for the runtime's monitor process (`libpod-conmon-`, `crio-conmon-`,
     /// `lxc.monitor.`), which sits beside the container, not inside it.
     pub monitor: bool,
@@ -106,31 +110,49 @@ impl Container {
             id: id.to_string(),
             short_id: short_id.to_string(),
             pod_uid: None,
+            pod_name: None,
             monitor: false,
             name: None,
             provenance: Provenance::CgroupPath,
         }
     }
 
-    /// The label with its pod and where it came from, as `show` prints it (and the UI's
-    /// detail pane may): `podman 0123456789ab (web) pod <id>, from the engine's state file`.
+    /// The label with its pod and where it came from, as `show` prints it: `podman
+    /// 0123456789ab (web) pod <id>, from the engine's state file`.
     pub fn describe(&self) -> String {
-        let pod = self
-            .pod_uid
-            .as_ref()
-            .map(|pod| format!(" pod {pod}"))
-            .unwrap_or_default();
-        format!("{}{pod}, {}", self.label(), self.provenance.describe())
+        format!("{}, {}", self.with_pod_id(), self.provenance.describe())
     }
 
-    /// `docker 0123456789ab (web)`, `lxc web`, with ` (monitor)` for monitors.
+    /// The label and the pod's id (the UI's detail pane adds where it came from):
+    /// `podman 0123456789ab (web) pod <id>`, or `... pod shop (pod id <id>)` when the pod's
+    /// name is known.
+    pub fn with_pod_id(&self) -> String {
+        let pod = match (&self.pod_uid, &self.pod_name) {
+            (Some(id), Some(_)) => format!(" (pod id {id})"),
+            (Some(id), None) => format!(" pod {id}"),
+            (None, _) => String::new(),
+        };
+        format!("{}{pod}", self.label())
+    }
+
+    /// `docker 0123456789ab (web)`, `lxc web`, with ` (monitor)` for monitors and ` pod
+    /// shop` when the pod's name is known.
     pub fn label(&self) -> String {
         let name = match &self.name {
             Some(name) if *name != self.short_id => format!(" ({name})"),
             _ => String::new(),
         };
         let monitor = if self.monitor { " (monitor)" } else { "" };
-        format!("{} {}{name}{monitor}", self.runtime.name(), self.short_id)
+        let pod = self
+            .pod_name
+            .as_ref()
+            .map(|pod| format!(" pod {pod}"))
+            .unwrap_or_default();
+        format!(
+            "{} {}{name}{monitor}{pod}",
+            self.runtime.name(),
+            self.short_id
+        )
     }
 }
 
@@ -181,6 +203,40 @@ pub fn podman_name(containers_json: &str, id: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// Podman's name for pod `pod_id`, from its database (`libpod/bolt_state.db`, a BoltDB file)
+/// read as bytes: podman stores each pod's configuration as one JSON value, written by Go's
+/// encoding/json in field order, `{"id":"<pod id>","name":"<name>",...}`, and BoltDB keeps a
+/// value in contiguous bytes (a page or a run of overflow pages). A pod's configuration never
+/// changes, so a stale copy in a freed page says the same; ids are random 64-hex strings, so
+/// no other pod's or container's record starts like it. The name must look like one podman
+/// accepts (`[a-zA-Z0-9][a-zA-Z0-9_.-]*`), anything else is not taken. The first copy that
+/// reads whole wins: a freed page podman is rewriting while we read may hold a torn one.
+pub fn podman_pod_name(db: &[u8], pod_id: &str) -> Option<String> {
+    if !is_hex_id(pod_id) {
+        return None;
+    }
+    let key = format!(r#"{{"id":"{pod_id}","name":"#);
+    let valid = |name: &String| {
+        name.bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphanumeric())
+            && name.len() <= 253
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+    };
+    db.windows(key.len())
+        .enumerate()
+        .filter(|(_, w)| *w == key.as_bytes())
+        .find_map(|(at, _)| {
+            serde_json::Deserializer::from_slice(&db[at + key.len()..])
+                .into_iter::<String>()
+                .next()?
+                .ok()
+                .filter(valid)
+        })
+}
+
 /// The size cap for an engine state file and a cgroup file: far above real ones, so a huge or
 /// endless file costs a bounded read.
 const STATE_FILE_CAP: u64 = 16 << 20;
@@ -190,6 +246,11 @@ const CGROUP_FILE_CAP: u64 = 64 << 10;
 /// under a fake proc root must not hang or flood the scan), at most `cap` bytes. (A local
 /// boundary until the shared bounded reads of `src/kernel/` are there to call instead.)
 fn read_small(path: &Path, cap: u64) -> Option<String> {
+    String::from_utf8(read_small_bytes(path, cap)?).ok()
+}
+
+/// [`read_small`] for a binary file (podman's database).
+fn read_small_bytes(path: &Path, cap: u64) -> Option<Vec<u8>> {
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
     let file = std::fs::OpenOptions::new()
@@ -200,9 +261,9 @@ fn read_small(path: &Path, cap: u64) -> Option<String> {
     if !file.metadata().ok()?.is_file() {
         return None;
     }
-    let mut text = String::new();
-    file.take(cap).read_to_string(&mut text).ok()?;
-    Some(text)
+    let mut bytes = Vec::new();
+    file.take(cap).read_to_end(&mut bytes).ok()?;
+    Some(bytes)
 }
 
 /// What the engine's state files under `state_root` (`/` on the live system) say about a
@@ -505,7 +566,36 @@ impl ContainerIndex {
                 container.provenance = Provenance::StateFile;
             }
         }
+        self.with_pod_names(state_root);
         self
+    }
+
+    /// Fills [`Container::pod_name`] of the podman containers the state file vouched for
+    /// that are in a pod, from podman's database, read once (only when there is such a pod).
+    fn with_pod_names(&mut self, state_root: &Path) {
+        let in_pods =
+            |c: &Container| c.runtime == Runtime::Podman && c.provenance == Provenance::StateFile;
+        if !self
+            .by_pid
+            .values()
+            .any(|c| in_pods(c) && c.pod_uid.is_some())
+        {
+            return;
+        }
+        let path = state_root.join("var/lib/containers/storage/libpod/bolt_state.db");
+        let Some(db) = read_small_bytes(&path, STATE_FILE_CAP) else {
+            return;
+        };
+        let mut names: BTreeMap<String, Option<String>> = BTreeMap::new();
+        for container in self.by_pid.values_mut().filter(|c| in_pods(c)) {
+            let Some(pod) = &container.pod_uid else {
+                continue;
+            };
+            container.pod_name = names
+                .entry(pod.clone())
+                .or_insert_with(|| podman_pod_name(&db, pod))
+                .clone();
+        }
     }
 
     pub fn of_pid(&self, pid: Pid) -> Option<&Container> {
@@ -540,7 +630,12 @@ impl ContainerIndex {
             .collect();
         containers.sort();
         containers.dedup();
-        Some(PodMembers { id, containers })
+        let name = self.label_of(snapshot, ns)?.pod_name.clone();
+        Some(PodMembers {
+            id,
+            name,
+            containers,
+        })
     }
 
     /// The per-container matrix: each container (by its lowest pid) with, per namespace type,
@@ -578,10 +673,22 @@ fn is_host_namespace(snapshot: &Snapshot, ns: &Namespace) -> bool {
     snapshot.host_ns(ns.kind) == Some(ns.inode) || ns.members.first().is_some_and(|&p| p <= 2)
 }
 
-/// A namespace's init: its lowest-pid entry point ([`entry_points`]). Pids are a proxy for
-/// age here: the snapshot has no start times. None for a namespace without members.
+/// A namespace's init: its oldest entry point ([`entry_points`]), by start time (stat field
+/// 22), ties broken by pid. Pids alone are no measure of age: they wrap at `pid_max` (32768 by
+/// default; a 2-core test VM running test suites wraps every few minutes), so a pod member
+/// started after the pod's infra container can have the lower pid and would take the pod's
+/// namespaces' label. When an
+/// entry point's start time is unknown (0: a snapshot saved before nsview kept them), the
+/// lowest pid is the proxy. None for a namespace without members.
 pub fn namespace_init(snapshot: &Snapshot, ns: &Namespace) -> Option<Pid> {
-    entry_points(snapshot, ns).next()
+    let points: Vec<(u64, Pid)> = entry_points(snapshot, ns)
+        .map(|pid| (snapshot.process(pid).map_or(0, |p| p.start_time), pid))
+        .collect();
+    if points.iter().all(|&(start, _)| start != 0) {
+        points.into_iter().min().map(|(_, pid)| pid)
+    } else {
+        points.into_iter().map(|(_, pid)| pid).min()
+    }
 }
 
 /// A namespace's entry points, in pid order: the members whose parent is outside it (or
@@ -605,6 +712,9 @@ pub fn entry_points<'a>(
 pub struct PodMembers {
     /// The podman pod id or Kubernetes pod UID ([`Container::pod_uid`]).
     pub id: String,
+    /// The pod's name when known ([`Container::pod_name`] of the namespace's label).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// Its containers among the namespace's members, sorted.
     pub containers: Vec<Container>,
 }
@@ -1089,6 +1199,95 @@ mod tests {
         assert_eq!(
             namespace_init(&Snapshot::default(), &Namespace::new(OTHER, NsKind::Mnt)),
             None
+        );
+    }
+
+    /// The flake of the podman pod test: pids wrapped between the pod's infra container
+    /// (started first, pid 32000) and a member container (pid 400), both entered the pod's
+    /// namespace from outside (their conmons). The oldest is the init, not the lowest pid.
+    #[test]
+    fn the_init_is_the_oldest_entry_point_when_pids_wrapped() {
+        let mut snapshot = snapshot_of(&[
+            (1, 0, HOST),
+            (31990, 1, HOST),
+            (32000, 31990, OTHER),
+            (390, 1, HOST),
+            (400, 390, OTHER),
+        ]);
+        let started = [(32000, 5000), (400, 5300), (31990, 4990), (390, 5290)];
+        for (pid, ticks) in started {
+            if let Some(p) = snapshot.processes.get_mut(&pid) {
+                p.start_time = ticks;
+            }
+        }
+        let ns = &snapshot.namespaces[&OTHER];
+        assert_eq!(namespace_init(&snapshot, ns), Some(32000));
+        let infra = format!("/machine.slice/libpod-{ID}.scope");
+        let member = format!("/machine.slice/libpod-{ID2}.scope");
+        let index = index_of(&[(32000, &infra), (400, &member)]);
+        assert_eq!(
+            index.label_of(&snapshot, ns).map(|c| c.id.as_str()),
+            Some(ID)
+        );
+        // the same start tick: the lower pid
+        if let Some(p) = snapshot.processes.get_mut(&400) {
+            p.start_time = 5000;
+        }
+        assert_eq!(namespace_init(&snapshot, ns), Some(400));
+        // one start time unknown (an old snapshot): the lowest pid, as before
+        if let Some(p) = snapshot.processes.get_mut(&400) {
+            p.start_time = 0;
+        }
+        assert_eq!(namespace_init(&snapshot, ns), Some(400));
+    }
+
+    #[test]
+    fn pod_names_from_podmans_database_bytes() {
+        // A BoltDB page: binary around the pod's JSON configuration, and a container's record
+        // (which starts with its spec, not its id) naming the pod.
+        let mut db = vec![0u8, 7, 0xff, 0xfe];
+        db.extend_from_slice(
+            format!(r#"{{"spec":{{}},"id":"{ID2}","name":"web","pod":"{ID}"}}"#).as_bytes(),
+        );
+        db.extend_from_slice(&[0, 0, 0x13]);
+        db.extend_from_slice(
+            format!(r#"{{"id":"{ID}","name":"shop-1.a_b","labels":{{}}}}"#).as_bytes(),
+        );
+        db.extend_from_slice(&[0xc3, 0x28]);
+        assert_eq!(podman_pod_name(&db, ID).as_deref(), Some("shop-1.a_b"));
+        // no pod of that id; a container's id is no pod
+        assert_eq!(podman_pod_name(&db, &"e".repeat(64)), None);
+        assert_eq!(podman_pod_name(&db, ID2), None);
+        assert_eq!(podman_pod_name(&db, "shop"), None);
+        // a name podman would not accept (escapes decode to a control byte) is not taken
+        let odd = format!(r#"{{"id":"{ID}","name":"a\u001b[2Jb"}}"#);
+        assert_eq!(podman_pod_name(odd.as_bytes(), ID), None);
+        // cut short: no name
+        let cut = format!(r#"{{"id":"{ID}","name":"sho"#);
+        assert_eq!(podman_pod_name(cut.as_bytes(), ID), None);
+        // a torn copy first, a whole one later: the whole one
+        let mut torn = format!(r#"{{"id":"{ID}","name":"sh"#).into_bytes();
+        torn.extend_from_slice(&[0xff, 0, 0]);
+        torn.extend_from_slice(&db);
+        assert_eq!(podman_pod_name(&torn, ID).as_deref(), Some("shop-1.a_b"));
+    }
+
+    #[test]
+    fn labels_name_the_pod_when_known() {
+        let mut c = expect(&format!("/libpod_parent/{ID2}/libpod-{ID}"));
+        c.name = Some("shop-infra".into());
+        assert_eq!(c.label(), "podman 3f4e5d6c7b8a (shop-infra)");
+        assert_eq!(
+            c.with_pod_id(),
+            format!("podman 3f4e5d6c7b8a (shop-infra) pod {ID2}")
+        );
+        c.pod_name = Some("shop".into());
+        assert_eq!(c.label(), "podman 3f4e5d6c7b8a (shop-infra) pod shop");
+        assert_eq!(
+            c.describe(),
+            format!(
+                "podman 3f4e5d6c7b8a (shop-infra) pod shop (pod id {ID2}), from the cgroup path"
+            )
         );
     }
 

@@ -174,7 +174,16 @@ pub fn open_namespace(
         .map(|file| file.into_fd())
         .map_err(|refusal| match refusal {
             crate::kernel::Refusal::Failed(err) => err,
-            crate::kernel::Refusal::Gone => std::io::Error::from_raw_os_error(libc::ENOENT),
+            // No holder opened, and the scan knows why (a bind mount in a mount namespace no
+            // process is in): that, rather than ENOENT. Host text: escaped where it is shown.
+            crate::kernel::Refusal::Gone => snapshot
+                .unreadable_holders
+                .iter()
+                .find(|h| h.inode == ns.inode)
+                .map_or_else(
+                    || std::io::Error::from_raw_os_error(libc::ENOENT),
+                    |h| std::io::Error::other(format!("{}: {}", h.path, h.reason)),
+                ),
             crate::kernel::Refusal::Denied => std::io::Error::from_raw_os_error(libc::EACCES),
             other => std::io::Error::other(other.describe()),
         })
@@ -201,10 +210,13 @@ pub fn run_inside<T: Send + 'static>(
     let own = rustix::fs::stat(format!("/proc/thread-self/ns/{kind}"))
         .ok()
         .map(|st| st.st_ino);
-    let already_inside = own.is_some() && rustix::fs::fstat(ns_fd).ok().map(|st| st.st_ino) == own;
+    let inode = rustix::fs::fstat(ns_fd).ok().map(|st| st.st_ino);
+    let already_inside = own.is_some() && inode == own;
+    // While a reader of this namespace hangs, no second one is started for it.
+    let key = format!("{kind}:[{}]", inode.unwrap_or(0));
     // The thread owns its copy of the fd: it may outlive this call.
     let owned = ns_fd.try_clone_to_owned()?;
-    deadline::run(format!("nsview-{kind}"), deadline::INSIDE, move || {
+    deadline::run(format!("nsview-{kind}"), key, deadline::INSIDE, move || {
         // setns moves only this thread, which ends right after `reader`; the type is pinned so
         // the fd cannot be some other kind of namespace.
         if !already_inside {

@@ -19,6 +19,7 @@ pub mod columns;
 pub mod container;
 pub mod enrich;
 pub mod inside;
+pub mod leak_facts;
 pub mod net;
 pub mod netlink;
 pub mod procfs;

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::{FAKE_ROOT, Interface, NO_TASK, NetDetails, inside, missing, net, netlink};
-use crate::kernel::nsfs::{Expected, NsPath, holder_paths};
+use crate::kernel::nsfs::{Expected, NsPath, holder_paths_lazily};
 use crate::kernel::read::Cap;
 use crate::model::{Inode, Namespace, NsKind, Snapshot};
 
@@ -53,6 +53,9 @@ pub(super) fn read_net(
     }
 }
 
+/// How many ways into each other network namespace the nsid lookup tries.
+const PATHS_PER_OTHER_NAMESPACE: usize = 8;
+
 /// Interfaces, addresses and default routes over rtnetlink from inside, the NETNSID from
 /// outside, and veth peers resolved to their namespace and name where possible.
 pub(super) fn net_by_netlink(
@@ -80,13 +83,17 @@ pub(super) fn net_by_netlink(
         .filter(|other| other.inode != ns.inode)
         .collect();
     others.sort_by_key(|other| Some(other.inode) != host);
-    // Owned by the reader thread, which may outlive this call if it hits its deadline.
+    // Owned by the reader thread, which may outlive this call if it hits its deadline. A few
+    // paths per other namespace (the first nearly always opens), not one per member: this
+    // runs once per network namespace read, and the host's has thousands of members.
     let others: Vec<(Inode, Vec<NsPath>, Expected)> = others
         .into_iter()
         .map(|other| {
             (
                 other.inode,
-                holder_paths(snapshot, other, proc_root),
+                holder_paths_lazily(snapshot, other, proc_root)
+                    .take(PATHS_PER_OTHER_NAMESPACE)
+                    .collect(),
                 Expected::of(other),
             )
         })

@@ -276,6 +276,21 @@ fn open_failure(
             .unwrap_or_default();
         return Exit::failure(format!("process {pid} does not hold {label}{now}")).into();
     }
+    // Nothing could even be tried, but the scan knows why (a bind mount in a mount
+    // namespace no process is in, or a trap): say that rather than a generic line. The path
+    // is the host's text; `report` escapes the whole line.
+    if tried.is_empty()
+        && let Some(holder) = snapshot
+            .unreadable_holders
+            .iter()
+            .find(|h| h.inode == ns.inode)
+    {
+        return Exit::failure(format!(
+            "{label} has no holder nsview can open: {}: {}",
+            holder.path, holder.reason
+        ))
+        .into();
+    }
     let missing: Vec<&str> = crate::kernel::missing_capabilities()
         .into_iter()
         .filter(|c| *c == "CAP_SYS_PTRACE")

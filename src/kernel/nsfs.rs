@@ -532,17 +532,25 @@ pub fn holder_path(
 /// Paths that open namespace `ns`, best first: member processes, threads, the
 /// `*_for_children` links, fds, then bind mounts. Sockets have no path.
 pub fn holder_paths(snapshot: &Snapshot, ns: &Namespace, proc_root: &Path) -> Vec<NsPath> {
-    let mut paths: Vec<NsPath> = ns
-        .members
+    holder_paths_lazily(snapshot, ns, proc_root).collect()
+}
+
+/// [`holder_paths`], each built only when asked for: a caller that stops at the first path
+/// that opens (nearly always the first) pays for one path, not for one per member (the host's
+/// namespaces have thousands).
+pub fn holder_paths_lazily<'a>(
+    snapshot: &'a Snapshot,
+    ns: &'a Namespace,
+    proc_root: &'a Path,
+) -> impl Iterator<Item = NsPath> + 'a {
+    ns.members
         .iter()
-        .map(|&pid| NsPath::member(proc_root, pid, ns.kind))
-        .collect();
-    paths.extend(
-        ns.holders
-            .iter()
-            .filter_map(|holder| holder_path(snapshot, ns.kind, holder, proc_root)),
-    );
-    paths
+        .map(move |&pid| NsPath::member(proc_root, pid, ns.kind))
+        .chain(
+            ns.holders
+                .iter()
+                .filter_map(move |holder| holder_path(snapshot, ns.kind, holder, proc_root)),
+        )
 }
 
 /// Opens namespace `ns` through its first holder that still holds it (checked as [`open`]
@@ -559,7 +567,7 @@ pub fn open_namespace(
             worst = Some(refusal);
         }
     };
-    for path in holder_paths(snapshot, ns, proc_root) {
+    for path in holder_paths_lazily(snapshot, ns, proc_root) {
         match open(&path, Some(&expected)) {
             Ok(file) => return Ok(file),
             Err(refusal) => keep(refusal),

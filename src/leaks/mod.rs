@@ -1,15 +1,18 @@
 //! `nsview leaks`: every namespace no process is a member of, what holds it, what it still
 //! holds, how old it is, who claims it, and a verdict a person can act on.
 //!
-//! Three parts, in data-flow order: [`facts`] is the enrichment step (claims from container
-//! state, contents from `details`, ages), run after the scan and before anything renders;
-//! [`verdict`] is the pure function from snapshot + claims to verdicts; this module validates
-//! the arguments into a [`Config`] and renders text or JSON from what the other two produced.
+//! Three parts, in data-flow order: [`facts`] (`details::leak_facts`) is the enrichment step
+//! (holders' commands, claims from container state, contents from `details`, ages), run after
+//! the scan and before anything renders; [`verdict`] is the pure function from snapshot +
+//! claims to verdicts; this module validates the arguments into a [`Config`] and renders text
+//! or JSON from what the other two produced, reading nothing but them.
 //! `nsview release` ([`release`]) acts on one namespace.
 
-pub mod facts;
 pub mod release;
 pub mod verdict;
+
+/// The enrichment step lives with the other readers in `details`.
+pub use crate::details::leak_facts as facts;
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -105,19 +108,16 @@ pub fn run(config: &Config, source: crate::snapshot::Source) -> anyhow::Result<i
         crate::snapshot::Source::Live(scan) => scan,
         crate::snapshot::Source::File(path) => return run_saved(config, &path),
     };
-    // Command lines only for the holders the report names (read below), as --list does for
-    // its representatives.
+    // Command lines only for the holders the report names (read by the enrichment step),
+    // none for the namespaces' representatives, which the report does not name.
     let scan = ScanOptions {
         all_commands: false,
+        representative_commands: false,
         ..scan
     };
     let mut snapshot = scan::scan(&scan)?;
-    facts::fill_holder_commands(&mut snapshot, &scan.proc_root);
-    let claims = facts::claims(&snapshot, &scan.proc_root);
-    let selected = select(&snapshot, &claims, config);
-    let inodes: Vec<Inode> = selected.iter().map(|a| a.inode).collect();
-    let mut found = facts::gather(&snapshot, &scan.proc_root, &inodes, true);
-    found.claims = claims;
+    let found = facts::enrich(&mut snapshot, &scan.proc_root, |a| config.selects(a));
+    let selected = select(&snapshot, &found.claims, config);
     report(&snapshot, &selected, &found, config)
 }
 
@@ -399,14 +399,7 @@ pub fn render(snapshot: &Snapshot, selected: &[Assessment], facts: &Facts) -> St
     out
 }
 
-/// `show`'s leak line for one namespace: the verdict summary, or None when it has members.
-pub fn show_line(snapshot: &Snapshot, inode: Inode, proc_root: &Path) -> Option<String> {
-    let ns = snapshot.namespace(inode)?;
-    if !ns.members.is_empty() {
-        return None;
-    }
-    verdict_line(snapshot, inode, &claims_for(snapshot, proc_root))
-}
+pub use facts::{claims as claims_for, show_line};
 
 /// Puts `leak  <verdict>` under the `processes` row of `show`'s text report.
 pub fn with_leak_row(report: String, leak: Option<&str>) -> String {
@@ -423,12 +416,6 @@ pub fn with_leak_row(report: String, leak: Option<&str>) -> String {
         }
     }
     out
-}
-
-/// The claims for a snapshot, for faces that show a verdict beside other things (`show`, the
-/// LEAK column).
-pub fn claims_for(snapshot: &Snapshot, proc_root: &Path) -> Claims {
-    facts::claims(snapshot, proc_root)
 }
 
 #[cfg(test)]

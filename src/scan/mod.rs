@@ -16,6 +16,7 @@ mod options;
 mod process;
 pub mod procs;
 pub mod relations;
+pub mod traps;
 pub mod users;
 mod workers;
 
@@ -69,7 +70,7 @@ pub fn scan(options: &ScanOptions) -> Result<Snapshot> {
     snapshot.proc_root = options.fake_root().map(Path::to_path_buf);
 
     group::group_namespaces(&mut snapshot);
-    if !options.all_commands {
+    if !options.all_commands && options.representative_commands {
         process::read_representative_commands(&mut snapshot, root.as_fd());
     }
     for (pid, fd, kind, inode) in ns_fds {
@@ -80,6 +81,9 @@ pub fn scan(options: &ScanOptions) -> Result<Snapshot> {
     }
     if options.mounts {
         holders::add_bind_mounts(&mut snapshot, root.as_fd(), options.is_live());
+    }
+    if (options.mounts || options.fds) && options.is_live() {
+        traps::check_holders(&mut snapshot, &crate::kernel::Live, &options.proc_root);
     }
     if options.relations && options.is_live() {
         relations::add_relations(

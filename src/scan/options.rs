@@ -27,6 +27,10 @@ pub struct ScanOptions {
     /// carry their `comm` there. cmdline is one of the dearer reads (it copies from the
     /// process's memory), so namespace-row listings skip it.
     pub all_commands: bool,
+    /// With `all_commands` off, still read cmdline for each namespace's representative. Off
+    /// for faces that name no representative (`leaks` names only holders, whose command lines
+    /// its enrichment step reads; `metrics` labels with comm), so they skip those reads.
+    pub representative_commands: bool,
     /// Scanner threads; 0 means one per core (at most 4).
     pub workers: usize,
 }
@@ -42,6 +46,7 @@ impl Default for ScanOptions {
             mounts: true,
             relations: true,
             all_commands: true,
+            representative_commands: true,
             workers: 0,
         }
     }

@@ -6,7 +6,7 @@
 use std::collections::VecDeque;
 use std::path::Path;
 
-use crate::kernel::nsfs::{Expected, Kernel, holder_paths, verify_identity};
+use crate::kernel::nsfs::{Expected, Kernel, holder_paths_lazily, verify_identity};
 use crate::model::{Holder, Inode, Namespace, NsKind, Snapshot, UnreadableHolder};
 
 /// Fills parent, owner, owner uid and namespace id for every namespace, and adds the namespaces
@@ -79,7 +79,7 @@ fn open_holders<K: Kernel>(
         ns_id: None,
     };
     let mut traps = Vec::new();
-    for path in holder_paths(snapshot, ns, proc_root) {
+    for path in holder_paths_lazily(snapshot, ns, proc_root) {
         // The holder may have changed since the scan: only the same inode and type count.
         match kernel.open(&path, Some(&expected)).and_then(|handle| {
             verify_identity(&kernel.identity(&handle), &expected).map(|()| handle)

@@ -74,7 +74,7 @@ pub struct SnapshotFile {
     pub leak_facts: LeakFacts,
 }
 
-/// `nsview leaks`'s facts ([`crate::leaks::facts::Facts`]) as saved.
+/// `nsview leaks`'s facts ([`crate::details::leak_facts::Facts`]) as saved.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeakFacts {
     #[serde(default)]
@@ -82,12 +82,12 @@ pub struct LeakFacts {
     #[serde(default)]
     pub contents: BTreeMap<Inode, NamespaceDetails>,
     #[serde(default)]
-    pub ages: BTreeMap<Inode, crate::leaks::facts::Age>,
+    pub ages: BTreeMap<Inode, details::leak_facts::Age>,
 }
 
 impl LeakFacts {
-    pub fn into_facts(self) -> crate::leaks::facts::Facts {
-        crate::leaks::facts::Facts {
+    pub fn into_facts(self) -> details::leak_facts::Facts {
+        details::leak_facts::Facts {
             claims: self.claims,
             contents: self.contents,
             ages: self.ages,
@@ -199,9 +199,6 @@ pub fn add_details(file: &mut SnapshotFile, options: &ScanOptions) {
         if let Some(pod) = index.pod_of(&file.scan, ns) {
             file.pods.insert(ns.inode, pod);
         }
-        if let Some(line) = crate::leaks::show_line(&file.scan, ns.inode, &options.proc_root) {
-            file.leaks.insert(ns.inode, line);
-        }
     }
     let processless: Vec<Inode> = file
         .scan
@@ -210,7 +207,13 @@ pub fn add_details(file: &mut SnapshotFile, options: &ScanOptions) {
         .filter(|ns| ns.members.is_empty())
         .map(|ns| ns.inode)
         .collect();
-    let facts = crate::leaks::facts::gather(&file.scan, &options.proc_root, &processless, true);
+    let facts = details::leak_facts::gather(&file.scan, &options.proc_root, &processless);
+    // One reading of the claims for every namespace's verdict line (not one per namespace).
+    for ns in file.scan.namespaces.values() {
+        if let Some(line) = crate::leaks::verdict_line(&file.scan, ns.inode, &facts.claims) {
+            file.leaks.insert(ns.inode, line);
+        }
+    }
     file.leak_facts = LeakFacts {
         claims: facts.claims,
         contents: facts.contents,

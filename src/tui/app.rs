@@ -107,12 +107,24 @@ pub struct ScanInfo {
 /// Times the loop measures (tests leave them unset, so screens stay deterministic).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Clock {
-    /// How old the data shown is (since the last scan arrived).
+    /// How old the data shown is: since the last full scan arrived (live, process events
+    /// keep it current in between).
     pub age: Option<Duration>,
     /// How long the scan being waited for has run.
     pub scan_running: Option<Duration>,
     /// How long the detail pane has waited for the details worker.
     pub details_waiting: Option<Duration>,
+}
+
+/// How the shown data is kept current.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Refresh {
+    /// A full rescan every interval (or only by hand).
+    #[default]
+    Polling,
+    /// Process events as they happen; the interval's full rescan only reconciles what events
+    /// cannot show (bind mounts, fds).
+    Live,
 }
 
 /// All UI state.
@@ -154,6 +166,8 @@ pub struct App {
     zoomed: bool,
     changes: Changes,
     interval: Option<Duration>,
+    /// How the data is kept current (the header says which).
+    refresh: Refresh,
     /// The follow key's walk: the namespace it started from and the reference it is at.
     follow: Option<(Vec<Inode>, usize)>,
     places: [Place; 3],
@@ -228,6 +242,7 @@ impl App {
             follow: None,
             changes: Changes::default(),
             interval: None,
+            refresh: Refresh::Polling,
             places: [Place::default(); 3],
             rows: Vec::new(),
             tree_area: Area::default(),
@@ -522,13 +537,24 @@ impl App {
         self.interval = interval;
     }
 
+    pub fn refresh(&self) -> Refresh {
+        self.refresh
+    }
+
+    pub fn set_refresh(&mut self, refresh: Refresh) {
+        self.refresh = refresh;
+    }
+
     /// `<` / `>`: halves or doubles the interval, between 0.5 s and 1 h (from manual: 3 s).
     fn change_interval(&mut self, longer: bool) {
         let now = self.interval.unwrap_or(Duration::from_secs(3));
         let next = if longer { now * 2 } else { now / 2 };
         let next = next.clamp(Duration::from_millis(500), Duration::from_secs(3600));
         self.interval = Some(next);
-        self.notice = Some(format!("refresh every {}", interval_text(next)));
+        self.notice = Some(match self.refresh {
+            Refresh::Polling => format!("refresh every {}", interval_text(next)),
+            Refresh::Live => format!("live; full reconcile every {}", interval_text(next)),
+        });
     }
 
     /// A scan failed: keep showing the previous one.

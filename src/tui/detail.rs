@@ -221,10 +221,7 @@ fn inside_lines(app: &App, ns: &Namespace) -> Vec<DetailLine> {
         Some(Ok(details)) => {
             // The label says where it came from: the cgroup path, or the engine's state file.
             if let Some(container) = &details.container {
-                let mut text = container.label();
-                if let Some(pod) = &container.pod_uid {
-                    text.push_str(&format!(" pod {pod}"));
-                }
+                let mut text = container.with_pod_id();
                 text.push_str(&format!(" ({})", container.provenance.describe()));
                 out.push(line("container", text, Tone::Good));
             }

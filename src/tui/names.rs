@@ -42,7 +42,11 @@ impl Enrichment {
             .filter_map(|ns| {
                 // One rule with show and --list: its init's container, never the host's.
                 let container = index.label_of(snapshot, ns)?;
-                let name = container.name.clone().unwrap_or_else(|| container.label());
+                let name = match (&container.name, &container.pod_name) {
+                    (Some(name), Some(pod)) => format!("{name} (pod {pod})"),
+                    (Some(name), None) => name.clone(),
+                    (None, _) => container.label(),
+                };
                 Some((ns.inode, name))
             })
             .collect();
@@ -53,6 +57,54 @@ impl Enrichment {
             hostnames,
             containers,
             leaks: probable_leaks(snapshot, &claims),
+        }
+    }
+
+    /// Brings the names up to date after process events patched `snapshot`: only the
+    /// namespaces they touched are read again (a hostname set just after an unshare, the
+    /// container of a new namespace's init); names of namespaces that are gone are dropped.
+    /// The leak marks are redone only when a touched namespace has no process left (the only
+    /// way events can make one); holders are the full reconcile's business.
+    pub fn refresh(
+        &mut self,
+        snapshot: &Snapshot,
+        touched: &std::collections::BTreeSet<Inode>,
+        proc_root: &Path,
+    ) {
+        self.hostnames
+            .retain(|inode, _| snapshot.namespaces.contains_key(inode));
+        self.containers
+            .retain(|inode, _| snapshot.namespaces.contains_key(inode));
+        self.leaks
+            .retain(|inode| snapshot.namespaces.contains_key(inode));
+        // The host's namespaces (touched by nearly every event) have neither a hostname nor a
+        // container here.
+        let namespaces: Vec<&Namespace> = touched
+            .iter()
+            .filter_map(|inode| snapshot.namespace(*inode))
+            .filter(|ns| snapshot.host_ns(ns.kind) != Some(ns.inode))
+            .collect();
+        for ns in namespaces.iter().filter(|ns| ns.kind == NsKind::Uts) {
+            match crate::details::hostname_of(snapshot, ns, proc_root) {
+                Some(name) => self.hostnames.insert(ns.inode, name),
+                None => self.hostnames.remove(&ns.inode),
+            };
+        }
+        let inits = namespaces
+            .iter()
+            .filter_map(|ns| crate::details::container::namespace_init(snapshot, ns));
+        let index = crate::details::ContainerIndex::for_pids(inits, proc_root);
+        for ns in &namespaces {
+            match index.label_of(snapshot, ns) {
+                Some(c) => self
+                    .containers
+                    .insert(ns.inode, c.name.clone().unwrap_or_else(|| c.label())),
+                None => self.containers.remove(&ns.inode),
+            };
+        }
+        if namespaces.iter().any(|ns| ns.members.is_empty()) {
+            let claims = crate::leaks::facts::claims(snapshot, proc_root);
+            self.leaks = probable_leaks(snapshot, &claims);
         }
     }
 }
@@ -172,6 +224,44 @@ mod tests {
             containers: [(CONTAINER_UTS, "web".to_string())].into(),
             leaks: Default::default(),
         }
+    }
+
+    /// After events: names of gone namespaces go, a touched namespace's container is read
+    /// from its init's cgroup file (here a fake proc root), untouched ones are kept as they
+    /// were (nothing read for them), and the host's get none.
+    #[test]
+    fn refresh_reads_only_what_events_touched() {
+        let root = tempfile::tempdir().expect("temp proc root");
+        let id = "3f4e5d6c7b8a".repeat(6)[..64].to_string();
+        std::fs::create_dir(root.path().join("2001")).expect("mkdir");
+        std::fs::write(
+            root.path().join("2001/cgroup"),
+            format!("0::/machine.slice/libpod-{id}.scope\n"),
+        )
+        .expect("cgroup file");
+        let snapshot = sample::small();
+        let mut names = Enrichment {
+            hostnames: [(4026539999, "gone".to_string())].into(),
+            containers: [
+                (4026532201, "kept".to_string()),
+                (4026539999, "gone".into()),
+            ]
+            .into(),
+            leaks: [4026539999].into(),
+        };
+        let touched = [CONTAINER_UTS, HOST[NsKind::Uts.index()], 4026539999].into();
+        names.refresh(&snapshot, &touched, root.path());
+        assert_eq!(
+            names.containers,
+            [
+                (4026532201, "kept".to_string()),
+                (CONTAINER_UTS, "podman 3f4e5d6c7b8a".to_string())
+            ]
+            .into()
+        );
+        // Hostnames are read only from the live /proc; the gone one is dropped.
+        assert!(names.hostnames.is_empty(), "{:?}", names.hostnames);
+        assert!(names.leaks.is_empty());
     }
 
     fn best(snapshot: &Snapshot, enrichment: &Enrichment, inode: Inode) -> Option<Name> {

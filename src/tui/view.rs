@@ -13,7 +13,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use crate::model::{Holder, NsKind, Snapshot};
 use crate::text::safe;
 
-use super::app::{App, Area, Mark, Mode, NodeKey, Row, SortKey, View};
+use super::app::{App, Area, Mark, Mode, NodeKey, Refresh, Row, SortKey, View};
 use super::detail::{self, DetailLine, Tone};
 use super::keys::HELP;
 use super::names::Source;
@@ -293,21 +293,24 @@ fn header_line(app: &App, theme: Theme, width: u16) -> Line<'static> {
             theme.dim(),
         ));
     }
-    // The right-hand side: where the data comes from and how old it is.
-    let right = freshness(app);
+    // The right-hand side: where the data comes from and how old it is; without the refresh
+    // mode when that does not fit.
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let room = usize::from(width).saturating_sub(used);
+    let right = [freshness(app, true), freshness(app, false)]
+        .into_iter()
+        .find(|right| room > width_of(right) + 1)
+        .unwrap_or_default();
     if !right.is_empty() {
-        let used: usize = spans.iter().map(|s| s.width()).sum();
-        let room = usize::from(width).saturating_sub(used);
-        if room > width_of(&right) + 1 {
-            spans.push(Span::raw(" ".repeat(room - width_of(&right))));
-            spans.push(Span::styled(right, theme.dim()));
-        }
+        spans.push(Span::raw(" ".repeat(room - width_of(&right))));
+        spans.push(Span::styled(right, theme.dim()));
     }
     Line::from(spans)
 }
 
-/// "scanned 2s ago", "scan running 7s (stuck? r starts another)", "root /tmp/proc", ….
-fn freshness(app: &App) -> String {
+/// "scanned 2s ago", "scan running 7s (stuck? r starts another)", "root /tmp/proc", …; with
+/// `mode`, how the data is kept current first ("live · reconcile 60s", "polling 3s").
+fn freshness(app: &App, mode: bool) -> String {
     let clock = app.clock();
     let mut parts = Vec::new();
     if let Some(root) = app.proc_root() {
@@ -315,8 +318,19 @@ fn freshness(app: &App) -> String {
     }
     if app.is_paused() {
         parts.push("paused".to_string());
-    } else if let Some(every) = app.interval() {
-        parts.push(format!("every {}", super::app::interval_text(every)));
+    } else if mode {
+        // Live: changes show as they happen; the interval is the full reconcile's.
+        match (app.refresh(), app.interval()) {
+            (Refresh::Live, Some(every)) => parts.push(format!(
+                "live · reconcile {}",
+                super::app::interval_text(every)
+            )),
+            (Refresh::Live, None) => parts.push("live".to_string()),
+            (Refresh::Polling, Some(every)) => {
+                parts.push(format!("polling {}", super::app::interval_text(every)))
+            }
+            (Refresh::Polling, None) => {}
+        }
     }
     match clock.scan_running {
         Some(running) if running >= STUCK_AFTER => parts.push(format!(

@@ -1,220 +1,87 @@
 //! `nsview watch`: namespace events as they happen, one line each (text or JSON lines).
 //!
-//! The machinery is a library piece: [`Watcher`] keeps a snapshot current from the kernel's
-//! process events ([`events`]: fork, exec, exit over the proc connector), re-reading only the
-//! processes an event named and patching the snapshot ([`patch`]), plus a periodic full scan
-//! (the reconcile) for what no process event announces: bind mounts, fds, sockets, relations,
-//! and setns(2)/unshare(2) by a process that has not forked, executed or exited since. Each
-//! step yields the [`Change`]s between the state before and after, as `nsview diff` reports
-//! them. Without process events (refused without CAP_NET_ADMIN on older kernels, or outside
-//! the initial network namespace) it polls: a full scan every reconcile interval.
+//! The machinery is [`crate::live`]: a snapshot kept current by process events, targeted
+//! re-reads and a periodic full reconcile (or polling without events). This face turns each
+//! step's update into the [`Change`]s between before and after, as `nsview diff` reports them,
+//! filters and prints them.
+//!
+//! Of the contents `nsview diff` compares, the hostname is reported ([`Hostnames`]): reading
+//! one is a uname(2) inside the namespace, cheap enough to redo for each namespace a step
+//! touched. sethostname(2) sends no event, so a new name is seen at the namespace's next
+//! fork, exec or exit, or at the reconcile. Interfaces and addresses are not: reading them
+//! means a netlink dump inside every network namespace at each reconcile (and rtnetlink's
+//! own events per namespace to be timely), which is `nsview diff` on two `--details`
+//! snapshots' job; uid and gid maps are written once, before the namespace is used.
 
-pub mod events;
-pub mod patch;
-
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::io::Write;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-use crate::model::{Inode, NsKind, Pid, Snapshot};
-use crate::scan::{self, ScanOptions};
-use crate::snapshot::diff::{Change, diff_scans};
+pub use crate::live::{Step, Update};
+pub use crate::live::{Via, Watcher};
+use crate::model::{Inode, NsKind};
+use crate::scan::ScanOptions;
+use crate::snapshot::diff::{Change, NsRef, diff_scans};
 
-/// How long a batch keeps collecting after its first event: a fork is usually followed by its
-/// exec (and the unshare or setns between them) within microseconds, so one re-read sees the
-/// settled state, and a burst costs one patch, not hundreds.
-const SETTLE: Duration = Duration::from_millis(10);
-
-/// Where a step's changes came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Via {
-    /// A process event and the re-read of the processes it named.
-    Event,
-    /// The periodic full scan next to events.
-    Reconcile,
-    /// A full scan in place of events (they are unavailable).
-    Poll,
-}
-
-/// A snapshot kept current by process events and periodic full scans.
-pub struct Watcher {
-    full: ScanOptions,
-    reread: ScanOptions,
-    events: Option<events::ProcEvents>,
-    every: Duration,
-    next_full: Instant,
-    state: Snapshot,
-}
-
-impl Watcher {
-    /// Subscribes to process events (unless `poll`), then takes the first full scan, so that
-    /// nothing between the two is missed. The error of a failed subscription is returned beside
-    /// the watcher, which then polls.
-    pub fn start(
-        options: ScanOptions,
-        every: Duration,
-        poll: bool,
-    ) -> Result<(Watcher, Option<std::io::Error>)> {
-        let (events, why) = if poll {
-            (None, None)
-        } else {
-            match events::ProcEvents::open() {
-                Ok(events) => (Some(events), None),
-                Err(err) => (None, Some(err)),
-            }
-        };
-        let reread = ScanOptions {
-            threads: false,
-            fds: false,
-            sockets: false,
-            mounts: false,
-            relations: false,
-            all_commands: false,
-            workers: 1,
-            ..options.clone()
-        };
-        let state = patch::settle(scan::scan(&options)?);
-        Ok((
-            Watcher {
-                full: options,
-                reread,
-                events,
-                every,
-                next_full: Instant::now() + every,
-                state,
-            },
-            why,
-        ))
-    }
-
-    /// True when driven by process events (not polling).
-    pub fn has_events(&self) -> bool {
-        self.events.is_some()
-    }
-
-    /// The current state.
-    pub fn snapshot(&self) -> &Snapshot {
-        &self.state
-    }
-
-    /// Makes the next step a full scan (a user's "rescan now").
-    pub fn rescan_now(&mut self) {
-        self.next_full = Instant::now();
-    }
-
-    /// Waits for the next change of state (events, or the full scan when it is due) and
-    /// returns what changed; an empty list when a step found nothing new.
-    pub fn step(&mut self) -> Result<(Via, Vec<Change>)> {
-        self.step_within(Duration::MAX)
-    }
-
-    /// As [`Watcher::step`], waiting at most `limit` (so a caller can look at its own
-    /// requests in between).
-    pub fn step_within(&mut self, limit: Duration) -> Result<(Via, Vec<Change>)> {
-        let wait = self
-            .next_full
-            .saturating_duration_since(Instant::now())
-            .min(limit);
-        if let Some(events) = &mut self.events {
-            let batch = events
-                .wait(wait, SETTLE)
-                .context("reading process events")?;
-            if batch.overrun {
-                // Events were lost: only a full scan knows what happened.
-                self.next_full = Instant::now();
-            } else if !batch.is_empty() {
-                let pids: Vec<Pid> = batch.changed.iter().copied().collect();
-                let fresh = scan::read_processes(&self.reread, &pids)?;
-                let mut gone = batch.exited.clone();
-                let found: BTreeSet<Pid> = fresh.iter().map(|p| p.pid).collect();
-                gone.extend(pids.iter().filter(|pid| !found.contains(pid)));
-                // In place, touching only what the batch named: a busy machine sends many
-                // small batches, and a 5,000-process state must not be copied for each.
-                let (before, touched) = patch::apply(&mut self.state, fresh, &gone);
-                if self.full.relations && self.full.is_live() {
-                    learn_ids(&before, &mut self.state, &touched, &self.full.proc_root);
-                }
-                let changes = diff_scans(&before, &patch::part(&self.state, &touched), None);
-                return Ok((Via::Event, changes));
-            }
-        } else {
-            std::thread::sleep(wait);
-        }
-        if Instant::now() < self.next_full {
-            return Ok((Via::Event, Vec::new()));
-        }
-        let next = patch::settle(scan::scan(&self.full)?);
-        let changes = diff_scans(&self.state, &next, None);
-        self.state = next;
-        self.next_full = Instant::now() + self.every;
-        let via = if self.events.is_some() {
-            Via::Reconcile
-        } else {
-            Via::Poll
-        };
-        Ok((via, changes))
+/// What a step changed, as `nsview diff` reports it (empty when nothing did).
+pub fn changes(watcher: &Watcher, step: &Step) -> Vec<Change> {
+    match &step.update {
+        Update::None => Vec::new(),
+        Update::Patched { before, after, .. } => diff_scans(before, after, None),
+        Update::Scanned { before } => diff_scans(before, watcher.snapshot(), None),
     }
 }
 
-/// Asks NS_GET_ID of the namespaces a patch may have confused: new ones, and those whose
-/// members were all replaced in one batch. nsfs reuses an inode at once, so a namespace that
-/// died and a new one that took its inode within one batch look like one namespace whose
-/// members changed; their ids tell them apart, and a new id makes it a new namespace (gone and
-/// created in the diff). One open and one ioctl per such namespace, through a member's link,
-/// checked to still be that inode.
-fn learn_ids(
-    base: &Snapshot,
-    next: &mut Snapshot,
-    touched: &patch::Touched,
-    proc_root: &std::path::Path,
-) {
-    use crate::kernel::nsfs;
-    for inode in &touched.inodes {
-        let Some(ns) = next.namespaces.get_mut(inode) else {
-            continue;
+/// The hostnames of the UTS namespaces other than the host's, as last read, to report a
+/// change: read again for each UTS namespace a step touched (every one after a full scan).
+#[derive(Debug, Default)]
+pub struct Hostnames(BTreeMap<Inode, String>);
+
+impl Hostnames {
+    /// Appends a `hostname` content change for each touched namespace whose name is not the
+    /// one read before. A namespace read for the first time (new, or gone and created again
+    /// on a reused inode, see `changes`) is only recorded.
+    pub fn update(&mut self, watcher: &Watcher, step: &Step, changes: &mut Vec<Change>) {
+        let snapshot = watcher.snapshot();
+        let inodes: Vec<Inode> = match &step.update {
+            Update::None => return,
+            Update::Patched { touched, .. } => touched.inodes.iter().copied().collect(),
+            Update::Scanned { .. } => snapshot.namespaces.keys().copied().collect(),
         };
-        let Some(&pid) = ns.members.first() else {
-            continue;
-        };
-        let before = base.namespace(ns.inode);
-        let suspect = match before {
-            None => true,
-            Some(old) => {
-                old.kind != ns.kind
-                    || (!old.members.is_empty()
-                        && !old
-                            .members
-                            .iter()
-                            .any(|p| ns.members.binary_search(p).is_ok()))
+        self.0
+            .retain(|inode, _| snapshot.namespaces.contains_key(inode));
+        for change in changes.iter() {
+            if let Change::NamespaceCreated { ns, .. } | Change::NamespaceGone { ns, .. } = change {
+                self.0.remove(&ns.inode);
             }
-        };
-        if !suspect {
-            continue;
         }
-        let Ok(file) = nsfs::open_proc_link(proc_root, pid, ns.kind) else {
-            continue;
-        };
-        if file.identity.inode != ns.inode {
-            continue; // the process moved again since it was read; the next event says so
-        }
-        let id = file.identity.ns_id;
-        if let (Some(old), Some(new)) = (before.and_then(|b| b.ns_id), id)
-            && old != new
-        {
-            // A new namespace on a reused inode: nothing of the old one carries over.
-            ns.holders
-                .retain(|h| matches!(h, crate::model::Holder::ForChildren { .. }));
-            ns.parent = None;
-            ns.owner = None;
-            ns.owner_uid = None;
-            ns.nsfs_paths.clear();
-        }
-        if id.is_some() {
-            ns.ns_id = id;
+        let host = snapshot.host_ns(NsKind::Uts);
+        for inode in inodes {
+            let Some(ns) = snapshot.namespace(inode) else {
+                continue;
+            };
+            if ns.kind != NsKind::Uts || Some(inode) == host {
+                continue;
+            }
+            // Unreadable now (no member left to enter it through): no news, not a change.
+            let Some(name) =
+                crate::details::hostname_of(snapshot, ns, &watcher.options().proc_root)
+            else {
+                continue;
+            };
+            if let Some(old) = self.0.insert(inode, name.clone())
+                && old != name
+            {
+                changes.push(Change::ContentChanged {
+                    ns: NsRef::of(ns),
+                    what: "hostname".into(),
+                    before: serde_json::Value::String(old),
+                    after: serde_json::Value::String(name),
+                });
+            }
         }
     }
 }
@@ -288,8 +155,22 @@ pub fn run(config: &Config, scan: ScanOptions) -> Result<i32> {
         eprintln!("nsview: watching process events, a full scan every {seconds} s");
     }
     let mut out = std::io::stdout().lock();
+    let mut hostnames = Hostnames::default();
+    hostnames.update(
+        &watcher,
+        &Step {
+            via: Via::Poll,
+            update: Update::Scanned {
+                before: Box::default(),
+            },
+        },
+        &mut Vec::new(),
+    );
     loop {
-        let (via, changes) = watcher.step()?;
+        let step = watcher.step()?;
+        let via = step.via;
+        let mut changes = changes(&watcher, &step);
+        hostnames.update(&watcher, &step, &mut changes);
         for change in changes.iter().filter(|c| filter.keeps(c)) {
             let mut line = if config.json {
                 serde_json::to_string(&Line {

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use super::tmux;
 
 /// A tmux server of the test's own with one pane, killed (by its socket) on drop.
-pub(super) struct Pane {
+pub(crate) struct Pane {
     socket: String,
     dir: tempfile::TempDir,
 }
@@ -21,7 +21,7 @@ pub(super) struct Pane {
 impl Pane {
     /// Starts `script` (sh syntax; given the pane's temp dir) as the only pane of a 100x30
     /// detached session.
-    pub(super) fn start(prefix: &str, script: impl FnOnce(&Path) -> String) -> Pane {
+    pub(crate) fn start(prefix: &str, script: impl FnOnce(&Path) -> String) -> Pane {
         assert!(
             crate::util::require_program("tui::handoff", "tmux"),
             "tmux is needed for the real-terminal tests"
@@ -48,30 +48,30 @@ impl Pane {
         pane
     }
 
-    pub(super) fn tmux(&self, args: &[&str]) -> String {
+    pub(crate) fn tmux(&self, args: &[&str]) -> String {
         tmux(&self.socket, args)
     }
 
-    pub(super) fn file(&self, name: &str) -> PathBuf {
+    pub(crate) fn file(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
-    pub(super) fn keys(&self, keys: &[&str]) {
+    pub(crate) fn keys(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", self.socket.as_str()];
         args.extend_from_slice(keys);
         self.tmux(&args);
     }
 
     /// Types `text` literally.
-    pub(super) fn type_text(&self, text: &str) {
+    pub(crate) fn type_text(&self, text: &str) {
         self.keys(&["-l", text]);
     }
 
-    pub(super) fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         self.tmux(&["capture-pane", "-p", "-t", &self.socket])
     }
 
-    pub(super) fn alternate_screen(&self) -> bool {
+    pub(crate) fn alternate_screen(&self) -> bool {
         self.tmux(&[
             "display-message",
             "-p",
@@ -84,7 +84,7 @@ impl Pane {
     }
 
     /// Polls the pane until `done` holds, or fails with the last screen after `secs`.
-    pub(super) fn wait_for(&self, what: &str, secs: u64, done: impl Fn(&str) -> bool) -> String {
+    pub(crate) fn wait_for(&self, what: &str, secs: u64, done: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
             let screen = self.screen();
@@ -99,7 +99,7 @@ impl Pane {
         }
     }
 
-    pub(super) fn wait_for_ui(&self, what: &str) -> String {
+    pub(crate) fn wait_for_ui(&self, what: &str) -> String {
         // The status line shows the counts, or a notice before them that may fill the line.
         let screen = self.wait_for(what, 20, |s| {
             s.contains("1 by type") && (s.contains("namespaces,") || s.contains("back from"))
@@ -112,7 +112,7 @@ impl Pane {
     }
 
     /// Waits for a file the pane's script writes, and returns its trimmed text.
-    pub(super) fn wait_for_file(&self, name: &str, secs: u64) -> String {
+    pub(crate) fn wait_for_file(&self, name: &str, secs: u64) -> String {
         let path = self.file(name);
         let deadline = Instant::now() + Duration::from_secs(secs);
         loop {

@@ -3,7 +3,10 @@
 //! measurement, the no-terminal message and the real-terminal run under tmux. (In a directory
 //! so cargo does not also build it as a test target of its own.)
 
-mod handoff;
+mod events;
+/// (Its `Pane` also drives the UI in tests of other modules: leaks' UI release.)
+pub(crate) mod handoff;
+mod hostile;
 mod live;
 
 use std::time::{Duration, Instant};
@@ -120,6 +123,7 @@ fn web_container() -> Container {
         id: "0123456789ab".repeat(6)[..64].to_string(),
         short_id: "0123456789ab".into(),
         pod_uid: None,
+        pod_name: None,
         monitor: false,
         name: Some("web".into()),
         provenance: nsview::details::Provenance::StateFile,

@@ -8,6 +8,7 @@ mod floor;
 mod measure;
 mod report;
 mod time;
+mod ui;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -49,6 +50,11 @@ struct RunArgs {
     /// Skip the strace syscall counts (they take a while at large scales).
     #[arg(long)]
     no_strace: bool,
+    /// Only these subjects, comma-separated (list, list-json, lsns, lsns-json, scan, bare,
+    /// floor, tui, leaks, metrics); all when not given. E.g. `--subjects list,leaks,metrics`
+    /// compares leaks and a metrics scrape with `--list` alone, in a shorter run.
+    #[arg(long, value_delimiter = ',')]
+    subjects: Vec<String>,
     /// Also write the markdown report to this file.
     #[arg(long)]
     out: Option<std::path::PathBuf>,
@@ -68,6 +74,8 @@ enum Mode {
     },
     /// The cost of keeping a view current: 3 s rescans vs process events, and unshare-to-event.
     Time(time::TimeArgs),
+    /// The UI itself under tmux: CPU at rest and unshare-to-screen, live vs polling every 3 s.
+    Ui(ui::UiArgs),
     /// Run one in-process subject once (scan, bare, floor, tui) and exit.
     #[command(hide = true)]
     Once { subject: String },
@@ -113,6 +121,10 @@ fn main() {
         Some(Mode::Time(args)) => {
             catch_sigint();
             time::run(&args)
+        }
+        Some(Mode::Ui(args)) => {
+            catch_sigint();
+            ui::run(&args)
         }
         Some(Mode::Hold { processes, seconds }) => hold(processes, seconds),
     };
@@ -178,6 +190,7 @@ fn run(args: &RunArgs) -> Result<i32> {
         bail!("the benchmark needs root (it creates namespaces of every type)");
     }
     let programs = Programs::find()?;
+    selected_subjects(&args.subjects)?;
     if !programs.nsview.is_file() {
         bail!(
             "{} not found: build it first (cargo build --release)",
@@ -203,12 +216,28 @@ fn run(args: &RunArgs) -> Result<i32> {
     Ok(0)
 }
 
+/// The subjects `--subjects` names, in the benchmark's order; all when it names none.
+fn selected_subjects(names: &[String]) -> Result<Vec<Subject>> {
+    let mut wanted = Vec::new();
+    for name in names {
+        let Some(subject) = Subject::from_short_name(name.trim()) else {
+            let known: Vec<&str> = Subject::ALL.iter().map(|s| s.short_name()).collect();
+            bail!("unknown subject {name:?} (one of: {})", known.join(", "));
+        };
+        wanted.push(subject);
+    }
+    Ok(Subject::ALL
+        .into_iter()
+        .filter(|s| wanted.is_empty() || wanted.contains(s))
+        .collect())
+}
+
 fn measure_scale(programs: &Programs, args: &RunArgs, created: usize) -> Result<ScaleResult> {
     let seen = floor::scan(2)?.processes;
     let namespaces = nsview::scan::scan(&nsview::scan::ScanOptions::default())?
         .namespaces
         .len();
-    let subjects = Subject::ALL;
+    let subjects = selected_subjects(&args.subjects)?;
     let mut times: Vec<Vec<std::time::Duration>> = vec![Vec::new(); subjects.len()];
     let mut failures = vec![0usize; subjects.len()];
     // Warm-up round (page cache, dentries), not counted.

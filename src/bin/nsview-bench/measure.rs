@@ -62,6 +62,27 @@ impl Subject {
         }
     }
 
+    /// The short name `--subjects` takes.
+    pub fn short_name(self) -> &'static str {
+        match self {
+            Subject::List => "list",
+            Subject::ListJson => "list-json",
+            Subject::Lsns => "lsns",
+            Subject::LsnsJson => "lsns-json",
+            Subject::Scan => "scan",
+            Subject::BareScan => "bare",
+            Subject::Floor => "floor",
+            Subject::TuiRefresh => "tui",
+            Subject::Leaks => "leaks",
+            Subject::Metrics => "metrics",
+        }
+    }
+
+    /// The subject a `--subjects` name stands for.
+    pub fn from_short_name(name: &str) -> Option<Subject> {
+        Subject::ALL.into_iter().find(|s| s.short_name() == name)
+    }
+
     /// The name `nsview-bench once <name>` takes, for in-process subjects.
     pub fn once_name(self) -> Option<&'static str> {
         match self {

@@ -1,6 +1,6 @@
 //! `nsview-bench time`: the cost of keeping a view current (issue 15). Two figures at a given
 //! population: the CPU time per minute at rest of the UI's scan source, rescanning every 3 s
-//! (today's UI) versus the event-driven [`nsview::watch::Watcher`] (process events plus a full
+//! (today's UI) versus the event-driven [`nsview::live::Watcher`] (process events plus a full
 //! reconcile), and the time from `unshare` to the new namespace showing up in the watcher.
 //! The UI's own drawing is not in these figures (it does not depend on the source).
 
@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+use nsview::live::Watcher;
 use nsview::scan::{self, ScanOptions};
 use nsview::snapshot::diff::Change;
-use nsview::watch::Watcher;
 
 #[derive(clap::Args, Clone)]
 pub struct TimeArgs {
@@ -92,8 +92,8 @@ pub fn run(args: &TimeArgs) -> Result<i32> {
         let deadline = began + Duration::from_secs(5);
         let mut found = None;
         while found.is_none() && Instant::now() < deadline {
-            let (_, changes) = watcher.step()?;
-            if changes.iter().any(|c| {
+            let step = watcher.step()?;
+            if nsview::watch::changes(&watcher, &step).iter().any(|c| {
                 matches!(c, Change::NamespaceCreated { members, .. }
                     if members.iter().any(|p| p.pid == pid))
             }) {

@@ -1,9 +1,15 @@
-//! The enrichment step for leaks: everything the verdict and the report need that is not in
-//! the snapshot, read before any face renders. Claims come from the holding processes' cgroups
-//! and the runtimes' state files (docker's `config.v2.json`, podman's OCI `config.json`);
-//! contents come from the `details` readers; ages from a no-sync `statx` of each pin, resolved
-//! inside its mount namespace's root without following any symlink, and from the holder
-//! processes' `stat`.
+//! The enrichment step for `nsview leaks` (and the verdicts `show`, the LEAK column, the UI
+//! and `metrics` give): everything the verdict and the report need that is not in the scan,
+//! read after the scan and before any face renders, so the faces only read the snapshot and
+//! these [`Facts`]. Claims come from the holding processes' cgroups and the runtimes' state
+//! files (docker's `config.v2.json`, podman's OCI `config.json`); contents come from the
+//! `details` readers; ages from a no-sync `statx` of one pin per namespace, resolved inside its
+//! mount namespace's root without following any symlink, and from the holder processes' `stat`.
+//!
+//! The cost follows the namespaces without processes (usually few), never all processes: only
+//! their holders' command lines and cgroups are read, only their pins are stat'ed (one per
+//! namespace: every copy of a bind mount is the same nsfs inode), and the runtimes' state
+//! directories are listed only when one of them is pinned by a bind mount.
 //!
 //! Every read is bounded (a size cap per state file, a cap on state directories listed) and
 //! never follows a symlink at the last component.
@@ -13,8 +19,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::verdict::{Claim, Claims, holder_pid};
 use crate::details::{self, ContainerIndex, NamespaceDetails};
+use crate::leaks::verdict::{Assessment, Claim, Claims, assess_all, holder_pid};
 use crate::model::{Holder, Inode, NsKind, Pid, Snapshot};
 use crate::scan::procs;
 
@@ -111,6 +117,15 @@ pub fn claims(snapshot: &Snapshot, proc_root: &Path) -> Claims {
         }
     }
     claims
+}
+
+/// `show`'s leak line for one namespace: the verdict summary, or None when it has members.
+pub fn show_line(snapshot: &Snapshot, inode: Inode, proc_root: &Path) -> Option<String> {
+    let ns = snapshot.namespace(inode)?;
+    if !ns.members.is_empty() {
+        return None;
+    }
+    crate::leaks::verdict_line(snapshot, inode, &claims(snapshot, proc_root))
 }
 
 /// Reads the command line of every process that holds a namespace without members, for scans
@@ -265,43 +280,11 @@ fn running_container_pins(snapshot: &Snapshot, state_root: &Path) -> BTreeMap<St
     pins
 }
 
-/// The start time field (22nd) of a `/proc/PID/stat` line, in clock ticks since boot.
-pub fn parse_starttime(stat: &[u8]) -> Option<u64> {
-    let close = stat.iter().rposition(|&b| b == b')')?;
-    // After ") ": state is field 3, so starttime (22) is the 20th field from there.
-    let field = stat
-        .get(close + 1..)?
-        .split(|&b| b == b' ')
-        .filter(|f| !f.is_empty())
-        .nth(19)?;
-    std::str::from_utf8(field).ok()?.trim().parse().ok()
-}
-
 /// `btime` from `/proc/stat`: the boot time in seconds since the epoch.
 pub fn parse_btime(stat: &str) -> Option<i64> {
     stat.lines()
         .find_map(|l| l.strip_prefix("btime "))
         .and_then(|v| v.trim().parse().ok())
-}
-
-fn process_started(proc_root: &Path, pid: Pid, boot: i64, ticks: i64) -> Option<i64> {
-    let dir = rustix::fs::open(
-        proc_root.join(pid.to_string()),
-        rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
-        rustix::fs::Mode::empty(),
-    )
-    .ok()?;
-    let mut buf = Vec::new();
-    crate::kernel::read::read_at(
-        std::os::fd::AsFd::as_fd(&dir),
-        c"stat",
-        crate::kernel::read::Cap::STAT,
-        &mut buf,
-        true,
-    )
-    .ok()?;
-    let start = i64::try_from(parse_starttime(&buf)?).ok()?;
-    Some(boot + start / ticks.max(1))
 }
 
 /// The modification time of a pin `path` as seen from `root` (an O_PATH fd of a root
@@ -359,12 +342,35 @@ fn pin_root(
     still_there.then(|| open(proc_root.join(format!("{pid}/root"))))?
 }
 
-/// Claims, contents (when `contents`) and ages for the given namespaces.
-pub fn gather(snapshot: &Snapshot, proc_root: &Path, inodes: &[Inode], contents: bool) -> Facts {
-    let mut facts = Facts {
-        claims: claims(snapshot, proc_root),
-        ..Facts::default()
-    };
+/// The whole enrichment of `nsview leaks`: the holders' command lines (into the snapshot),
+/// the claims, and contents and ages of the namespaces `wanted` selects among the assessed.
+pub fn enrich(
+    snapshot: &mut Snapshot,
+    proc_root: &Path,
+    wanted: impl Fn(&Assessment) -> bool,
+) -> Facts {
+    fill_holder_commands(snapshot, proc_root);
+    let claims = claims(snapshot, proc_root);
+    let inodes: Vec<Inode> = assess_all(snapshot, &claims)
+        .iter()
+        .filter(|a| wanted(a))
+        .map(|a| a.inode)
+        .collect();
+    let mut facts = gather_for(snapshot, proc_root, &inodes);
+    facts.claims = claims;
+    facts
+}
+
+/// Claims, contents and ages for the given namespaces.
+pub fn gather(snapshot: &Snapshot, proc_root: &Path, inodes: &[Inode]) -> Facts {
+    let mut facts = gather_for(snapshot, proc_root, inodes);
+    facts.claims = claims(snapshot, proc_root);
+    facts
+}
+
+/// Contents and ages (no claims) for the given namespaces.
+fn gather_for(snapshot: &Snapshot, proc_root: &Path, inodes: &[Inode]) -> Facts {
+    let mut facts = Facts::default();
     let live = proc_root == Path::new("/proc");
     let boot = std::fs::read_to_string(proc_root.join("stat"))
         .ok()
@@ -375,7 +381,7 @@ pub fn gather(snapshot: &Snapshot, proc_root: &Path, inodes: &[Inode], contents:
         let Some(ns) = snapshot.namespace(inode) else {
             continue;
         };
-        if contents && let Ok(mut found) = details::read(snapshot, inode, proc_root) {
+        if let Ok(mut found) = details::read(snapshot, inode, proc_root) {
             // A mount namespace without processes has no mountinfo to read: count its mounts
             // through the namespace itself.
             if let details::KindDetails::Mnt(mnt) = &mut found.details
@@ -389,33 +395,73 @@ pub fn gather(snapshot: &Snapshot, proc_root: &Path, inodes: &[Inode], contents:
             }
             facts.contents.insert(inode, found);
         }
-        let mut age = Age::default();
-        for holder in &ns.holders {
-            match holder {
-                Holder::BindMount {
-                    mnt_ns,
-                    path,
-                    via_pid,
-                } if live => {
-                    if let Some(root) = pin_root(snapshot, proc_root, *mnt_ns, *via_pid)
-                        && let Some(t) = pin_time(std::os::fd::AsFd::as_fd(&root), path)
-                    {
-                        age.pinned_since = Some(age.pinned_since.map_or(t, |o: i64| o.min(t)));
-                    }
-                }
-                _ => {
-                    if let (Some(pid), Some(boot)) = (holder_pid(holder), boot)
-                        && !age.holders_started.iter().any(|s| s.pid == pid)
-                        && let Some(since) = process_started(proc_root, pid, boot, ticks)
-                    {
-                        age.holders_started.push(Started { pid, since });
-                    }
-                }
-            }
-        }
+        let age = Age {
+            pinned_since: if live {
+                pin_age(snapshot, proc_root, ns)
+            } else {
+                None
+            },
+            holders_started: holders_started(snapshot, ns, boot, ticks),
+        };
         facts.ages.insert(inode, age);
     }
     facts
+}
+
+/// The modification time of the namespace's pin. Every copy of a bind mount (one per mount
+/// namespace it propagated to: on a container host, hundreds) is the same nsfs inode with the
+/// same times, so one pin that answers is enough: ours first (no `/proc/PID/root` to open),
+/// then the others in order.
+fn pin_age(snapshot: &Snapshot, proc_root: &Path, ns: &crate::model::Namespace) -> Option<i64> {
+    let own = snapshot.self_links.get(NsKind::Mnt);
+    let mut pins: Vec<(Option<Inode>, &str, Option<Pid>)> = ns
+        .holders
+        .iter()
+        .filter_map(|h| match h {
+            Holder::BindMount {
+                mnt_ns,
+                path,
+                via_pid,
+            } => Some((*mnt_ns, path.as_str(), *via_pid)),
+            _ => None,
+        })
+        .collect();
+    pins.sort_by_key(|(mnt_ns, _, _)| *mnt_ns != own);
+    pins.into_iter().find_map(|(mnt_ns, path, via_pid)| {
+        let root = pin_root(snapshot, proc_root, mnt_ns, via_pid)?;
+        pin_time(std::os::fd::AsFd::as_fd(&root), path)
+    })
+}
+
+/// When each holder process started, from the start time the scan read from its `stat`.
+fn holders_started(
+    snapshot: &Snapshot,
+    ns: &crate::model::Namespace,
+    boot: Option<i64>,
+    ticks: i64,
+) -> Vec<Started> {
+    let Some(boot) = boot else {
+        return Vec::new();
+    };
+    let mut started: Vec<Started> = Vec::new();
+    for pid in ns.holders.iter().filter_map(holder_pid) {
+        if started.iter().any(|s| s.pid == pid) {
+            continue;
+        }
+        let Some(start) = snapshot
+            .process(pid)
+            .map(|p| p.start_time)
+            .filter(|&t| t > 0)
+            .and_then(|t| i64::try_from(t).ok())
+        else {
+            continue;
+        };
+        started.push(Started {
+            pid,
+            since: boot + start / ticks.max(1),
+        });
+    }
+    started
 }
 
 #[cfg(test)]
@@ -423,11 +469,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn start_time_from_stat() {
-        let line =
-            b"42 (a) b) c) S 1 42 42 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 12345 100000 10";
-        assert_eq!(parse_starttime(line), Some(12345));
-        assert_eq!(parse_starttime(b"42 (x) S 1"), None);
+    fn boot_time_from_stat() {
         assert_eq!(
             parse_btime("cpu 1 2\nbtime 1700000000\n"),
             Some(1_700_000_000)

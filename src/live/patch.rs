@@ -317,28 +317,31 @@ pub fn apply(
     (before, touched)
 }
 
+/// A process in one uts namespace (for tests on fake events and re-reads).
+#[cfg(test)]
+pub(crate) fn test_process(pid: Pid, uts: Inode, state: char) -> Process {
+    use crate::model::{Link, NsLinks};
+    let mut links = NsLinks::default();
+    links.current[NsKind::Uts.index()] = Link::Ns(uts);
+    Process {
+        pid,
+        ppid: 1,
+        uid: 0,
+        comm: format!("p{pid}"),
+        command: String::new(),
+        command_bytes: None,
+        state,
+        start_time: pid as u64,
+        links,
+        odd_threads: Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::test_process as process;
     use super::*;
-    use crate::model::{Link, NsLinks};
     use crate::snapshot::diff::{Change, diff_scans};
-
-    fn process(pid: Pid, uts: Inode, state: char) -> Process {
-        let mut links = NsLinks::default();
-        links.current[NsKind::Uts.index()] = Link::Ns(uts);
-        Process {
-            pid,
-            ppid: 1,
-            uid: 0,
-            comm: format!("p{pid}"),
-            command: String::new(),
-            command_bytes: None,
-            state,
-            start_time: pid as u64,
-            links,
-            odd_threads: Vec::new(),
-        }
-    }
 
     fn texts(changes: Vec<Change>) -> Vec<String> {
         changes.iter().map(Change::to_text).collect()

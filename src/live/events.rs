@@ -264,28 +264,32 @@ pub fn parse_messages(mut bytes: &[u8], batch: &mut Batch) -> std::io::Result<()
     Ok(())
 }
 
+/// One proc connector message as the kernel sends it (for tests on fake events).
+#[cfg(test)]
+pub(crate) fn test_message(what: u32, data: [u32; 4]) -> Vec<u8> {
+    let mut m = Vec::new();
+    let total = (DATA_AT + 16) as u32;
+    m.extend_from_slice(&total.to_ne_bytes());
+    m.extend_from_slice(&(libc::NLMSG_DONE as u16).to_ne_bytes());
+    m.extend_from_slice(&[0; 10]);
+    m.extend_from_slice(&CN_IDX_PROC.to_ne_bytes());
+    m.extend_from_slice(&CN_VAL_PROC.to_ne_bytes());
+    m.extend_from_slice(&[0; 8]);
+    m.extend_from_slice(&40u16.to_ne_bytes());
+    m.extend_from_slice(&[0; 2]);
+    m.extend_from_slice(&what.to_ne_bytes());
+    m.extend_from_slice(&[0; 12]); // cpu, timestamp
+    for v in data {
+        m.extend_from_slice(&v.to_ne_bytes());
+    }
+    m
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn message(what: u32, data: [u32; 4]) -> Vec<u8> {
-        let mut m = Vec::new();
-        let total = (DATA_AT + 16) as u32;
-        m.extend_from_slice(&total.to_ne_bytes());
-        m.extend_from_slice(&(libc::NLMSG_DONE as u16).to_ne_bytes());
-        m.extend_from_slice(&[0; 10]);
-        m.extend_from_slice(&CN_IDX_PROC.to_ne_bytes());
-        m.extend_from_slice(&CN_VAL_PROC.to_ne_bytes());
-        m.extend_from_slice(&[0; 8]);
-        m.extend_from_slice(&40u16.to_ne_bytes());
-        m.extend_from_slice(&[0; 2]);
-        m.extend_from_slice(&what.to_ne_bytes());
-        m.extend_from_slice(&[0; 12]); // cpu, timestamp
-        for v in data {
-            m.extend_from_slice(&v.to_ne_bytes());
-        }
-        m
-    }
+    use test_message as message;
 
     #[test]
     fn fork_exec_exit_become_pids_and_threads_are_ignored() {

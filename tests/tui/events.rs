@@ -1,0 +1,141 @@
+//! The UI on process events under a real terminal (tmux): with a full rescan a minute away, a
+//! namespace made after the UI started shows within 2 s, and its end too; the header says
+//! "live" (and "polling" with `--poll`); `p` freezes the view and unpausing shows what
+//! happened meanwhile.
+
+use std::time::{Duration, Instant};
+
+use super::handoff::{Pane, ui_script};
+
+/// The header line of a screen.
+fn header(screen: &str) -> &str {
+    screen.lines().next().unwrap_or("")
+}
+
+/// Whether a screen shows the row of namespace `inode` with change mark `mark` (`+` new,
+/// `-` gone), the character after the cursor column.
+fn marked(screen: &str, inode: u64, mark: char) -> bool {
+    screen
+        .lines()
+        .any(|l| l.chars().nth(1) == Some(mark) && l.contains(&format!(" {inode} ")))
+}
+
+/// A uts namespace of its own named `tag`, made now.
+fn uts_sleeper(tag: &str) -> crate::util::Sleeper {
+    crate::util::Sleeper::start(&[
+        "unshare",
+        "--uts",
+        "sh",
+        "-c",
+        &format!("hostname {tag} && exec sleep 300"),
+    ])
+}
+
+/// Filters by `text` and waits until the header shows the filter with nothing matching.
+fn filter_for_nothing(pane: &Pane, text: &str) {
+    pane.keys(&["/"]);
+    pane.type_text(text);
+    pane.keys(&["Enter"]);
+    pane.wait_for("the filter, matching nothing yet", 10, |s| {
+        header(s).contains(&format!("/{text}  no match"))
+    });
+}
+
+#[test]
+#[ignore = "needs root and tmux"]
+fn a_new_namespace_shows_as_it_happens_not_at_the_reconcile() {
+    let pane = Pane::start("nsview-events", |dir| {
+        ui_script(dir).replace("--no-refresh", "--interval 60")
+    });
+    let screen = pane.wait_for_ui("the UI");
+    assert!(
+        header(&screen).contains("live · reconcile 60s"),
+        "process events are available to root:\n{screen}"
+    );
+
+    let tag = crate::util::unique_name("nsview-ev");
+    filter_for_nothing(&pane, &tag);
+    // Timed from when the namespace exists with its name set (the sleeper has exec'd
+    // `sleep`), so a slow start of `unshare` on a busy machine does not count.
+    let uts = uts_sleeper(&tag);
+    let began = Instant::now();
+    let inode = uts.new_ns("uts");
+    let screen = pane.wait_for("the new namespace", 10, |s| {
+        header(s).contains(&format!("/{tag}  1 namespace"))
+    });
+    let took = began.elapsed();
+    assert!(
+        took < Duration::from_secs(2),
+        "shown after {took:?}, not as it happened:\n{screen}"
+    );
+    assert!(marked(&screen, inode, '+'), "marked as new:\n{screen}");
+
+    // Its end: the namespace stays a while as a ghost, marked gone (its hostname is gone with
+    // it, so its type and inode find it).
+    pane.keys(&["Escape"]);
+    pane.wait_for("the filter cleared", 10, |s| !header(s).contains(" /"));
+    let query = format!("type:uts {inode}");
+    pane.keys(&["/"]);
+    pane.type_text(&query);
+    pane.keys(&["Enter"]);
+    pane.wait_for("the namespace by inode", 10, |s| {
+        header(s).contains(&format!("/{query}  1 namespace"))
+    });
+    uts.stop();
+    let began = Instant::now();
+    // Marked gone; or, on a busy machine, its inode already taken by a namespace of another
+    // type (nsfs reuses inodes at once), which ends the ghost.
+    let screen = pane.wait_for("the namespace gone", 10, |s| {
+        marked(s, inode, '-') || header(s).contains(&format!("/{query}  no match"))
+    });
+    let took = began.elapsed();
+    assert!(
+        took < Duration::from_secs(2),
+        "gone after {took:?}, not as it happened:\n{screen}"
+    );
+
+    pane.keys(&["q"]);
+    assert_eq!(pane.wait_for_file("rc", 10), "rc=0");
+}
+
+#[test]
+#[ignore = "needs root and tmux"]
+fn pause_freezes_the_live_view() {
+    let pane = Pane::start("nsview-events-pause", |dir| {
+        ui_script(dir).replace("--no-refresh", "--interval 60")
+    });
+    pane.wait_for_ui("the UI");
+    let tag = crate::util::unique_name("nsview-ev-pause");
+    filter_for_nothing(&pane, &tag);
+    pane.keys(&["p"]);
+    pane.wait_for("paused", 10, |s| s.contains("refresh paused"));
+    let uts = uts_sleeper(&tag);
+    // Longer than a change takes to show when not paused (see the test above).
+    std::thread::sleep(Duration::from_secs(3));
+    let screen = pane.screen();
+    assert!(
+        header(&screen).contains(&format!("/{tag}  no match")),
+        "the paused view changed:\n{screen}"
+    );
+    pane.keys(&["p"]);
+    pane.wait_for("the namespace made while paused", 5, |s| {
+        header(s).contains(&format!("/{tag}  1 namespace"))
+    });
+    pane.keys(&["q"]);
+    assert_eq!(pane.wait_for_file("rc", 10), "rc=0");
+    drop(pane);
+    uts.stop();
+}
+
+/// `--poll` keeps today's rescans, and the header says so.
+#[test]
+#[ignore = "needs root and tmux"]
+fn poll_says_polling_in_the_header() {
+    let pane = Pane::start("nsview-events-poll", |dir| {
+        ui_script(dir).replace("--no-refresh", "--poll --interval 3")
+    });
+    let screen = pane.wait_for_ui("the polling UI");
+    assert!(header(&screen).contains("polling 3s"), "{screen}");
+    pane.keys(&["q"]);
+    assert_eq!(pane.wait_for_file("rc", 10), "rc=0");
+}
