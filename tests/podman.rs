@@ -1021,15 +1021,15 @@ fn the_uis_shell_reaches_a_containers_uts_and_mount_namespaces() {
     );
 
     // user: the row is the container's, the detail pane shows the uid and gid maps.
-    let screen = ui_select(&tmux, "user", &c);
-    for label in ["uid map", "gid map"] {
-        assert!(
-            screen
-                .lines()
-                .any(|l| l.contains(label) && l.contains("0 → 100000, range 65536")),
-            "{label} in\n{screen}"
-        );
-    }
+    // The maps come from the detail read, which may land after the row is named: waited for.
+    ui_select(&tmux, "user", &c);
+    let mapped = |s: &str, label: &str| {
+        s.lines()
+            .any(|l| l.contains(label) && l.contains("0 → 100000, range 65536"))
+    };
+    tmux.wait_for("the uid and gid maps in the detail pane", 15, |s| {
+        mapped(s, "uid map") && mapped(s, "gid map")
+    });
 
     tmux.keys(&["q"]);
     tmux.wait_for("the shell after quitting", 10, |s| {

@@ -123,12 +123,27 @@ pub struct Mount {
     pub source: String,
 }
 
+/// The longest mountinfo line parsed: far over two `PATH_MAX` paths escaped four-fold plus an
+/// overlay's option list.
+const MOUNTINFO_LINE_MAX: usize = 1 << 20;
+
 /// Parses one mountinfo line
 /// (`id parent maj:min root mount_point options [optional...] - fstype source super_options`)
 /// with the procfs crate's parser, as the scanner's bind-mount discovery does; the kernel's
 /// `\ooo` escapes in paths, which procfs leaves in, are decoded here. A source of `none` or
 /// nothing reads `none`, as mount(8) prints it.
 pub fn parse_mountinfo_line(line: &str) -> Option<Mount> {
+    // procfs's errors copy the text they failed on: a planted multi-megabyte "line" would cost
+    // its size again for each refusal. Real lines are far shorter (two escaped paths and the
+    // options), and one that does not start with a mount id is refused here, for nothing.
+    if line.len() > MOUNTINFO_LINE_MAX
+        || !line
+            .split(' ')
+            .next()
+            .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
     let m = ::procfs::process::MountInfo::from_line(line).ok()?;
     Some(Mount {
         id: u32::try_from(m.mnt_id).ok()?,
@@ -303,6 +318,21 @@ mod tests {
         );
         assert_eq!(count_sysvipc(""), 0);
         assert_eq!(count_sysvipc("header\n\n   \n"), 0);
+    }
+
+    #[test]
+    fn refuses_planted_lines_before_parsing() {
+        let long = format!(
+            "36 35 98:0 /{} /mnt rw - ext3 /dev/root rw",
+            "x".repeat(2 << 20)
+        );
+        assert_eq!(parse_mountinfo_line(&long), None);
+        assert_eq!(parse_mountinfo_line(&"\0".repeat(1000)), None);
+        assert_eq!(
+            parse_mountinfo_line(" 36 35 98:0 / /mnt rw - ext3 /dev/root rw"),
+            None
+        );
+        assert!(parse_mountinfo_line("36 35 98:0 / /mnt rw - ext3 /dev/root rw").is_some());
     }
 
     #[test]
