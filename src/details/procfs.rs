@@ -129,6 +129,17 @@ pub struct Mount {
 /// `\ooo` escapes in paths, which procfs leaves in, are decoded here. A source of `none` or
 /// nothing reads `none`, as mount(8) prints it.
 pub fn parse_mountinfo_line(line: &str) -> Option<Mount> {
+    // procfs's errors copy the text they failed on: a planted multi-megabyte "line" would cost
+    // its size again for each refusal. Real lines are far shorter (two escaped paths and the
+    // options), and one that does not start with a mount id is refused here, for nothing.
+    if line.len() > crate::kernel::read::Cap::MOUNTINFO_LINE
+        || !line
+            .split(' ')
+            .next()
+            .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
     let m = ::procfs::process::MountInfo::from_line(line).ok()?;
     Some(Mount {
         id: u32::try_from(m.mnt_id).ok()?,
@@ -145,10 +156,7 @@ pub fn parse_mountinfo_line(line: &str) -> Option<Mount> {
 /// Every well-formed line of a mountinfo text; a malformed one is skipped, never fatal (so not
 /// procfs's `MountInfos`, which rejects the whole table for one odd line).
 pub fn parse_mountinfo(text: &str) -> Vec<Mount> {
-    text.lines()
-        .filter(|line| line.len() <= crate::kernel::read::Cap::MOUNTINFO_LINE)
-        .filter_map(parse_mountinfo_line)
-        .collect()
+    text.lines().filter_map(parse_mountinfo_line).collect()
 }
 
 /// The mount points worth showing besides the root, in this order.
@@ -306,6 +314,21 @@ mod tests {
         );
         assert_eq!(count_sysvipc(""), 0);
         assert_eq!(count_sysvipc("header\n\n   \n"), 0);
+    }
+
+    #[test]
+    fn refuses_planted_lines_before_parsing() {
+        let long = format!(
+            "36 35 98:0 /{} /mnt rw - ext3 /dev/root rw",
+            "x".repeat(2 << 20)
+        );
+        assert_eq!(parse_mountinfo_line(&long), None);
+        assert_eq!(parse_mountinfo_line(&"\0".repeat(1000)), None);
+        assert_eq!(
+            parse_mountinfo_line(" 36 35 98:0 / /mnt rw - ext3 /dev/root rw"),
+            None
+        );
+        assert!(parse_mountinfo_line("36 35 98:0 / /mnt rw - ext3 /dev/root rw").is_some());
     }
 
     #[test]

@@ -101,14 +101,13 @@ impl Pane {
 
     pub(crate) fn wait_for_ui(&self, what: &str) -> String {
         // The status line shows the counts, or a notice before them that may fill the line.
-        let screen = self.wait_for(what, 20, |s| {
-            s.contains("1 by type") && (s.contains("namespaces,") || s.contains("back from"))
-        });
-        assert!(
-            self.alternate_screen(),
-            "{what}: not on the alternate screen"
-        );
-        screen
+        // ... and on its alternate screen: a capture taken just before the UI switched back
+        // may still show the same words on the primary screen.
+        self.wait_for(&format!("{what} (on the alternate screen)"), 20, |s| {
+            s.contains("1 by type")
+                && (s.contains("namespaces,") || s.contains("back from"))
+                && self.alternate_screen()
+        })
     }
 
     /// Waits for a file the pane's script writes, and returns its trimmed text.

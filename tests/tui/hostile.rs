@@ -356,10 +356,12 @@ fn a_shell_into_a_namespace_whose_inode_was_reused_is_refused() {
             "that namespace (id {id}) is gone; its inode now belongs to {}:[{inode}] (id {})",
             reused.kind, reused.ns_id
         );
-        let screen = ui.pane.wait_for("the refusal in the status line", 30, |s| {
-            s.contains(&refusal)
-        });
-        assert!(ui.pane.alternate_screen(), "the UI is back:\n{screen}");
+        // The UI is back (on its alternate screen) with the refusal in its status line: the two
+        // are seen together, as the UI redraws only after it has taken the terminal back.
+        ui.pane
+            .wait_for("the refusal in the UI's status line", 30, |s| {
+                s.contains(&refusal) && ui.pane.alternate_screen()
+            });
         assert!(
             !ui.pane.file("shell-started").exists(),
             "a shell was started in the namespace that now holds the inode"
