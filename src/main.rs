@@ -75,11 +75,12 @@ fn main() {
             )
         )
     {
-        eprintln!(
-            "nsview: --from reads a saved snapshot: enter, release, metrics, diff and watch need \
-             the live system (diff takes its snapshots as arguments); try 'nsview --help'"
+        let usage = nsview::error::Exit::usage(
+            subcommand.as_deref().unwrap_or_default(),
+            "--from reads a saved snapshot: enter, release, metrics, diff and watch need the live \
+             system (diff takes its snapshots as arguments)",
         );
-        std::process::exit(2);
+        std::process::exit(nsview::error::report(&usage.into()));
     }
     let result = dispatch(&cli, &matches, scan, source);
     let code = match result {

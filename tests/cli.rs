@@ -92,6 +92,14 @@ fn usage_errors_exit_2_and_name_their_commands_help() {
             &["metrics", "--textfile", "f", "--listen"],
             "cannot be used with",
         ),
+        (
+            &["enter", "--from", "x.json", "1"],
+            "--from reads a saved snapshot",
+        ),
+        (
+            &["diff", "--from", "x.json", "-", "-"],
+            "--from reads a saved snapshot",
+        ),
         // The UI's own options belong to `nsview` itself.
         (&["--interval", "abc"], "invalid value 'abc'"),
         (&["--interval", "0"], "invalid --interval 0"),

@@ -738,17 +738,10 @@ fn podman_netns_left_by_a_killed_runtime_is_a_probable_leak() {
     // Running: its processes are members, so it is no candidate at all.
     let (doc, _) = leaks_json(&["-t", "net"]);
     assert!(entry(&doc, net).is_none());
-    // What a crashed runtime leaves: conmon and the container's init killed, nothing ran
-    // podman's cleanup, podman's bind mount under /run/netns is all that holds the netns.
-    for pid in [c.conmon_pid, c.pid] {
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(pid),
-            nix::sys::signal::Signal::SIGKILL,
-        );
-    }
-    for pid in [c.conmon_pid, c.pid] {
-        engine::wait_until_reaped(pid);
-    }
+    // What a crashed runtime leaves: conmon and the container's init killed (conmon first,
+    // see engine::kill_runtime), nothing ran podman's cleanup, podman's bind mount under
+    // /run/netns is all that holds the netns.
+    c.kill_runtime();
     let (doc, code) = leaks_json(&["-t", "net"]);
     assert_eq!(code, 1);
     let e = expect_entry(&doc, net);

@@ -218,23 +218,6 @@ fn wait_for_member(pid_ns: u64, cmdline: &[u8]) {
     }
 }
 
-/// Pids whose parent is `parent` (from `/proc/PID/stat`).
-fn children_of(parent: i32) -> Vec<i32> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|pid| {
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-            // `pid (comm) S ppid ...`: fields after the last ')'.
-            stat.rsplit_once(')')
-                .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<i32>().ok())
-                == Some(parent)
-        })
-        .collect()
-}
-
 #[test]
 #[ignore = "needs root and podman"]
 fn a_container_is_named_on_every_namespace_it_owns_and_on_none_of_the_hosts() {
@@ -606,34 +589,6 @@ fn after_podman_rm_no_namespace_of_the_container_is_left() {
     assert!(!Path::new(&nsfs).exists(), "{nsfs} left behind");
 }
 
-/// What a crashed runtime leaves: `kill -9` of the container's conmon and of the processes it
-/// supervises (the container's init; runc itself has exited once the container runs), waited
-/// for until each is reaped. Nothing runs podman's cleanup (conmon's exit command) then.
-///
-/// conmon dies first, and is reaped before its children are killed: a conmon that outlives
-/// the container's init by a moment sees it exit and forks its exit command (`podman
-/// container cleanup`), which survives conmon's own SIGKILL and removes the netns pin. Killing
-/// the init first lost that race now and then on a loaded machine (the pin was gone from
-/// /run/netns before the test's scan, which looked like a scan missing it).
-fn kill_runtime(c: &Container) {
-    let children = children_of(c.conmon_pid);
-    assert!(children.contains(&c.pid), "conmon's children {children:?}");
-    let kill = |pid: i32| {
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(pid),
-            nix::sys::signal::Signal::SIGKILL,
-        );
-    };
-    kill(c.conmon_pid);
-    engine::wait_until_reaped(c.conmon_pid);
-    for &pid in &children {
-        kill(pid);
-    }
-    for &pid in &children {
-        engine::wait_until_reaped(pid);
-    }
-}
-
 /// The names in /run/netns, for a failure message.
 fn run_netns() -> Vec<std::ffi::OsString> {
     std::fs::read_dir("/run/netns")
@@ -668,7 +623,7 @@ fn after_kill_9_of_conmon_and_runtime_the_netns_stays_bind_mounted_until_podman_
         &c.id,
     ]);
     assert_eq!(engine_mounts(&c, &merged).len(), 2, "shm and {merged}");
-    kill_runtime(&c);
+    c.kill_runtime();
 
     // Nothing ran podman's cleanup (conmon's exit command): the netns stays, held only by
     // podman's bind mount; the other namespaces died with their last process.
@@ -743,7 +698,7 @@ fn nsview_release_frees_the_netns_a_killed_runtime_leaves_and_podman_rm_still_cl
         "{{.GraphDriver.Data.MergedDir}}",
         &c.id,
     ]);
-    kill_runtime(&c);
+    c.kill_runtime();
     let left = still_listed(&namespaces, &["-P"]);
     assert_eq!(
         left.len(),

@@ -213,7 +213,7 @@ pub fn run_inside<T: Send + 'static>(
     let inode = rustix::fs::fstat(ns_fd).ok().map(|st| st.st_ino);
     let already_inside = own.is_some() && inode == own;
     // While a reader of this namespace hangs, no second one is started for it.
-    let key = format!("{kind}:[{}]", inode.unwrap_or(0));
+    let key = kind.label(inode.unwrap_or(0)).to_string();
     // The thread owns its copy of the fd: it may outlive this call.
     let owned = ns_fd.try_clone_to_owned()?;
     deadline::run(format!("nsview-{kind}"), key, deadline::INSIDE, move || {

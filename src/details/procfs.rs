@@ -123,10 +123,6 @@ pub struct Mount {
     pub source: String,
 }
 
-/// The longest mountinfo line parsed: far over two `PATH_MAX` paths escaped four-fold plus an
-/// overlay's option list.
-const MOUNTINFO_LINE_MAX: usize = 1 << 20;
-
 /// Parses one mountinfo line
 /// (`id parent maj:min root mount_point options [optional...] - fstype source super_options`)
 /// with the procfs crate's parser, as the scanner's bind-mount discovery does; the kernel's
@@ -136,7 +132,7 @@ pub fn parse_mountinfo_line(line: &str) -> Option<Mount> {
     // procfs's errors copy the text they failed on: a planted multi-megabyte "line" would cost
     // its size again for each refusal. Real lines are far shorter (two escaped paths and the
     // options), and one that does not start with a mount id is refused here, for nothing.
-    if line.len() > MOUNTINFO_LINE_MAX
+    if line.len() > crate::kernel::read::Cap::MOUNTINFO_LINE
         || !line
             .split(' ')
             .next()
@@ -333,6 +329,18 @@ mod tests {
             None
         );
         assert!(parse_mountinfo_line("36 35 98:0 / /mnt rw - ext3 /dev/root rw").is_some());
+    }
+
+    #[test]
+    fn a_line_longer_than_any_mount_is_skipped_unparsed() {
+        let huge = format!(
+            "29 22 0:35 / /x rw - tmpfs tmpfs rw,{}",
+            "o".repeat(2 << 20)
+        );
+        let text = format!("22 1 0:21 / / rw - ext4 /dev/vda1 rw\n{huge}\n");
+        let mounts = parse_mountinfo(&text);
+        assert_eq!(mounts.len(), 1, "{mounts:#?}");
+        assert_eq!(mounts[0].mount_point, "/");
     }
 
     #[test]

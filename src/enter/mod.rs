@@ -329,8 +329,17 @@ fn holder_dir(
                     "{flag} without a directory needs a holder process; name one with --pid"
                 ))
             })?;
-            let path = task.dir(proc_root).join(which);
-            join::open_dir(&path, &format!("the {which} of process {}:", task.pid)).map(Some)
+            let dir = task.dir(proc_root);
+            crate::kernel::own::open_task_dir(&dir, which)
+                .map(Some)
+                .map_err(|e| {
+                    Exit::failure(format!(
+                        "cannot open the {which} of process {}: {}: {e}",
+                        task.pid,
+                        dir.join(which).display()
+                    ))
+                    .into()
+                })
         }
     }
 }

@@ -1,7 +1,8 @@
 //! What nsview's own process is, read from its own `/proc/self` (or `/proc/PPID/exe`): its
 //! namespaces' inodes, its thread count, whether setgroups(2) is allowed in its user namespace,
-//! and whether its parent runs the same binary. The faces that act (`enter`, `release`) and
-//! the error pipe ask here instead of opening /proc themselves.
+//! and whether its parent runs the same binary; and the holder directories `enter` steps into.
+//! The faces that act (`enter`, `release`) and the error pipe ask here instead of opening /proc
+//! themselves.
 
 use std::os::fd::OwnedFd;
 use std::path::Path;
@@ -40,23 +41,37 @@ pub fn open_proc_self(proc_root: &Path) -> std::io::Result<OwnedFd> {
     .map_err(std::io::Error::from)
 }
 
+/// A holder process's root or working directory (`TASK_DIR/root`, `TASK_DIR/cwd`: links the
+/// kernel resolves itself), opened as a directory for the later fchdir of `enter -r`/`-w`,
+/// as nsenter's bare `-r`/`-w` use them.
+pub fn open_task_dir(task_dir: &Path, which: &str) -> std::io::Result<OwnedFd> {
+    use rustix::fs::OFlags;
+    rustix::fs::open(
+        task_dir.join(which),
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .map_err(std::io::Error::from)
+}
+
 /// Whether setgroups(2) may be called in our user namespace: "deny" there (written by
 /// `unshare --map-root-user` and by any unprivileged gid_map writer) makes it EPERM, the
 /// classic `nsenter: setgroups failed`. `proc_self` is `/proc/self` opened before entering, so
 /// it works whatever /proc looks like inside.
 pub fn setgroups_allowed(proc_self: &OwnedFd) -> bool {
-    let Ok(file) = rustix::fs::openat(
-        proc_self,
-        "setgroups",
-        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
-        rustix::fs::Mode::empty(),
-    ) else {
+    use std::os::fd::AsFd;
+    let mut buf = Vec::new();
+    match super::read::read_at(
+        proc_self.as_fd(),
+        c"setgroups",
+        super::read::Cap::SETGROUPS,
+        &mut buf,
+        true,
+    ) {
+        Ok(()) => buf.trim_ascii() != b"deny",
         // No such file before Linux 3.19: setgroups is then always allowed.
-        return true;
-    };
-    let mut buf = [0u8; 16];
-    let n = rustix::io::read(&file, &mut buf).unwrap_or(0);
-    buf[..n].trim_ascii() != b"deny"
+        Err(_) => true,
+    }
 }
 
 /// True when the parent process's executable is the same file as ours (the UI runs
@@ -82,8 +97,8 @@ mod tests {
         assert!(own[NsKind::Net.index()].is_some(), "{own:?}");
         assert!(thread_count(proc_root) >= 1);
         let proc_self = open_proc_self(proc_root).expect("/proc/self");
-        // No setgroups file or "allow": the test process is not under a deny.
-        let _ = setgroups_allowed(&proc_self);
+        let file = std::fs::read_to_string("/proc/self/setgroups").unwrap_or_default();
+        assert_eq!(setgroups_allowed(&proc_self), file.trim() != "deny");
         // Not our parent nsview: the test harness runs another binary.
         assert!(!parent_runs_this_binary());
     }

@@ -35,6 +35,11 @@ impl Cap {
     pub const TIMENS: Cap = Cap(1 << 10);
     /// `mountinfo`: a node with thousands of mounts is a few MiB.
     pub const MOUNTINFO: Cap = Cap(16 << 20);
+    /// One `mountinfo` line: two escaped paths of at most PATH_MAX, a source and options (an
+    /// overlay's lowerdir list of hundreds of layers is tens of KiB). A longer line is not a
+    /// mount the kernel wrote (a fake or planted file) and is skipped unparsed, so a parser
+    /// never copies megabytes of it.
+    pub const MOUNTINFO_LINE: usize = 1 << 20;
     /// `net/*`, `sysvipc/*` tables: a full routing table can be large.
     pub const TABLE: Cap = Cap(16 << 20);
 }

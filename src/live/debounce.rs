@@ -2,8 +2,10 @@
 //! events becomes one publish, `window` after its first update, and publishes never follow
 //! each other closer than `budget` times what the last one cost (but at most `max_gap`, so a
 //! change still shows within about `window + max_gap`), so a fork storm on a big machine
-//! costs a bounded share of a core instead of a redraw per event. Pure: the caller passes the
-//! time.
+//! costs a bounded share of a core instead of a redraw per event. Minor updates (the caller
+//! says which: for the UI, processes coming and going in the host's namespaces only, the
+//! churn of any busy machine) wait for `minor_gap` after the previous publish instead: they
+//! change nothing a namespace view is about. Pure: the caller passes the time.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -21,6 +23,8 @@ pub struct Pending {
     pub pids: BTreeSet<Pid>,
     /// A full scan replaced the state: everything may have changed.
     pub full: bool,
+    /// Every update since the last publish was minor.
+    pub minor: bool,
 }
 
 /// Collects updates and says when to publish them.
@@ -29,6 +33,7 @@ pub struct Debounce {
     window: Duration,
     budget: u32,
     max_gap: Duration,
+    minor_gap: Duration,
     last: Option<(Instant, Duration)>,
     pending: Option<Pending>,
 }
@@ -42,9 +47,16 @@ impl Debounce {
             window,
             budget,
             max_gap,
+            minor_gap: max_gap,
             last: None,
             pending: None,
         }
+    }
+
+    /// Minor updates wait at least `gap` after the previous publish.
+    pub fn with_minor_gap(mut self, gap: Duration) -> Debounce {
+        self.minor_gap = gap;
+        self
     }
 
     fn pending(&mut self, now: Instant) -> &mut Pending {
@@ -53,19 +65,24 @@ impl Debounce {
             inodes: BTreeSet::new(),
             pids: BTreeSet::new(),
             full: false,
+            minor: true,
         })
     }
 
-    /// Events patched the state.
-    pub fn note_patch(&mut self, now: Instant, touched: &Touched) {
+    /// Events patched the state; `minor` when the caller's view hardly cares (see the module
+    /// documentation).
+    pub fn note_patch(&mut self, now: Instant, touched: &Touched, minor: bool) {
         let pending = self.pending(now);
         pending.inodes.extend(touched.inodes.iter().copied());
         pending.pids.extend(touched.pids.iter().copied());
+        pending.minor &= minor;
     }
 
     /// A full scan replaced the state. It is settled already: no window to wait out.
     pub fn note_full(&mut self, now: Instant) {
-        self.pending(now).full = true;
+        let pending = self.pending(now);
+        pending.full = true;
+        pending.minor = false;
     }
 
     /// When the pending updates are to be published (None: nothing pending).
@@ -78,7 +95,14 @@ impl Debounce {
         };
         let spaced = self
             .last
-            .map(|(at, cost)| at + (cost * self.budget).min(self.max_gap))
+            .map(|(at, cost)| {
+                let gap = (cost * self.budget).min(self.max_gap);
+                at + if pending.minor {
+                    gap.max(self.minor_gap)
+                } else {
+                    gap
+                }
+            })
             .unwrap_or(settled);
         Some(settled.max(spaced))
     }
@@ -149,7 +173,7 @@ mod tests {
             gone.extend(batch.changed.iter().filter(|p| !self.proc.contains_key(p)));
             let (before, touched) = patch::apply(&mut self.state, fresh, &gone);
             if before != patch::part(&self.state, &touched) {
-                self.debounce.note_patch(now, &touched);
+                self.debounce.note_patch(now, &touched, false);
             }
         }
     }
@@ -245,6 +269,7 @@ mod tests {
                 pids: BTreeSet::from([1]),
                 inodes: BTreeSet::new(),
             },
+            false,
         );
         assert_eq!(fake.debounce.due(), Some(t0 + GAP));
     }
@@ -265,8 +290,36 @@ mod tests {
                 pids: BTreeSet::from([7]),
                 inodes: BTreeSet::new(),
             },
+            true,
         );
         let pending = debounce.take(t0 + Duration::from_millis(500)).expect("due");
         assert!(pending.full && pending.pids.contains(&7));
+    }
+
+    #[test]
+    fn minor_updates_wait_for_the_minor_gap_unless_something_else_comes() {
+        let t0 = Instant::now();
+        let minor_gap = Duration::from_secs(3);
+        let mut debounce = Debounce::new(WINDOW, 10, GAP).with_minor_gap(minor_gap);
+        let touched = |pid| Touched {
+            pids: BTreeSet::from([pid]),
+            inodes: BTreeSet::new(),
+        };
+        // The first one after a long quiet (or the start) needs no gap.
+        debounce.note_patch(t0, &touched(1), true);
+        assert_eq!(debounce.due(), Some(t0 + WINDOW));
+        let pending = debounce.take(t0 + WINDOW).expect("due");
+        assert!(pending.minor && !pending.full);
+        debounce.published(t0 + WINDOW, Duration::from_millis(5));
+        // Host churn: held until the minor gap has passed since that publish.
+        debounce.note_patch(t0 + Duration::from_millis(200), &touched(2), true);
+        assert_eq!(debounce.due(), Some(t0 + WINDOW + minor_gap));
+        // A namespace change comes: it and the churn go out after the short gap.
+        debounce.note_patch(t0 + Duration::from_millis(300), &touched(3), false);
+        // (The window counts from the first pending update, at 200 ms.)
+        assert_eq!(debounce.due(), Some(t0 + Duration::from_millis(300)));
+        let pending = debounce.take(t0 + Duration::from_secs(1)).expect("due");
+        assert!(!pending.minor);
+        assert_eq!(pending.pids, BTreeSet::from([2, 3]));
     }
 }

@@ -281,7 +281,9 @@ pub fn parse_nsfs_mounts(mountinfo: &[u8]) -> Vec<(NsKind, Inode, String)> {
     // malformed line; a single odd mount must not hide the others.
     String::from_utf8_lossy(mountinfo)
         .lines()
-        .filter(|line| line.contains(" nsfs "))
+        .filter(|line| {
+            line.len() <= crate::kernel::read::Cap::MOUNTINFO_LINE && line.contains(" nsfs ")
+        })
         .filter_map(|line| procfs::process::MountInfo::from_line(line).ok())
         .filter(|m| m.fs_type == "nsfs")
         .filter_map(|m| {

@@ -49,7 +49,8 @@ pub fn check_holders<K: Kernel>(snapshot: &mut Snapshot, kernel: &K, proc_root: 
                         kind: ns.kind,
                         path: path.clone(),
                         reason: format!(
-                            "in mnt:[{mnt_ns}], which has no process nsview can open it through"
+                            "in {}, which has no process nsview can open it through",
+                            crate::model::NsKind::Mnt.label(*mnt_ns)
                         ),
                     });
                 }

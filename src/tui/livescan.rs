@@ -27,6 +27,9 @@ const WINDOW: Duration = Duration::from_millis(100);
 /// WINDOW + GAP even when rebuilding is slow).
 const BUDGET: u32 = 10;
 const GAP: Duration = Duration::from_millis(500);
+/// Processes coming and going in the host's namespaces only (any busy machine's churn) are
+/// shown at most this often: no more often than the polling UI rescanned, and without a scan.
+const MINOR_GAP: Duration = Duration::from_secs(3);
 /// How often the thread looks at the UI's requests while no event comes.
 const CONTROL_TICK: Duration = Duration::from_millis(200);
 
@@ -198,7 +201,7 @@ fn run(
     let mut took = started.elapsed();
     set_full_since(shared, None);
     let mut enrichment = Enrichment::default();
-    let mut debounce = Debounce::new(WINDOW, BUDGET, GAP);
+    let mut debounce = Debounce::new(WINDOW, BUDGET, GAP).with_minor_gap(MINOR_GAP);
     // What the UI was last given (shared with it and the details worker).
     let mut last: Option<Arc<crate::model::Snapshot>> = None;
     debounce.note_full(Instant::now());
@@ -268,7 +271,17 @@ fn run(
         match step {
             Ok(step) => match step.update {
                 Update::None => {}
-                Update::Patched { touched, .. } => debounce.note_patch(Instant::now(), &touched),
+                Update::Patched { touched, .. } => {
+                    // Minor: only the host's namespaces were touched (a namespace that is
+                    // gone now was not one of them).
+                    let snapshot = watcher.snapshot();
+                    let host: Vec<_> = crate::model::NsKind::ALL
+                        .into_iter()
+                        .filter_map(|kind| snapshot.host_ns(kind))
+                        .collect();
+                    let minor = touched.inodes.iter().all(|inode| host.contains(inode));
+                    debounce.note_patch(Instant::now(), &touched, minor);
+                }
                 Update::Scanned { .. } => {
                     took = full_due.max(now).elapsed();
                     debounce.note_full(Instant::now());

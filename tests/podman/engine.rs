@@ -394,3 +394,55 @@ pub fn wait_until_reaped(pid: i32) {
         std::thread::sleep(Duration::from_millis(10));
     }
 }
+
+/// Pids whose parent is `parent` (from `/proc/PID/stat`).
+pub fn children_of(parent: i32) -> Vec<i32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            // `pid (comm) S ppid ...`: fields after the last ')'.
+            stat.rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<i32>().ok())
+                == Some(parent)
+        })
+        .collect()
+}
+
+/// What a crashed runtime leaves: `kill -9` of the container's conmon and of the processes it
+/// supervises (the container's init; runc itself has exited once the container runs), waited
+/// for until each is reaped. Nothing runs podman's cleanup (conmon's exit command) then.
+///
+/// conmon dies first, and is reaped before its children are killed: a conmon that outlives
+/// the container's init by a moment sees it exit and forks its exit command (`podman
+/// container cleanup`), which survives conmon's own SIGKILL and removes the netns pin. Killing
+/// the init first lost that race now and then on a loaded machine (the pin was gone from
+/// /run/netns before the test's scan, which looked like a scan missing it).
+pub fn kill_runtime(c: &Container) {
+    let children = children_of(c.conmon_pid);
+    assert!(children.contains(&c.pid), "conmon's children {children:?}");
+    let kill = |pid: i32| {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    };
+    kill(c.conmon_pid);
+    wait_until_reaped(c.conmon_pid);
+    for &pid in &children {
+        kill(pid);
+    }
+    for &pid in &children {
+        wait_until_reaped(pid);
+    }
+}
+
+impl Container {
+    /// [`kill_runtime`] of this container.
+    pub fn kill_runtime(&self) {
+        kill_runtime(self);
+    }
+}

@@ -21,7 +21,22 @@ impl HostileUi {
     /// nsview refreshing every half second, with `$SHELL` a script that leaves a mark when a
     /// shell is started (so a test can say none was).
     fn start(prefix: &str) -> HostileUi {
+        HostileUi::start_traced(prefix, false)
+    }
+
+    /// As [`HostileUi::start`], under `strace -f` (its log is `strace.log`) when `traced`:
+    /// every path the UI and its children asked to open.
+    fn start_traced(prefix: &str, traced: bool) -> HostileUi {
         let pane = Pane::start(prefix, |dir| {
+            let strace = if traced {
+                format!(
+                    // Only the traced calls stop (seccomp-bpf): the UI's scans stay fast.
+                    "strace -f -qq --seccomp-bpf -e trace=open,openat,openat2 -o {} ",
+                    dir.join("strace.log").display()
+                )
+            } else {
+                String::new()
+            };
             let shell = dir.join("shell");
             std::fs::write(
                 &shell,
@@ -36,7 +51,7 @@ impl HostileUi {
             // Waits (10 s at most) for the test to arm tmux before nsview draws anything.
             format!(
                 "i=0; while [ ! -e {go} ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done\n\
-                 SHELL={shell} PS1='$ ' ENV= NO_COLOR=1 {nsview} --interval 0.5\n\
+                 SHELL={shell} PS1='$ ' ENV= NO_COLOR=1 {strace}{nsview} --interval 0.5\n\
                  echo rc=$? > {rc}\nexec sleep 60\n",
                 go = dir.join("go").display(),
                 shell = shell.display(),
@@ -54,6 +69,8 @@ impl HostileUi {
             "a fresh tmux server has no paste buffer"
         );
         std::fs::write(pane.file("go"), "").expect("go");
+        // A first scan of a loaded host (thousands of processes, strace) may take a while.
+        pane.wait_for("the UI's first scan", 60, |s| s.contains("namespaces,"));
         pane.wait_for_ui("the UI");
         HostileUi { pane, title }
     }
@@ -98,20 +115,21 @@ impl HostileUi {
         ]);
         let inode = late.new_ns("uts").to_string();
         // Its row, by inode (another namespace may come to match the filter too).
-        let screen = self.find(&tag, "a namespace made after the trap", |s| {
+        self.find(&tag, "a namespace made after the trap", |s| {
             s.lines()
                 .skip(1)
                 .any(|row| row.contains(&inode) && row.contains(&tag))
         });
-        assert!(
-            screen.contains("scanned "),
-            "the data's age is shown:\n{screen}"
-        );
+        // The age of the data, in the header (live, it counts from the last full reconcile,
+        // so it may need one more to appear).
+        self.pane.wait_for("the data's age in the header", 30, |s| {
+            s.lines().next().is_some_and(|h| h.contains("scanned "))
+        });
         late.stop();
     }
 
     /// `q` ends the UI with status 0.
-    fn quit(self) {
+    fn quit(&self) {
         self.pane.keys(&["q"]);
         assert_eq!(self.pane.wait_for_file("rc", 10), "rc=0");
         self.assert_terminal_untouched("after quitting");
@@ -190,8 +208,8 @@ fn hostile_strings_show_escaped_and_reach_no_terminal() {
 
 /// A trap of `tests/hostile.rs` under the UI: each trapped namespace shows its refused holder
 /// with the reason (the path escaped), nothing reaches the terminal, scans go on, `q` works.
-fn ui_over_a_trap(prefix: &str, trap: &crate::hostile::Trap, reasons: &[&str]) {
-    let ui = HostileUi::start(prefix);
+fn ui_over_a_trap(prefix: &str, trap: &crate::hostile::Trap, reasons: &[&str], traced: bool) {
+    let ui = HostileUi::start_traced(prefix, traced);
     let path = nsview::text::safe(&trap.path().to_string_lossy()).into_owned();
     for (&inode, reason) in trap.inodes.iter().zip(reasons) {
         let screen = ui.find(&inode.to_string(), "the trapped namespace", |s| {
@@ -208,6 +226,24 @@ fn ui_over_a_trap(prefix: &str, trap: &crate::hostile::Trap, reasons: &[&str]) {
     }
     ui.assert_still_scanning();
     ui.quit();
+    if traced {
+        let log = std::fs::read_to_string(ui.pane.file("strace.log")).expect("strace log");
+        for host_file in ["/etc/shadow", "/dev/zero"] {
+            assert!(
+                !log.lines().any(|l| l.contains(&format!("\"{host_file}\""))),
+                "the UI opened {host_file}:\n{log}"
+            );
+        }
+        // The trapped paths were looked at, but only O_PATH, inside the trap's root.
+        let trapped: Vec<&str> = log.lines().filter(|l| l.contains("hide/trap")).collect();
+        assert!(
+            !trapped.is_empty(),
+            "the UI never looked at the trap:\n{log}"
+        );
+        for line in trapped {
+            assert!(line.contains("O_PATH"), "{line}");
+        }
+    }
 }
 
 #[test]
@@ -226,6 +262,7 @@ fn a_fifo_trap_at_a_hostile_path_freezes_nothing() {
             "a FIFO, not a namespace file",
             "a FIFO, not a namespace file",
         ],
+        false,
     );
 }
 
@@ -244,6 +281,7 @@ fn a_symlink_trap_opens_nothing() {
             "a symlink, not a namespace file",
             "a symlink, not a namespace file",
         ],
+        true,
     );
 }
 
@@ -294,6 +332,10 @@ fn a_shell_into_a_namespace_whose_inode_was_reused_is_refused() {
                 && s.lines()
                     .any(|l| l.contains('▶') && l.contains(&inode.to_string()))
         });
+        // The data's age is in the header before pausing (live, it appears with the first
+        // full reconcile, and none is applied while paused).
+        ui.pane
+            .wait_for("the data's age", 30, |s| scanned_secs_ago(s).is_some());
         ui.pane.keys(&["p"]);
         // Paused, and no scan from before the pause can still land: none was applied for 2 s
         // and none is running (one requested before the pause would be running for over a
