@@ -36,13 +36,13 @@ pub fn restore() {
     );
 }
 
-/// Restores the terminal before the default hook prints the panic, so the message is readable.
 /// The scan thread's name: its panics become the scan's error (`tui::caught`).
 pub const SCAN_THREAD: &str = "nsview-scan";
 /// The details worker's name: its panics become the pane's error line.
 pub const DETAILS_THREAD: &str = "nsview-details";
 
-/// On a panic: the terminal restored, then the usual message. Not on the scan and details
+/// On a panic: the terminal restored, then the usual message (nsview's one line,
+/// [`crate::error::install_panic_hook`]), so it is readable. Not on the scan and details
 /// threads, which catch their panics and report them in the UI: restoring there would drop the
 /// screen from under the UI that goes on, and the message would smear it.
 pub fn install_panic_hook() {
