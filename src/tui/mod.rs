@@ -47,6 +47,10 @@ use names::Enrichment;
 const TICK: Duration = Duration::from_millis(200);
 /// The same while the details worker has a request: its answer shows up within this.
 const DETAILS_TICK: Duration = Duration::from_millis(25);
+/// With nothing new (no key, scan, details or signal), the screen is drawn again this often:
+/// what changes by itself (the data's age, a slow scan's seconds, marks fading) counts seconds.
+/// At rest that is one draw a second instead of one a tick.
+const REDRAW_EVERY: Duration = Duration::from_secs(1);
 
 /// Full rescans this often when polling (no process events, or `--poll`).
 const POLL_EVERY: Duration = Duration::from_secs(3);
@@ -177,14 +181,19 @@ fn event_loop(
     // The scan the app shows, shared with the details worker.
     let mut current: Option<Arc<Snapshot>> = None;
     let mut scanned_at: Option<Instant> = None;
+    // Something the screen does not show yet (a key, a scan, details, a signal).
+    let mut dirty = true;
+    let mut drawn_at: Option<Instant> = None;
     loop {
         if let Some(code) = signals.quit_code() {
             return Ok(code);
         }
         if signals.take_continued() {
             tui.reenter().context("cannot take the terminal back")?;
+            dirty = true;
         }
         while let Some(result) = feed.poll(app.is_paused()) {
+            dirty = true;
             match result {
                 Ok(scanned) => {
                     if let Some(saved) = scanned.saved_details {
@@ -210,6 +219,7 @@ fn event_loop(
         }
         // The interval keys change it while running.
         if app.interval() != interval {
+            dirty = true;
             interval = app.interval();
             next_refresh = interval.map(|every| Instant::now() + every);
             if let (Feed::Live(live), Some(every)) = (&mut *feed, interval) {
@@ -220,6 +230,7 @@ fn event_loop(
             && let Err(message) = live.maintain()
         {
             app.scan_failed(message);
+            dirty = true;
         }
         if let Feed::Poll(scanner) = feed {
             // A stuck scan does not hold the refresh back: the request starts a fresh one.
@@ -234,10 +245,12 @@ fn event_loop(
                 next_refresh =
                     interval.map(|every| Instant::now() + every.max(scanner.stuck_after));
                 request_scan(app, scanner);
+                dirty = true;
             }
         }
         while let Some(found) = reader.poll() {
             app.update(Action::Details(Box::new(found)));
+            dirty = true;
         }
         if let Some(snapshot) = &current
             && let Some(want) = app.details_wanted()
@@ -249,10 +262,14 @@ fn event_loop(
             scan_running: feed.running_for(),
             details_waiting: reader.waiting(),
         });
-        tui.terminal.draw(|frame| view::draw(app, frame))?;
-        if !app.rows().is_empty() && !app.fitted() {
-            app.fit_first_screen();
+        if dirty || drawn_at.is_none_or(|at| at.elapsed() >= REDRAW_EVERY) {
             tui.terminal.draw(|frame| view::draw(app, frame))?;
+            if !app.rows().is_empty() && !app.fitted() {
+                app.fit_first_screen();
+                tui.terminal.draw(|frame| view::draw(app, frame))?;
+            }
+            dirty = false;
+            drawn_at = Some(Instant::now());
         }
 
         // Look again soon while details are being read, so they appear without a keystroke.
@@ -278,6 +295,7 @@ fn event_loop(
                 break;
             }
             let input = event::read()?;
+            dirty = true;
             if let Some(action) = keys::action_for(app.mode(), &input) {
                 match app.update(action) {
                     Some(Command::Quit) => return Ok(0),
