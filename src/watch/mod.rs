@@ -142,6 +142,22 @@ pub fn run(config: &Config, scan: ScanOptions) -> Result<i32> {
     let every = config.reconcile;
     let seconds = every.as_secs_f64();
     let (mut watcher, why) = Watcher::start(scan, every, config.poll)?;
+    // Hostnames are read (inside each UTS namespace) only when UTS events are wanted, and the
+    // first pass is done before the ready line: a step must not wait for dozens of reads.
+    let track_hostnames = filter.types.is_empty() || filter.types.contains(&NsKind::Uts);
+    let mut hostnames = Hostnames::default();
+    if track_hostnames {
+        hostnames.update(
+            &watcher,
+            &Step {
+                via: Via::Poll,
+                update: Update::Scanned {
+                    before: Box::default(),
+                },
+            },
+            &mut Vec::new(),
+        );
+    }
     if let Some(err) = why {
         eprintln!(
             "nsview: process events unavailable ({err}; older kernels want CAP_NET_ADMIN, all want \
@@ -155,22 +171,13 @@ pub fn run(config: &Config, scan: ScanOptions) -> Result<i32> {
         eprintln!("nsview: watching process events, a full scan every {seconds} s");
     }
     let mut out = std::io::stdout().lock();
-    let mut hostnames = Hostnames::default();
-    hostnames.update(
-        &watcher,
-        &Step {
-            via: Via::Poll,
-            update: Update::Scanned {
-                before: Box::default(),
-            },
-        },
-        &mut Vec::new(),
-    );
     loop {
         let step = watcher.step()?;
         let via = step.via;
         let mut changes = changes(&watcher, &step);
-        hostnames.update(&watcher, &step, &mut changes);
+        if track_hostnames {
+            hostnames.update(&watcher, &step, &mut changes);
+        }
         for change in changes.iter().filter(|c| filter.keeps(c)) {
             let mut line = if config.json {
                 serde_json::to_string(&Line {
