@@ -403,6 +403,10 @@ fn changes_about(a: &Path, b: &Path, mine: &[(u64, Value)]) -> (Vec<(String, u64
         .filter(|c| {
             !(c["holder"]["kind"] == "bind_mount" && c["holder"]["mnt_ns"].as_u64() != own_mnt)
         })
+        // This test makes no fd or socket holder; another test's nsview holds our namespaces'
+        // files open for the moment it reads them (seen once in 26 suite runs as a holder
+        // that went away between two snapshots): real, but none of this test's doing.
+        .filter(|c| !matches!(c["holder"]["kind"].as_str(), Some("fd" | "socket")))
         .filter(|c| {
             mine.iter()
                 .any(|(inode, id)| c["ns"]["inode"] == *inode && c["ns"]["ns_id"] == *id)
