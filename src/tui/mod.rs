@@ -105,9 +105,8 @@ pub fn run(config: &Config, source: crate::snapshot::Source) -> Result<i32> {
     // refreshed automatically); else polling, as the header says.
     let live = match (&saved, interval) {
         (None, Some(_)) if !config.poll && options.is_live() => {
-            let every = config
-                .refresh_interval(RECONCILE_EVERY)
-                .unwrap_or(RECONCILE_EVERY);
+            // Automatic refresh is on here (`interval` is Some): --interval or the default.
+            let every = config.interval.unwrap_or(RECONCILE_EVERY);
             livescan::LiveScanner::spawn(options.clone(), every)
                 .ok()
                 .map(|live| (live, every))
