@@ -4,7 +4,10 @@
 //! exec, exit over the proc connector), re-reading only the processes an event named and
 //! patching the snapshot ([`patch`]), plus a periodic full scan (the reconcile) for what no
 //! process event announces: bind mounts, fds, sockets, relations, and setns(2)/unshare(2) by a
-//! process that has not forked, executed or exited since. Each step says what it updated
+//! process that has not forked, executed or exited since. A change of our own mount table
+//! (bind mounts such as `ip netns add`'s, which send no process event either) brings that full
+//! scan at once, and a budget may stretch the reconcile's period on a big host
+//! ([`Watcher::with_budget`]). Each step says what it updated
 //! ([`Update`]); a face turns that into what it shows (watch: the changes as `nsview diff`
 //! reports them; the UI: a new snapshot, at most so often, see [`debounce`]). Without process
 //! events (refused without CAP_NET_ADMIN on older kernels, or outside the initial network
