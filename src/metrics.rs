@@ -224,10 +224,12 @@ pub fn render(
 /// One scan and its exposition.
 pub fn collect(options: &ScanOptions, per_namespace: bool) -> anyhow::Result<String> {
     let started = Instant::now();
-    // No command lines at all: the name label uses comm.
+    // No command lines at all (the name label uses comm) and no process owners (no label
+    // names a user).
     let options = ScanOptions {
         all_commands: false,
         representative_commands: false,
+        owners: false,
         ..options.clone()
     };
     let snapshot = scan::scan(&options)?;

@@ -182,7 +182,8 @@ pub struct Process {
     pub pid: Pid,
     pub ppid: Pid,
     /// Owner of `/proc/PID`, which is what lsns reports as UID (the effective uid, or root for
-    /// non-dumpable processes).
+    /// non-dumpable processes); [`Process::UID_NOT_READ`] from a scan that reads no owners
+    /// (`ScanOptions::owners` off: `leaks` and `metrics`, which name no users).
     pub uid: u32,
     /// From stat: between the first `(` and the last `)`.
     pub comm: String,
@@ -208,6 +209,10 @@ pub struct Process {
 }
 
 impl Process {
+    /// The uid of a process whose owner the scan did not read: `(uid_t)-1`, which the kernel
+    /// never gives a file (chown(2) takes it to mean "leave as is").
+    pub const UID_NOT_READ: u32 = u32::MAX;
+
     pub fn ns(&self, kind: NsKind) -> Option<Inode> {
         self.links.get(kind)
     }

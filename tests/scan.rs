@@ -64,6 +64,39 @@ fn groups_processes_and_reads_fields() {
 }
 
 #[test]
+fn a_scan_without_owners_reads_no_uid_and_names_no_user() {
+    let fake = FakeProc::new();
+    fake.process(1, "init", b"/sbin/init\0", &HOST);
+    fake.process(
+        300,
+        "sleep",
+        b"sleep\x00100\x00",
+        &with(&HOST, &[("net", 4026532500)]),
+    );
+    let options = ScanOptions {
+        owners: false,
+        ..fake.options()
+    };
+    let snapshot = scan(&options).expect("scan");
+    assert_eq!(snapshot.processes.len(), 2);
+    for process in snapshot.processes.values() {
+        assert_eq!(
+            process.uid,
+            nsview::model::Process::UID_NOT_READ,
+            "{process:?}"
+        );
+    }
+    assert!(snapshot.user_names.is_empty(), "{:?}", snapshot.user_names);
+    // Everything else as with owners: members, commands.
+    let with_owners = scan(&fake.options()).expect("scan");
+    assert_eq!(snapshot.namespaces, with_owners.namespaces);
+    assert_eq!(
+        snapshot.process(300).map(|p| &p.command),
+        with_owners.process(300).map(|p| &p.command)
+    );
+}
+
+#[test]
 fn zombies_missing_links_and_broken_entries_are_data() {
     let fake = FakeProc::new();
     fake.process(1, "init", b"/sbin/init\0", &HOST);

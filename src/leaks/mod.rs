@@ -109,10 +109,12 @@ pub fn run(config: &Config, source: crate::snapshot::Source) -> anyhow::Result<i
         crate::snapshot::Source::File(path) => return run_saved(config, &path),
     };
     // Command lines only for the holders the report names (read by the enrichment step),
-    // none for the namespaces' representatives, which the report does not name.
+    // none for the namespaces' representatives, which the report does not name; and no
+    // process owners, which it never shows.
     let scan = ScanOptions {
         all_commands: false,
         representative_commands: false,
+        owners: false,
         ..scan
     };
     let mut snapshot = scan::scan(&scan)?;

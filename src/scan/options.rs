@@ -31,6 +31,10 @@ pub struct ScanOptions {
     /// for faces that name no representative (`leaks` names only holders, whose command lines
     /// its enrichment step reads; `metrics` labels with comm), so they skip those reads.
     pub representative_commands: bool,
+    /// Read each process's owner (the uid of `/proc/PID`: lsns's USER, the UI's user column).
+    /// Off for faces that name no users (`leaks`, `metrics`): one fstat per process less, and
+    /// every uid is then [`crate::model::Process::UID_NOT_READ`].
+    pub owners: bool,
     /// Scanner threads; 0 means one per core (at most 4).
     pub workers: usize,
 }
@@ -47,6 +51,7 @@ impl Default for ScanOptions {
             relations: true,
             all_commands: true,
             representative_commands: true,
+            owners: true,
             workers: 0,
         }
     }

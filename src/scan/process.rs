@@ -75,7 +75,11 @@ pub(super) fn scan_process(
     let name = links::decimal_name(pid as u64, &mut name);
     let dir = procs::open_dir(root, name).map_err(ReadError::from_errno)?;
     let dir = dir.as_fd();
-    let uid = procs::owner_uid(dir).map_err(ReadError::from_errno)?;
+    let uid = if options.owners {
+        procs::owner_uid(dir).map_err(ReadError::from_errno)?
+    } else {
+        Process::UID_NOT_READ
+    };
     read_proc(
         buffers.procfs,
         dir,

@@ -42,6 +42,7 @@ pub fn names_for(snapshot: &Snapshot, passwd: &Path) -> BTreeMap<u32, String> {
         .processes
         .values()
         .map(|p| p.uid)
+        .filter(|&uid| uid != crate::model::Process::UID_NOT_READ)
         .chain(snapshot.namespaces.values().filter_map(|ns| ns.owner_uid))
         .collect();
     if passwd == Path::new("/etc/passwd") {
