@@ -4,8 +4,7 @@
 //! so cargo does not also build it as a test target of its own.)
 
 mod events;
-/// (Its `Pane` also drives the UI in tests of other modules: leaks' UI release.)
-pub(crate) mod handoff;
+mod handoff;
 mod hostile;
 mod live;
 
@@ -810,74 +809,7 @@ pub(crate) fn tmux_nsview() -> String {
     crate::util::release_nsview().display().to_string()
 }
 
-/// Runs `tmux -L socket args` and returns its stdout.
-fn tmux(socket: &str, args: &[&str]) -> String {
-    let output = std::process::Command::new("tmux")
-        .arg("-L")
-        .arg(socket)
-        .args(args)
-        .output()
-        .expect("run tmux");
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// A private tmux server (its own socket, so no other session is touched) and a sleeper in a
-/// fresh UTS namespace, both removed on drop.
-struct TmuxRig {
-    socket: String,
-    /// Killed by its own drop, after the tmux server.
-    _sleeper: crate::util::Sleeper,
-}
-
-impl TmuxRig {
-    fn tmux(&self, args: &[&str]) -> String {
-        tmux(&self.socket, args)
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", self.socket.as_str()];
-        args.extend_from_slice(keys);
-        self.tmux(&args);
-    }
-
-    fn screen(&self) -> String {
-        self.tmux(&["capture-pane", "-p", "-t", &self.socket])
-    }
-
-    fn alternate_screen(&self) -> bool {
-        self.tmux(&[
-            "display-message",
-            "-p",
-            "-t",
-            &self.socket,
-            "#{alternate_on}",
-        ])
-        .trim()
-            == "1"
-    }
-
-    /// Polls the pane until `done` holds, or fails with the last screen after `secs`.
-    fn wait_for(&self, what: &str, secs: u64, done: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            let screen = self.screen();
-            if done(&screen) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for TmuxRig {
-    fn drop(&mut self) {
-        self.tmux(&["kill-server"]);
-    }
-}
+use crate::util::tmux;
 
 /// The real terminal: nsview under tmux finds a UTS namespace with the filter, spawns a shell
 /// in it with `s` (through `nsview enter`), checks the hostname inside, and restores the
@@ -899,27 +831,10 @@ fn tmux_filter_shell_and_restore() {
     // Once it is `sleep`, the hostname was set (exec follows `hostname` with &&).
     let sleeper = crate::util::Sleeper::start(&["unshare", "--uts", "sh", "-c", &script]);
     let inode = sleeper.new_ns("uts");
-    let rig = TmuxRig {
-        socket: tag.clone(),
-        _sleeper: sleeper,
-    };
-
-    rig.tmux(&[
-        "new-session",
-        "-d",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        "-s",
-        &tag,
-        "/bin/sh",
-    ]);
-    // Type only once the outer shell has printed its prompt: typed ahead, the command is echoed
-    // before the prompt, and the child shell's "$ " later lands after that prompt ("# $").
-    rig.wait_for("the outer shell's prompt", 10, |s| !s.trim().is_empty());
-    let command = format!("SHELL=/bin/sh PS1='$ ' {nsview} ; echo NSVIEW-EXIT=$?");
-    rig.keys(&[&command, "Enter"]);
+    // Dropped before the sleeper: the tmux server goes first.
+    let rig = crate::util::Pane::start_sized("nsview-tmux", (120, 40), |_| {
+        format!("SHELL=/bin/sh PS1='$ ' {nsview}\necho NSVIEW-EXIT=$?\nexec sleep 60\n")
+    });
     rig.wait_for("the UI", 20, |s| {
         s.contains("1 by type") && s.contains("namespaces,")
     });
