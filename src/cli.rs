@@ -239,8 +239,9 @@ fn list_option(id: &str, value: String) -> Option<ListValue> {
 #[command(next_help_heading = "Interactive UI")]
 pub struct TuiArgs {
     /// Seconds between full rescans: 3 when polling; with process events (root), which show
-    /// changes as they happen, the rescan only reconciles what events cannot show (bind
-    /// mounts, fds), every 60 by default.
+    /// changes as they happen, the rescan only reconciles what events cannot show (fds,
+    /// sockets, setns without a fork): by default every 60, longer on a big host (at most
+    /// 0.5% of a core).
     #[arg(long = "interval", value_name = "SECONDS")]
     pub interval: Option<f64>,
 

@@ -1,7 +1,8 @@
 //! `nsview watch --json` under live actions: a namespace created by `unshare`, a process that
 //! `nsenter`s into it and the namespace going away are reported in order and within a second;
 //! under churn no event about the test's namespaces is lost and every line is whole JSON; a
-//! hostname set later is reported as a content change.
+//! hostname set later is reported as a content change; `ip netns add` and `del` (bind mounts,
+//! which send no process event) are reported at once, not at the reconcile.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
@@ -10,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::util::{Sleeper, nsview};
+use crate::util::{NamedNetns, Sleeper, nsview};
 
 /// The latency test and the churn test take turns: the churn test makes hundreds of processes a
 /// second on purpose, and the one-second bound is about a watch on a host that is not drowning
@@ -212,6 +213,36 @@ fn watch_reports_a_hostname_change() {
     assert_ne!(changed["before"], tag.as_str(), "{changed}");
     boxed.wait_for_sleep();
     boxed.stop();
+}
+
+#[test]
+#[ignore = "needs root"]
+fn watch_reports_ip_netns_add_and_del_at_once_not_at_the_reconcile() {
+    let _turn = churn_turn();
+    assert!(nix::unistd::geteuid().is_root(), "needs root");
+    // A reconcile every 10 minutes: only the mount table's change can bring these in time.
+    let watch = Watch::start(&["--json", "-t", "net", "--reconcile", "600"]);
+    let netns = NamedNetns::add("nsview-watch-mnt");
+    let inode = netns.inode();
+    let pinned = netns.path().display().to_string();
+    // `ip` itself was in the namespace for a moment, so process events may report it
+    // created and gone first; the reconcile the mount brings reports it with its pin.
+    let created = watch.expect(Duration::from_secs(3), "pinned namespace created", |e| {
+        is(e, "namespace_created", inode) && e["via"] == "reconcile"
+    });
+    let holders = created["holders"].as_array().expect("holders");
+    assert!(
+        holders
+            .iter()
+            .any(|h| h["kind"] == "bind_mount" && h["path"] == pinned.as_str()),
+        "{created}"
+    );
+    drop(netns);
+    // A second mount-table change within moments waits out the rate limit (ten times the
+    // last scan's CPU time: about a second for a debug build on a test VM).
+    watch.expect(Duration::from_secs(15), "unpinned namespace gone", |e| {
+        is(e, "namespace_gone", inode)
+    });
 }
 
 #[test]

@@ -85,7 +85,7 @@ pub fn column_values(
                 .collect()
         }
         ExtraColumn::Container => {
-            let index = ContainerIndex::build(snapshot, proc_root);
+            let index = ContainerIndex::for_labels(snapshot, proc_root);
             snapshot
                 .namespaces
                 .values()

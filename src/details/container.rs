@@ -492,6 +492,18 @@ impl ContainerIndex {
         ContainerIndex::for_pids(snapshot.processes.keys().copied(), proc_root)
     }
 
+    /// Reads the cgroup files that [`Self::label_of`] needs: each namespace's init's, for the
+    /// namespaces that are not the host's (a few hundred files on a host of thousands of
+    /// processes, where [`Self::build`] reads them all).
+    pub fn for_labels(snapshot: &Snapshot, proc_root: &Path) -> ContainerIndex {
+        let inits = snapshot
+            .namespaces
+            .values()
+            .filter(|ns| !is_host_namespace(snapshot, ns))
+            .filter_map(|ns| namespace_init(snapshot, ns));
+        ContainerIndex::for_pids(inits, proc_root)
+    }
+
     /// Reads `/proc/PID/cgroup` of just these processes.
     pub fn for_pids(pids: impl IntoIterator<Item = Pid>, proc_root: &Path) -> ContainerIndex {
         let mut index = ContainerIndex::default();

@@ -1,6 +1,7 @@
 //! What nsview's own process is, read from its own `/proc/self` (or `/proc/PPID/exe`): its
 //! namespaces' inodes, its thread count, whether setgroups(2) is allowed in its user namespace,
-//! and whether its parent runs the same binary; and the holder directories `enter` steps into.
+//! and whether its parent runs the same binary; the holder directories `enter` steps into; and
+//! a watch on its own mount table (what `live` polls to learn of bind mounts at once).
 //! The faces that act (`enter`, `release`) and the error pipe ask here instead of opening /proc
 //! themselves.
 
@@ -27,6 +28,19 @@ pub fn thread_count(proc_root: &Path) -> u32 {
         .find_map(|l| l.strip_prefix("Threads:"))
         .and_then(|n| n.trim().parse::<u32>().ok())
         .unwrap_or(1)
+}
+
+/// Our own mount namespace's mount table, opened to be polled: the kernel flags it
+/// (`POLLPRI | POLLERR`) when a mount or unmount changes that namespace, as `ip netns add` and
+/// `del` do in the host's. Nothing is read from it. Only our own: an open mount table pins its
+/// mount namespace, and nsview must not keep another namespace alive by watching it.
+pub fn mount_table_watch(proc_root: &Path) -> std::io::Result<OwnedFd> {
+    use rustix::fs::OFlags;
+    Ok(rustix::fs::open(
+        proc_root.join("self/mountinfo"),
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )?)
 }
 
 /// `PROC_ROOT/self` as an `O_PATH` directory fd, opened before entering: after a mount

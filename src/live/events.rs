@@ -40,18 +40,24 @@ pub struct Batch {
     pub exited: BTreeSet<Pid>,
     /// The socket's buffer overran (ENOBUFS): events were lost, rescan everything.
     pub overrun: bool,
+    /// Our own mount namespace's mount table changed (a bind mount or unmount, as `ip netns
+    /// add` and `del` make): no process event announces those.
+    pub mounts: bool,
 }
 
 impl Batch {
     pub fn is_empty(&self) -> bool {
-        self.changed.is_empty() && self.exited.is_empty() && !self.overrun
+        self.changed.is_empty() && self.exited.is_empty() && !self.overrun && !self.mounts
     }
 }
 
-/// A subscribed proc connector socket.
+/// A subscribed proc connector socket, and a watch on our own mount table beside it.
 pub struct ProcEvents {
     fd: OwnedFd,
     buf: Vec<u8>,
+    /// [`crate::kernel::own::mount_table_watch`]; None when it could not be opened (then bind
+    /// mounts wait for the reconcile, as before).
+    mounts: Option<OwnedFd>,
 }
 
 fn last_error() -> std::io::Error {
@@ -130,6 +136,7 @@ impl ProcEvents {
         let mut events = ProcEvents {
             fd,
             buf: vec![0; 64 * 1024],
+            mounts: crate::kernel::own::mount_table_watch(std::path::Path::new("/proc")).ok(),
         };
         // Subscribing without CAP_NET_ADMIN is not refused by send(2); the kernel answers
         // with an ack carrying the error on some kernels and with silence on others. An EPERM
@@ -143,38 +150,44 @@ impl ProcEvents {
     /// then sees both), and returns the batch (empty on timeout).
     pub fn wait(&mut self, timeout: Duration, settle: Duration) -> std::io::Result<Batch> {
         let mut batch = Batch::default();
-        if !self.poll(timeout)? {
+        if !self.poll(timeout, &mut batch)? {
             return Ok(batch);
         }
         let until = Instant::now() + settle;
         loop {
             self.drain(&mut batch)?;
             let left = until.saturating_duration_since(Instant::now());
-            if left.is_zero() || !self.poll(left)? {
+            if left.is_zero() || !self.poll(left, &mut batch)? {
                 break;
             }
         }
         Ok(batch)
     }
 
-    fn poll(&self, timeout: Duration) -> std::io::Result<bool> {
-        let mut pfd = libc::pollfd {
-            fd: self.fd.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        let ms = timeout.as_millis().min(i32::MAX as u128) as i32;
-        // SAFETY: poll on one live pollfd.
-        let n = unsafe { libc::poll(&raw mut pfd, 1, ms) };
-        if n < 0 {
-            let err = last_error();
-            return if err.kind() == std::io::ErrorKind::Interrupted {
-                Ok(false)
-            } else {
-                Err(err)
-            };
+    /// Waits for the socket to be readable (true) or the mount table to change (noted in
+    /// `batch`); false on timeout. The kernel clears the mount table's flag as it reports it.
+    fn poll(&self, timeout: Duration, batch: &mut Batch) -> std::io::Result<bool> {
+        use nix::poll::{PollFd, PollFlags, PollTimeout};
+        use std::os::fd::AsFd;
+        let mut fds = vec![PollFd::new(self.fd.as_fd(), PollFlags::POLLIN)];
+        if let Some(mounts) = &self.mounts {
+            fds.push(PollFd::new(mounts.as_fd(), PollFlags::POLLPRI));
         }
-        Ok(n > 0)
+        let ms = u16::try_from(timeout.as_millis()).unwrap_or(u16::MAX);
+        match nix::poll::poll(&mut fds, PollTimeout::from(ms)) {
+            Ok(0) | Err(nix::errno::Errno::EINTR) => return Ok(false),
+            Ok(_) => {}
+            Err(errno) => return Err(errno.into()),
+        }
+        let changed = PollFlags::POLLPRI | PollFlags::POLLERR;
+        if fds
+            .get(1)
+            .and_then(PollFd::revents)
+            .is_some_and(|revents| revents.intersects(changed))
+        {
+            batch.mounts = true;
+        }
+        Ok(fds[0].revents().is_some_and(|revents| !revents.is_empty()))
     }
 
     /// Reads every message queued now into `batch`.

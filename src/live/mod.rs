@@ -28,6 +28,13 @@ use crate::scan::{self, ScanOptions};
 /// settled state, and a burst costs one patch, not hundreds.
 const SETTLE: Duration = Duration::from_millis(10);
 
+/// A change of our mount table is reconciled this soon (`ip netns add` mounts, then exits):
+/// a bind-mounted namespace shows at once instead of at the next periodic reconcile.
+const MOUNT_SETTLE: Duration = Duration::from_millis(100);
+/// While mounts keep changing (containers starting), the reconciles they bring cost at most
+/// 1/MOUNT_SHARE of a core: after one, the next waits for MOUNT_SHARE times its CPU time.
+const MOUNT_SHARE: u32 = 10;
+
 /// Where a step's update came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -69,7 +76,18 @@ pub struct Watcher {
     reread: ScanOptions,
     events: Option<events::ProcEvents>,
     every: Duration,
+    /// Some(n): the time between reconciles stretches beyond `every` so that they cost at
+    /// most 1/n of a core (see [`Watcher::with_budget`]).
+    budget: Option<u32>,
+    /// The CPU time of the last full scan (the whole process's, as it runs on several
+    /// threads), and when it ended.
+    last_cost: Duration,
+    last_full: Instant,
     next_full: Instant,
+    /// The next full scan is for a change of our mount table; and the earliest another such
+    /// scan may start (see MOUNT_SHARE).
+    mounts_changed: bool,
+    mounts_quiet_until: Instant,
     state: Snapshot,
 }
 
@@ -111,15 +129,39 @@ impl Watcher {
             workers: 1,
             ..options.clone()
         };
+        let cpu = process_cpu_time();
         let state = patch::settle(scan::scan(&options)?);
         Ok(Watcher {
             full: options,
             reread,
             events,
             every,
+            budget: None,
+            last_cost: process_cpu_time().saturating_sub(cpu),
+            last_full: Instant::now(),
             next_full: Instant::now() + every,
+            mounts_changed: false,
+            mounts_quiet_until: Instant::now(),
             state,
         })
+    }
+
+    /// Keeps the reconciles within 1/`share` of one core: the time between them is `every`
+    /// or `share` times the last full scan's CPU time, whichever is longer. A host ten times
+    /// the size then costs the same at rest, and sees fds, sockets and setns(2) without a
+    /// fork later (bind mounts in our own mount namespace still show at once).
+    pub fn with_budget(mut self, share: u32) -> Watcher {
+        self.budget = Some(share.max(1));
+        self.next_full = self.last_full + self.period();
+        self
+    }
+
+    /// The time between reconciles now: `every`, or what the budget stretches it to.
+    pub fn period(&self) -> Duration {
+        match self.budget {
+            Some(share) => self.every.max(self.last_cost.saturating_mul(share)),
+            None => self.every,
+        }
     }
 
     /// True when driven by process events (not polling).
@@ -142,9 +184,11 @@ impl Watcher {
         self.next_full = Instant::now();
     }
 
-    /// Sets the time between full scans, counted from now.
+    /// Sets the time between full scans, counted from now, exactly: an interval someone
+    /// chose is not stretched by a budget.
     pub fn set_every(&mut self, every: Duration) {
         self.every = every;
+        self.budget = None;
         self.next_full = Instant::now() + every;
     }
 
@@ -169,10 +213,17 @@ impl Watcher {
             let batch = events
                 .wait(wait, SETTLE)
                 .context("reading process events")?;
+            if batch.mounts {
+                // Bind mounts come and go without a process event: reconcile soon, but
+                // under constant mount churn no more than MOUNT_SHARE allows.
+                let soon = self.mounts_quiet_until.max(Instant::now() + MOUNT_SETTLE);
+                self.next_full = self.next_full.min(soon);
+                self.mounts_changed = true;
+            }
             if batch.overrun {
                 // Events were lost: only a full scan knows what happened.
                 self.next_full = Instant::now();
-            } else if !batch.is_empty() {
+            } else if !batch.changed.is_empty() || !batch.exited.is_empty() {
                 let pids: Vec<Pid> = batch.changed.iter().copied().collect();
                 let fresh = scan::read_processes(&self.reread, &pids)?;
                 let mut gone = batch.exited.clone();
@@ -210,8 +261,15 @@ impl Watcher {
         }
         // Due before scanning: a failing scan is retried at the next interval, not at once
         // in a loop.
-        self.next_full = Instant::now() + self.every;
+        self.next_full = Instant::now() + self.period();
+        let cpu = process_cpu_time();
         let next = patch::settle(scan::scan(&self.full)?);
+        self.last_cost = process_cpu_time().saturating_sub(cpu);
+        self.last_full = Instant::now();
+        self.next_full = self.last_full + self.period();
+        if std::mem::take(&mut self.mounts_changed) {
+            self.mounts_quiet_until = self.last_full + self.last_cost.saturating_mul(MOUNT_SHARE);
+        }
         let before = std::mem::replace(&mut self.state, next);
         let via = if self.events.is_some() {
             Via::Reconcile
@@ -225,6 +283,12 @@ impl Watcher {
             },
         })
     }
+}
+
+/// The CPU time this process has used (all its threads: a full scan runs on several).
+fn process_cpu_time() -> Duration {
+    use nix::time::{ClockId, clock_gettime};
+    clock_gettime(ClockId::CLOCK_PROCESS_CPUTIME_ID).map_or(Duration::ZERO, Duration::from)
 }
 
 /// Asks NS_GET_ID of the namespaces a patch may have confused: new ones, and those whose
@@ -283,5 +347,67 @@ fn learn_ids(
         if id.is_some() {
             ns.ns_id = id;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn watcher() -> Watcher {
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/basic/proc");
+        Watcher::start_with(
+            ScanOptions::for_root(Some(root)),
+            Duration::from_secs(60),
+            None,
+        )
+        .expect("scan of the fixture tree")
+    }
+
+    #[test]
+    fn a_budget_stretches_the_reconcile_only_beyond_its_floor() {
+        let every = Duration::from_secs(60);
+        let table = [
+            // (last scan's CPU time, budget share, period)
+            (Duration::from_millis(100), Some(200), every),
+            (Duration::from_millis(300), Some(200), every),
+            (
+                Duration::from_millis(500),
+                Some(200),
+                Duration::from_secs(100),
+            ),
+            (Duration::from_secs(2), Some(200), Duration::from_secs(400)),
+            (Duration::from_secs(2), None, every),
+        ];
+        for (cost, share, period) in table {
+            let mut w = watcher();
+            if let Some(share) = share {
+                w = w.with_budget(share);
+            }
+            w.last_cost = cost;
+            assert_eq!(w.period(), period, "{cost:?} at 1/{share:?}");
+        }
+    }
+
+    #[test]
+    fn an_interval_set_by_hand_is_kept_exactly() {
+        let mut w = watcher().with_budget(200);
+        w.last_cost = Duration::from_secs(2);
+        assert_eq!(w.period(), Duration::from_secs(400));
+        w.set_every(Duration::from_secs(30));
+        assert_eq!(w.period(), Duration::from_secs(30));
+        let due = w.next_full().saturating_duration_since(Instant::now());
+        assert!(
+            due <= Duration::from_secs(30) && due > Duration::from_secs(29),
+            "{due:?}"
+        );
+    }
+
+    #[test]
+    fn the_first_scan_is_timed_and_the_next_one_due_a_period_later() {
+        let w = watcher().with_budget(200);
+        assert!(w.last_cost > Duration::ZERO, "a scan costs some CPU time");
+        let due = w.next_full().saturating_duration_since(w.last_full);
+        assert_eq!(due, w.period());
     }
 }

@@ -114,6 +114,8 @@ pub struct Clock {
     pub scan_running: Option<Duration>,
     /// How long the detail pane has waited for the details worker.
     pub details_waiting: Option<Duration>,
+    /// Live: the time between reconciles now (a budget may stretch the interval).
+    pub reconcile_every: Option<Duration>,
 }
 
 /// How the shown data is kept current.

@@ -50,12 +50,17 @@ struct Shared {
     apply_us: AtomicU64,
     /// The thread has ended (its first scan failed); a rescan request starts another.
     ended: AtomicBool,
+    /// The time between reconciles the watcher keeps now, in ms (its budget may stretch the
+    /// interval; 0 before its first scan).
+    period_ms: AtomicU64,
 }
 
 /// The handle the UI loop keeps.
 pub(super) struct LiveScanner {
     options: ScanOptions,
     every: Duration,
+    /// The reconciles' share of a core ([`Watcher::with_budget`]); None keeps `every` exactly.
+    budget: Option<u32>,
     control: Sender<Control>,
     shared: Arc<Shared>,
     /// Take the next update even while paused (`r` asked for it).
@@ -68,11 +73,16 @@ pub(super) struct LiveScanner {
 impl LiveScanner {
     /// Subscribes to process events here (so the caller learns at once whether they are
     /// available: Err when not) and starts the thread, whose first step is a full scan.
-    pub(super) fn spawn(options: ScanOptions, every: Duration) -> std::io::Result<LiveScanner> {
-        let (control, shared) = start(options.clone(), every)?;
+    pub(super) fn spawn(
+        options: ScanOptions,
+        every: Duration,
+        budget: Option<u32>,
+    ) -> std::io::Result<LiveScanner> {
+        let (control, shared) = start(options.clone(), every, budget)?;
         Ok(LiveScanner {
             options,
             every,
+            budget,
             control,
             shared,
             take_next: true,
@@ -126,7 +136,7 @@ impl LiveScanner {
     }
 
     fn restart(&mut self) -> Result<(), String> {
-        let (control, shared) = start(self.options.clone(), self.every)
+        let (control, shared) = start(self.options.clone(), self.every, self.budget)
             .map_err(|err| format!("cannot subscribe to process events again: {err}"))?;
         // Dropping the old sender ends the old thread at its next look (or, stuck, never
         // answers into the old slot that nobody reads).
@@ -136,10 +146,19 @@ impl LiveScanner {
         Ok(())
     }
 
-    /// The interval keys: the time between full reconciles.
+    /// The interval keys: the time between full reconciles, kept exactly from now on.
     pub(super) fn set_every(&mut self, every: Duration) {
         self.every = every;
+        self.budget = None;
         let _ = self.control.send(Control::Every(every));
+    }
+
+    /// The time between reconciles now (what the header shows), once the first scan is in.
+    pub(super) fn period(&self) -> Option<Duration> {
+        match self.shared.period_ms.load(Ordering::Relaxed) {
+            0 => None,
+            ms => Some(Duration::from_millis(ms)),
+        }
     }
 
     /// How long the full scan in progress has run.
@@ -155,14 +174,18 @@ impl LiveScanner {
     }
 }
 
-fn start(options: ScanOptions, every: Duration) -> std::io::Result<(Sender<Control>, Arc<Shared>)> {
+fn start(
+    options: ScanOptions,
+    every: Duration,
+    budget: Option<u32>,
+) -> std::io::Result<(Sender<Control>, Arc<Shared>)> {
     let events = ProcEvents::open()?;
     let (control, requests) = mpsc::channel();
     let shared = Arc::new(Shared::default());
     let theirs = Arc::clone(&shared);
     std::thread::Builder::new()
         .name("nsview-live".into())
-        .spawn(move || run(events, options, every, &requests, &theirs))?;
+        .spawn(move || run(events, options, every, budget, &requests, &theirs))?;
     Ok((control, shared))
 }
 
@@ -170,6 +193,17 @@ fn publish(shared: &Shared, result: ScanResult) {
     if let Ok(mut slot) = shared.latest.lock() {
         *slot = Some(result);
     }
+}
+
+/// Whole seconds from 10 s up (the header says "reconcile 97s", not "97.314s").
+fn set_period(shared: &Shared, period: Duration) {
+    let period = if period >= Duration::from_secs(10) {
+        Duration::from_secs(period.as_secs_f64().round() as u64)
+    } else {
+        period
+    };
+    let ms = u64::try_from(period.as_millis()).unwrap_or(u64::MAX).max(1);
+    shared.period_ms.store(ms, Ordering::Relaxed);
 }
 
 fn set_full_since(shared: &Shared, at: Option<Instant>) {
@@ -183,6 +217,7 @@ fn run(
     events: ProcEvents,
     options: ScanOptions,
     every: Duration,
+    budget: Option<u32>,
     requests: &Receiver<Control>,
     shared: &Shared,
 ) {
@@ -190,7 +225,10 @@ fn run(
     let started = Instant::now();
     set_full_since(shared, Some(started));
     let mut watcher = match Watcher::start_with(options, every, Some(events)) {
-        Ok(watcher) => watcher,
+        Ok(watcher) => match budget {
+            Some(share) => watcher.with_budget(share),
+            None => watcher,
+        },
         Err(err) => {
             set_full_since(shared, None);
             publish(shared, Err(format!("{err:#}")));
@@ -268,6 +306,7 @@ fn run(
         if scans {
             set_full_since(shared, None);
         }
+        set_period(shared, watcher.period());
         match step {
             Ok(step) => match step.update {
                 Update::None => {}

@@ -55,10 +55,14 @@ const REDRAW_EVERY: Duration = Duration::from_secs(1);
 
 /// Full rescans this often when polling (no process events, or `--poll`).
 const POLL_EVERY: Duration = Duration::from_secs(3);
-/// With process events a full rescan only reconciles (bind mounts and fds send no event):
-/// this often. At 5,000 processes a scan with its names costs about 300 ms of a core: every
-/// 60 s that is 0.5% of a core at rest, inside the 1% the UI may cost.
+/// With process events a full rescan only reconciles what sends no event (fds, sockets,
+/// setns(2) without a fork; bind mounts in our own mount namespace are watched): at least
+/// this often when the scans are cheap...
 const RECONCILE_EVERY: Duration = Duration::from_secs(60);
+/// ...and, by default (no `--interval`), stretched so that they take at most 1/200 of a core
+/// (0.5%) however big the host: at 5,000 processes a scan costs about 0.5 s of CPU, so the
+/// reconcile comes every 100 s or so, and the UI at rest stays under 1% of a core.
+const RECONCILE_SHARE: u32 = 200;
 
 /// The UI's validated options (built by [`crate::config::tui`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,7 +112,8 @@ pub fn run(config: &Config, source: crate::snapshot::Source) -> Result<i32> {
         (None, Some(_)) if !config.poll && options.is_live() => {
             // Automatic refresh is on here (`interval` is Some): --interval or the default.
             let every = config.interval.unwrap_or(RECONCILE_EVERY);
-            livescan::LiveScanner::spawn(options.clone(), every)
+            let budget = config.interval.is_none().then_some(RECONCILE_SHARE);
+            livescan::LiveScanner::spawn(options.clone(), every, budget)
                 .ok()
                 .map(|live| (live, every))
         }
@@ -261,6 +266,10 @@ fn event_loop(
             age: scanned_at.map(|at| at.elapsed()),
             scan_running: feed.running_for(),
             details_waiting: reader.waiting(),
+            reconcile_every: match feed {
+                Feed::Live(live) => live.period(),
+                Feed::Poll(_) => None,
+            },
         });
         if dirty || drawn_at.is_none_or(|at| at.elapsed() >= REDRAW_EVERY) {
             tui.terminal.draw(|frame| view::draw(app, frame))?;

@@ -23,8 +23,8 @@ pub struct Enrichment {
 }
 
 impl Enrichment {
-    /// Reads hostnames of the UTS namespaces that are not the host's, and every process's
-    /// container. Slow parts (entering namespaces) are bounded by the kernel helpers they use.
+    /// Reads hostnames of the UTS namespaces that are not the host's, and the container of
+    /// each namespace's init. Slow parts (entering namespaces) are bounded by the kernel helpers they use.
     pub fn gather(snapshot: &Snapshot, proc_root: &Path) -> Enrichment {
         let host_uts = snapshot.host_ns(NsKind::Uts);
         let hostnames = snapshot
@@ -35,20 +35,12 @@ impl Enrichment {
                 Some((ns.inode, name))
             })
             .collect();
-        let index = crate::details::ContainerIndex::build(snapshot, proc_root);
+        // One rule with show and --list: the label of a namespace's init, never the host's.
+        let index = crate::details::ContainerIndex::for_labels(snapshot, proc_root);
         let containers = snapshot
             .namespaces
             .values()
-            .filter_map(|ns| {
-                // One rule with show and --list: its init's container, never the host's.
-                let container = index.label_of(snapshot, ns)?;
-                let name = match (&container.name, &container.pod_name) {
-                    (Some(name), Some(pod)) => format!("{name} (pod {pod})"),
-                    (Some(name), None) => name.clone(),
-                    (None, _) => container.label(),
-                };
-                Some((ns.inode, name))
-            })
+            .filter_map(|ns| Some((ns.inode, container_name(index.label_of(snapshot, ns)?))))
             .collect();
         // The claims read container state files only for namespaces without processes, on
         // this (the scan) thread; the verdict itself is pure.
@@ -96,9 +88,7 @@ impl Enrichment {
         let index = crate::details::ContainerIndex::for_pids(inits, proc_root);
         for ns in &namespaces {
             match index.label_of(snapshot, ns) {
-                Some(c) => self
-                    .containers
-                    .insert(ns.inode, c.name.clone().unwrap_or_else(|| c.label())),
+                Some(container) => self.containers.insert(ns.inode, container_name(container)),
                 None => self.containers.remove(&ns.inode),
             };
         }
@@ -106,6 +96,16 @@ impl Enrichment {
             let claims = crate::leaks::facts::claims(snapshot, proc_root);
             self.leaks = probable_leaks(snapshot, &claims);
         }
+    }
+}
+
+/// A container as the NAME column shows it: the engine's name (with its pod's), else
+/// `runtime short-id`.
+fn container_name(container: &crate::details::Container) -> String {
+    match (&container.name, &container.pod_name) {
+        (Some(name), Some(pod)) => format!("{name} (pod {pod})"),
+        (Some(name), None) => name.clone(),
+        (None, _) => container.label(),
     }
 }
 
@@ -250,6 +250,38 @@ mod tests {
         // Hostnames are read only from the live /proc; the gone one is dropped.
         assert!(names.hostnames.is_empty(), "{:?}", names.hostnames);
         assert!(names.leaks.is_empty());
+    }
+
+    #[test]
+    fn gather_labels_from_the_inits_cgroup_and_reads_no_other_members() {
+        // 2001 is the container's init, 2002 its worker: a worker's cgroup naming another
+        // container must neither label the namespace nor be read at all.
+        let root = tempfile::tempdir().expect("temp proc root");
+        let id = "3f4e5d6c7b8a".repeat(6)[..64].to_string();
+        let other = "0a1b2c3d4e5f".repeat(6)[..64].to_string();
+        for (pid, id) in [(2001, &id), (2002, &other)] {
+            std::fs::create_dir(root.path().join(pid.to_string())).expect("mkdir");
+            std::fs::write(
+                root.path().join(format!("{pid}/cgroup")),
+                format!("0::/machine.slice/libpod-{id}.scope\n"),
+            )
+            .expect("cgroup file");
+        }
+        let snapshot = sample::small();
+        let names = Enrichment::gather(&snapshot, root.path());
+        assert_eq!(
+            names.containers.get(&CONTAINER_UTS).map(String::as_str),
+            Some("podman 3f4e5d6c7b8a")
+        );
+        let index = crate::details::ContainerIndex::for_labels(&snapshot, root.path());
+        assert!(index.of_pid(2001).is_some());
+        assert!(index.of_pid(2002).is_none(), "a non-init member was read");
+        assert!(
+            crate::details::ContainerIndex::build(&snapshot, root.path())
+                .of_pid(2002)
+                .is_some(),
+            "the fixture's worker has a container of its own"
+        );
     }
 
     fn best(snapshot: &Snapshot, enrichment: &Enrichment, inode: Inode) -> Option<Name> {

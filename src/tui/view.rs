@@ -325,7 +325,7 @@ fn freshness(app: &App, mode: bool) -> String {
         match (app.refresh(), app.interval()) {
             (Refresh::Live, Some(every)) => parts.push(format!(
                 "live · reconcile {}",
-                super::app::interval_text(every)
+                super::app::interval_text(clock.reconcile_every.unwrap_or(every))
             )),
             (Refresh::Live, None) => parts.push("live".to_string()),
             (Refresh::Polling, Some(every)) => {

@@ -58,6 +58,20 @@ impl Hostnames {
                 self.0.remove(&ns.inode);
             }
         }
+        self.read(watcher, inodes, changes);
+    }
+
+    /// Reads every UTS namespace's hostname once, reporting nothing: the names later steps
+    /// compare with (done before `watch` says it is ready).
+    pub fn prime(&mut self, watcher: &Watcher) {
+        let inodes = watcher.snapshot().namespaces.keys().copied().collect();
+        self.read(watcher, inodes, &mut Vec::new());
+    }
+
+    /// Reads the hostnames of these namespaces (the UTS ones, not the host's), appending a
+    /// change for each that differs from the name read before.
+    fn read(&mut self, watcher: &Watcher, inodes: Vec<Inode>, changes: &mut Vec<Change>) {
+        let snapshot = watcher.snapshot();
         let host = snapshot.host_ns(NsKind::Uts);
         for inode in inodes {
             let Some(ns) = snapshot.namespace(inode) else {
@@ -147,16 +161,7 @@ pub fn run(config: &Config, scan: ScanOptions) -> Result<i32> {
     let track_hostnames = filter.types.is_empty() || filter.types.contains(&NsKind::Uts);
     let mut hostnames = Hostnames::default();
     if track_hostnames {
-        hostnames.update(
-            &watcher,
-            &Step {
-                via: Via::Poll,
-                update: Update::Scanned {
-                    before: Box::default(),
-                },
-            },
-            &mut Vec::new(),
-        );
+        hostnames.prime(&watcher);
     }
     if let Some(err) = why {
         eprintln!(

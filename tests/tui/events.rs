@@ -1,7 +1,8 @@
 //! The UI on process events under a real terminal (tmux): with a full rescan a minute away, a
 //! namespace made after the UI started shows within 2 s, and its end too; the header says
 //! "live" (and "polling" with `--poll`); `p` freezes the view and unpausing shows what
-//! happened meanwhile.
+//! happened meanwhile; by default the reconcile is at least a minute apart (stretched on a big
+//! host) and an `ip netns add` still shows at once (the mount table is watched).
 
 use std::time::{Duration, Instant};
 
@@ -126,6 +127,46 @@ fn pause_freezes_the_live_view() {
     assert_eq!(pane.wait_for_file("rc", 10), "rc=0");
     drop(pane);
     uts.stop();
+}
+
+#[test]
+#[ignore = "needs root and tmux"]
+fn an_ip_netns_add_shows_at_once_with_the_default_reconcile() {
+    let pane = Pane::start("nsview-events-mnt", |dir| {
+        ui_script(dir).replace("--no-refresh", "")
+    });
+    let screen = pane.wait_for_ui("the UI");
+    // "live · reconcile 60s", or longer where scans are dear (a budget of 0.5% of a core).
+    let every = header(&screen)
+        .split("live · reconcile ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("a live header:\n{screen}"));
+    let seconds = match every.strip_suffix('m') {
+        Some(minutes) => minutes.parse::<f64>().map(|m| m * 60.0),
+        None => every.trim_end_matches('s').parse::<f64>(),
+    }
+    .unwrap_or_else(|_| panic!("a period in {every:?}:\n{screen}"));
+    assert!(seconds >= 60.0, "{every}:\n{screen}");
+
+    let tag = crate::util::unique_name("nsview-ev-mnt");
+    filter_for_nothing(&pane, &tag);
+    let began = Instant::now();
+    let netns = crate::util::NamedNetns::add(&tag);
+    let screen = pane.wait_for("the pinned namespace by its name", 10, |s| {
+        header(s).contains(&format!("/{tag}  1 namespace"))
+    });
+    let took = began.elapsed();
+    assert!(
+        took < Duration::from_secs(3),
+        "shown after {took:?}, not as it happened:\n{screen}"
+    );
+    assert!(
+        screen.contains(&format!(" {} ", netns.inode())),
+        "its row:\n{screen}"
+    );
+    pane.keys(&["q"]);
+    assert_eq!(pane.wait_for_file("rc", 10), "rc=0");
 }
 
 /// `--poll` keeps today's rescans, and the header says so.

@@ -2,7 +2,8 @@
 //! events versus polling with full rescans every 3 s, in one run per scale. The real `nsview`
 //! binary runs under tmux (a terminal of its own, on a private tmux socket); measured are its
 //! CPU time at rest (utime + stime of the whole process from /proc/PID/stat, threads
-//! included, over `--seconds`, scaled to a minute) and the time from starting `unshare --uts`
+//! included, over `--seconds` or `--periods` whole reconcile periods as the header gives them,
+//! whichever is longer, scaled to a minute) and the time from starting `unshare --uts`
 //! to the new namespace showing on the screen (the filter, typed beforehand, finds it by the
 //! hostname the unshare sets; the screen is read with `tmux capture-pane` every 10 ms).
 
@@ -17,15 +18,20 @@ pub struct UiArgs {
     /// Process counts to create, comma-separated (one run of both modes each).
     #[arg(long, value_delimiter = ',', default_value = "5000")]
     scales: Vec<usize>,
-    /// Seconds of rest measured per mode (scaled to a minute in the report).
+    /// Seconds of rest measured per mode at least (scaled to a minute in the report).
     #[arg(long, default_value_t = 60)]
     seconds: u64,
+    /// ...and at least this many whole periods between full scans (the header's
+    /// "reconcile 100s"), so a window never leaves a reconcile out or counts one twice.
+    #[arg(long, default_value_t = 3)]
+    periods: u32,
     /// Seconds between the polling UI's rescans (today's default).
     #[arg(long, default_value_t = 3.0)]
     interval: f64,
-    /// Seconds between the live UI's full reconciles (its default).
-    #[arg(long, default_value_t = 60.0)]
-    reconcile: f64,
+    /// Seconds between the live UI's full reconciles (`--interval`); without it the UI keeps
+    /// its default (60 s, stretched to stay within 0.5% of a core on a big host).
+    #[arg(long)]
+    reconcile: Option<f64>,
     /// unshare-to-screen samples per mode.
     #[arg(long, default_value_t = 5)]
     samples: usize,
@@ -134,9 +140,27 @@ fn cpu_of(pid: i32) -> Result<Duration> {
     Ok(Duration::from_millis(total * 1000 / hz))
 }
 
+/// The time between full scans that a header states ("live · reconcile 100s", "polling 3s",
+/// "… 2m").
+fn header_period(header: &str) -> Option<Duration> {
+    let after = header
+        .split_once("reconcile ")
+        .or_else(|| header.split_once("polling "))?
+        .1;
+    let word = after.split_whitespace().next()?;
+    let seconds = match word.strip_suffix('m') {
+        Some(minutes) => minutes.parse::<f64>().ok()? * 60.0,
+        None => word.strip_suffix('s')?.parse::<f64>().ok()?,
+    };
+    Some(Duration::from_secs_f64(seconds))
+}
+
 /// What one mode measured.
 struct Figures {
     label: String,
+    /// The window measured, and the period between full scans the header gave.
+    window: Duration,
+    period: Option<Duration>,
     cpu_per_minute: Duration,
     latencies: Vec<Duration>,
     missed: usize,
@@ -160,13 +184,15 @@ fn measure_mode(
     let pid = pane.pid()?;
     // Let the first names and the first redraws pass.
     std::thread::sleep(Duration::from_secs(2));
+    let period = pane.screen().lines().next().and_then(header_period);
     let (cpu0, t0) = (cpu_of(pid)?, Instant::now());
-    let rest = Duration::from_secs(args.seconds);
+    let rest = Duration::from_secs(args.seconds).max(period.unwrap_or_default() * args.periods);
     while t0.elapsed() < rest && !crate::interrupted() {
         std::thread::sleep(Duration::from_millis(200));
     }
     let cpu = cpu_of(pid)?.saturating_sub(cpu0);
-    let cpu_per_minute = cpu.mul_f64(60.0 / t0.elapsed().as_secs_f64().max(0.001));
+    let window = t0.elapsed();
+    let cpu_per_minute = cpu.mul_f64(60.0 / window.as_secs_f64().max(0.001));
 
     let mut latencies = Vec::new();
     let mut missed = 0;
@@ -219,6 +245,8 @@ fn measure_mode(
     latencies.sort();
     Ok(Figures {
         label,
+        window,
+        period,
         cpu_per_minute,
         latencies,
         missed,
@@ -242,7 +270,7 @@ pub fn run(args: &UiArgs) -> Result<i32> {
     }
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let mut out = String::from(
-        "| processes created | UI | CPU per minute at rest | share of a core | unshare to shown: median (min–max) |\n|---:|---|---:|---:|---|\n",
+        "| processes created | UI | full scan every | measured over | CPU per minute at rest | share of a core | unshare to shown: median (min–max) |\n|---:|---|---:|---:|---:|---:|---|\n",
     );
     let mut ratios = Vec::new();
     for &scale in &args.scales {
@@ -251,13 +279,14 @@ pub fn run(args: &UiArgs) -> Result<i32> {
         let seen = nsview::scan::scan(&nsview::scan::ScanOptions::default())?
             .processes
             .len();
-        let live = measure_mode(
-            &nsview,
-            args,
-            format!("live, reconcile every {} s", args.reconcile),
-            &format!("--interval {}", args.reconcile),
-            "live",
-        )?;
+        let (label, flags) = match args.reconcile {
+            Some(every) => (
+                format!("live, reconcile every {every} s"),
+                format!("--interval {every}"),
+            ),
+            None => ("live, default reconcile".to_string(), String::new()),
+        };
+        let live = measure_mode(&nsview, args, label, &flags, "live")?;
         let polling = measure_mode(
             &nsview,
             args,
@@ -281,9 +310,13 @@ pub fn run(args: &UiArgs) -> Result<i32> {
                 _ => format!("none seen ({} missed)", figures.missed),
             };
             out.push_str(&format!(
-                "| {} ({seen} in /proc) | {} | {:.0} ms | {:.2}% | {latency} |\n",
+                "| {} ({seen} in /proc) | {} | {} | {:.0} s | {:.0} ms | {:.2}% | {latency} |\n",
                 fleet.processes,
                 figures.label,
+                figures
+                    .period
+                    .map_or("?".to_string(), |p| format!("{:.0} s", p.as_secs_f64())),
+                figures.window.as_secs_f64(),
                 ms(figures.cpu_per_minute),
                 ms(figures.cpu_per_minute) / 600.0,
             ));
@@ -300,4 +333,29 @@ pub fn run(args: &UiArgs) -> Result<i32> {
         println!("\nAt {processes} processes polling costs {ratio:.1}× the live UI's CPU at rest.");
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn periods_from_headers() {
+        let table = [
+            (
+                "nsview … live · reconcile 100s  scanned 3s ago",
+                Some(100.0),
+            ),
+            ("nsview … live · reconcile 2m", Some(120.0)),
+            ("nsview … polling 3s", Some(3.0)),
+            ("nsview … polling 1.5s", Some(1.5)),
+            ("nsview … live", None),
+            ("nsview … paused", None),
+        ];
+        for (header, seconds) in table {
+            assert_eq!(
+                super::header_period(header).map(|d| d.as_secs_f64()),
+                seconds,
+                "{header}"
+            );
+        }
+    }
 }
