@@ -449,7 +449,11 @@ fn width_of(text: &str) -> usize {
 pub fn fit(text: &str, width: usize) -> String {
     let full = width_of(text);
     if full <= width {
-        return format!("{text}{}", " ".repeat(width - full));
+        // One allocation: this runs for every cell of every visible row on every frame.
+        let mut out = String::with_capacity(text.len() + width - full);
+        out.push_str(text);
+        out.extend(std::iter::repeat_n(' ', width - full));
+        return out;
     }
     if width == 0 {
         return String::new();
@@ -505,8 +509,9 @@ impl Cells {
         }
         if widths.command > 0 {
             spans.push(Span::raw(" "));
-            let command = fit(&self.command.0, widths.command);
-            spans.push(Span::styled(command.trim_end().to_string(), self.command.1));
+            let mut command = fit(&self.command.0, widths.command);
+            command.truncate(command.trim_end().len());
+            spans.push(Span::styled(command, self.command.1));
         }
         Line::from(spans)
     }
