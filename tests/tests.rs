@@ -7,6 +7,7 @@ mod holders;
 mod hostile;
 mod leaks;
 mod list;
+mod manifest;
 mod metrics;
 mod podman;
 mod scan;

@@ -28,9 +28,8 @@ use crate::scan::{self, ScanOptions};
 /// settled state, and a burst costs one patch, not hundreds.
 const SETTLE: Duration = Duration::from_millis(10);
 
-/// A change of our mount table is reconciled this soon (`ip netns add` mounts, then exits):
-/// a bind-mounted namespace shows at once instead of at the next periodic reconcile.
-const MOUNT_SETTLE: Duration = Duration::from_millis(100);
+/// A change of our mount table is reconciled at once (`ip netns add` mounts, then exits): a
+/// bind-mounted namespace shows with its pin instead of at the next periodic reconcile.
 /// While mounts keep changing (containers starting), the reconciles they bring cost at most
 /// 1/MOUNT_SHARE of a core: after one, the next waits for MOUNT_SHARE times its CPU time.
 const MOUNT_SHARE: u32 = 10;
@@ -213,15 +212,22 @@ impl Watcher {
             let batch = events
                 .wait(wait, SETTLE)
                 .context("reading process events")?;
+            // Events were lost: only a full scan knows what happened.
+            let mut scan_now = batch.overrun;
             if batch.mounts {
-                // Bind mounts come and go without a process event: reconcile soon, but
-                // under constant mount churn no more than MOUNT_SHARE allows.
-                let soon = self.mounts_quiet_until.max(Instant::now() + MOUNT_SETTLE);
-                self.next_full = self.next_full.min(soon);
+                // Bind mounts come and go without a process event: reconcile at once, but
+                // under constant mount churn no more often than MOUNT_SHARE allows.
                 self.mounts_changed = true;
+                if self.mounts_quiet_until <= Instant::now() {
+                    // The scan also sees what the batch's processes did, and the pin with
+                    // it: a patch first would report a pinned namespace gone as its last
+                    // process left (`ip netns add` exits right after mounting).
+                    scan_now = true;
+                } else {
+                    self.next_full = self.next_full.min(self.mounts_quiet_until);
+                }
             }
-            if batch.overrun {
-                // Events were lost: only a full scan knows what happened.
+            if scan_now {
                 self.next_full = Instant::now();
             } else if !batch.changed.is_empty() || !batch.exited.is_empty() {
                 let pids: Vec<Pid> = batch.changed.iter().copied().collect();
