@@ -214,6 +214,65 @@ mod tests {
         }
     }
 
+    /// Many generated lines (a fixed pseudo-random sequence over ASCII, blanks, wide,
+    /// combining, zero-width and halfwidth-mark characters, styled spans) at many widths: both
+    /// forms always draw what `Paragraph` draws.
+    #[test]
+    fn generated_lines_draw_what_paragraph_draws() {
+        // The first eleven take one or two cells each; the last three may take none.
+        const PIECES: [&str; 14] = [
+            "a", "Z", "7", " ", "  ", "-", "漢", "é", "…", "▾", "\\x1b", "\u{301}", "\u{200b}", "ﾞ",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) as usize % n
+        };
+        let styles = [
+            Style::new(),
+            Style::new().fg(Color::Cyan),
+            Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED),
+        ];
+        let mut fast = 0;
+        for round in 0..600 {
+            // Every other round without the zero-width pieces, so that lines often fit.
+            let pieces = if round % 2 == 0 { PIECES.len() } else { 11 };
+            let lines: Vec<Line> = (0..1 + next(6))
+                .map(|_| {
+                    let spans: Vec<Span> = (0..next(4))
+                        .map(|_| {
+                            let text: String =
+                                (0..next(12)).map(|_| PIECES[next(pieces)]).collect();
+                            Span::styled(text, styles[next(styles.len())])
+                        })
+                        .collect();
+                    Line::from(spans).style(styles[next(styles.len())])
+                })
+                .collect();
+            let (width, height, scroll) = (next(60) as u16, next(8) as u16, next(3) as u16);
+            fast += usize::from(width > 0 && lines.iter().all(|l| fits(l, width)));
+            let full = Rect::new(0, 0, 70, 14);
+            let at = Rect::new(2, 1, width, height);
+            let mut expected = Buffer::empty(full);
+            Paragraph::new(lines.clone()).render(at, &mut expected);
+            let mut got = Buffer::empty(full);
+            cut(&mut got, at, &lines);
+            assert_eq!(got, expected, "cut, round {round}: {lines:?} in {at:?}");
+            let mut expected = Buffer::empty(full);
+            Paragraph::new(lines.clone())
+                .wrap(Wrap { trim: false })
+                .scroll((scroll, 0))
+                .render(at, &mut expected);
+            let mut got = Buffer::empty(full);
+            wrapped(&mut got, at, &lines, scroll);
+            assert_eq!(got, expected, "wrapped, round {round}: {lines:?} in {at:?}");
+        }
+        // Enough of them fit for the direct path to be what was compared.
+        assert!(fast >= 60, "only {fast} of 600 rounds took the direct path");
+    }
+
     #[test]
     fn a_line_that_fits_takes_the_fast_path() {
         assert!(fits(&Line::from("abc"), 3));
