@@ -811,8 +811,6 @@ pub(crate) fn tmux_nsview() -> String {
     crate::util::release_nsview().display().to_string()
 }
 
-use crate::util::tmux;
-
 /// The real terminal: nsview under tmux finds a UTS namespace with the filter, spawns a shell
 /// in it with `s` (through `nsview enter`), checks the hostname inside, and restores the
 /// terminal on `q`.
@@ -879,40 +877,29 @@ fn tmux_filter_shell_and_restore() {
     );
 }
 
-/// A tmux server on its own socket (no other session is touched), killed on drop, and the
-/// nsview it runs, killed by PID with SIGKILL on drop if it is still there.
+/// A [`crate::util::Pane`] running nsview as the pane's own process (exec'd, so a session
+/// leader as tmux started it), and that nsview, killed by PID with SIGKILL on drop if it is
+/// still there.
 struct TmuxUi {
-    socket: String,
+    pane: crate::util::Pane,
     nsview: Option<i32>,
 }
 
 impl TmuxUi {
-    /// Starts `command` as the only pane of a detached session, under an environment marker
-    /// that identifies our nsview among all processes.
+    /// Starts `command` in the pane under an environment marker that identifies our nsview
+    /// among all processes, and waits (bounded) until its UI is up.
     fn start(prefix: &str, command: &str) -> TmuxUi {
-        let socket = crate::util::unique_name(prefix);
-        let mut ui = TmuxUi {
-            socket,
-            nsview: None,
-        };
-        let pane = format!("env NSVIEW_TEST_TAG={} {command}", ui.socket);
-        ui.tmux(&[
-            "new-session",
-            "-d",
-            "-x",
-            "100",
-            "-y",
-            "30",
-            "-s",
-            "ui",
-            &pane,
-        ]);
+        let tag = crate::util::unique_name(prefix);
+        let pane = crate::util::Pane::start(prefix, |_| {
+            format!("exec env NSVIEW_TEST_TAG={tag} {command}\n")
+        });
+        let mut ui = TmuxUi { pane, nsview: None };
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if ui.nsview.is_none() {
-                ui.nsview = tagged_nsview(&ui.socket);
+                ui.nsview = tagged_nsview(&tag);
             }
-            let screen = ui.tmux(&["capture-pane", "-p", "-t", "ui"]);
+            let screen = ui.pane.screen();
             if ui.nsview.is_some() && screen.contains("1 by type") && screen.contains("namespaces,")
             {
                 return ui;
@@ -922,10 +909,6 @@ impl TmuxUi {
         }
     }
 
-    fn tmux(&self, args: &[&str]) -> String {
-        tmux(&self.socket, args)
-    }
-
     fn pid(&self) -> i32 {
         self.nsview.expect("nsview pid")
     }
@@ -933,7 +916,7 @@ impl TmuxUi {
 
 impl Drop for TmuxUi {
     fn drop(&mut self) {
-        self.tmux(&["kill-server"]);
+        // The pane (its tmux server) goes with the field, after this.
         if let Some(pid) = self.nsview {
             let _ = nix::sys::signal::kill(
                 nix::unistd::Pid::from_raw(pid),
@@ -1000,7 +983,7 @@ fn tmux_server_killed_ends_the_ui() {
     ] {
         let ui = TmuxUi::start("nsview-hup", &command);
         let pid = ui.pid();
-        ui.tmux(&["kill-server"]);
+        ui.pane.tmux(&["kill-server"]);
         assert!(
             gone_within(pid, Duration::from_secs(5)),
             "{shape}: nsview {pid} still runs 5 s after its terminal went away"
@@ -1031,15 +1014,14 @@ fn sigterm_ends_an_idle_ui_and_restores_the_terminal() {
         "nsview still runs 3 s after SIGTERM"
     );
     let screen = loop {
-        let screen = ui.tmux(&["capture-pane", "-p", "-t", "ui"]);
+        let screen = ui.pane.screen();
         if screen.contains("NSVIEW-EXIT=") || started.elapsed() > Duration::from_secs(3) {
             break screen;
         }
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(screen.contains("NSVIEW-EXIT=143"), "{screen}");
-    let alternate = ui.tmux(&["display-message", "-p", "-t", "ui", "#{alternate_on}"]);
-    assert_eq!(alternate.trim(), "0", "alternate screen left on");
+    assert!(!ui.pane.alternate_screen(), "alternate screen left on");
     assert!(!screen.contains("1 by type"), "UI left on screen: {screen}");
 }
 
