@@ -13,7 +13,7 @@
 
 use std::collections::BTreeSet;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::model::Pid;
 
@@ -147,19 +147,20 @@ impl ProcEvents {
 
     /// Waits up to `timeout` for events; once the first arrives, keeps collecting for
     /// `settle` more (a fork is usually followed by an exec within microseconds: one re-read
-    /// then sees both), and returns the batch (empty on timeout).
+    /// then sees both), and returns the batch (empty on timeout). The settle is one sleep and
+    /// one more drain, not a wakeup per message: under constant churn a batch costs two
+    /// wakeups however many processes came and went in it.
     pub fn wait(&mut self, timeout: Duration, settle: Duration) -> std::io::Result<Batch> {
         let mut batch = Batch::default();
         if !self.poll(timeout, &mut batch)? {
             return Ok(batch);
         }
-        let until = Instant::now() + settle;
-        loop {
+        self.drain(&mut batch)?;
+        if !settle.is_zero() {
+            std::thread::sleep(settle);
+            // Picks up a mount-table change made meanwhile too (no wait).
+            self.poll(Duration::ZERO, &mut batch)?;
             self.drain(&mut batch)?;
-            let left = until.saturating_duration_since(Instant::now());
-            if left.is_zero() || !self.poll(left, &mut batch)? {
-                break;
-            }
         }
         Ok(batch)
     }

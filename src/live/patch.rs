@@ -255,7 +255,13 @@ pub fn apply(
     let reread: BTreeSet<Pid> = live.iter().map(|p| p.pid).collect();
     for inode in &touched.inodes {
         if let Some(ns) = state.namespaces.get_mut(inode) {
-            ns.members.retain(|pid| !touched.pids.contains(pid));
+            // Members are sorted: a few binary searches, not a pass over a host namespace's
+            // thousands of members for each batch.
+            for pid in &touched.pids {
+                if let Ok(at) = ns.members.binary_search(pid) {
+                    ns.members.remove(at);
+                }
+            }
             ns.holders.retain(|h| match holder_pid(h) {
                 Some(pid) if gone.contains(&pid) => false,
                 Some(pid) => !(matches!(h, Holder::ForChildren { .. }) && reread.contains(&pid)),
