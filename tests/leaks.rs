@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 use nsview::scan::{ScanOptions, scan};
 use serde_json::Value;
 
-use crate::util::{NamedNetns, Sleeper, ns_inode, nsview, stderr, stdout, unique_name};
+use crate::util::{NamedNetns, Pane, Sleeper, ns_inode, nsview, stderr, stdout, unique_name};
 
 fn require_root() {
     assert!(
@@ -644,82 +644,31 @@ fn release_unpins_but_names_the_fd_that_still_holds_it() {
     );
 }
 
-/// A private tmux server (its own socket: no other session is touched), killed on drop.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("run tmux");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Waits (bounded) until `want` appears `times` times on the screen.
-    fn wait_for(&self, what: &str, want: &str, times: usize) -> String {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        loop {
-            let screen = self.run(&["capture-pane", "-p", "-t", "release"]);
-            if screen.matches(want).count() >= times {
-                return screen;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "timed out waiting for {what}:\n{screen}"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.run(&["kill-server"]);
-    }
-}
-
 #[test]
 #[ignore = "needs root and tmux"]
 fn release_asks_on_a_terminal() {
     require_root();
+    // The release build, as users run it (minutes, the first time).
+    let nsview = crate::util::release_nsview().display().to_string();
     let netns = NamedNetns::add("nsview-leak-ask");
     let inode = netns.inode();
-    let tmux = Tmux {
-        socket: unique_name("nsview-release"),
-    };
     let keep = NamedNetns::add("nsview-leak-keep");
     let keep_inode = keep.inode();
-    let nsview = env!("CARGO_BIN_EXE_nsview");
     // First a "no": nothing changes. Then a "yes" for the other one.
-    let script = format!(
-        "{nsview} release {keep_inode}; echo \"first=$?\"; {nsview} release {inode}; echo \"second=$?\"; sleep 30"
-    );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-x",
-        "150",
-        "-y",
-        "40",
-        "-s",
-        "release",
-        "sh",
-        "-c",
-        &script,
-    ]);
-    tmux.wait_for("the first question", "Release it? [y/N]", 1);
-    tmux.run(&["send-keys", "-t", "release", "n", "Enter"]);
-    let screen = tmux.wait_for("the first answer", "first=1", 1);
+    let pane = Pane::start_sized("nsview-release", (150, 40), |_| {
+        format!(
+            "{nsview} release {keep_inode}; echo \"first=$?\"; {nsview} release {inode}; echo \"second=$?\"; exec sleep 30\n"
+        )
+    });
+    let seen = |want: &'static str, times: usize| move |s: &str| s.matches(want).count() >= times;
+    pane.wait_for("the first question", 20, seen("Release it? [y/N]", 1));
+    pane.keys(&["n", "Enter"]);
+    let screen = pane.wait_for("the first answer", 20, seen("first=1", 1));
     assert!(screen.contains("nothing released"), "{screen}");
     assert!(keep.path().exists());
-    tmux.wait_for("the second question", "Release it? [y/N]", 2);
-    tmux.run(&["send-keys", "-t", "release", "y", "Enter"]);
-    let screen = tmux.wait_for("the second answer", "second=0", 1);
+    pane.wait_for("the second question", 20, seen("Release it? [y/N]", 2));
+    pane.keys(&["y", "Enter"]);
+    let screen = pane.wait_for("the second answer", 20, seen("second=0", 1));
     assert!(
         screen.contains(&format!("net:[{inode}] is gone")),
         "{screen}"
@@ -870,8 +819,9 @@ fn release_follows_an_unmount_that_propagated_to_a_copy() {
 #[test]
 #[ignore = "needs root and tmux"]
 fn ui_release_of_a_probable_leak() {
-    use crate::tui::handoff::Pane;
     require_root();
+    // The release build, as users run it (minutes, the first time).
+    let release = crate::util::release_nsview().display().to_string();
     let netns = NamedNetns::add("nsview-ui-release");
     let inode = netns.inode();
     let member = Sleeper::start(&["ip", "netns", "exec", &netns.name, "sleep", "300"]);
@@ -880,8 +830,7 @@ fn ui_release_of_a_probable_leak() {
     let id = ns_id(inode);
     let pane = Pane::start("nsview-ui-release", |dir| {
         format!(
-            "{} --no-refresh\necho rc=$? > {}\nexec sleep 60\n",
-            env!("CARGO_BIN_EXE_nsview"),
+            "{release} --no-refresh\necho rc=$? > {}\nexec sleep 60\n",
             dir.join("rc").display()
         )
     });

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::util::{nsview, stderr, stdout};
+use crate::util::{Pane, nsview, stderr, stdout};
 use engine::{Container, MARKER, MARKER_TEXT, Pod, podman_ok};
 
 /// The namespaces a container without `--*=host` options always gets of its own (also a
@@ -823,77 +823,27 @@ fn after_kill_9_of_conmon_alone_the_container_runs_on_and_podman_rm_removes_it()
     assert!(mounts.is_empty(), "mounts left: {mounts:?}");
 }
 
-/// A private tmux server (its own socket: no other session is touched), killed on drop.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let output = engine::run_bounded(
-            std::process::Command::new("tmux")
-                .arg("-L")
-                .arg(&self.socket)
-                .args(args),
-            Duration::from_secs(30),
-        );
-        stdout(&output)
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "ui"];
-        args.extend_from_slice(keys);
-        self.run(&args);
-    }
-
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", "ui"])
-    }
-
-    /// Polls the pane until `done` holds, or fails with the last screen after `secs`.
-    fn wait_for(&self, what: &str, secs: u64, done: impl Fn(&str) -> bool) -> String {
-        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
-        loop {
-            let screen = self.screen();
-            if done(&screen) {
-                return screen;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "timed out waiting for {what}; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.run(&["kill-server"]);
-    }
-}
-
 /// Selects one namespace of container `c` in the UI (filtered to its inode) and waits until
 /// its row's NAME column and the detail pane name the container; the screen then.
-fn ui_select(tmux: &Tmux, kind: &str, c: &Container) -> String {
+fn ui_select(pane: &Pane, kind: &str, c: &Container) -> String {
     let inode = c.ns(kind);
     // Esc clears the previous filter (waited for: a `/` hard on an Esc could read as Alt-/);
     // `/` starts a new one.
-    tmux.keys(&["Escape"]);
-    tmux.wait_for("no filter", 10, |s| {
+    pane.keys(&["Escape"]);
+    pane.wait_for("no filter", 10, |s| {
         !s.lines().next().unwrap_or("").contains(" /")
     });
     // Digits alone also match other processes' pids and command lines (another test's
     // `sh -c '... 4026532301'`): the type qualifier keeps the search to this namespace type,
     // and the first match, where the cursor lands, is the namespace itself.
-    tmux.keys(&["/"]);
-    tmux.keys(&["-l", &format!("type:{kind} {inode}")]);
-    tmux.keys(&["Enter"]);
+    pane.keys(&["/"]);
+    pane.keys(&["-l", &format!("type:{kind} {inode}")]);
+    pane.keys(&["Enter"]);
     // The row's NAME column and the detail pane (of the selected row: the namespace) name
     // the container.
     let row = |l: &str| l.contains(&inode.to_string()) && l.contains("sleep 600");
     let title = format!("{kind} namespace {inode}");
-    tmux.wait_for("the namespace's row named after its container", 15, |s| {
+    pane.wait_for("the namespace's row named after its container", 15, |s| {
         s.lines().any(|l| row(l) && l.contains(&c.name))
             && s.lines().any(|l| l.contains(&title))
             && s.lines()
@@ -903,12 +853,12 @@ fn ui_select(tmux: &Tmux, kind: &str, c: &Container) -> String {
 
 /// The UI's `s` on one namespace: select it ([`ui_select`]), spawn the shell, run `command`
 /// there and wait for `want` in its output, then leave the shell.
-fn ui_shell_in(tmux: &Tmux, kind: &str, c: &Container, command: &str, want: &str) {
+fn ui_shell_in(pane: &Pane, kind: &str, c: &Container, command: &str, want: &str) {
     let inode = c.ns(kind);
-    ui_select(tmux, kind, c);
-    tmux.keys(&["s"]);
+    ui_select(pane, kind, c);
+    pane.keys(&["s"]);
     let prompt = |s: &str| s.lines().rev().find(|l| !l.trim().is_empty()) == Some("$");
-    let shell = tmux.wait_for("a shell in the namespace", 15, prompt);
+    let shell = pane.wait_for("a shell in the namespace", 15, prompt);
     // The banner before the shell names the namespace and the container.
     let banner = format!("shell in {kind}:[{inode}]");
     assert!(
@@ -917,58 +867,35 @@ fn ui_shell_in(tmux: &Tmux, kind: &str, c: &Container, command: &str, want: &str
             .any(|l| l.contains(&banner) && l.contains(&c.name)),
         "{shell}"
     );
-    tmux.keys(&["-l", command]);
-    tmux.keys(&["Enter"]);
-    tmux.wait_for(want, 10, |s| s.lines().any(|l| l.trim() == want));
-    tmux.keys(&["-l", "exit"]);
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("the UI again", 15, |s| s.contains("1 by type"));
+    pane.keys(&["-l", command]);
+    pane.keys(&["Enter"]);
+    pane.wait_for(want, 10, |s| s.lines().any(|l| l.trim() == want));
+    pane.keys(&["-l", "exit"]);
+    pane.keys(&["Enter"]);
+    pane.wait_for("the UI again", 15, |s| s.contains("1 by type"));
 }
 
 #[test]
 #[ignore = "needs root and podman"]
 fn the_uis_shell_reaches_a_containers_uts_and_mount_namespaces() {
     engine::require();
-    assert!(
-        std::process::Command::new("tmux")
-            .arg("-V")
-            .output()
-            .is_ok_and(|o| o.status.success()),
-        "the UI test needs tmux (.ci/run installs it)"
-    );
+    // The release build first (minutes, the first time), before the container's lifetime
+    // starts.
+    let nsview = crate::util::release_nsview().display().to_string();
     // A user namespace of its own too, for the detail pane's uid map (--uidmap, as in
     // a_user_namespace_containers_uid_map_is_shown).
     let c = Container::run("ui", &USERNS);
-    let tmux = Tmux {
-        socket: crate::util::unique_name("nsview-podman-ui"),
-    };
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-x",
-        "140",
-        "-y",
-        "40",
-        "-s",
-        "ui",
-        "/bin/sh",
-    ]);
-    tmux.wait_for("the outer shell's prompt", 10, |s| !s.trim().is_empty());
     // SHELL=/bin/sh: the image has busybox's sh there, the host has its own.
-    let command = format!(
-        "SHELL=/bin/sh PS1='$ ' {} ; echo NSVIEW-EXIT=$?",
-        env!("CARGO_BIN_EXE_nsview")
-    );
-    tmux.keys(&[&command, "Enter"]);
-    tmux.wait_for("the UI", 20, |s| {
-        s.contains("1 by type") && s.contains("namespaces,")
+    let pane = Pane::start_sized("nsview-podman-ui", (140, 40), |_| {
+        format!("SHELL=/bin/sh PS1='$ ' {nsview}\necho NSVIEW-EXIT=$?\nexec sleep 60\n")
     });
+    pane.wait_for_ui("the UI");
 
     // uts: podman names the host after the short id.
-    ui_shell_in(&tmux, "uts", &c, "hostname", c.short_id());
+    ui_shell_in(&pane, "uts", &c, "hostname", c.short_id());
     // mnt: the shell is the image's, and sees the image's files.
     ui_shell_in(
-        &tmux,
+        &pane,
         "mnt",
         &c,
         &format!("cat {MARKER}"),
@@ -977,17 +904,17 @@ fn the_uis_shell_reaches_a_containers_uts_and_mount_namespaces() {
 
     // user: the row is the container's, the detail pane shows the uid and gid maps.
     // The maps come from the detail read, which may land after the row is named: waited for.
-    ui_select(&tmux, "user", &c);
+    ui_select(&pane, "user", &c);
     let mapped = |s: &str, label: &str| {
         s.lines()
             .any(|l| l.contains(label) && l.contains("0 → 100000, range 65536"))
     };
-    tmux.wait_for("the uid and gid maps in the detail pane", 15, |s| {
+    pane.wait_for("the uid and gid maps in the detail pane", 15, |s| {
         mapped(s, "uid map") && mapped(s, "gid map")
     });
 
-    tmux.keys(&["q"]);
-    tmux.wait_for("the shell after quitting", 10, |s| {
+    pane.keys(&["q"]);
+    pane.wait_for("the shell after quitting", 10, |s| {
         s.contains("NSVIEW-EXIT=0")
     });
 }

@@ -602,48 +602,6 @@ fn hostile_strings_in_live_namespaces_are_escaped_everywhere() {
     drop(bind);
 }
 
-/// A tmux server on its own socket (no other session is touched), killed on drop.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let out = std::process::Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("run tmux");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", "ui"])
-    }
-
-    fn wait_for(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        loop {
-            let screen = self.screen();
-            if done(&screen) {
-                return screen;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "timed out waiting for {what}:\n{screen}"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.run(&["kill-server"]);
-    }
-}
-
 /// The UI's child `nsview enter` reports its error through the pipe the UI names with
 /// `--ui-error-fd` (the environment plays no part): a shell asked for in a namespace that died
 /// after the scan shows the child's reason in the status line.
@@ -651,49 +609,36 @@ impl Drop for Tmux {
 #[ignore = "needs root and tmux"]
 fn the_ui_gets_its_childs_error_line_through_its_own_pipe() {
     assert!(nix::unistd::geteuid().is_root(), "needs root");
+    // The release build first (minutes, the first time): the sleeper lives 60 s.
+    let nsview = crate::util::release_nsview().display().to_string();
     let sleeper = crate::util::Sleeper::start(&["unshare", "--uts", "sleep", "60"]);
     let inode = sleeper.ns("uts");
-    let tmux = Tmux {
-        socket: crate::util::unique_name("nsview-text"),
-    };
     // A stray NSVIEW_ERROR_FD (here: the terminal itself) must not be honoured.
-    let command = format!(
-        "env NSVIEW_ERROR_FD=2 NO_COLOR=1 {} --no-refresh",
-        env!("CARGO_BIN_EXE_nsview")
-    );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-x",
-        "160",
-        "-y",
-        "40",
-        "-s",
-        "ui",
-        &command,
-    ]);
-    tmux.wait_for("the UI", |s| s.contains("namespaces,"));
-    tmux.run(&["send-keys", "-t", "ui", "/"]);
-    tmux.run(&["send-keys", "-t", "ui", "-l", &inode.to_string()]);
-    tmux.run(&["send-keys", "-t", "ui", "Enter"]);
-    tmux.wait_for("the filtered namespace", |s| {
+    let pane = crate::util::Pane::start_sized("nsview-text", (160, 40), |_| {
+        format!("env NSVIEW_ERROR_FD=2 NO_COLOR=1 {nsview} --no-refresh\n")
+    });
+    pane.wait_for("the UI", 20, |s| s.contains("namespaces,"));
+    pane.keys(&["/"]);
+    pane.type_text(&inode.to_string());
+    pane.keys(&["Enter"]);
+    pane.wait_for("the filtered namespace", 20, |s| {
         s.contains(&format!("uts namespace {inode}"))
     });
-    tmux.run(&["send-keys", "-t", "ui", "End"]);
+    pane.keys(&["End"]);
     sleeper.stop();
-    tmux.run(&["send-keys", "-t", "ui", "s"]);
+    pane.keys(&["s"]);
     // The UI names the namespace with its type (`uts:[inode]`), so enter's line does too.
     // The child's own reason ("... is gone ..." from enter's identity check, or "not found"),
     // which only the pipe carries: without it the UI can only say "exited with status 1".
     // The UI's status line, not the child's own stderr line, which the normal screen shows
     // for a moment before the UI takes the terminal back.
-    let screen = tmux.wait_for("the child's error in the status line", |s| {
+    let screen = pane.wait_for("the child's error in the status line", 20, |s| {
         s.contains(&format!("{inode}"))
             && (s.contains("is gone") || s.contains("not found"))
             && s.contains("(shell in uts:[")
     });
     assert!(!screen.contains("exited with status"), "{screen}");
-    tmux.run(&["send-keys", "-t", "ui", "q"]);
+    pane.keys(&["q"]);
 }
 
 /// Issue 10 item 6 over a fake tree: one host process moved into a cgroup named like a docker

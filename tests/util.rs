@@ -433,30 +433,10 @@ pub fn lsns(test: &str, args: &[&str]) -> Output {
 
 /// One bounded run of lsns (`None`: killed after 30 s).
 fn lsns_once(args: &[&str]) -> Option<Output> {
-    let child = Command::new("lsns")
-        .args(args)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn lsns");
-    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
-    let (done_tx, done_rx) = std::sync::mpsc::channel();
-    let waiter = std::thread::spawn(move || {
-        let output = child.wait_with_output();
-        let _ = done_tx.send(());
-        output
-    });
-    if done_rx
-        .recv_timeout(std::time::Duration::from_secs(30))
-        .is_err()
-    {
-        // The child is not reaped yet (the waiter still waits), so the pid is still lsns's.
-        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
-        let _ = waiter.join();
-        return None;
-    }
-    Some(waiter.join().expect("lsns waiter").expect("wait for lsns"))
+    output_within(
+        Command::new("lsns").args(args),
+        std::time::Duration::from_secs(30),
+    )
 }
 
 /// The host namespaces of the fake tree (link name, inode).
@@ -621,12 +601,22 @@ pub fn lsns_242(test: &str, args: &[&str]) -> Output {
 
 /// Runs `cmd` with stdin closed and a 30 s limit; a hung command is killed by PID.
 pub fn run_bounded(test: &str, cmd: &mut Command) -> Option<Output> {
+    let output = output_within(cmd, std::time::Duration::from_secs(30));
+    if output.is_none() {
+        eprintln!("SKIP {test}: {cmd:?} hung for 30 s; comparison skipped");
+    }
+    output
+}
+
+/// Runs `cmd` with stdin closed and its output captured; after `limit` it is killed by PID and
+/// the answer is None. The one bounded runner the helpers here and the podman tests share.
+pub fn output_within(cmd: &mut Command, limit: std::time::Duration) -> Option<Output> {
     let child = cmd
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
-        .expect("spawn");
+        .unwrap_or_else(|e| panic!("spawn {:?}: {e}", cmd.get_program()));
     let pid = nix::unistd::Pid::from_raw(child.id() as i32);
     let (done_tx, done_rx) = std::sync::mpsc::channel();
     let waiter = std::thread::spawn(move || {
@@ -634,14 +624,171 @@ pub fn run_bounded(test: &str, cmd: &mut Command) -> Option<Output> {
         let _ = done_tx.send(());
         output
     });
-    if done_rx
-        .recv_timeout(std::time::Duration::from_secs(30))
-        .is_err()
-    {
+    if done_rx.recv_timeout(limit).is_err() {
+        // The child is not reaped yet (the waiter still waits), so the pid is still its.
         let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
         let _ = waiter.join();
-        eprintln!("SKIP {test}: {cmd:?} hung for 30 s; comparison skipped");
         return None;
     }
-    waiter.join().ok()?.ok()
+    let program = cmd.get_program().to_string_lossy().into_owned();
+    Some(
+        waiter
+            .join()
+            .expect("command waiter")
+            .unwrap_or_else(|e| panic!("wait for {program}: {e}")),
+    )
+}
+
+/// `tmux -L socket args`, bounded (10 s), its stdout; None when it hung.
+fn tmux_within(socket: &str, args: &[&str]) -> Option<String> {
+    let output = output_within(
+        Command::new("tmux").arg("-L").arg(socket).args(args),
+        std::time::Duration::from_secs(10),
+    )?;
+    Some(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Runs `tmux -L socket args` and returns its stdout; a tmux that hangs for 10 s fails the test.
+pub fn tmux(socket: &str, args: &[&str]) -> String {
+    tmux_within(socket, args).unwrap_or_else(|| panic!("tmux -L {socket} {args:?} hung for 10 s"))
+}
+
+/// A tmux server of the test's own (its own socket: no other session is touched) with one
+/// pane running a script, killed on drop: how every real-terminal test drives nsview. Every
+/// wait is bounded and fails with the last screen.
+pub struct Pane {
+    socket: String,
+    dir: tempfile::TempDir,
+}
+
+impl Pane {
+    /// Starts `script` (sh syntax; given the pane's temp dir) as the only pane of a 100x30
+    /// detached session.
+    pub fn start(prefix: &str, script: impl FnOnce(&Path) -> String) -> Pane {
+        Pane::start_sized(prefix, (100, 30), script)
+    }
+
+    /// [`Pane::start`] at `(columns, rows)`.
+    pub fn start_sized(
+        prefix: &str,
+        (columns, rows): (u16, u16),
+        script: impl FnOnce(&Path) -> String,
+    ) -> Pane {
+        assert!(
+            require_program("tmux pane", "tmux"),
+            "tmux is needed for the real-terminal tests"
+        );
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("pane.sh");
+        fs::write(&path, script(dir.path())).expect("write the pane script");
+        let pane = Pane {
+            socket: unique_name(prefix),
+            dir,
+        };
+        let command = format!("sh {}", path.display());
+        let (columns, rows) = (columns.to_string(), rows.to_string());
+        pane.tmux(&[
+            "new-session",
+            "-d",
+            "-x",
+            &columns,
+            "-y",
+            &rows,
+            "-s",
+            &pane.socket,
+            &command,
+        ]);
+        pane
+    }
+
+    pub fn tmux(&self, args: &[&str]) -> String {
+        tmux(&self.socket, args)
+    }
+
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", self.socket.as_str()];
+        args.extend_from_slice(keys);
+        self.tmux(&args);
+    }
+
+    /// Types `text` literally.
+    pub fn type_text(&self, text: &str) {
+        self.keys(&["-l", text]);
+    }
+
+    pub fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", &self.socket])
+    }
+
+    pub fn alternate_screen(&self) -> bool {
+        self.tmux(&[
+            "display-message",
+            "-p",
+            "-t",
+            &self.socket,
+            "#{alternate_on}",
+        ])
+        .trim()
+            == "1"
+    }
+
+    /// Polls the pane until `done` holds, or fails with the last screen after `secs`.
+    pub fn wait_for(&self, what: &str, secs: u64, done: impl Fn(&str) -> bool) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            let screen = self.screen();
+            if done(&screen) {
+                return screen;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+
+    /// Waits until the UI is up: its header and status line, on the alternate screen.
+    pub fn wait_for_ui(&self, what: &str) -> String {
+        // The status line shows the counts, or a notice before them that may fill the line.
+        // ... and on its alternate screen: a capture taken just before the UI switched back
+        // may still show the same words on the primary screen.
+        self.wait_for(&format!("{what} (on the alternate screen)"), 20, |s| {
+            s.contains("1 by type")
+                && (s.contains("namespaces,") || s.contains("back from"))
+                && self.alternate_screen()
+        })
+    }
+
+    /// Waits for a file the pane's script writes, and returns its trimmed text.
+    pub fn wait_for_file(&self, name: &str, secs: u64) -> String {
+        let path = self.file(name);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            if let Ok(text) = fs::read_to_string(&path)
+                && text.ends_with('\n')
+            {
+                return text.trim().to_string();
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{name} never written; screen:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Pane {
+    fn drop(&mut self) {
+        // Not panicking here (this may run while a failed test unwinds): a hung tmux is left
+        // to its 10 s bound.
+        let _ = tmux_within(&self.socket, &["kill-session", "-t", &self.socket]);
+        let _ = tmux_within(&self.socket, &["kill-server"]);
+    }
 }

@@ -156,7 +156,7 @@ pub struct App {
     /// Last informational message (e.g. a shell's exit status).
     notice: Option<String>,
     /// Per view: nodes whose open/closed state differs from the default.
-    toggled: [HashSet<NodeKey>; 3],
+    toggled: [super::tree::IdSet<NodeKey>; 3],
     /// Per view: everything opened (Some(true)) or closed (Some(false)) by `*` / `-`, the base
     /// the toggles apply to.
     fold_all: [Option<bool>; 3],
@@ -1412,13 +1412,19 @@ impl App {
                 .namespace(inode)
                 .is_some_and(|ns| !ns.members.is_empty()),
             NodeKey::Kind(kind) => !self.index.by_kind[kind.index()].is_empty(),
-            NodeKey::Ns(inode) => match self.view {
-                View::Type => self
-                    .snapshot
-                    .namespace(inode)
-                    .is_some_and(|ns| !ns.members.is_empty()),
-                _ => !self.children(key).is_empty(),
-            },
+            // What `children` would list, without listing it: nested namespaces, or members.
+            NodeKey::Ns(inode) => {
+                let nested = match self.view {
+                    View::Type => None,
+                    View::Owner => self.index.owner_children.get(&inode),
+                    View::PidTree => self.index.pid_children.get(&inode),
+                };
+                nested.is_some_and(|c| !c.is_empty())
+                    || self
+                        .snapshot
+                        .namespace(inode)
+                        .is_some_and(|ns| !ns.members.is_empty())
+            }
         }
     }
 

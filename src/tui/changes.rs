@@ -3,7 +3,7 @@
 //! after the scan that saw the change (a time, not a number of scans, so a fast refresh does
 //! not wipe them before anyone looks). Pure: the caller passes the time.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use crate::model::{Inode, Namespace, NsKind, Pid, Process, Snapshot};
@@ -40,27 +40,27 @@ impl Changes {
         now: Instant,
     ) -> (Snapshot, Marks) {
         if let Some(old) = old {
-            for inode in fresh.namespaces.keys() {
-                if !old.namespaces.contains_key(inode) {
-                    self.appeared_ns.insert(*inode, now);
-                }
-            }
-            for pid in fresh.processes.keys() {
-                if !old.processes.contains_key(pid) {
-                    self.appeared_pids.insert(*pid, now);
-                }
-            }
-            for (inode, ns) in &old.namespaces {
-                if !fresh.namespaces.contains_key(inode) {
-                    self.ghost_ns.insert(*inode, (ns.clone(), now));
-                }
-            }
-            for (pid, process) in &old.processes {
-                if !fresh.processes.contains_key(pid) {
+            walk(
+                &old.namespaces,
+                &fresh.namespaces,
+                |inode, ns| {
+                    self.ghost_ns.insert(inode, (ns.clone(), now));
+                },
+                |inode| {
+                    self.appeared_ns.insert(inode, now);
+                },
+            );
+            walk(
+                &old.processes,
+                &fresh.processes,
+                |pid, process| {
                     let user = old.user_names.get(&process.uid).cloned();
-                    self.ghost_pids.insert(*pid, (process.clone(), now, user));
-                }
-            }
+                    self.ghost_pids.insert(pid, (process.clone(), now, user));
+                },
+                |pid| {
+                    self.appeared_pids.insert(pid, now);
+                },
+            );
         }
         let fresh_enough = |at: &Instant| now.saturating_duration_since(*at) < MARK_FOR;
         self.appeared_ns
@@ -102,5 +102,66 @@ impl Changes {
             vanished_pids: self.ghost_pids.keys().copied().collect(),
         };
         (display, marks)
+    }
+}
+
+/// One pass over two maps' keys in order (both are sorted): `gone` for each key only `old` has,
+/// `came` for each only `fresh` has. Two scans' maps are mostly the same keys, so this is a
+/// merge rather than a lookup per key.
+fn walk<K: Ord + Copy, V>(
+    old: &BTreeMap<K, V>,
+    fresh: &BTreeMap<K, V>,
+    mut gone: impl FnMut(K, &V),
+    mut came: impl FnMut(K),
+) {
+    let mut old = old.iter().map(|(k, v)| (*k, v)).peekable();
+    let mut fresh = fresh.keys().copied().peekable();
+    loop {
+        match (old.peek(), fresh.peek()) {
+            (None, None) => return,
+            (Some(&(o, v)), None) => {
+                gone(o, v);
+                old.next();
+            }
+            (None, Some(&f)) => {
+                came(f);
+                fresh.next();
+            }
+            (Some(&(o, v)), Some(&f)) => match o.cmp(&f) {
+                std::cmp::Ordering::Less => {
+                    gone(o, v);
+                    old.next();
+                }
+                std::cmp::Ordering::Greater => {
+                    came(f);
+                    fresh.next();
+                }
+                std::cmp::Ordering::Equal => {
+                    old.next();
+                    fresh.next();
+                }
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::walk;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn walk_finds_what_went_and_what_came() {
+        let old: BTreeMap<u32, char> = [(1, 'a'), (3, 'c'), (4, 'd'), (9, 'i')].into();
+        let fresh: BTreeMap<u32, char> = [(2, 'b'), (3, 'c'), (9, 'i'), (10, 'j')].into();
+        let (mut gone, mut came) = (Vec::new(), Vec::new());
+        walk(&old, &fresh, |k, v| gone.push((k, *v)), |k| came.push(k));
+        assert_eq!(gone, [(1, 'a'), (4, 'd')]);
+        assert_eq!(came, [2, 10]);
+        let empty = BTreeMap::new();
+        let (mut gone, mut came) = (Vec::new(), Vec::new());
+        walk(&empty, &fresh, |k, v| gone.push((k, *v)), |k| came.push(k));
+        assert!(gone.is_empty());
+        assert_eq!(came, [2, 3, 9, 10]);
     }
 }

@@ -19,7 +19,7 @@ use std::collections::{HashMap, HashSet};
 use crate::model::{Inode, NsKind, Pid, Snapshot};
 
 use super::names::{Enrichment, names_of};
-use super::tree::{Index, NodeKey, View, children_of, roots_of};
+use super::tree::{IdSet, Index, NodeKey, View, children_of, roots_of};
 
 /// What the filter searches, for one scan.
 #[derive(Debug, Default)]
@@ -27,10 +27,54 @@ pub struct SearchText {
     /// Each namespace: inode digits, type and names, NUL-separated so that no query (typed text
     /// has no NUL) matches across two of them.
     namespaces: Vec<(Inode, NsKind, String, String)>,
-    /// Each process: pid, command line and user name, NUL-separated; and the user alone.
-    processes: Vec<(Pid, String, String, String)>,
+    /// Each process: pid, command line and user name, NUL-separated, in one string.
+    processes: Vec<ProcessText>,
     /// The probable leaks (from the enrichment), for `is:leak`.
     leaks: HashSet<Inode>,
+}
+
+/// One process's search text, `pid\0command\0user` lowercased: one allocation per process per
+/// scan (the command and the user are slices of it).
+#[derive(Debug)]
+struct ProcessText {
+    pid: Pid,
+    text: String,
+    /// Where the command starts, and where the user starts (after the command's NUL).
+    command_at: usize,
+    user_at: usize,
+}
+
+impl ProcessText {
+    fn new(pid: Pid, command: &str, user: &str) -> ProcessText {
+        use std::fmt::Write;
+        let mut text = String::with_capacity(12 + command.len() + user.len());
+        // Writing into a String cannot fail.
+        let _ = write!(text, "{pid}\0");
+        let command_at = text.len();
+        if command.is_ascii() {
+            text.push_str(command);
+            text[command_at..].make_ascii_lowercase();
+        } else {
+            text.push_str(&command.to_lowercase());
+        }
+        text.push('\0');
+        let user_at = text.len();
+        text.push_str(user);
+        ProcessText {
+            pid,
+            text,
+            command_at,
+            user_at,
+        }
+    }
+
+    fn command(&self) -> &str {
+        &self.text[self.command_at..self.user_at - 1]
+    }
+
+    fn user(&self) -> &str {
+        &self.text[self.user_at..]
+    }
 }
 
 impl SearchText {
@@ -42,11 +86,8 @@ impl SearchText {
             .map(|p| {
                 let user = users
                     .entry(p.uid)
-                    .or_insert_with(|| snapshot.user_name(p.uid).to_lowercase())
-                    .clone();
-                let command = p.command.to_lowercase();
-                let text = format!("{}\0{command}\0{user}", p.pid);
-                (p.pid, text, command, user)
+                    .or_insert_with(|| snapshot.user_name(p.uid).to_lowercase());
+                ProcessText::new(p.pid, &p.command, user)
             })
             .collect();
         let namespaces = snapshot
@@ -216,10 +257,10 @@ pub struct Filter {
     /// Types a `type:` qualifier allows (processes count only under those).
     kinds_allowed: Option<[bool; 8]>,
     kinds: [bool; 8],
-    namespaces: HashSet<Inode>,
-    processes: HashSet<Pid>,
+    namespaces: IdSet<Inode>,
+    processes: IdSet<Pid>,
     /// Per view: nodes with a matching descendant (shown and opened automatically).
-    leads_to_match: [HashSet<NodeKey>; 3],
+    leads_to_match: [IdSet<NodeKey>; 3],
     /// Per type: namespaces shown under the filter (matching or leading to a match).
     kind_shown: [usize; 8],
 }
@@ -260,9 +301,9 @@ impl Filter {
                 filter.namespaces.insert(*inode);
             }
         }
-        for (pid, text, command, user) in &search.processes {
-            if query.process_matches(*pid, text, command, user) {
-                filter.processes.insert(*pid);
+        for p in &search.processes {
+            if query.process_matches(p.pid, &p.text, p.command(), p.user()) {
+                filter.processes.insert(p.pid);
             }
         }
         for view in View::ALL {
@@ -295,7 +336,7 @@ impl Filter {
         }
     }
 
-    pub fn leads(&self, view: View) -> &HashSet<NodeKey> {
+    pub fn leads(&self, view: View) -> &IdSet<NodeKey> {
         &self.leads_to_match[view.index()]
     }
 
@@ -324,8 +365,8 @@ fn leads_to_match(
     snapshot: &Snapshot,
     index: &Index,
     filter: &Filter,
-) -> HashSet<NodeKey> {
-    let mut leads = HashSet::new();
+) -> IdSet<NodeKey> {
+    let mut leads = IdSet::default();
     let member_match = |inode: Inode| {
         snapshot.namespace(inode).is_some_and(|ns| {
             filter.kinds_allowed.is_none_or(|k| k[ns.kind.index()])
@@ -381,4 +422,28 @@ fn leads_to_match(
         }
     }
     leads
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ProcessText;
+
+    /// The one-string form says what `format!("{pid}\0{}\0{user}", command.to_lowercase())`
+    /// said, and its slices are the command and the user.
+    #[test]
+    fn process_text_is_the_lowercased_pid_command_and_user() {
+        for command in [
+            "",
+            "Sleep 600",
+            "nginx: MASTER",
+            "ΣΟΦΟΣ kworker/R-netns",
+            "é\u{301}ß",
+        ] {
+            let p = ProcessText::new(42, command, "alice");
+            let lower = command.to_lowercase();
+            assert_eq!(p.text, format!("42\0{lower}\0alice"));
+            assert_eq!(p.command(), lower);
+            assert_eq!(p.user(), "alice");
+        }
+    }
 }

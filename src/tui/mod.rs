@@ -16,6 +16,7 @@ pub mod keys;
 pub mod launch;
 mod livescan;
 pub mod names;
+mod paint;
 #[doc(hidden)]
 pub mod sample;
 pub mod term;

@@ -4,8 +4,61 @@
 //! pid), which is what selection and expansion remember across rescans.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::model::{Inode, NsKind, Pid, Snapshot};
+
+/// A hasher for the UI's sets and maps of inodes, pids and node keys, looked up for every row
+/// and every process on each keystroke and scan: FxHash's multiply-rotate instead of SipHash.
+/// The keys are kernel-assigned numbers, not text a process chooses, so hash flooding is no
+/// concern here.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct IdHasher(u64);
+
+impl IdHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.add(u64::from(b));
+        }
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n));
+    }
+    fn write_u16(&mut self, n: u16) {
+        self.add(u64::from(n));
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+    fn write_i32(&mut self, n: i32) {
+        self.add(n as u32 as u64);
+    }
+    fn write_i64(&mut self, n: i64) {
+        self.add(n as u64);
+    }
+    fn write_isize(&mut self, n: isize) {
+        self.add(n as u64);
+    }
+}
+
+/// A `HashSet` / `HashMap` on [`IdHasher`].
+pub type IdSet<T> = HashSet<T, BuildHasherDefault<IdHasher>>;
+pub type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 
 /// The three ways of arranging namespaces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -52,13 +105,13 @@ pub struct Index {
     pub by_kind: [Vec<Inode>; 8],
     pub owner_roots: Vec<Inode>,
     /// The roots again per view, for the "open by default" test on every row.
-    pub owner_root_set: HashSet<Inode>,
-    pub pid_root_set: HashSet<Inode>,
-    pub owner_children: HashMap<Inode, Vec<Inode>>,
+    pub owner_root_set: IdSet<Inode>,
+    pub pid_root_set: IdSet<Inode>,
+    pub owner_children: IdMap<Inode, Vec<Inode>>,
     pub pid_roots: Vec<Inode>,
-    pub pid_children: HashMap<Inode, Vec<Inode>>,
+    pub pid_children: IdMap<Inode, Vec<Inode>>,
     /// Member count without processes that vanished (ghosts kept for one cycle).
-    pub live_members: HashMap<Inode, usize>,
+    pub live_members: IdMap<Inode, usize>,
 }
 
 impl Index {
@@ -100,9 +153,9 @@ fn nest(
     nodes: impl Iterator<Item = Inode>,
     parent_of: impl Fn(Inode) -> Option<Inode>,
     snapshot: &Snapshot,
-) -> (Vec<Inode>, HashMap<Inode, Vec<Inode>>) {
+) -> (Vec<Inode>, IdMap<Inode, Vec<Inode>>) {
     let mut roots = Vec::new();
-    let mut children: HashMap<Inode, Vec<Inode>> = HashMap::new();
+    let mut children: IdMap<Inode, Vec<Inode>> = IdMap::default();
     for inode in nodes {
         let parent = parent_of(inode).filter(|p| snapshot.namespaces.contains_key(p));
         let acyclic = parent.is_some_and(|first| {
@@ -244,7 +297,12 @@ impl Index {
             }
         };
         let order = |list: &mut Vec<Inode>| {
-            list.sort_by_cached_key(rank);
+            match key {
+                // Inodes are unique: the rank would be the inode alone, and the lists mostly
+                // come sorted already.
+                SortKey::Inode => list.sort_unstable(),
+                _ => list.sort_by_cached_key(rank),
+            }
             if reverse {
                 list.reverse();
             }

@@ -17,6 +17,7 @@ use super::app::{App, Area, Mark, Mode, NodeKey, Refresh, Row, SortKey, View};
 use super::detail::{self, DetailLine, Tone};
 use super::keys::HELP;
 use super::names::Source;
+use super::paint;
 
 /// Where each part of the screen goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -211,9 +212,10 @@ fn render_with(app: &App, frame: &mut Frame, pane: Option<(Line<'static>, Vec<Li
     }
     let areas = layout(area, app.zoomed());
     if let Some(header) = areas.header {
-        frame.render_widget(
-            Paragraph::new(header_line(app, theme, header.width)),
+        paint::cut(
+            frame.buffer_mut(),
             header,
+            &[header_line(app, theme, header.width)],
         );
     }
     render_tree(app, theme, frame, areas.tree, areas.columns);
@@ -229,10 +231,10 @@ fn render_with(app: &App, frame: &mut Frame, pane: Option<(Line<'static>, Vec<Li
         render_detail(app, theme, frame, detail, areas.stacked, title, text);
     }
     if let Some(status) = areas.status {
-        frame.render_widget(Paragraph::new(status_line(app, theme)), status);
+        paint::cut(frame.buffer_mut(), status, &[status_line(app, theme)]);
     }
     if let Some(hints) = areas.hints {
-        frame.render_widget(Paragraph::new(hints_line(app, theme)), hints);
+        paint::cut(frame.buffer_mut(), hints, &[hints_line(app, theme)]);
     }
     match app.mode() {
         Mode::Help => render_help(app, theme, frame, area),
@@ -401,12 +403,13 @@ fn render_tree(app: &App, theme: Theme, frame: &mut Frame, area: Rect, columns: 
             fit("PROCS", widths.procs),
             "COMMAND"
         );
-        frame.render_widget(
-            Paragraph::new(Span::styled(
+        paint::cut(
+            frame.buffer_mut(),
+            columns,
+            &[Line::from(Span::styled(
                 header,
                 theme.heading().add_modifier(Modifier::UNDERLINED),
-            )),
-            columns,
+            ))],
         );
     }
     let lines: Vec<Line> = cells
@@ -432,7 +435,7 @@ fn render_tree(app: &App, theme: Theme, frame: &mut Frame, area: Rect, columns: 
             line
         })
         .collect();
-    frame.render_widget(Paragraph::new(lines), area);
+    paint::cut(frame.buffer_mut(), area, &lines);
 }
 
 pub use crate::details::describe::plural;
@@ -446,7 +449,11 @@ fn width_of(text: &str) -> usize {
 pub fn fit(text: &str, width: usize) -> String {
     let full = width_of(text);
     if full <= width {
-        return format!("{text}{}", " ".repeat(width - full));
+        // One allocation: this runs for every cell of every visible row on every frame.
+        let mut out = String::with_capacity(text.len() + width - full);
+        out.push_str(text);
+        out.extend(std::iter::repeat_n(' ', width - full));
+        return out;
     }
     if width == 0 {
         return String::new();
@@ -502,8 +509,9 @@ impl Cells {
         }
         if widths.command > 0 {
             spans.push(Span::raw(" "));
-            let command = fit(&self.command.0, widths.command);
-            spans.push(Span::styled(command.trim_end().to_string(), self.command.1));
+            let mut command = fit(&self.command.0, widths.command);
+            command.truncate(command.trim_end().len());
+            spans.push(Span::styled(command, self.command.1));
         }
         Line::from(spans)
     }
@@ -759,12 +767,7 @@ fn render_detail(
         detail_block(stacked, title, position).border_style(theme.dim()),
         area,
     );
-    frame.render_widget(
-        Paragraph::new(text)
-            .wrap(Wrap { trim: false })
-            .scroll((app.detail_scroll(), 0)),
-        inner,
-    );
+    paint::wrapped(frame.buffer_mut(), inner, &text, app.detail_scroll());
 }
 
 fn status_line(app: &App, theme: Theme) -> Line<'static> {

@@ -10,7 +10,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use crate::util::{Forked, NamedNetns, Sleeper, lsns_242_path, run_bounded, unique_name};
+use crate::util::{Forked, NamedNetns, Pane, Sleeper, lsns_242_path, run_bounded};
 
 /// A temporary directory holding `lsns` → the built nsview.
 struct AsLsns {
@@ -482,28 +482,6 @@ fn process_tree_of_a_namespace_matches_lsns() {
     }
 }
 
-/// A private tmux server with one session; killed by name on drop.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn tmux(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("run tmux")
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.tmux(&["kill-session", "-t", &self.socket]);
-    }
-}
-
 /// On a terminal libsmartcols fits the table to the screen: a narrower table widens its hinted
 /// columns (TYPE, NPROCS, PID, PPID to 5; NS to 10). Both programs run under `script` in one
 /// tmux pane of a fixed width; the typescripts must be identical.
@@ -515,8 +493,6 @@ fn terminal_widening_under_tmux_matches_lsns() {
     let sleeper = Sleeper::start(&["unshare", "-u", "sleep", "600.25"]);
     let uts = sleeper.ns("uts");
     let dir = tempfile::tempdir().expect("tempdir");
-    let session = unique_name("nsview-lsns-tty");
-    let done = format!("{session}-done");
     let mut script = String::from("#!/bin/sh\n");
     let cases = [
         format!("-o NS,TYPE,PID,PPID -t uts -Q 'NS == {uts}'"),
@@ -547,29 +523,11 @@ fn terminal_widening_under_tmux_matches_lsns() {
             ));
         }
     }
-    script.push_str(&format!("tmux -L {session} wait-for -S {done}\nsleep 60\n"));
-    let script_path = dir.path().join("run.sh");
-    std::fs::write(&script_path, script).expect("write script");
-    let tmux = Tmux {
-        socket: session.clone(),
-    };
-    let started = tmux.tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        &session,
-        "-x",
-        "64",
-        "-y",
-        "20",
-        &format!("sh {}", script_path.display()),
-    ]);
-    assert!(started.status.success(), "{started:?}");
-    let waited = run_bounded(
-        "terminal_widening_under_tmux_matches_lsns",
-        Command::new("tmux").args(["-L", &session, "wait-for", &done]),
-    );
-    assert!(waited.is_some(), "the tmux run did not finish");
+    let pane = Pane::start_sized("nsview-lsns-tty", (64, 20), |pane_dir| {
+        let done = pane_dir.join("done");
+        format!("{script}echo done > {}\nexec sleep 60\n", done.display())
+    });
+    pane.wait_for_file("done", 60);
     for (n, case) in cases.iter().enumerate() {
         // The typescript without script's own first and last lines (they name the program
         // and the time). stderr went to /dev/null: on a terminal nsview adds the partial-view

@@ -79,29 +79,13 @@ pub fn podman_ok(args: &[&str]) -> String {
 /// Runs a command with a time limit, killing it by PID when over: a podman wedged on a lock,
 /// or an nsview blocked on something a stranger planted, fails the test instead of hanging it.
 pub fn run_bounded(cmd: &mut Command, limit: Duration) -> Output {
-    let child = cmd
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("spawn {:?}: {e}", cmd.get_program()));
-    let program = cmd.get_program().to_string_lossy().into_owned();
-    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
-    let (tx, rx) = std::sync::mpsc::channel();
-    let waiter = std::thread::spawn(move || {
-        let output = child.wait_with_output();
-        let _ = tx.send(());
-        output
-    });
-    if rx.recv_timeout(limit).is_err() {
-        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
-        let _ = waiter.join();
-        panic!("{program} took longer than {limit:?}: {:?}", cmd.get_args());
-    }
-    waiter
-        .join()
-        .expect("command waiter")
-        .expect("wait for command")
+    crate::util::output_within(cmd, limit).unwrap_or_else(|| {
+        panic!(
+            "{} took longer than {limit:?}: {:?}",
+            cmd.get_program().to_string_lossy(),
+            cmd.get_args()
+        )
+    })
 }
 
 /// Checks what the live container tests need, panicking with the missing piece (these tests

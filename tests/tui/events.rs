@@ -6,7 +6,8 @@
 
 use std::time::{Duration, Instant};
 
-use super::handoff::{Pane, ui_script};
+use super::handoff::ui_script;
+use crate::util::Pane;
 
 /// The header line of a screen.
 fn header(screen: &str) -> &str {

@@ -7,7 +7,7 @@
 //! on scanning (a namespace made after the trap shows up) and says how old its data is, and `q`
 //! ends it with status 0.
 
-use super::handoff::Pane;
+use crate::util::Pane;
 use crate::util::Sleeper;
 
 /// A UI in tmux, started only once the tmux server is set up to catch what must not reach it.

@@ -3,7 +3,8 @@
 //! the detail pane and following a reference (to the owner); the help closing with `q` and with
 //! `Esc`; `q` ending nsview with status 0.
 
-use super::handoff::{Pane, ui_script};
+use super::handoff::ui_script;
+use crate::util::Pane;
 
 /// Esc, alone: followed at once by another key, a terminal reads ESC + key as Alt+key.
 fn clear_filter(pane: &Pane) {
