@@ -40,9 +40,16 @@ impl Changes {
         now: Instant,
     ) -> (Snapshot, Marks) {
         if let Some(old) = old {
+            // A namespace on a reused inode (another namespace id) and a process on a reused
+            // pid (another start time) are new, not the same one seen again: nsfs hands an
+            // inode to the next namespace at once, and both can happen between two updates.
             walk(
                 &old.namespaces,
                 &fresh.namespaces,
+                |old, fresh| match (old.ns_id, fresh.ns_id) {
+                    (Some(before), Some(now)) => before == now,
+                    _ => true,
+                },
                 |inode, ns| {
                     self.ghost_ns.insert(inode, (ns.clone(), now));
                 },
@@ -53,6 +60,11 @@ impl Changes {
             walk(
                 &old.processes,
                 &fresh.processes,
+                |old, fresh| {
+                    old.start_time == 0
+                        || fresh.start_time == 0
+                        || old.start_time == fresh.start_time
+                },
                 |pid, process| {
                     let user = old.user_names.get(&process.uid).cloned();
                     self.ghost_pids.insert(pid, (process.clone(), now, user));
@@ -106,16 +118,18 @@ impl Changes {
 }
 
 /// One pass over two maps' keys in order (both are sorted): `gone` for each key only `old` has,
-/// `came` for each only `fresh` has. Two scans' maps are mostly the same keys, so this is a
-/// merge rather than a lookup per key.
+/// `came` for each only `fresh` has, and also for a key both have whose values are not `same`
+/// (a new one under a reused key). Two scans' maps are mostly the same keys, so this is a merge
+/// rather than a lookup per key.
 fn walk<K: Ord + Copy, V>(
     old: &BTreeMap<K, V>,
     fresh: &BTreeMap<K, V>,
+    same: impl Fn(&V, &V) -> bool,
     mut gone: impl FnMut(K, &V),
     mut came: impl FnMut(K),
 ) {
     let mut old = old.iter().map(|(k, v)| (*k, v)).peekable();
-    let mut fresh = fresh.keys().copied().peekable();
+    let mut fresh = fresh.iter().map(|(k, v)| (*k, v)).peekable();
     loop {
         match (old.peek(), fresh.peek()) {
             (None, None) => return,
@@ -123,11 +137,11 @@ fn walk<K: Ord + Copy, V>(
                 gone(o, v);
                 old.next();
             }
-            (None, Some(&f)) => {
+            (None, Some(&(f, _))) => {
                 came(f);
                 fresh.next();
             }
-            (Some(&(o, v)), Some(&f)) => match o.cmp(&f) {
+            (Some(&(o, v)), Some(&(f, w))) => match o.cmp(&f) {
                 std::cmp::Ordering::Less => {
                     gone(o, v);
                     old.next();
@@ -137,6 +151,9 @@ fn walk<K: Ord + Copy, V>(
                     fresh.next();
                 }
                 std::cmp::Ordering::Equal => {
+                    if !same(v, w) {
+                        came(f);
+                    }
                     old.next();
                     fresh.next();
                 }
@@ -147,20 +164,76 @@ fn walk<K: Ord + Copy, V>(
 
 #[cfg(test)]
 mod tests {
-    use super::walk;
+    use super::{Changes, walk};
+    use crate::model::{Namespace, NsKind, Snapshot};
     use std::collections::BTreeMap;
+    use std::time::Instant;
+
+    #[test]
+    fn a_namespace_on_a_reused_inode_is_marked_new() {
+        let snapshot = |ns_id: Option<u64>| {
+            let mut ns = Namespace::new(4026532177, NsKind::Uts);
+            ns.ns_id = ns_id;
+            let mut s = Snapshot::default();
+            s.namespaces.insert(ns.inode, ns);
+            s
+        };
+        let now = Instant::now();
+        for (before, after, new) in [
+            (Some(7), Some(9), true),
+            (Some(7), Some(7), false),
+            // An id not known on one side (an old snapshot): the inode decides.
+            (None, Some(9), false),
+            (Some(7), None, false),
+        ] {
+            let mut changes = Changes::default();
+            changes.apply(None, &snapshot(before), now);
+            let (_, marks) = changes.apply(Some(&snapshot(before)), &snapshot(after), now);
+            assert_eq!(
+                marks.appeared_ns.contains(&4026532177),
+                new,
+                "{before:?} -> {after:?}"
+            );
+            assert!(marks.vanished_ns.is_empty(), "one row: the new one");
+        }
+    }
 
     #[test]
     fn walk_finds_what_went_and_what_came() {
         let old: BTreeMap<u32, char> = [(1, 'a'), (3, 'c'), (4, 'd'), (9, 'i')].into();
         let fresh: BTreeMap<u32, char> = [(2, 'b'), (3, 'c'), (9, 'i'), (10, 'j')].into();
+        let same = |a: &char, b: &char| a == b;
         let (mut gone, mut came) = (Vec::new(), Vec::new());
-        walk(&old, &fresh, |k, v| gone.push((k, *v)), |k| came.push(k));
+        walk(
+            &old,
+            &fresh,
+            same,
+            |k, v| gone.push((k, *v)),
+            |k| came.push(k),
+        );
         assert_eq!(gone, [(1, 'a'), (4, 'd')]);
         assert_eq!(came, [2, 10]);
+        // A key both have, with another value: a new one on a reused key.
+        let reused: BTreeMap<u32, char> = [(3, 'x'), (9, 'i')].into();
+        let (mut gone, mut came) = (Vec::new(), Vec::new());
+        walk(
+            &fresh,
+            &reused,
+            same,
+            |k, v| gone.push((k, *v)),
+            |k| came.push(k),
+        );
+        assert_eq!(gone, [(2, 'b'), (10, 'j')]);
+        assert_eq!(came, [3]);
         let empty = BTreeMap::new();
         let (mut gone, mut came) = (Vec::new(), Vec::new());
-        walk(&empty, &fresh, |k, v| gone.push((k, *v)), |k| came.push(k));
+        walk(
+            &empty,
+            &fresh,
+            same,
+            |k, v| gone.push((k, *v)),
+            |k| came.push(k),
+        );
         assert!(gone.is_empty());
         assert_eq!(came, [2, 3, 9, 10]);
     }
