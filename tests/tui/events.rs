@@ -63,7 +63,11 @@ fn a_new_namespace_shows_as_it_happens_not_at_the_reconcile() {
     let began = Instant::now();
     let inode = uts.new_ns("uts");
     // Header and row in one look: a capture may fall between the two lines' redraws.
-    let screen = pane.wait_for("the new namespace, marked new", 10, |s| {
+    let what = format!(
+        "the new namespace uts:[{inode}] (sleeper pid {}), marked new",
+        uts.pid
+    );
+    let screen = pane.wait_for(&what, 10, |s| {
         header(s).contains(&format!("/{tag}  1 namespace")) && marked(s, inode, '+')
     });
     let took = began.elapsed();
