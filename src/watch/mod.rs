@@ -36,28 +36,56 @@ pub fn changes(watcher: &Watcher, step: &Step) -> Vec<Change> {
 }
 
 /// The hostnames of the UTS namespaces other than the host's, as last read, to report a
-/// change: read again for each UTS namespace a step touched (every one after a full scan).
-#[derive(Debug, Default)]
-pub struct Hostnames(BTreeMap<Inode, String>);
+/// change: read again for each UTS namespace a step touched, and for every one at the periodic
+/// reconcile. A full scan that a mount brought (they can come every second on a busy host)
+/// reads only the namespaces it found new: reading them all each time, one setns(2) apiece,
+/// held up the events behind it.
+#[derive(Debug)]
+pub struct Hostnames {
+    names: BTreeMap<Inode, String>,
+    /// When every hostname was last read.
+    all_read: std::time::Instant,
+}
+
+impl Default for Hostnames {
+    fn default() -> Self {
+        Hostnames {
+            names: BTreeMap::new(),
+            all_read: std::time::Instant::now(),
+        }
+    }
+}
 
 impl Hostnames {
     /// Appends a `hostname` content change for each touched namespace whose name is not the
     /// one read before. A namespace read for the first time (new, or gone and created again
     /// on a reused inode, see `changes`) is only recorded.
     pub fn update(&mut self, watcher: &Watcher, step: &Step, changes: &mut Vec<Change>) {
+        if matches!(step.update, Update::None) {
+            return;
+        }
         let snapshot = watcher.snapshot();
-        let inodes: Vec<Inode> = match &step.update {
-            Update::None => return,
-            Update::Patched { touched, .. } => touched.inodes.iter().copied().collect(),
-            Update::Scanned { .. } => snapshot.namespaces.keys().copied().collect(),
-        };
-        self.0
+        self.names
             .retain(|inode, _| snapshot.namespaces.contains_key(inode));
         for change in changes.iter() {
             if let Change::NamespaceCreated { ns, .. } | Change::NamespaceGone { ns, .. } = change {
-                self.0.remove(&ns.inode);
+                self.names.remove(&ns.inode);
             }
         }
+        let inodes: Vec<Inode> = match &step.update {
+            Update::None => Vec::new(),
+            Update::Patched { touched, .. } => touched.inodes.iter().copied().collect(),
+            Update::Scanned { .. } if self.all_read.elapsed() >= watcher.period() => {
+                self.all_read = std::time::Instant::now();
+                snapshot.namespaces.keys().copied().collect()
+            }
+            Update::Scanned { .. } => snapshot
+                .namespaces
+                .keys()
+                .filter(|inode| !self.names.contains_key(inode))
+                .copied()
+                .collect(),
+        };
         self.read(watcher, inodes, changes);
     }
 
@@ -66,6 +94,7 @@ impl Hostnames {
     pub fn prime(&mut self, watcher: &Watcher) {
         let inodes = watcher.snapshot().namespaces.keys().copied().collect();
         self.read(watcher, inodes, &mut Vec::new());
+        self.all_read = std::time::Instant::now();
     }
 
     /// Reads the hostnames of these namespaces (the UTS ones, not the host's), appending a
@@ -86,7 +115,7 @@ impl Hostnames {
             else {
                 continue;
             };
-            if let Some(old) = self.0.insert(inode, name.clone())
+            if let Some(old) = self.names.insert(inode, name.clone())
                 && old != name
             {
                 changes.push(Change::ContentChanged {
