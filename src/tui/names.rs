@@ -184,7 +184,17 @@ pub fn names_of(snapshot: &Snapshot, enrichment: &Enrichment, ns: &Namespace) ->
     // Its own hostname, or that of its processes' UTS namespace when that is not the host's.
     let uts = match ns.kind {
         NsKind::Uts => Some(ns.inode),
-        _ => snapshot.representative(ns).and_then(|p| p.ns(NsKind::Uts)),
+        // Only while that process is in it: a ghost's process is gone, and the inode it
+        // pointed to may be another namespace's now (nsfs reuses inodes at once).
+        _ => snapshot.representative(ns).and_then(|p| {
+            let uts = p.ns(NsKind::Uts)?;
+            snapshot
+                .namespace(uts)?
+                .members
+                .binary_search(&p.pid)
+                .ok()?;
+            Some(uts)
+        }),
     };
     if let Some(hostname) = uts.and_then(|uts| enrichment.hostnames.get(&uts)) {
         add(hostname.clone(), Source::Hostname);
@@ -204,7 +214,9 @@ pub fn best_name(snapshot: &Snapshot, enrichment: &Enrichment, ns: &Namespace) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::sample::{self, BLUE_NET, CONTAINER_PID, CONTAINER_UTS, FD_UTS, HOST};
+    use crate::tui::sample::{
+        self, BLUE_NET, CONTAINER_MNT, CONTAINER_PID, CONTAINER_UTS, FD_UTS, HOST,
+    };
 
     fn enrichment() -> Enrichment {
         Enrichment {
@@ -281,6 +293,34 @@ mod tests {
                 .of_pid(2002)
                 .is_some(),
             "the fixture's worker has a container of its own"
+        );
+    }
+
+    #[test]
+    fn a_namespace_is_not_named_through_a_uts_inode_its_process_has_left() {
+        // The container's mnt namespace is named by its processes' UTS hostname; once they
+        // are not members of that UTS namespace (a ghost's dead processes, whose inode went
+        // to a new namespace), the hostname is not theirs to give.
+        let mut snapshot = sample::small();
+        let rich = enrichment();
+        let named = |s: &Snapshot| {
+            names_of(s, &rich, s.namespace(CONTAINER_MNT).expect("mnt"))
+                .into_iter()
+                .any(|n| n.source == Source::Hostname)
+        };
+        assert!(
+            named(&snapshot),
+            "named while its processes are in the UTS namespace"
+        );
+        snapshot
+            .namespaces
+            .get_mut(&CONTAINER_UTS)
+            .expect("uts")
+            .members
+            .clear();
+        assert!(
+            !named(&snapshot),
+            "not named through a UTS namespace it is not in"
         );
     }
 
