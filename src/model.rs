@@ -209,6 +209,15 @@ pub struct Process {
 }
 
 impl Process {
+    /// Whether `other` is this process seen again, not another on a reused pid: same pid and
+    /// start time (an unknown start time, 0 from an old snapshot, is no evidence either way).
+    pub fn is_same_as(&self, other: &Process) -> bool {
+        self.pid == other.pid
+            && (self.start_time == 0
+                || other.start_time == 0
+                || self.start_time == other.start_time)
+    }
+
     /// The uid of a process whose owner the scan did not read: `(uid_t)-1`, which the kernel
     /// never gives a file (chown(2) takes it to mean "leave as is").
     pub const UID_NOT_READ: u32 = u32::MAX;
@@ -326,6 +335,17 @@ impl std::fmt::Display for NsLabel {
 }
 
 impl Namespace {
+    /// Whether `other` is this namespace seen again, not another on a reused inode: same inode
+    /// and type, and the same namespace id where both know it.
+    pub fn is_same_as(&self, other: &Namespace) -> bool {
+        self.inode == other.inode
+            && self.kind == other.kind
+            && match (self.ns_id, other.ns_id) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            }
+    }
+
     /// `kind:[inode]`.
     pub fn label(&self) -> NsLabel {
         NsLabel {

@@ -312,25 +312,12 @@ fn holder_set(ns: &Namespace) -> BTreeSet<Holder> {
         .collect()
 }
 
-/// True when `b` is the same namespace as `a` (see the module's identity rules).
-fn same_namespace(a: &Namespace, b: &Namespace) -> bool {
-    a.inode == b.inode
-        && a.kind == b.kind
-        && match (a.ns_id, b.ns_id) {
-            (Some(x), Some(y)) => x == y,
-            _ => true,
-        }
-}
-
 /// Whether a member pid in both snapshots is the same process. Neither side knowing it (a
 /// partial snapshot, such as the part of the watcher's state an event batch touched) is no
 /// evidence of a change.
 fn same_process(a: Option<&Process>, b: Option<&Process>) -> bool {
     match (a, b) {
-        (Some(a), Some(b)) => {
-            a.pid == b.pid
-                && (a.start_time == 0 || b.start_time == 0 || a.start_time == b.start_time)
-        }
+        (Some(a), Some(b)) => a.is_same_as(b),
         (None, None) => true,
         _ => false,
     }
@@ -364,7 +351,7 @@ pub fn diff_scans(
         let a = before.namespace(inode);
         let b = after.namespace(inode);
         match (a, b) {
-            (Some(a), Some(b)) if same_namespace(a, b) => {
+            (Some(a), Some(b)) if a.is_same_as(b) => {
                 // The id may be learnt later (a watcher's patched state has none until the
                 // next reconcile): name it by what is known.
                 let mut ns = NsRef::of(b);

@@ -46,10 +46,7 @@ impl Changes {
             walk(
                 &old.namespaces,
                 &fresh.namespaces,
-                |old, fresh| match (old.ns_id, fresh.ns_id) {
-                    (Some(before), Some(now)) => before == now,
-                    _ => true,
-                },
+                Namespace::is_same_as,
                 |inode, ns| {
                     self.ghost_ns.insert(inode, (ns.clone(), now));
                 },
@@ -60,11 +57,7 @@ impl Changes {
             walk(
                 &old.processes,
                 &fresh.processes,
-                |old, fresh| {
-                    old.start_time == 0
-                        || fresh.start_time == 0
-                        || old.start_time == fresh.start_time
-                },
+                Process::is_same_as,
                 |pid, process| {
                     let user = old.user_names.get(&process.uid).cloned();
                     self.ghost_pids.insert(pid, (process.clone(), now, user));
@@ -128,36 +121,13 @@ fn walk<K: Ord + Copy, V>(
     mut gone: impl FnMut(K, &V),
     mut came: impl FnMut(K),
 ) {
-    let mut old = old.iter().map(|(k, v)| (*k, v)).peekable();
-    let mut fresh = fresh.iter().map(|(k, v)| (*k, v)).peekable();
-    loop {
-        match (old.peek(), fresh.peek()) {
-            (None, None) => return,
-            (Some(&(o, v)), None) => {
-                gone(o, v);
-                old.next();
-            }
-            (None, Some(&(f, _))) => {
-                came(f);
-                fresh.next();
-            }
-            (Some(&(o, v)), Some(&(f, w))) => match o.cmp(&f) {
-                std::cmp::Ordering::Less => {
-                    gone(o, v);
-                    old.next();
-                }
-                std::cmp::Ordering::Greater => {
-                    came(f);
-                    fresh.next();
-                }
-                std::cmp::Ordering::Equal => {
-                    if !same(v, w) {
-                        came(f);
-                    }
-                    old.next();
-                    fresh.next();
-                }
-            },
+    use itertools::{EitherOrBoth, Itertools};
+    for pair in old.iter().merge_join_by(fresh, |(o, _), (f, _)| o.cmp(f)) {
+        match pair {
+            EitherOrBoth::Left((&key, value)) => gone(key, value),
+            EitherOrBoth::Right((&key, _)) => came(key),
+            EitherOrBoth::Both((_, before), (&key, now)) if !same(before, now) => came(key),
+            EitherOrBoth::Both(..) => {}
         }
     }
 }
