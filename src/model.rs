@@ -338,9 +338,14 @@ impl Namespace {
     /// Whether `other` is this namespace seen again, not another on a reused inode: same inode
     /// and type, and the same namespace id where both know it.
     pub fn is_same_as(&self, other: &Namespace) -> bool {
-        self.inode == other.inode
-            && self.kind == other.kind
-            && match (self.ns_id, other.ns_id) {
+        self.inode == other.inode && self.could_be(other.kind, other.ns_id)
+    }
+
+    /// Whether this namespace can be the one of type `kind` and id `ns_id` seen before on the
+    /// same inode (an id not known, from an old kernel or snapshot, is no evidence either way).
+    pub fn could_be(&self, kind: NsKind, ns_id: Option<u64>) -> bool {
+        self.kind == kind
+            && match (self.ns_id, ns_id) {
                 (Some(a), Some(b)) => a == b,
                 _ => true,
             }

@@ -17,7 +17,19 @@ pub struct Changes {
     appeared_ns: HashMap<Inode, Instant>,
     appeared_pids: HashMap<Pid, Instant>,
     ghost_ns: HashMap<Inode, (Namespace, Instant)>,
-    ghost_pids: HashMap<Pid, (Process, Instant, Option<String>)>,
+    ghost_pids: HashMap<Pid, Ghost>,
+}
+
+/// A process that vanished, as the last scan that saw it had it.
+#[derive(Debug)]
+struct Ghost {
+    process: Process,
+    vanished_at: Instant,
+    user: Option<String>,
+    /// The ids of the namespaces it was in, by type: its inodes may go to new namespaces
+    /// (nsfs hands a freed inode to the next one made), and it is shown only in the ones it
+    /// was in, not in a stranger on the same inode whose name it would then wear.
+    ns_ids: Vec<(NsKind, Option<u64>)>,
 }
 
 /// The marks as sets, for drawing.
@@ -59,8 +71,20 @@ impl Changes {
                 &fresh.processes,
                 Process::is_same_as,
                 |pid, process| {
-                    let user = old.user_names.get(&process.uid).cloned();
-                    self.ghost_pids.insert(pid, (process.clone(), now, user));
+                    let ns_ids = NsKind::ALL
+                        .into_iter()
+                        .filter_map(|kind| {
+                            let ns = old.namespaces.get(&process.ns(kind)?)?;
+                            Some((kind, ns.ns_id))
+                        })
+                        .collect();
+                    let ghost = Ghost {
+                        process: process.clone(),
+                        vanished_at: now,
+                        user: old.user_names.get(&process.uid).cloned(),
+                        ns_ids,
+                    };
+                    self.ghost_pids.insert(pid, ghost);
                 },
                 |pid| {
                     self.appeared_pids.insert(pid, now);
@@ -75,25 +99,28 @@ impl Changes {
         // A ghost that is back (an inode or pid seen again) is no ghost.
         self.ghost_ns
             .retain(|inode, (_, at)| fresh_enough(at) && !fresh.namespaces.contains_key(inode));
-        self.ghost_pids
-            .retain(|pid, (_, at, _)| fresh_enough(at) && !fresh.processes.contains_key(pid));
+        self.ghost_pids.retain(|pid, ghost| {
+            fresh_enough(&ghost.vanished_at) && !fresh.processes.contains_key(pid)
+        });
 
         let mut display = fresh.clone();
         for (inode, (ns, _)) in &self.ghost_ns {
             display.namespaces.insert(*inode, ns.clone());
         }
-        for (pid, (process, _, user)) in &self.ghost_pids {
+        for (pid, ghost) in &self.ghost_pids {
+            let process = &ghost.process;
             display.processes.insert(*pid, process.clone());
-            for kind in NsKind::ALL {
+            for &(kind, ns_id) in &ghost.ns_ids {
                 if let Some(inode) = process.ns(kind)
                     && !self.ghost_ns.contains_key(&inode)
                     && let Some(ns) = display.namespaces.get_mut(&inode)
+                    && ns.could_be(kind, ns_id)
                     && let Err(at) = ns.members.binary_search(pid)
                 {
                     ns.members.insert(at, *pid);
                 }
             }
-            if let Some(name) = user {
+            if let Some(name) = &ghost.user {
                 display
                     .user_names
                     .entry(process.uid)
@@ -135,7 +162,8 @@ fn walk<K: Ord + Copy, V>(
 #[cfg(test)]
 mod tests {
     use super::{Changes, walk};
-    use crate::model::{Namespace, NsKind, Snapshot};
+    use crate::model::{Namespace, NsKind, Pid, Snapshot};
+    use crate::tui::sample::{self, CONTAINER_MNT, CONTAINER_UTS};
     use std::collections::BTreeMap;
     use std::time::Instant;
 
@@ -165,6 +193,55 @@ mod tests {
                 "{before:?} -> {after:?}"
             );
             assert!(marks.vanished_ns.is_empty(), "one row: the new one");
+        }
+    }
+
+    #[test]
+    fn a_ghost_process_stays_only_in_the_namespaces_it_was_in() {
+        // The container's processes exit, and in the same update a new UTS namespace takes
+        // the inode of theirs (another id): on screen they stay in their other namespaces, but
+        // not in the stranger's, whose hostname they would then wear.
+        let old = sample::small();
+        let gone: Vec<Pid> = old.namespaces[&CONTAINER_UTS].members.clone();
+        assert!(!gone.is_empty(), "the sample's container has processes");
+        let after = |new_uts_id: Option<u64>| {
+            let mut fresh = old.clone();
+            for pid in &gone {
+                fresh.processes.remove(pid);
+            }
+            for ns in fresh.namespaces.values_mut() {
+                ns.members.retain(|pid| !gone.contains(pid));
+            }
+            let uts = fresh.namespaces.get_mut(&CONTAINER_UTS).expect("uts");
+            uts.ns_id = new_uts_id;
+            fresh
+        };
+        let now = Instant::now();
+        let stranger_id = old.namespaces[&CONTAINER_UTS].ns_id.map(|id| id + 1000);
+        for (uts_id, still_in_uts) in [
+            (stranger_id, false),
+            (old.namespaces[&CONTAINER_UTS].ns_id, true),
+            // An id not known: the inode decides, as for the marks.
+            (None, true),
+        ] {
+            let mut changes = Changes::default();
+            changes.apply(None, &old, now);
+            let (display, marks) = changes.apply(Some(&old), &after(uts_id), now);
+            assert_eq!(
+                marks.vanished_pids.len(),
+                gone.len(),
+                "every exited process is a ghost"
+            );
+            assert_eq!(
+                display.namespaces[&CONTAINER_MNT].members, old.namespaces[&CONTAINER_MNT].members,
+                "ghosts stay in the mount namespace they were in"
+            );
+            assert_eq!(
+                display.namespaces[&CONTAINER_UTS].members.is_empty(),
+                !still_in_uts,
+                "uts id {uts_id:?}: {:?}",
+                display.namespaces[&CONTAINER_UTS].members
+            );
         }
     }
 
