@@ -407,6 +407,8 @@ const IFNAME_FALLBACK: &str = r"i\x1bodd";
 impl HostileShell {
     pub(crate) fn start() -> HostileShell {
         use std::io::BufRead;
+        // Its hostname is set with busybox's `hostname`, which takes any bytes.
+        crate::util::require_program("the hostile shell", "busybox");
         let script = r#"
             set -e
             busybox hostname "$1"

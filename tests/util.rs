@@ -150,11 +150,8 @@ pub fn on_path(program: &str) -> bool {
 /// True when `program` is on PATH; otherwise a panic naming it (`.ci/run` installs every
 /// program the tests use).
 pub fn require_program(test: &str, program: &str) -> bool {
-    let found = std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
-        .unwrap_or(false);
     assert!(
-        found,
+        on_path(program),
         "{test}: `{program}` is not installed (.ci/run installs it)"
     );
     true
