@@ -378,9 +378,11 @@ pub struct WatchArgs {
     #[arg(short = 't', long = "type", value_name = "TYPE")]
     pub types: Vec<String>,
 
-    /// Seconds between full rescans that catch what process events cannot (bind mounts, fds).
-    #[arg(long = "reconcile", value_name = "SECONDS", default_value_t = 10.0)]
-    pub reconcile: f64,
+    /// Seconds between full rescans that catch what process events cannot (fds, sockets,
+    /// bind mounts elsewhere) [default: 10, longer on a host whose scan is slow, so that
+    /// rescans take at most 1% of a core].
+    #[arg(long = "reconcile", value_name = "SECONDS")]
+    pub reconcile: Option<f64>,
 
     /// Poll (rescan every --reconcile seconds) even when process events are available.
     #[arg(long = "poll")]

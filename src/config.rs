@@ -282,7 +282,11 @@ pub fn watch(args: &WatchArgs) -> Result<watch::Config, Exit> {
         json: args.json,
         types: kinds(&args.types).map_err(|e| usage("watch", e))?,
         namespace,
-        reconcile: seconds("--reconcile", args.reconcile, 0.1).map_err(|e| usage("watch", e))?,
+        reconcile: args
+            .reconcile
+            .map(|given| seconds("--reconcile", given, 0.1))
+            .transpose()
+            .map_err(|e| usage("watch", e))?,
         poll: args.poll,
     })
 }
@@ -465,7 +469,14 @@ mod tests {
         let c = watch(&a).expect("valid");
         assert_eq!(c.types, [NsKind::Net, NsKind::Uts]);
         assert_eq!(c.namespace, Some((Some(NsKind::Uts), 7)));
-        assert_eq!(c.reconcile, Duration::from_secs(10));
+        assert_eq!(c.reconcile, None, "not given: watch's own default");
+        let Command::Watch(a) = parse(&["watch", "--reconcile", "2.5"]) else {
+            panic!("watch")
+        };
+        assert_eq!(
+            watch(&a).expect("valid").reconcile,
+            Some(Duration::from_millis(2500))
+        );
 
         let Command::Diff(a) = parse(&["diff", "-", "b.json"]) else {
             panic!("diff")

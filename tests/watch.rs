@@ -55,6 +55,12 @@ impl Watch {
             first.contains("watching process events"),
             "expected process events (root), got: {first}"
         );
+        // The reconcile it states: the one given, or the default within its share of a core.
+        let stated = match args.iter().position(|&a| a == "--reconcile") {
+            Some(at) => format!("a full scan every {} s", args[at + 1]),
+            None => "s (at most 1% of a core; --reconcile sets it)".to_string(),
+        };
+        assert!(first.ends_with(&stated), "{first:?} ends with {stated:?}");
         let stdout = child.stdout.take().expect("stdout");
         let (tx, lines) = std::sync::mpsc::channel();
         std::thread::spawn(move || {

@@ -10,6 +10,7 @@ mod measure;
 mod report;
 mod time;
 mod ui;
+mod watch;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -77,6 +78,8 @@ enum Mode {
     Time(time::TimeArgs),
     /// The UI itself under tmux: CPU at rest and unshare-to-screen, live vs polling every 3 s.
     Ui(ui::UiArgs),
+    /// `nsview watch` at rest: CPU with its default reconcile vs a fixed one.
+    Watch(watch::WatchArgs),
     /// Run one in-process subject once (scan, bare, floor, tui) and exit.
     #[command(hide = true)]
     Once { subject: String },
@@ -136,6 +139,10 @@ fn main() {
         Some(Mode::Ui(args)) => {
             catch_sigint();
             ui::run(&args)
+        }
+        Some(Mode::Watch(args)) => {
+            catch_sigint();
+            watch::run(&args)
         }
         Some(Mode::Hold { processes, seconds }) => hold(processes, seconds),
         Some(Mode::UiSteps { processes, runs }) => {

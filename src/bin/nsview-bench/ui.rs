@@ -122,7 +122,7 @@ impl Drop for Pane {
 }
 
 /// utime + stime of a whole process (every thread, living and ended).
-fn cpu_of(pid: i32) -> Result<Duration> {
+pub(crate) fn cpu_of(pid: i32) -> Result<Duration> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
     // Fields after the command (which may hold spaces) in parentheses.
     let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
