@@ -8,6 +8,7 @@
 //! across rescans.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::model::{Inode, NsKind, Pid, Snapshot};
@@ -135,7 +136,7 @@ pub struct App {
     /// The scan being shown, plus ghosts of what vanished since the previous scan.
     snapshot: Snapshot,
     /// The last scan as it came, without ghosts: the base for the next comparison.
-    last_scan: Option<Snapshot>,
+    last_scan: Option<Arc<Snapshot>>,
     index: Index,
     appeared_ns: HashSet<Inode>,
     vanished_ns: HashSet<Inode>,
@@ -416,7 +417,7 @@ impl App {
 
     /// Takes a fresh scan: marks what appeared, keeps what vanished for one cycle, rebuilds the
     /// index and rows, and keeps the selection by identity.
-    pub fn apply_scan(&mut self, fresh: Snapshot, took: Option<Duration>) {
+    pub fn apply_scan(&mut self, fresh: impl Into<Arc<Snapshot>>, took: Option<Duration>) {
         self.apply_scan_at(fresh, took, Instant::now());
     }
 
@@ -424,7 +425,7 @@ impl App {
     /// of names, filter and rows per scan, not two).
     pub fn apply_scan_enriched(
         &mut self,
-        fresh: Snapshot,
+        fresh: impl Into<Arc<Snapshot>>,
         took: Option<Duration>,
         enrichment: Enrichment,
     ) {
@@ -434,7 +435,14 @@ impl App {
 
     /// [`App::apply_scan`] at a given time (marks last [`super::changes::MARK_FOR`]). The
     /// selection keeps its row on screen when rows come and go above it.
-    pub fn apply_scan_at(&mut self, fresh: Snapshot, took: Option<Duration>, now: Instant) {
+    pub fn apply_scan_at(
+        &mut self,
+        fresh: impl Into<Arc<Snapshot>>,
+        took: Option<Duration>,
+        now: Instant,
+    ) {
+        // Shared with the details worker, not copied: the display copy below is the one copy.
+        let fresh: Arc<Snapshot> = fresh.into();
         self.scanning = false;
         self.scan_info = Some(ScanInfo {
             namespaces: fresh.namespaces.len(),
@@ -442,7 +450,7 @@ impl App {
             took,
         });
         let screen_row = self.cursor().saturating_sub(self.offset());
-        let (display, marks) = self.changes.apply(self.last_scan.as_ref(), &fresh, now);
+        let (display, marks) = self.changes.apply(self.last_scan.as_deref(), &fresh, now);
         self.appeared_ns = marks.appeared_ns;
         self.vanished_ns = marks.vanished_ns;
         self.appeared_pids = marks.appeared_pids;

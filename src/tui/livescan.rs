@@ -272,14 +272,12 @@ fn run(
                     patch::part(last, &touched) == patch::part(watcher.snapshot(), &touched)
                 });
             if !unchanged {
-                let snapshot = watcher.snapshot().clone();
-                let copy = Arc::new(snapshot.clone());
+                let copy = Arc::new(watcher.snapshot().clone());
                 last = Some(Arc::clone(&copy));
                 publish(
                     shared,
                     Ok(Scanned {
                         shared: copy,
-                        snapshot,
                         took,
                         enrichment: enrichment.clone(),
                         full: pending.full,

@@ -206,7 +206,7 @@ fn event_loop(
                     }
                     let started = Instant::now();
                     app.apply_scan_enriched(
-                        scanned.snapshot,
+                        Arc::clone(&scanned.shared),
                         Some(scanned.took),
                         scanned.enrichment,
                     );
@@ -431,10 +431,9 @@ fn read_error(read: OwnedFd) -> Option<String> {
         .map(|l| l.trim().to_string())
 }
 
-/// What one scan thread delivers: the scan, a shared copy of it for the details worker (cloned
-/// on the scan thread, not the UI's), how long it took, and the names read after it.
+/// What one scan thread delivers: the scan (shared by the UI's state and the details worker),
+/// how long it took, and the names read after it.
 struct Scanned {
-    snapshot: Snapshot,
     shared: Arc<Snapshot>,
     took: Duration,
     enrichment: Enrichment,
@@ -480,10 +479,8 @@ impl Scanner {
                 .map(|snapshot| {
                     let took = started.elapsed();
                     let enrichment = Enrichment::gather(&snapshot, &options.proc_root);
-                    let shared = Arc::new(snapshot.clone());
                     Scanned {
-                        snapshot,
-                        shared,
+                        shared: Arc::new(snapshot),
                         took,
                         enrichment,
                         full: true,
@@ -501,7 +498,6 @@ impl Scanner {
             let started = Instant::now();
             crate::snapshot::load(&path)
                 .map(|file| {
-                    let shared = Arc::new(file.scan.clone());
                     // Leak marks only when the file saved the claims (`--details`): without
                     // them a claimed namespace would look like a leak.
                     let enrichment = Enrichment {
@@ -513,8 +509,7 @@ impl Scanner {
                         ..Enrichment::default()
                     };
                     Scanned {
-                        snapshot: file.scan,
-                        shared,
+                        shared: Arc::new(file.scan),
                         took: started.elapsed(),
                         enrichment,
                         full: true,
@@ -764,8 +759,7 @@ mod tests {
             }
             let snapshot = crate::tui::sample::small();
             Ok(Scanned {
-                shared: Arc::new(snapshot.clone()),
-                snapshot,
+                shared: Arc::new(snapshot),
                 took: Duration::ZERO,
                 enrichment: Enrichment::default(),
                 full: true,
