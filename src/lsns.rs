@@ -213,7 +213,7 @@ fn report_gaps(snapshot: &Snapshot, shown: &HashSet<Inode>, mode: Mode) {
         .iter()
         .any(|holder| shown.contains(&holder.inode));
     let wanted = snapshot.unprivileged || refused_here || std::io::stderr().is_terminal();
-    if let Some(note) = snapshot.partial_view_note()
+    if let Some(note) = snapshot.partial_view_note_showing(|inode| shown.contains(&inode))
         && wanted
     {
         eprintln!("{}: {note}", mode.prefix());

@@ -502,15 +502,17 @@ pub struct UnreadableHolder {
 impl Snapshot {
     /// `"refused 1 holder: /proc/42/root/tmp/x (net:[4026532301]): a FIFO, not a namespace
     /// file"`, with the host's path escaped (it may hold control characters), at most three
-    /// named.
-    pub fn unreadable_holders_note(&self) -> Option<String> {
+    /// named: those of the namespaces `first` picks (the ones an output shows) before the rest.
+    pub fn unreadable_holders_note(&self, first: impl Fn(Inode) -> bool) -> Option<String> {
         let n = self.unreadable_holders.len();
         if n == 0 {
             return None;
         }
-        let named: Vec<String> = self
-            .unreadable_holders
-            .iter()
+        let (mut named, rest): (Vec<&UnreadableHolder>, Vec<&UnreadableHolder>) =
+            self.unreadable_holders.iter().partition(|h| first(h.inode));
+        named.extend(rest);
+        let named: Vec<String> = named
+            .into_iter()
             .take(3)
             .map(|h| {
                 format!(
@@ -584,6 +586,13 @@ impl Snapshot {
     /// counts and causes without calling the view wrong; without them it names the capability
     /// that would complete it.
     pub fn partial_view_note(&self) -> Option<String> {
+        self.partial_view_note_showing(|_| true)
+    }
+
+    /// [`Snapshot::partial_view_note`] for an output that shows the namespaces `shown` picks:
+    /// their refused holders are named first (with many refused on a host, the three named
+    /// are then the ones that output is about).
+    pub fn partial_view_note_showing(&self, shown: impl Fn(Inode) -> bool) -> Option<String> {
         if self.gaps.is_empty() && !self.unprivileged && self.unreadable_holders.is_empty() {
             return None;
         }
@@ -619,7 +628,7 @@ impl Snapshot {
                 self.missing_capabilities.join(" and ")
             ));
         }
-        if let Some(holders) = self.unreadable_holders_note() {
+        if let Some(holders) = self.unreadable_holders_note(shown) {
             note.push_str(if parts.is_empty() && !self.unprivileged {
                 ": "
             } else {
@@ -707,6 +716,34 @@ mod tests {
                 "6 unreadable (4 denied, 2 exited); partial view: needs CAP_SYS_PTRACE + CAP_SYS_ADMIN"
             )
         );
+        // Many refused holders: three are named, the shown namespaces' first.
+        snapshot.unprivileged = false;
+        snapshot.gaps = Gaps::default();
+        snapshot.unreadable_holders = (1..=5)
+            .map(|inode| UnreadableHolder {
+                inode,
+                kind: NsKind::Net,
+                path: format!("/run/netns/n{inode}"),
+                reason: "a FIFO, not a namespace file".into(),
+            })
+            .collect();
+        let named = |note: Option<String>| -> Vec<u64> {
+            let note = note.expect("a note");
+            assert!(
+                note.contains("refused 5 holders: ") && note.ends_with("; 2 more"),
+                "{note}"
+            );
+            (1..=5)
+                .filter(|i| note.contains(&format!("/n{i} ")))
+                .collect()
+        };
+        assert_eq!(named(snapshot.partial_view_note()), [1, 2, 3]);
+        assert_eq!(
+            named(snapshot.partial_view_note_showing(|inode| inode == 5)),
+            [1, 2, 5]
+        );
+        snapshot.unreadable_holders.clear();
+        snapshot.unprivileged = true;
         // Unprivileged with nothing unreadable (only own processes exist) still says so.
         snapshot.gaps = Gaps::default();
         assert_eq!(

@@ -254,13 +254,16 @@ fn trap_preconditions(test: &str) -> bool {
 }
 
 /// Every face over a trapped namespace: each finishes promptly, and the list faces name the
-/// trap in their note. Returns the runs by face name.
+/// trap in their note. Returns the runs by face name. The lists show that namespace's row
+/// alone (`-Q 'NS == N'`): their note names the refused holders of what they show first,
+/// where other tests' traps, on the host at the same time, could fill the three it names.
 fn every_face(inode: u64) -> Vec<(&'static str, Run)> {
     let ino = inode.to_string();
+    let only = format!("NS == {inode}");
     let faces: Vec<(&'static str, Vec<&str>)> = vec![
-        ("--list", vec!["--list"]),
-        ("--list -J", vec!["--list", "-J"]),
-        ("--list -P", vec!["--list", "-P"]),
+        ("--list", vec!["--list", "-Q", &only]),
+        ("--list -J", vec!["--list", "-J", "-Q", &only]),
+        ("--list -P", vec!["--list", "-P", "-Q", &only]),
         ("show", vec!["show", &ino]),
         ("show --json", vec!["show", "--json", &ino]),
         ("enter", vec!["enter", &ino, "true"]),
