@@ -181,7 +181,7 @@ pub const RECONCILE: Duration = Duration::from_secs(10);
 
 /// Without `--reconcile`, rescans take at most 1/this of a core: on a host whose scan takes
 /// 0.1 s of CPU (thousands of processes) they come every 10 s, at 0.5 s every 50 s. A watch
-/// runs for days beside the workload; a fixed 10 s cost 5% of a core at 5,000 processes.
+/// runs for days beside the workload; a fixed 10 s cost 6% of a core at 5,000 processes.
 pub const RECONCILE_SHARE: u32 = 100;
 
 /// Runs `nsview watch` until interrupted (or stdout closes: exit 0).
