@@ -35,8 +35,9 @@ pub fn parse_passwd(text: &[u8]) -> BTreeMap<u32, String> {
     names
 }
 
-/// Names for every uid the snapshot mentions (process owners and user-namespace owners):
-/// from NSS for the live host's `/etc/passwd`, from the file itself for a fixture's.
+/// Names for every uid the snapshot mentions (process owners and user-namespace owners, and
+/// 0, which lsns shows for a namespace no process is in): from NSS for the live host's
+/// `/etc/passwd`, from the file itself for a fixture's.
 pub fn names_for(snapshot: &Snapshot, passwd: &Path) -> BTreeMap<u32, String> {
     let uids: BTreeSet<u32> = snapshot
         .processes
@@ -44,6 +45,7 @@ pub fn names_for(snapshot: &Snapshot, passwd: &Path) -> BTreeMap<u32, String> {
         .map(|p| p.uid)
         .filter(|&uid| uid != crate::model::Process::UID_NOT_READ)
         .chain(snapshot.namespaces.values().filter_map(|ns| ns.owner_uid))
+        .chain(std::iter::once(0))
         .collect();
     if passwd == Path::new("/etc/passwd") {
         return uids
