@@ -36,16 +36,20 @@ pub fn parse_passwd(text: &[u8]) -> BTreeMap<u32, String> {
 }
 
 /// Names for every uid the snapshot mentions (process owners and user-namespace owners, and
-/// 0, which lsns shows for a namespace no process is in): from NSS for the live host's
-/// `/etc/passwd`, from the file itself for a fixture's.
+/// 0, which lsns shows for a namespace no process is in, when owners were read at all): from
+/// NSS for the live host's `/etc/passwd`, from the file itself for a fixture's.
 pub fn names_for(snapshot: &Snapshot, passwd: &Path) -> BTreeMap<u32, String> {
-    let uids: BTreeSet<u32> = snapshot
+    let owners: Vec<u32> = snapshot
         .processes
         .values()
         .map(|p| p.uid)
         .filter(|&uid| uid != crate::model::Process::UID_NOT_READ)
+        .collect();
+    let shown_for_processless = (!owners.is_empty()).then_some(0);
+    let uids: BTreeSet<u32> = owners
+        .into_iter()
         .chain(snapshot.namespaces.values().filter_map(|ns| ns.owner_uid))
-        .chain(std::iter::once(0))
+        .chain(shown_for_processless)
         .collect();
     if passwd == Path::new("/etc/passwd") {
         return uids
